@@ -1,0 +1,153 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { ConditionsSchema } from './conditions.js';
+import type { KubeObject } from './object-meta.js';
+import { Duration, StringEnum, withRules } from './schema-helpers.js';
+
+export const PROVIDERS = ['aws', 'gcp', 'azure'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+export const ACCESS_LEVELS = ['read', 'write', 'admin'] as const;
+export type AccessLevel = (typeof ACCESS_LEVELS)[number];
+
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
+const AwsAccountSchema = Type.Object({
+  accountId: Type.String({ pattern: '^[0-9]{12}$', description: 'The 12-digit AWS account id.' }),
+  region: Type.String({ minLength: 1, maxLength: 32, description: 'Region for STS calls, e.g. eu-west-1.' }),
+  oidcProvider: Type.Object(
+    {
+      issuerUrl: Type.String({
+        pattern: '^https://',
+        maxLength: 512,
+        description: "The cluster's service-account issuer URL.",
+      }),
+      manage: Type.Optional(
+        Type.Boolean({ default: false, description: 'Create, tag and keep the IAM OIDC provider.' }),
+      ),
+    },
+    { description: 'The IAM OIDC provider that federates this cluster.' },
+  ),
+  roleNamePrefix: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z0-9+=,.@_-]{0,20}$', default: 'keyless', description: 'Role name prefix.' }),
+  ),
+  permissionsBoundaryArn: Type.Optional(
+    Type.String({
+      pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$',
+      description: 'Boundary set on every role; wins over an identity-level boundary.',
+    }),
+  ),
+  path: Type.Optional(
+    Type.String({ pattern: '^/([A-Za-z0-9+=,.@_-]+/)*$', default: '/keyless/', description: 'IAM path.' }),
+  ),
+});
+
+const GcpAccountSchema = Type.Object({
+  projectId: Type.String({ pattern: '^[a-z][a-z0-9-]{4,28}[a-z0-9]$' }),
+  projectNumber: Type.String({ pattern: '^[0-9]{1,20}$' }),
+  workloadIdentityPool: Type.String({
+    minLength: 1,
+    maxLength: 256,
+    description:
+      'GKE: PROJECT.svc.id.goog. Outside GKE: projects/NUMBER/locations/global/workloadIdentityPools/POOL.',
+  }),
+});
+
+const AzureAccountSchema = Type.Object({
+  subscriptionId: Type.String({ pattern: UUID_PATTERN }),
+  tenantId: Type.String({ pattern: UUID_PATTERN }),
+  resourceGroup: Type.String({ pattern: '^[-\\w._()]{1,90}$' }),
+  location: Type.String({ minLength: 1, maxLength: 64 }),
+  issuerUrl: Type.String({ pattern: '^https://', maxLength: 512, description: "The cluster's OIDC issuer." }),
+});
+
+const CredentialsSchema = withRules(
+  Type.Object({
+    source: StringEnum(['Ambient', 'Secret'] as const, {
+      default: 'Ambient',
+      description: "Ambient: the operator's own workload identity. Secret: keys from secretRef.",
+    }),
+    secretRef: Type.Optional(
+      Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 253 }),
+        namespace: Type.String({ minLength: 1, maxLength: 63 }),
+      }),
+    ),
+  }),
+  [
+    {
+      rule: "self.source != 'Secret' || has(self.secretRef)",
+      message: 'credentials.secretRef is required when credentials.source is Secret',
+      fieldPath: '.secretRef',
+      reason: 'FieldValueRequired',
+    },
+  ],
+);
+
+const GuardrailsSchema = Type.Object({
+  allowedNamespaces: Type.Optional(
+    Type.Array(Type.String({ maxLength: 63 }), {
+      maxItems: 256,
+      description: 'Namespaces (exact or glob with *) whose identities may use this account. Empty: all.',
+    }),
+  ),
+  allowedResources: Type.Optional(
+    Type.Array(Type.String({ maxLength: 2048 }), {
+      maxItems: 256,
+      description: 'Resource patterns (glob with *) grants may name. Empty: all.',
+    }),
+  ),
+  deniedActions: Type.Optional(
+    Type.Array(Type.String({ maxLength: 256 }), {
+      maxItems: 256,
+      description: 'Actions or permissions (glob with *) no grant may include.',
+    }),
+  ),
+  deniedRoles: Type.Optional(
+    Type.Array(Type.String({ maxLength: 512 }), { maxItems: 256, description: 'Roles no grant may use.' }),
+  ),
+  maxAccess: Type.Optional(StringEnum(ACCESS_LEVELS, { description: 'The highest access level a grant may ask.' })),
+  maxGrantDuration: Type.Optional(
+    Duration('Longest temporary grant; with this set, every grant must be temporary.'),
+  ),
+  requirePermissionsBoundary: Type.Optional(
+    Type.Boolean({ description: 'AWS: refuse identities that would get no permissions boundary.' }),
+  ),
+});
+
+export const CloudAccountSpecSchema = withRules(
+  Type.Object({
+    provider: StringEnum(PROVIDERS, { description: 'Which cloud; the matching block must be set.' }),
+    aws: Type.Optional(AwsAccountSchema),
+    gcp: Type.Optional(GcpAccountSchema),
+    azure: Type.Optional(AzureAccountSchema),
+    credentials: Type.Optional(CredentialsSchema),
+    endpoint: Type.Optional(
+      Type.String({
+        pattern: '^https?://',
+        maxLength: 512,
+        description: 'API endpoint override (sovereign clouds, local emulators).',
+      }),
+    ),
+    guardrails: Type.Optional(GuardrailsSchema),
+    resyncInterval: Type.Optional(Duration('How often the cloud is re-observed (jittered).', { default: '10m' })),
+  }),
+  PROVIDERS.map((p) => ({
+    rule: `(self.provider == '${p}') == has(self.${p})`,
+    message: `spec.${p} must be set exactly when spec.provider is ${p}`,
+    fieldPath: `.${p}`,
+  })),
+);
+export type CloudAccountSpec = Static<typeof CloudAccountSpecSchema>;
+
+export const CloudAccountStatusSchema = Type.Object({
+  conditions: Type.Optional(ConditionsSchema),
+  observedGeneration: Type.Optional(Type.Integer()),
+  identityCount: Type.Optional(Type.Integer({ minimum: 0, description: 'WorkloadIdentities using this account.' })),
+  callerIdentity: Type.Optional(Type.String({ description: 'Who the operator is in this account.' })),
+});
+export type CloudAccountStatus = Static<typeof CloudAccountStatusSchema>;
+
+export interface CloudAccount extends KubeObject {
+  spec: CloudAccountSpec;
+  status?: CloudAccountStatus;
+}

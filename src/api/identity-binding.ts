@@ -1,0 +1,90 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { ACCESS_LEVELS } from './cloud-account.js';
+import { ConditionsSchema, DriftListSchema } from './conditions.js';
+import type { KubeObject } from './object-meta.js';
+import { Duration, StringEnum, withRules } from './schema-helpers.js';
+
+const GrantSchema = withRules(
+  Type.Object({
+    resource: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      description: 'An AWS ARN, a Google Cloud full resource name, or an Azure resource ID.',
+    }),
+    access: Type.Optional(StringEnum(ACCESS_LEVELS, { description: 'Cloud-neutral access, from the catalogue.' })),
+    actions: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+        minItems: 1,
+        maxItems: 100,
+        description: 'AWS: raw IAM actions (escape hatch; guardrails still apply).',
+      }),
+    ),
+    role: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 512,
+        description: 'Google Cloud role or Azure role name/definition id (escape hatch; guardrails still apply).',
+      }),
+    ),
+  }),
+  [
+    {
+      rule: 'has(self.access) != (has(self.actions) || has(self.role))',
+      message: 'each grant sets exactly one of access, or actions/role',
+    },
+    {
+      rule: '!(has(self.actions) && has(self.role))',
+      message: 'a grant sets actions (AWS) or role (Google Cloud, Azure), not both',
+    },
+  ],
+);
+export type Grant = Static<typeof GrantSchema>;
+
+export const IdentityBindingSpecSchema = withRules(
+  Type.Object({
+    identityRef: withRules(
+      Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 253, description: 'A WorkloadIdentity in this namespace.' }),
+        namespace: Type.Optional(Type.String({ description: 'Not allowed: the identity must share the namespace.' })),
+      }),
+      [
+        {
+          rule: '!has(self.namespace)',
+          message: 'identityRef.namespace is not allowed: the WorkloadIdentity must be in the same namespace',
+          fieldPath: '.namespace',
+          reason: 'FieldValueForbidden',
+        },
+      ],
+    ),
+    grants: Type.Array(GrantSchema, { minItems: 1, maxItems: 50 }),
+    expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'The grants end at this time.' })),
+    duration: Type.Optional(Duration('The grants end this long after the binding was created.')),
+  }),
+  [
+    {
+      rule: '!(has(self.expiresAt) && has(self.duration))',
+      message: 'set expiresAt or duration, not both',
+      fieldPath: '.duration',
+    },
+  ],
+);
+export type IdentityBindingSpec = Static<typeof IdentityBindingSpecSchema>;
+
+export const AppliedGrantSchema = Type.Object({
+  resource: Type.String(),
+  summary: Type.String({ description: 'What the cloud now allows, e.g. s3:GetObject,s3:ListBucket.' }),
+});
+
+export const IdentityBindingStatusSchema = Type.Object({
+  grants: Type.Optional(Type.Array(AppliedGrantSchema, { maxItems: 50 })),
+  expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
+  conditions: Type.Optional(ConditionsSchema),
+  observedGeneration: Type.Optional(Type.Integer()),
+  drift: Type.Optional(DriftListSchema),
+});
+export type IdentityBindingStatus = Static<typeof IdentityBindingStatusSchema>;
+
+export interface IdentityBinding extends KubeObject {
+  spec: IdentityBindingSpec;
+  status?: IdentityBindingStatus;
+}
