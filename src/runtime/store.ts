@@ -1,0 +1,152 @@
+import { type KubeObject, keyOf } from './kube-object.js';
+
+/** Maps an object to the index values under which it can be found. Must be pure. */
+export type Indexer<T> = (obj: T) => readonly string[];
+
+export interface StoreOptions<T> {
+  indexers?: Record<string, Indexer<T>>;
+}
+
+/** What changed when the store's contents were replaced by a fresh list. */
+export interface ReplaceDiff<T> {
+  added: T[];
+  updated: Array<{ old: T; obj: T }>;
+  deleted: T[];
+}
+
+/** Read access to a store, as handed to consumers of an informer. */
+export interface ReadonlyStore<T extends KubeObject> {
+  get(key: string): T | undefined;
+  list(): T[];
+  keys(): string[];
+  size(): number;
+  byIndex(indexName: string, value: string): T[];
+}
+
+/**
+ * An in-memory cache of Kubernetes objects keyed by `keyOf`, with secondary indexes maintained
+ * incrementally, so that lookups by key and by index never scan the whole cache.
+ */
+export class Store<T extends KubeObject> implements ReadonlyStore<T> {
+  private readonly items = new Map<string, T>();
+  private readonly indexers: ReadonlyMap<string, Indexer<T>>;
+  /** index name → index value → keys. */
+  private readonly indices = new Map<string, Map<string, Set<string>>>();
+
+  constructor(options: StoreOptions<T> = {}) {
+    this.indexers = new Map(Object.entries(options.indexers ?? {}));
+    for (const name of this.indexers.keys()) this.indices.set(name, new Map());
+  }
+
+  get(key: string): T | undefined {
+    return this.items.get(key);
+  }
+
+  list(): T[] {
+    return [...this.items.values()];
+  }
+
+  keys(): string[] {
+    return [...this.items.keys()];
+  }
+
+  size(): number {
+    return this.items.size;
+  }
+
+  byIndex(indexName: string, value: string): T[] {
+    const keys = this.indexFor(indexName).get(value);
+    if (!keys) return [];
+    const result: T[] = [];
+    for (const key of keys) {
+      const obj = this.items.get(key);
+      if (obj) result.push(obj);
+    }
+    return result;
+  }
+
+  /** Inserts or replaces `obj`; returns the object it replaced, if any. */
+  upsert(obj: T): T | undefined {
+    const key = keyOf(obj);
+    const old = this.items.get(key);
+    if (old) this.unindex(key, old);
+    this.items.set(key, obj);
+    this.index(key, obj);
+    return old;
+  }
+
+  /** Removes the object stored under `key`; returns it, if there was one. */
+  delete(key: string): T | undefined {
+    const old = this.items.get(key);
+    if (!old) return undefined;
+    this.unindex(key, old);
+    this.items.delete(key);
+    return old;
+  }
+
+  /**
+   * Makes the store hold exactly `items` (the result of a list) and returns what changed. An object
+   * whose resourceVersion is unchanged is not an update, and the cached copy is kept.
+   */
+  replace(items: readonly T[]): ReplaceDiff<T> {
+    const diff: ReplaceDiff<T> = { added: [], updated: [], deleted: [] };
+    const listed = new Set<string>();
+    for (const obj of items) {
+      const key = keyOf(obj);
+      listed.add(key);
+      const old = this.items.get(key);
+      if (!old) {
+        this.upsert(obj);
+        diff.added.push(obj);
+      } else if (!sameResourceVersion(old, obj)) {
+        this.upsert(obj);
+        diff.updated.push({ old, obj });
+      }
+    }
+    for (const [key, obj] of this.items) {
+      if (listed.has(key)) continue;
+      this.delete(key);
+      diff.deleted.push(obj);
+    }
+    return diff;
+  }
+
+  private indexFor(indexName: string): Map<string, Set<string>> {
+    const index = this.indices.get(indexName);
+    if (!index)
+      throw new Error(`unknown index "${indexName}"; indexes are declared when the store is created`);
+    return index;
+  }
+
+  private index(key: string, obj: T): void {
+    for (const [name, indexer] of this.indexers) {
+      const index = this.indexFor(name);
+      for (const value of indexer(obj)) {
+        let keys = index.get(value);
+        if (!keys) {
+          keys = new Set();
+          index.set(value, keys);
+        }
+        keys.add(key);
+      }
+    }
+  }
+
+  private unindex(key: string, obj: T): void {
+    for (const [name, indexer] of this.indexers) {
+      const index = this.indexFor(name);
+      for (const value of indexer(obj)) {
+        const keys = index.get(value);
+        if (!keys) continue;
+        keys.delete(key);
+        if (keys.size === 0) index.delete(value);
+      }
+    }
+  }
+}
+
+/** resourceVersions are opaque: equal strings mean the same object version, nothing else is known. */
+export function sameResourceVersion(a: KubeObject, b: KubeObject): boolean {
+  const version = a.metadata.resourceVersion;
+  return version !== undefined && version === b.metadata.resourceVersion;
+}
