@@ -28,7 +28,11 @@ const AwsAccountSchema = Type.Object({
     { description: 'The IAM OIDC provider that federates this cluster.' },
   ),
   roleNamePrefix: Type.Optional(
-    Type.String({ pattern: '^[A-Za-z0-9+=,.@_-]{0,20}$', default: 'keyless', description: 'Role name prefix.' }),
+    Type.String({
+      pattern: '^[A-Za-z0-9+=,.@_-]{0,20}$',
+      default: 'keyless',
+      description: 'Role name prefix.',
+    }),
   ),
   permissionsBoundaryArn: Type.Optional(
     Type.String({
@@ -105,7 +109,9 @@ const GuardrailsSchema = Type.Object({
   deniedRoles: Type.Optional(
     Type.Array(Type.String({ maxLength: 512 }), { maxItems: 256, description: 'Roles no grant may use.' }),
   ),
-  maxAccess: Type.Optional(StringEnum(ACCESS_LEVELS, { description: 'The highest access level a grant may ask.' })),
+  maxAccess: Type.Optional(
+    StringEnum(ACCESS_LEVELS, { description: 'The highest access level a grant may ask.' }),
+  ),
   maxGrantDuration: Type.Optional(
     Duration('Longest temporary grant; with this set, every grant must be temporary.'),
   ),
@@ -129,7 +135,9 @@ export const CloudAccountSpecSchema = withRules(
       }),
     ),
     guardrails: Type.Optional(GuardrailsSchema),
-    resyncInterval: Type.Optional(Duration('How often the cloud is re-observed (jittered).', { default: '10m' })),
+    resyncInterval: Type.Optional(
+      Duration('How often the cloud is re-observed (jittered).', { default: '10m' }),
+    ),
   }),
   PROVIDERS.map((p) => ({
     rule: `(self.provider == '${p}') == has(self.${p})`,
@@ -142,7 +150,9 @@ export type CloudAccountSpec = Static<typeof CloudAccountSpecSchema>;
 export const CloudAccountStatusSchema = Type.Object({
   conditions: Type.Optional(ConditionsSchema),
   observedGeneration: Type.Optional(Type.Integer()),
-  identityCount: Type.Optional(Type.Integer({ minimum: 0, description: 'WorkloadIdentities using this account.' })),
+  identityCount: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'WorkloadIdentities using this account.' }),
+  ),
   callerIdentity: Type.Optional(Type.String({ description: 'Who the operator is in this account.' })),
 });
 export type CloudAccountStatus = Static<typeof CloudAccountStatusSchema>;

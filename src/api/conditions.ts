@@ -12,7 +12,8 @@ export const ConditionSchema = Type.Object({
 export type Condition = Static<typeof ConditionSchema>;
 
 export const ConditionsSchema = Type.Array(ConditionSchema, {
-  description: 'Ready: usable now. Synced: the last reconcile succeeded. Drifted: the cloud differs from spec.',
+  description:
+    'Ready: usable now. Synced: the last reconcile succeeded. Drifted: the cloud differs from spec.',
   'x-kubernetes-list-type': 'map',
   'x-kubernetes-list-map-keys': ['type'],
 });

@@ -11,7 +11,9 @@ const GrantSchema = withRules(
       maxLength: 2048,
       description: 'An AWS ARN, a Google Cloud full resource name, or an Azure resource ID.',
     }),
-    access: Type.Optional(StringEnum(ACCESS_LEVELS, { description: 'Cloud-neutral access, from the catalogue.' })),
+    access: Type.Optional(
+      StringEnum(ACCESS_LEVELS, { description: 'Cloud-neutral access, from the catalogue.' }),
+    ),
     actions: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
         minItems: 1,
@@ -23,7 +25,8 @@ const GrantSchema = withRules(
       Type.String({
         minLength: 1,
         maxLength: 512,
-        description: 'Google Cloud role or Azure role name/definition id (escape hatch; guardrails still apply).',
+        description:
+          'Google Cloud role or Azure role name/definition id (escape hatch; guardrails still apply).',
       }),
     ),
   }),
@@ -44,8 +47,14 @@ export const IdentityBindingSpecSchema = withRules(
   Type.Object({
     identityRef: withRules(
       Type.Object({
-        name: Type.String({ minLength: 1, maxLength: 253, description: 'A WorkloadIdentity in this namespace.' }),
-        namespace: Type.Optional(Type.String({ description: 'Not allowed: the identity must share the namespace.' })),
+        name: Type.String({
+          minLength: 1,
+          maxLength: 253,
+          description: 'A WorkloadIdentity in this namespace.',
+        }),
+        namespace: Type.Optional(
+          Type.String({ description: 'Not allowed: the identity must share the namespace.' }),
+        ),
       }),
       [
         {
@@ -57,7 +66,9 @@ export const IdentityBindingSpecSchema = withRules(
       ],
     ),
     grants: Type.Array(GrantSchema, { minItems: 1, maxItems: 50 }),
-    expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'The grants end at this time.' })),
+    expiresAt: Type.Optional(
+      Type.String({ format: 'date-time', description: 'The grants end at this time.' }),
+    ),
     duration: Type.Optional(Duration('The grants end this long after the binding was created.')),
   }),
   [
@@ -80,6 +91,12 @@ export const IdentityBindingStatusSchema = Type.Object({
   expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
   conditions: Type.Optional(ConditionsSchema),
   observedGeneration: Type.Optional(Type.Integer()),
+  lastSyncTime: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'When the operator last changed the grants in the cloud.',
+    }),
+  ),
   drift: Type.Optional(DriftListSchema),
 });
 export type IdentityBindingStatus = Static<typeof IdentityBindingStatusSchema>;

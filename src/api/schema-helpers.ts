@@ -1,4 +1,4 @@
-import { type TSchema, Type, type TUnsafe } from '@sinclair/typebox';
+import { type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
 
 /** A CEL rule checked by the API server (`x-kubernetes-validations`). */
 export interface CelRule {

@@ -11,8 +11,14 @@ const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z
 
 const ServiceAccountSubjectSchema = withRules(
   Type.Object({
-    name: Type.String({ pattern: DNS_SUBDOMAIN, maxLength: 253, description: 'ServiceAccount in this namespace.' }),
-    namespace: Type.Optional(Type.String({ description: 'Not allowed: the ServiceAccount must share the namespace.' })),
+    name: Type.String({
+      pattern: DNS_SUBDOMAIN,
+      maxLength: 253,
+      description: 'ServiceAccount in this namespace.',
+    }),
+    namespace: Type.Optional(
+      Type.String({ description: 'Not allowed: the ServiceAccount must share the namespace.' }),
+    ),
     create: Type.Optional(
       Type.Boolean({ default: false, description: 'Create the ServiceAccount if it does not exist.' }),
     ),
@@ -32,7 +38,8 @@ const ServerlessSubjectSchema = Type.Object({
   deployers: Type.Optional(
     Type.Array(Type.String({ maxLength: 320 }), {
       maxItems: 20,
-      description: 'GCP: principals that may deploy functions running as this identity (iam.serviceAccountUser).',
+      description:
+        'GCP: principals that may deploy functions running as this identity (iam.serviceAccountUser).',
     }),
   ),
 });
@@ -84,9 +91,14 @@ export const WorkloadIdentitySpecSchema = Type.Object({
   ),
   aws: Type.Optional(
     Type.Object({
-      permissionsBoundaryArn: Type.Optional(Type.String({ pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$' })),
+      permissionsBoundaryArn: Type.Optional(
+        Type.String({ pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$' }),
+      ),
       podIdentity: Type.Optional(
-        Type.Boolean({ default: false, description: 'Also trust EKS Pod Identity (pods.eks.amazonaws.com).' }),
+        Type.Boolean({
+          default: false,
+          description: 'Also trust EKS Pod Identity (pods.eks.amazonaws.com).',
+        }),
       ),
     }),
   ),
@@ -94,7 +106,10 @@ export const WorkloadIdentitySpecSchema = Type.Object({
   azure: Type.Optional(
     Type.Object({
       resourceGroup: Type.Optional(
-        Type.String({ pattern: '^[-\\w._()]{1,90}$', description: "Overrides the account's resource group." }),
+        Type.String({
+          pattern: '^[-\\w._()]{1,90}$',
+          description: "Overrides the account's resource group.",
+        }),
       ),
     }),
   ),

@@ -1,0 +1,2 @@
+export * from './memory-cloud.js';
+export { MemoryProvider } from './memory-provider.js';

@@ -1,0 +1,106 @@
+import { type Clock, realClock } from '../../runtime/clock.js';
+import type { CloudError } from '../cloud-error.js';
+
+export interface MemoryIdentity {
+  name: string;
+  accountName: string;
+  tags: Record<string, string>;
+  trust: string[];
+  maxSessionSeconds: number;
+  principalId: string;
+}
+
+export interface MemoryGrantSet {
+  identityName: string;
+  /** resource -> sorted permissions */
+  permissions: Record<string, string[]>;
+  expiresAt: string | undefined;
+}
+
+export const MEMORY_OPERATIONS = {
+  CheckAccount: 'read',
+  GetIdentity: 'read',
+  CreateIdentity: 'write',
+  UpdateIdentity: 'write',
+  DeleteIdentity: 'write',
+  GetGrants: 'read',
+  PutGrants: 'write',
+  DeleteGrants: 'write',
+} as const;
+export type MemoryOperation = keyof typeof MEMORY_OPERATIONS;
+
+/** Decides whether one call fails; returning undefined lets it through. */
+export type FaultInjector = (operation: MemoryOperation, target: string) => CloudError | undefined;
+
+export interface MemoryCloudOptions {
+  clock?: Clock;
+  /** Added to every call, through the clock. */
+  latencyMs?: number;
+}
+
+/**
+ * A deterministic cloud held in memory: what the in-memory provider talks to. Tests and benchmarks
+ * inspect it, edit it out of band, inject failures and count calls by operation.
+ */
+export class MemoryCloud {
+  readonly identities = new Map<string, MemoryIdentity>();
+  readonly grantSets = new Map<string, MemoryGrantSet>();
+  readonly calls = new Map<MemoryOperation, number>();
+  private readonly clock: Clock;
+  private latencyMs: number;
+  private faults: FaultInjector[] = [];
+  private nextPrincipal = 1;
+
+  constructor(options: MemoryCloudOptions = {}) {
+    this.clock = options.clock ?? realClock;
+    this.latencyMs = options.latencyMs ?? 0;
+  }
+
+  setLatency(ms: number): void {
+    this.latencyMs = ms;
+  }
+
+  injectFault(fault: FaultInjector): () => void {
+    this.faults.push(fault);
+    return () => {
+      this.faults = this.faults.filter((f) => f !== fault);
+    };
+  }
+
+  /** Fails the next `times` calls of one operation with `error`. */
+  failNext(operation: MemoryOperation, error: CloudError, times = 1): void {
+    let left = times;
+    const remove = this.injectFault((op) => {
+      if (op !== operation || left <= 0) return undefined;
+      left -= 1;
+      if (left === 0) remove();
+      return error;
+    });
+  }
+
+  count(kind?: 'read' | 'write'): number {
+    let total = 0;
+    for (const [op, n] of this.calls) if (kind === undefined || MEMORY_OPERATIONS[op] === kind) total += n;
+    return total;
+  }
+
+  resetCounts(): void {
+    this.calls.clear();
+  }
+
+  newPrincipalId(): string {
+    const id = this.nextPrincipal++;
+    return `00000000-0000-4000-8000-${id.toString(16).padStart(12, '0')}`;
+  }
+
+  /** Runs one cloud call: counted, delayed by the latency, failed by any matching fault. */
+  async call<T>(operation: MemoryOperation, target: string, body: () => T): Promise<T> {
+    this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
+    if (this.latencyMs > 0) await this.clock.sleep(this.latencyMs);
+    for (const fault of this.faults) {
+      const error = fault(operation, target);
+      if (error) throw error;
+    }
+    return body();
+  }
+}

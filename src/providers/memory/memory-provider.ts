@@ -1,0 +1,178 @@
+import { CloudError, terminal } from '../cloud-error.js';
+import { diffFields, diffTags } from '../drift.js';
+import { deterministicName } from '../naming.js';
+import { describeOwner, ownerFromTags, sameOwner } from '../ownership.js';
+import type {
+  AccountClient,
+  CloudProvider,
+  ExternalClient,
+  GrantObservation,
+  GrantRequest,
+  GrantResolver,
+  IdentityObservation,
+  IdentityRequest,
+} from '../provider.js';
+import { grantDocument, identityDocument, resolveGrants } from './mapping.js';
+import type { MemoryCloud, MemoryIdentity } from './memory-cloud.js';
+
+const NAME_RULE = { prefix: 'keyless', maxLength: 64, invalid: /[^A-Za-z0-9+=,.@_-]/g };
+
+export function identityName(request: Pick<IdentityRequest, 'owner'>): string {
+  return deterministicName(request.owner, NAME_RULE);
+}
+
+export function grantSetName(request: GrantRequest): string {
+  return `${request.identity.externalName}/${deterministicName(request.owner, NAME_RULE)}`;
+}
+
+/** The provider for the in-memory cloud: the same contract the real clouds implement. */
+export class MemoryProvider implements CloudProvider {
+  readonly name = 'memory' as const;
+  readonly accounts: AccountClient;
+  readonly identities: ExternalClient<IdentityRequest, IdentityObservation>;
+  readonly grants: ExternalClient<GrantRequest, GrantObservation> & GrantResolver;
+
+  constructor(cloud: MemoryCloud) {
+    this.accounts = {
+      check: (account) =>
+        cloud.call('CheckAccount', account.name, () => ({ callerIdentity: 'memory:operator' })),
+    };
+    this.identities = new MemoryIdentities(cloud);
+    this.grants = new MemoryGrants(cloud);
+  }
+}
+
+class MemoryIdentities implements ExternalClient<IdentityRequest, IdentityObservation> {
+  constructor(private readonly cloud: MemoryCloud) {}
+
+  async observe(request: IdentityRequest): Promise<IdentityObservation> {
+    const name = identityName(request);
+    const found = await this.cloud.call('GetIdentity', name, () => this.cloud.identities.get(name));
+    return observationOf(request, name, found);
+  }
+
+  async create(request: IdentityRequest): Promise<IdentityObservation> {
+    const name = identityName(request);
+    const stored = await this.cloud.call('CreateIdentity', name, () => {
+      const existing = this.cloud.identities.get(name);
+      if (existing) {
+        if (!sameOwner(ownerFromTags(existing.tags), request.owner) && !request.adopt) {
+          throw terminal(
+            'NotOwned',
+            `identity ${name} exists and belongs to ${describeOwner(ownerFromTags(existing.tags))}`,
+          );
+        }
+        return existing;
+      }
+      const created: MemoryIdentity = {
+        name,
+        accountName: request.account.name,
+        principalId: this.cloud.newPrincipalId(),
+        ...identityDocument(request),
+      };
+      this.cloud.identities.set(name, created);
+      return created;
+    });
+    return observationOf(request, name, stored);
+  }
+
+  async update(request: IdentityRequest): Promise<IdentityObservation> {
+    const name = identityName(request);
+    const stored = await this.cloud.call('UpdateIdentity', name, () => {
+      const existing = this.cloud.identities.get(name);
+      if (!existing) throw terminal('NotFound', `identity ${name} vanished during update`);
+      Object.assign(existing, identityDocument(request));
+      return existing;
+    });
+    return observationOf(request, name, stored);
+  }
+
+  async delete(request: IdentityRequest): Promise<void> {
+    const name = identityName(request);
+    await this.cloud.call('DeleteIdentity', name, () => {
+      this.cloud.identities.delete(name);
+      for (const [key, set] of this.cloud.grantSets)
+        if (set.identityName === name) this.cloud.grantSets.delete(key);
+    });
+  }
+}
+
+function observationOf(
+  request: IdentityRequest,
+  name: string,
+  found: MemoryIdentity | undefined,
+): IdentityObservation {
+  if (!found)
+    return {
+      exists: false,
+      upToDate: false,
+      drift: [],
+      externalName: name,
+      owner: undefined,
+      principal: undefined,
+    };
+  const wanted = identityDocument(request);
+  const drift = [
+    ...diffFields({ trust: wanted.trust, maxSessionSeconds: wanted.maxSessionSeconds }, found),
+    ...diffTags('tags', wanted.tags, found.tags),
+  ];
+  return {
+    exists: true,
+    upToDate: drift.length === 0,
+    drift,
+    externalName: name,
+    owner: ownerFromTags(found.tags),
+    principal: { id: `memory://${found.accountName}/identities/${name}`, principalId: found.principalId },
+  };
+}
+
+class MemoryGrants implements ExternalClient<GrantRequest, GrantObservation>, GrantResolver {
+  constructor(private readonly cloud: MemoryCloud) {}
+
+  resolve = resolveGrants;
+
+  async observe(request: GrantRequest): Promise<GrantObservation> {
+    const key = grantSetName(request);
+    const found = await this.cloud.call('GetGrants', key, () => this.cloud.grantSets.get(key));
+    if (!found) return { exists: false, upToDate: false, drift: [], applied: [] };
+    const wanted = { permissions: grantDocument(request), expiresAt: request.expiresAt?.toISOString() };
+    const drift = diffFields(wanted, found);
+    return { exists: true, upToDate: drift.length === 0, drift, applied: appliedOf(found.permissions) };
+  }
+
+  async create(request: GrantRequest): Promise<GrantObservation> {
+    return this.put(request);
+  }
+
+  async update(request: GrantRequest): Promise<GrantObservation> {
+    return this.put(request);
+  }
+
+  async delete(request: GrantRequest): Promise<void> {
+    const key = grantSetName(request);
+    await this.cloud.call('DeleteGrants', key, () => this.cloud.grantSets.delete(key));
+  }
+
+  private async put(request: GrantRequest): Promise<GrantObservation> {
+    const key = grantSetName(request);
+    const permissions = grantDocument(request);
+    await this.cloud.call('PutGrants', key, () => {
+      if (!this.cloud.identities.has(request.identity.externalName)) {
+        throw new CloudError(`identity ${request.identity.externalName} does not exist`, {
+          kind: 'retryable',
+          reason: 'IdentityNotFound',
+        });
+      }
+      this.cloud.grantSets.set(key, {
+        identityName: request.identity.externalName,
+        permissions,
+        expiresAt: request.expiresAt?.toISOString(),
+      });
+    });
+    return { exists: true, upToDate: true, drift: [], applied: appliedOf(permissions) };
+  }
+}
+
+function appliedOf(permissions: Record<string, string[]>): { resource: string; summary: string }[] {
+  return Object.entries(permissions).map(([resource, perms]) => ({ resource, summary: perms.join(',') }));
+}

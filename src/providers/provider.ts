@@ -1,0 +1,115 @@
+import type {
+  AccessLevel,
+  CloudAccountSpec,
+  Drift,
+  Grant,
+  Principal,
+  ProviderName,
+  WorkloadIdentitySpec,
+} from '../api/index.js';
+
+/**
+ * The one contract between the reconcilers and a cloud. Every method is idempotent: creating
+ * what exists is not an error, deleting what is missing is not an error. Failures are thrown as
+ * `CloudError` (see cloud-error.ts), already classified.
+ */
+export interface CloudProvider {
+  readonly name: ProviderName | 'memory';
+  readonly accounts: AccountClient;
+  readonly identities: ExternalClient<IdentityRequest, IdentityObservation>;
+  readonly grants: ExternalClient<GrantRequest, GrantObservation> & GrantResolver;
+}
+
+/** Observe, create, update, delete: the shape of every managed cloud thing. */
+export interface ExternalClient<Request, Observation> {
+  observe(request: Request): Promise<Observation>;
+  create(request: Request): Promise<Observation>;
+  update(request: Request, observed: Observation): Promise<Observation>;
+  delete(request: Request): Promise<void>;
+}
+
+/** Who a cloud object belongs to, as written into its tags, labels or description. */
+export interface Owner {
+  cluster: string;
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+export interface AccountRequest {
+  name: string;
+  spec: CloudAccountSpec;
+}
+
+export interface AccountObservation {
+  /** Who the operator is in the account (an ARN, an email, an object id). */
+  callerIdentity: string;
+}
+
+export interface AccountClient {
+  /** Proves the credentials work for this account; throws a CloudError when they do not. */
+  check(account: AccountRequest): Promise<AccountObservation>;
+}
+
+export interface IdentityRequest {
+  owner: Owner;
+  account: AccountRequest;
+  /** The spec with API defaults applied. */
+  spec: WorkloadIdentitySpec;
+  /** Take over an existing unowned identity (the keyless.dev/adopt annotation). */
+  adopt: boolean;
+}
+
+export interface Observation {
+  exists: boolean;
+  /** True when the cloud matches the request; `drift` says where it does not. */
+  upToDate: boolean;
+  drift: Drift[];
+}
+
+export interface IdentityObservation extends Observation {
+  /** The deterministic cloud name, known even before the identity exists. */
+  externalName: string;
+  /** The owner read back from the cloud object; undefined when it carries no Keyless owner. */
+  owner: Owner | undefined;
+  principal: Principal | undefined;
+}
+
+export interface GrantRequest {
+  /** The binding that owns these grants. */
+  owner: Owner;
+  account: AccountRequest;
+  identity: { owner: Owner; externalName: string; principal: Principal };
+  grants: ResolvedGrant[];
+  /** When the grants end; the cloud enforces it too where it can. */
+  expiresAt: Date | undefined;
+}
+
+export interface GrantObservation extends Observation {
+  /** What the cloud allows now, per resource, for status. */
+  applied: { resource: string; summary: string }[];
+}
+
+/** A grant translated into the cloud's own permission vocabulary. */
+export interface ResolvedGrant {
+  resource: string;
+  /** The cloud-neutral level, when the grant used one. */
+  access: AccessLevel | undefined;
+  /** AWS actions, or one Google Cloud / Azure role. */
+  permissions: string[];
+  /** Whether `permissions` are actions or roles, for guardrails. */
+  permissionKind: 'action' | 'role';
+}
+
+export interface GrantResolver {
+  /**
+   * Pure: translates grants through the cloud's access catalogue and checks what the cloud would
+   * refuse (malformed resource names, size limits). Throws a terminal CloudError naming the grant.
+   */
+  resolve(grants: Grant[], account: AccountRequest): ResolvedGrant[];
+}
+
+/** Finds the provider serving an account; implementations cache clients per account. */
+export interface ProviderRegistry {
+  forAccount(account: AccountRequest): CloudProvider;
+}

@@ -1,0 +1,87 @@
+import { type Condition, ConditionType, type Drift } from '../api/index.js';
+
+export type ConditionStatus = Condition['status'];
+
+export interface ConditionInput {
+  type: ConditionType;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+}
+
+/**
+ * Sets a condition by type. The transition time moves only when the status does, so re-asserting
+ * the same condition changes nothing and costs no status write.
+ */
+export function setCondition(
+  conditions: Condition[] | undefined,
+  input: ConditionInput,
+  generation: number | undefined,
+  now: Date,
+): Condition[] {
+  const list = conditions ?? [];
+  const previous = list.find((c) => c.type === input.type);
+  const next: Condition = {
+    ...input,
+    lastTransitionTime:
+      previous && previous.status === input.status ? previous.lastTransitionTime : now.toISOString(),
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  };
+  return [...list.filter((c) => c.type !== input.type), next].sort((a, b) => order(a.type) - order(b.type));
+}
+
+const ORDER: string[] = [ConditionType.Ready, ConditionType.Synced, ConditionType.Drifted];
+function order(type: string): number {
+  const i = ORDER.indexOf(type);
+  return i === -1 ? ORDER.length : i;
+}
+
+export function getCondition(
+  conditions: Condition[] | undefined,
+  type: ConditionType,
+): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+
+export function isTrue(conditions: Condition[] | undefined, type: ConditionType): boolean {
+  return getCondition(conditions, type)?.status === 'True';
+}
+
+export const ready = (reason: string, message: string): ConditionInput => ({
+  type: ConditionType.Ready,
+  status: 'True',
+  reason,
+  message,
+});
+export const notReady = (reason: string, message: string): ConditionInput => ({
+  type: ConditionType.Ready,
+  status: 'False',
+  reason,
+  message,
+});
+export const synced = (message = 'The last reconcile succeeded.'): ConditionInput => ({
+  type: ConditionType.Synced,
+  status: 'True',
+  reason: 'ReconcileSuccess',
+  message,
+});
+export const syncFailed = (reason: string, message: string): ConditionInput => ({
+  type: ConditionType.Synced,
+  status: 'False',
+  reason,
+  message,
+});
+export const drifted = (drift: Drift[], corrected: boolean): ConditionInput => ({
+  type: ConditionType.Drifted,
+  status: corrected ? 'False' : 'True',
+  reason: corrected ? 'DriftCorrected' : 'DriftDetected',
+  message: corrected
+    ? `Corrected out-of-band changes to ${drift.map((d) => d.field).join(', ')}.`
+    : `The cloud differs from spec in ${drift.map((d) => d.field).join(', ')}.`,
+});
+export const notDrifted = (): ConditionInput => ({
+  type: ConditionType.Drifted,
+  status: 'False',
+  reason: 'NoDrift',
+  message: 'The cloud matches spec.',
+});

@@ -1,0 +1,75 @@
+import type { ExternalClient, Observation } from '../providers/provider.js';
+import { type ConditionInput, drifted, notDrifted } from './conditions.js';
+import type { KeylessKind } from './ports.js';
+import { Reason } from './reasons.js';
+import type { ReconcileRun } from './reconcile-run.js';
+
+type ManagedKind = Extract<KeylessKind, 'WorkloadIdentity' | 'IdentityBinding'>;
+
+export interface ConvergeOptions {
+  /** How Events and messages name the cloud object. */
+  what: string;
+  /** The spec changed since the last sync: apply it whatever the drift policy. */
+  specChanged: boolean;
+  driftPolicy: 'Correct' | 'Report';
+  /** Take over an existing object that another owner's tags claim. */
+  adopting: boolean;
+}
+
+/**
+ * Decide and act on one observation: create what is missing, apply a changed spec, and correct or
+ * report out-of-band drift. Sets the Drifted condition and `status.drift`; returns what the cloud
+ * holds afterwards.
+ */
+export async function converge<Request, Obs extends Observation>(
+  client: ExternalClient<Request, Obs>,
+  request: Request,
+  observed: Obs,
+  options: ConvergeOptions,
+  run: ReconcileRun<ManagedKind>,
+): Promise<Obs> {
+  if (!observed.exists) {
+    try {
+      const created = await client.create(request);
+      await run.event('Normal', Reason.Created, `Created ${options.what}.`);
+      recordSync(run, notDrifted());
+      return created;
+    } catch (err) {
+      throw await run.fail(err, `creating ${options.what}`, { notReady: true });
+    }
+  }
+  if (observed.upToDate && !options.adopting) {
+    run.status.drift = undefined;
+    run.set(notDrifted());
+    return observed;
+  }
+  const correcting = !options.specChanged && !options.adopting;
+  if (correcting && options.driftPolicy === 'Report') {
+    run.status.drift = observed.drift;
+    run.set(drifted(observed.drift, false));
+    return observed;
+  }
+  try {
+    const updated = await client.update(request, observed);
+    if (options.adopting) await run.event('Normal', Reason.Adopted, `Adopted ${options.what}.`);
+    else if (correcting)
+      await run.event('Normal', Reason.DriftCorrected, describeDrift(options.what, observed));
+    else await run.event('Normal', Reason.Updated, `Updated ${options.what}.`);
+    recordSync(run, correcting ? drifted(observed.drift, true) : notDrifted());
+    return updated;
+  } catch (err) {
+    throw await run.fail(err, `updating ${options.what}`);
+  }
+}
+
+function recordSync(run: ReconcileRun<ManagedKind>, drift: ConditionInput): void {
+  run.status.drift = undefined;
+  run.status.lastSyncTime = run.now.toISOString();
+  run.set(drift);
+}
+
+function describeDrift(what: string, observed: Observation): string {
+  return `Corrected out-of-band changes to ${what}: ${observed.drift
+    .map((d) => `${d.field} (found ${d.found}, wanted ${d.wanted})`)
+    .join('; ')}`;
+}

@@ -1,0 +1,212 @@
+import type { CloudAccount, IdentityBinding, WorkloadIdentity } from '../api/index.js';
+import { grantsEndAt } from '../policy/expiry.js';
+import { guardrailViolations } from '../policy/guardrails.js';
+import type { CloudProvider, GrantObservation, GrantRequest, ResolvedGrant } from '../providers/provider.js';
+import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
+import { parseKey } from '../runtime/kube-object.js';
+import { drifted, isTrue, notDrifted, notReady, ready, synced } from './conditions.js';
+import { converge } from './converge.js';
+import type { ReconcilerDeps } from './deps.js';
+import { Reason } from './reasons.js';
+import { ReconcileRun, syncAndWriteStatus } from './reconcile-run.js';
+import {
+  accountRequest,
+  FINALIZER,
+  hasFinalizer,
+  isBeingDeleted,
+  ownerOf,
+  policies,
+  specChanged,
+} from './requests.js';
+
+type Run = ReconcileRun<'IdentityBinding'>;
+const DONE: ReconcileResult = {};
+
+/**
+ * IdentityBinding → the grants of one binding, attached to its identity in the cloud, removed when
+ * they expire or the binding goes. It follows its identity's management, drift and deletion policies.
+ */
+export class IdentityBindingReconciler {
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  readonly reconcile = async (key: string, context: ReconcileContext): Promise<ReconcileResult> => {
+    const { namespace, name } = parseKey(key);
+    const binding = this.deps.cluster.binding(namespace ?? '', name);
+    if (!binding) return DONE;
+    const run = new ReconcileRun(
+      'IdentityBinding',
+      binding,
+      context.logger,
+      this.deps.events,
+      this.deps.clock,
+    );
+    return syncAndWriteStatus(run, this.deps.writer, () => this.sync(binding, run));
+  };
+
+  private async sync(binding: IdentityBinding, run: Run): Promise<ReconcileResult> {
+    const namespace = binding.metadata.namespace ?? '';
+    const ref = binding.spec.identityRef;
+    const identity = this.deps.cluster.identity(namespace, ref.name);
+    const account = identity ? this.deps.cluster.account(identity.spec.accountRef.name) : undefined;
+    if (isBeingDeleted(binding)) return this.finalize(binding, identity, account, run);
+
+    if (ref.namespace !== undefined && ref.namespace !== namespace) {
+      throw await run.stop(
+        Reason.CrossNamespaceReference,
+        `identityRef names namespace ${ref.namespace}; a binding may only use a WorkloadIdentity in ${namespace}.`,
+      );
+    }
+    if (!identity) {
+      run.wait(Reason.IdentityNotFound, `WorkloadIdentity ${ref.name} does not exist.`);
+      return DONE;
+    }
+    if (!account || !isTrue(identity.status?.conditions, 'Ready') || !identity.status?.externalName) {
+      run.wait(Reason.IdentityNotReady, `WorkloadIdentity ${ref.name} is not Ready.`);
+      return DONE;
+    }
+
+    const endsAt = grantsEndAt(binding);
+    run.status.expiresAt = endsAt?.toISOString();
+    const provider = this.deps.providers.forAccount(accountRequest(account));
+    let resolved: ResolvedGrant[];
+    try {
+      resolved = provider.grants.resolve(binding.spec.grants, accountRequest(account));
+    } catch (err) {
+      run.observed();
+      throw await run.fail(err, 'translating the grants', { notReady: true });
+    }
+    const created = Date.parse(binding.metadata.creationTimestamp ?? '') || run.now.getTime();
+    const violations = guardrailViolations(account.spec.guardrails, resolved, {
+      lifetimeMs: endsAt ? endsAt.getTime() - created : undefined,
+    });
+    if (violations.length > 0) throw await run.stop(Reason.GuardrailViolation, violations.join('; '));
+
+    const request = grantRequest(binding, identity, account, resolved, endsAt, this.deps.clusterName);
+    if (policies.management(identity) === 'ObserveOnly')
+      return this.observeOnly(provider, request, account, run);
+    if (endsAt && endsAt.getTime() <= run.now.getTime()) return this.expire(provider, request, run);
+
+    if (!hasFinalizer(binding)) await this.deps.writer.addFinalizer('IdentityBinding', binding, FINALIZER);
+    let observed: GrantObservation;
+    try {
+      observed = await provider.grants.observe(request);
+    } catch (err) {
+      throw await run.fail(err, 'observing the grants');
+    }
+    const current = await converge(
+      provider.grants,
+      request,
+      observed,
+      {
+        what: `the grants of ${binding.metadata.name}`,
+        specChanged: specChanged(binding),
+        driftPolicy: policies.drift(identity),
+        adopting: false,
+      },
+      run,
+    );
+    run.status.grants = current.applied;
+    run.observed();
+    run.set(synced(), ready(Reason.Available, `Granted on ${identity.status.externalName}.`));
+    const untilExpiry = endsAt ? endsAt.getTime() - run.now.getTime() : Number.POSITIVE_INFINITY;
+    return { requeueAfter: Math.min(this.deps.resyncAfter(account), untilExpiry) };
+  }
+
+  private async expire(provider: CloudProvider, request: GrantRequest, run: Run): Promise<ReconcileResult> {
+    try {
+      const observed = await provider.grants.observe(request);
+      if (observed.exists) {
+        await provider.grants.delete(request);
+        await run.event(
+          'Normal',
+          Reason.Expired,
+          `The grants ended at ${request.expiresAt?.toISOString()} and were removed.`,
+        );
+      }
+    } catch (err) {
+      throw await run.fail(err, 'removing expired grants');
+    }
+    run.status.grants = [];
+    run.status.drift = undefined;
+    run.observed();
+    run.set(
+      synced(),
+      notDrifted(),
+      notReady(Reason.Expired, `The grants ended at ${request.expiresAt?.toISOString()}.`),
+    );
+    return DONE;
+  }
+
+  private async observeOnly(
+    provider: CloudProvider,
+    request: GrantRequest,
+    account: CloudAccount,
+    run: Run,
+  ): Promise<ReconcileResult> {
+    let observed: GrantObservation;
+    try {
+      observed = await provider.grants.observe(request);
+    } catch (err) {
+      throw await run.fail(err, 'observing the grants');
+    }
+    run.observed();
+    run.status.grants = observed.applied;
+    run.status.drift = observed.drift.length > 0 ? observed.drift : undefined;
+    run.set(synced('Observed (managementPolicy ObserveOnly); nothing is written.'));
+    run.set(observed.drift.length > 0 ? drifted(observed.drift, false) : notDrifted());
+    run.set(
+      observed.exists
+        ? ready(Reason.Observed, 'The grants exist.')
+        : notReady(Reason.NotFoundInCloud, 'The grants do not exist in the cloud.'),
+    );
+    return { requeueAfter: this.deps.resyncAfter(account) };
+  }
+
+  private async finalize(
+    binding: IdentityBinding,
+    identity: WorkloadIdentity | undefined,
+    account: CloudAccount | undefined,
+    run: Run,
+  ): Promise<ReconcileResult> {
+    if (!hasFinalizer(binding)) return DONE;
+    const removable =
+      identity?.status?.externalName &&
+      account &&
+      policies.deletion(identity) === 'Delete' &&
+      policies.management(identity) === 'Manage';
+    if (removable) {
+      const provider = this.deps.providers.forAccount(accountRequest(account));
+      const request = grantRequest(binding, identity, account, [], undefined, this.deps.clusterName);
+      try {
+        await provider.grants.delete(request);
+        await run.event('Normal', Reason.Deleted, `Removed the grants of ${binding.metadata.name}.`);
+      } catch (err) {
+        throw await run.fail(err, 'removing the grants');
+      }
+    }
+    await this.deps.writer.removeFinalizer('IdentityBinding', binding, FINALIZER);
+    run.finalized = true;
+    return DONE;
+  }
+}
+
+function grantRequest(
+  binding: IdentityBinding,
+  identity: WorkloadIdentity,
+  account: CloudAccount,
+  grants: ResolvedGrant[],
+  expiresAt: Date | undefined,
+  cluster: string,
+): GrantRequest {
+  return {
+    owner: ownerOf(binding, cluster),
+    account: accountRequest(account),
+    identity: {
+      owner: ownerOf(identity, cluster),
+      externalName: identity.status?.externalName ?? '',
+      principal: identity.status?.principal ?? {},
+    },
+    grants,
+    expiresAt,
+  };
+}

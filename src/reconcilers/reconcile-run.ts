@@ -1,0 +1,142 @@
+import type { Logger } from 'pino';
+import type { Condition, KubeObject } from '../api/index.js';
+import { isCloudError } from '../providers/cloud-error.js';
+import { canonicalJson } from '../providers/drift.js';
+import type { Clock } from '../runtime/clock.js';
+import type { ReconcileResult } from '../runtime/controller.js';
+import { asError, TerminalError, terminalErrorIn } from '../runtime/errors.js';
+import { type ConditionInput, notReady, setCondition, syncFailed } from './conditions.js';
+import type { ClusterWriter, EventRecorder, EventType, KeylessKind, StatusOf } from './ports.js';
+import { Reason } from './reasons.js';
+
+/** An error that asks for a retry no sooner than `retryAfterMs` (a throttled cloud). */
+export class ThrottledError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'ThrottledError';
+  }
+}
+
+/**
+ * One reconcile of one object: the status being built, the logger and the Event recorder.
+ * Every failure goes through `fail` or `stop`, so each has the same shape: log, Event, condition,
+ * and an error for the controller (retry, retry after, or terminal).
+ */
+export class ReconcileRun<K extends KeylessKind> {
+  readonly status: StatusOf[K] & { conditions?: Condition[]; observedGeneration?: number };
+  private readonly original: string;
+  /** Set once the finalizer is gone: the object may no longer exist, so its status is not written. */
+  finalized = false;
+
+  constructor(
+    readonly kind: K,
+    readonly object: KubeObject & { status?: StatusOf[K] },
+    readonly log: Logger,
+    private readonly events: EventRecorder,
+    private readonly clock: Clock,
+  ) {
+    this.status = structuredClone(object.status ?? {}) as StatusOf[K];
+    this.original = canonicalJson(this.status);
+  }
+
+  get now(): Date {
+    return new Date(this.clock.now());
+  }
+
+  set(...conditions: ConditionInput[]): void {
+    for (const condition of conditions) {
+      this.status.conditions = setCondition(
+        this.status.conditions,
+        condition,
+        this.object.metadata.generation,
+        this.now,
+      );
+    }
+  }
+
+  /** Records that the spec was acted on, so the next change of generation is recognisable. */
+  observed(): void {
+    if (this.object.metadata.generation !== undefined)
+      this.status.observedGeneration = this.object.metadata.generation;
+  }
+
+  statusChanged(): boolean {
+    return canonicalJson(this.status) !== this.original;
+  }
+
+  async event(type: EventType, reason: string, message: string): Promise<void> {
+    await this.events.record(this.kind, this.object, type, reason, message);
+  }
+
+  /** A failure with a cause: classified into terminal, throttled or retryable. */
+  async fail(
+    err: unknown,
+    context: string,
+    options: { notReady?: boolean; reason?: string } = {},
+  ): Promise<Error> {
+    const cause = asError(err);
+    const terminalCause = terminalErrorIn(err);
+    let reason: string = Reason.CloudError;
+    let outcome: Error;
+    if (isCloudError(err)) {
+      reason = err.reason;
+      if (err.kind === 'terminal')
+        outcome = new TerminalError(reason, `${context}: ${err.message}`, { cause });
+      else if (err.kind === 'throttled') {
+        reason = Reason.Throttled;
+        outcome = new ThrottledError(`${context}: ${err.message}`, err.retryAfterMs ?? 1000, { cause });
+      } else outcome = new Error(`${context}: ${err.message}`, { cause });
+    } else if (terminalCause) {
+      reason = terminalCause.reason;
+      outcome = new TerminalError(reason, `${context}: ${terminalCause.message}`, { cause });
+    } else {
+      reason = options.reason ?? Reason.CloudError;
+      outcome = new Error(`${context}: ${cause.message}`, { cause });
+    }
+    this.log.warn({ err: cause, reason }, context);
+    await this.event('Warning', reason, outcome.message);
+    this.set(syncFailed(reason, outcome.message));
+    if (options.notReady) this.set(notReady(reason, outcome.message));
+    return outcome;
+  }
+
+  /** A failure without a cause that retrying cannot fix (not owned, guardrails, bad reference). */
+  async stop(reason: string, message: string): Promise<TerminalError> {
+    this.log.warn({ reason }, message);
+    await this.event('Warning', reason, message);
+    this.set(syncFailed(reason, message), notReady(reason, message));
+    this.observed();
+    return new TerminalError(reason, message);
+  }
+
+  /** Not a failure: the object waits for another one (its identity, its account) to be ready. */
+  wait(reason: string, message: string): void {
+    this.log.info({ reason }, message);
+    this.set(notReady(reason, message), syncFailed(reason, message));
+  }
+}
+
+/**
+ * Runs one sync and then writes the status if it changed, on every exit path (as ACK's deferred
+ * status update does), so no early return or failure leaves stale conditions behind.
+ */
+export async function syncAndWriteStatus<K extends KeylessKind>(
+  run: ReconcileRun<K>,
+  writer: ClusterWriter,
+  sync: () => Promise<ReconcileResult>,
+): Promise<ReconcileResult> {
+  let failure: unknown;
+  let result: ReconcileResult = {};
+  try {
+    result = await sync();
+  } catch (err) {
+    failure = err;
+  }
+  if (run.statusChanged() && !run.finalized) await writer.writeStatus(run.kind, run.object, run.status);
+  if (failure !== undefined) throw failure;
+  return result;
+}

@@ -1,0 +1,44 @@
+import type { Principal, WorkloadIdentity } from '../api/index.js';
+import { serviceAccountAnnotation } from '../providers/service-account-annotation.js';
+import type { ClusterReader } from './ports.js';
+import { isBeingDeleted, policies } from './requests.js';
+
+export function serviceAccountNames(identity: WorkloadIdentity): { name: string; create: boolean }[] {
+  return identity.spec.subjects.flatMap((s) =>
+    s.serviceAccount ? [{ name: s.serviceAccount.name, create: s.serviceAccount.create ?? false }] : [],
+  );
+}
+
+/**
+ * The annotations Keyless wants on one ServiceAccount, from every managed identity in the namespace
+ * that names it. Server-side apply replaces Keyless's whole set each time, so the set must include
+ * the other identities' annotations too (an AWS and a Google Cloud identity may share a
+ * ServiceAccount). `current` is the identity being reconciled, with the principal just observed
+ * (undefined while it is being removed). When two identities of one cloud claim the same
+ * ServiceAccount, the older one wins.
+ */
+export function wantedAnnotations(
+  cluster: ClusterReader,
+  namespace: string,
+  serviceAccount: string,
+  current: { identity: WorkloadIdentity; principal: Principal | undefined },
+): Record<string, string> {
+  const others = cluster
+    .identitiesUsingServiceAccount(namespace, serviceAccount)
+    .filter((wi) => wi.metadata.name !== current.identity.metadata.name)
+    .filter((wi) => !isBeingDeleted(wi) && policies.management(wi) === 'Manage')
+    .map((wi) => ({ identity: wi, principal: wi.status?.principal }));
+  const claimants = [...others, current].sort(
+    (a, b) =>
+      (a.identity.metadata.creationTimestamp ?? '').localeCompare(
+        b.identity.metadata.creationTimestamp ?? '',
+      ) || a.identity.metadata.name.localeCompare(b.identity.metadata.name),
+  );
+  const wanted: Record<string, string> = {};
+  for (const { identity, principal } of claimants) {
+    const provider = cluster.account(identity.spec.accountRef.name)?.spec.provider;
+    const annotation = provider ? serviceAccountAnnotation(provider, principal) : undefined;
+    if (annotation && !(annotation.key in wanted)) wanted[annotation.key] = annotation.value;
+  }
+  return wanted;
+}

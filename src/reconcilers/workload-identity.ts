@@ -1,0 +1,227 @@
+import type { CloudAccount, WorkloadIdentity } from '../api/index.js';
+import { namespaceAllowed } from '../policy/guardrails.js';
+import { describeOwner, sameOwner } from '../providers/ownership.js';
+import type { CloudProvider, IdentityObservation, IdentityRequest } from '../providers/provider.js';
+import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
+import { parseKey } from '../runtime/kube-object.js';
+import { drifted, isTrue, notDrifted, notReady, ready, synced } from './conditions.js';
+import { converge } from './converge.js';
+import type { ReconcilerDeps } from './deps.js';
+import { Reason } from './reasons.js';
+import { ReconcileRun, syncAndWriteStatus } from './reconcile-run.js';
+import {
+  FINALIZER,
+  hasFinalizer,
+  identityRequest,
+  isBeingDeleted,
+  policies,
+  specChanged,
+} from './requests.js';
+import { serviceAccountNames, wantedAnnotations } from './service-account-annotations.js';
+
+type Run = ReconcileRun<'WorkloadIdentity'>;
+const DONE: ReconcileResult = {};
+
+/**
+ * WorkloadIdentity → a cloud identity whose trust only its subjects can use, and the ServiceAccount
+ * annotation that lets the cloud SDKs in the pod find it.
+ */
+export class WorkloadIdentityReconciler {
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  readonly reconcile = async (key: string, context: ReconcileContext): Promise<ReconcileResult> => {
+    const { namespace, name } = parseKey(key);
+    const identity = this.deps.cluster.identity(namespace ?? '', name);
+    if (!identity) return DONE;
+    const run = new ReconcileRun(
+      'WorkloadIdentity',
+      identity,
+      context.logger,
+      this.deps.events,
+      this.deps.clock,
+    );
+    return syncAndWriteStatus(run, this.deps.writer, () => this.sync(identity, run));
+  };
+
+  private async sync(identity: WorkloadIdentity, run: Run): Promise<ReconcileResult> {
+    const account = this.deps.cluster.account(identity.spec.accountRef.name);
+    if (isBeingDeleted(identity)) return this.finalize(identity, account, run);
+
+    if (!account) {
+      run.wait(Reason.AccountNotFound, `CloudAccount ${identity.spec.accountRef.name} does not exist.`);
+      return DONE;
+    }
+    if (!isTrue(account.status?.conditions, 'Ready')) {
+      run.wait(Reason.AccountNotReady, `CloudAccount ${account.metadata.name} is not Ready.`);
+      return DONE;
+    }
+    if (!namespaceAllowed(account.spec.guardrails, identity.metadata.namespace ?? '')) {
+      throw await run.stop(
+        Reason.NamespaceNotAllowed,
+        `CloudAccount ${account.metadata.name} does not allow namespace ${identity.metadata.namespace}.`,
+      );
+    }
+
+    const provider = this.deps.providers.forAccount({ name: account.metadata.name, spec: account.spec });
+    const request = identityRequest(identity, account, this.deps.clusterName);
+    if (policies.management(identity) === 'ObserveOnly')
+      return this.observeOnly(provider, request, account, run);
+
+    if (!hasFinalizer(identity)) await this.deps.writer.addFinalizer('WorkloadIdentity', identity, FINALIZER);
+
+    let observed: IdentityObservation;
+    try {
+      observed = await provider.identities.observe(request);
+    } catch (err) {
+      throw await run.fail(err, 'observing the cloud identity');
+    }
+    if (observed.exists && !sameOwner(observed.owner, request.owner) && !request.adopt) {
+      throw await run.stop(
+        Reason.NotOwned,
+        `${observed.externalName} already exists and belongs to ${describeOwner(observed.owner)}; ` +
+          'annotate this object with keyless.dev/adopt: "true" to take it over.',
+      );
+    }
+
+    const current = await converge(
+      provider.identities,
+      request,
+      observed,
+      {
+        what: observed.externalName,
+        specChanged: specChanged(identity),
+        driftPolicy: policies.drift(identity),
+        adopting: observed.exists && !sameOwner(observed.owner, request.owner),
+      },
+      run,
+    );
+
+    const missing = await this.annotateServiceAccounts(identity, current, run);
+    run.status.principal = current.principal;
+    run.status.externalName = current.externalName;
+    run.observed();
+    run.set(synced());
+    if (missing.length > 0) {
+      run.set(
+        notReady(Reason.ServiceAccountNotFound, `ServiceAccount ${missing.join(', ')} does not exist yet.`),
+      );
+      return { requeueAfter: Math.min(60_000, this.deps.resyncAfter(account)) };
+    }
+    run.set(ready(Reason.Available, `${current.externalName} is ready to use.`));
+    return { requeueAfter: this.deps.resyncAfter(account) };
+  }
+
+  private async observeOnly(
+    provider: CloudProvider,
+    request: IdentityRequest,
+    account: CloudAccount,
+    run: Run,
+  ): Promise<ReconcileResult> {
+    let observed: IdentityObservation;
+    try {
+      observed = await provider.identities.observe(request);
+    } catch (err) {
+      throw await run.fail(err, 'observing the cloud identity');
+    }
+    run.observed();
+    run.status.externalName = observed.externalName;
+    run.status.principal = observed.principal;
+    run.status.drift = observed.drift.length > 0 ? observed.drift : undefined;
+    run.set(synced('Observed (managementPolicy ObserveOnly); nothing is written.'));
+    run.set(observed.drift.length > 0 ? drifted(observed.drift, false) : notDrifted());
+    run.set(
+      observed.exists
+        ? ready(Reason.Observed, `${observed.externalName} exists.`)
+        : notReady(Reason.NotFoundInCloud, `${observed.externalName} does not exist in the cloud.`),
+    );
+    return { requeueAfter: this.deps.resyncAfter(account) };
+  }
+
+  /** Writes Keyless's annotation set on each ServiceAccount subject; returns those still missing. */
+  private async annotateServiceAccounts(
+    identity: WorkloadIdentity,
+    current: IdentityObservation,
+    run: Run,
+  ): Promise<string[]> {
+    const namespace = identity.metadata.namespace ?? '';
+    const missing: string[] = [];
+    for (const { name, create } of serviceAccountNames(identity)) {
+      try {
+        const state = await this.deps.serviceAccounts.get(namespace, name);
+        if (!state.exists && !create) {
+          missing.push(name);
+          continue;
+        }
+        const wanted = wantedAnnotations(this.deps.cluster, namespace, name, {
+          identity,
+          principal: current.principal,
+        });
+        const stale = Object.entries(wanted).some(([k, v]) => state.annotations[k] !== v);
+        if (!state.exists || stale) await this.deps.serviceAccounts.applyAnnotations(namespace, name, wanted);
+      } catch (err) {
+        throw await run.fail(err, `annotating ServiceAccount ${namespace}/${name}`, {
+          reason: Reason.KubernetesError,
+        });
+      }
+    }
+    return missing;
+  }
+
+  private async finalize(
+    identity: WorkloadIdentity,
+    account: CloudAccount | undefined,
+    run: Run,
+  ): Promise<ReconcileResult> {
+    if (!hasFinalizer(identity)) return DONE;
+    const bindings = this.deps.cluster.bindingsOf(identity.metadata.namespace ?? '', identity.metadata.name);
+    if (bindings.length > 0) {
+      run.wait(
+        Reason.WaitingForBindings,
+        `Deletion waits for IdentityBindings ${bindings.map((b) => b.metadata.name).join(', ')} to be deleted.`,
+      );
+      return DONE;
+    }
+    if (account && policies.deletion(identity) === 'Delete' && policies.management(identity) === 'Manage') {
+      const provider = this.deps.providers.forAccount({ name: account.metadata.name, spec: account.spec });
+      const request = identityRequest(identity, account, this.deps.clusterName);
+      try {
+        const observed = await provider.identities.observe(request);
+        if (observed.exists && sameOwner(observed.owner, request.owner)) {
+          await provider.identities.delete(request);
+          await run.event('Normal', Reason.Deleted, `Deleted ${observed.externalName}.`);
+        }
+      } catch (err) {
+        throw await run.fail(err, 'deleting the cloud identity');
+      }
+    } else if (account) {
+      await run.event(
+        'Normal',
+        Reason.Retained,
+        'The cloud identity is left in place (Retain or ObserveOnly).',
+      );
+    }
+    await this.releaseServiceAccounts(identity, run);
+    await this.deps.writer.removeFinalizer('WorkloadIdentity', identity, FINALIZER);
+    run.finalized = true;
+    return DONE;
+  }
+
+  private async releaseServiceAccounts(identity: WorkloadIdentity, run: Run): Promise<void> {
+    const namespace = identity.metadata.namespace ?? '';
+    for (const { name } of serviceAccountNames(identity)) {
+      try {
+        const state = await this.deps.serviceAccounts.get(namespace, name);
+        if (!state.exists) continue;
+        const wanted = wantedAnnotations(this.deps.cluster, namespace, name, {
+          identity,
+          principal: undefined,
+        });
+        await this.deps.serviceAccounts.applyAnnotations(namespace, name, wanted);
+      } catch (err) {
+        throw await run.fail(err, `releasing ServiceAccount ${namespace}/${name}`, {
+          reason: Reason.KubernetesError,
+        });
+      }
+    }
+  }
+}
