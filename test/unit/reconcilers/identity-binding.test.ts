@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { TerminalError } from '../../../src/runtime/errors.js';
+import { condition, RESYNC_MS, reconcilerHarness } from '../../support/reconciler-harness.js';
+
+function grantKeys(h: ReturnType<typeof reconcilerHarness>) {
+  return [...h.cloud.grantSets.values()].map((g) => g.permissions);
+}
+
+describe('IdentityBinding reconciler', () => {
+  it('waits while its identity is not Ready, then grants', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity();
+    h.applyBinding();
+
+    await h.reconcile('IdentityBinding', 'team/app-read');
+    expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'False', reason: 'IdentityNotReady' });
+    expect(h.cloud.grantSets.size).toBe(0);
+
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    const outcome = await h.reconcile('IdentityBinding', 'team/app-read');
+
+    expect(outcome).toEqual({ result: { requeueAfter: RESYNC_MS } });
+    expect(grantKeys(h)).toEqual([{ 'arn:aws:s3:::bucket': ['read'] }]);
+    expect(h.binding()?.status?.grants).toEqual([{ resource: 'arn:aws:s3:::bucket', summary: 'read' }]);
+    expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'True', reason: 'Available' });
+  });
+
+  it('waits for an identity that does not exist', async () => {
+    const h = reconcilerHarness();
+    h.applyBinding();
+    await h.reconcile('IdentityBinding', 'team/app-read');
+    expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'False', reason: 'IdentityNotFound' });
+  });
+
+  it('refuses an identity in another namespace', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.applyBinding('app-read', { identityRef: { name: 'app', namespace: 'elsewhere' } });
+
+    const outcome = await h.reconcile('IdentityBinding', 'team/app-read');
+
+    expect(outcome.error).toBeInstanceOf(TerminalError);
+    expect(condition(h.binding(), 'Synced')).toMatchObject({ reason: 'CrossNamespaceReference' });
+  });
+
+  it('applies a changed spec and makes no writes in steady state', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.applyBinding();
+    await h.reconcile('IdentityBinding', 'team/app-read');
+    h.applyBinding('app-read', { grants: [{ resource: 'arn:aws:s3:::bucket', access: 'write' }] });
+    await h.reconcile('IdentityBinding', 'team/app-read');
+    expect(grantKeys(h)).toEqual([{ 'arn:aws:s3:::bucket': ['read', 'write'] }]);
+
+    h.cloud.resetCounts();
+    const writes = h.cluster.totalWrites();
+    await h.reconcile('IdentityBinding', 'team/app-read');
+    expect(h.cloud.count('write')).toBe(0);
+    expect(h.cluster.totalWrites()).toBe(writes);
+  });
+
+  it('corrects or reports out-of-band grant changes by the identity drift policy', async () => {
+    for (const driftPolicy of ['Correct', 'Report'] as const) {
+      const h = reconcilerHarness();
+      await h.readyIdentity({ driftPolicy });
+      h.applyBinding();
+      await h.reconcile('IdentityBinding', 'team/app-read');
+      const set = [...h.cloud.grantSets.values()][0];
+      if (!set) throw new Error('no grants');
+      set.permissions = { 'arn:aws:s3:::bucket': ['admin'] };
+
+      await h.reconcile('IdentityBinding', 'team/app-read');
+
+      if (driftPolicy === 'Correct') {
+        expect(grantKeys(h)).toEqual([{ 'arn:aws:s3:::bucket': ['read'] }]);
+        expect(condition(h.binding(), 'Drifted')).toMatchObject({ status: 'False', reason: 'DriftCorrected' });
+      } else {
+        expect(grantKeys(h)).toEqual([{ 'arn:aws:s3:::bucket': ['admin'] }]);
+        expect(condition(h.binding(), 'Drifted')).toMatchObject({ status: 'True' });
+        expect(h.binding()?.status?.drift).toEqual([
+          { field: 'permissions', wanted: '{"arn:aws:s3:::bucket":["read"]}', found: '{"arn:aws:s3:::bucket":["admin"]}' },
+        ]);
+      }
+    }
+  });
+
+  it('refuses grants that break the account guardrails, naming the grant, before any cloud call', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount('acct', {
+      guardrails: { maxAccess: 'read', deniedActions: ['iam:*'] },
+    });
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity();
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    h.applyBinding('app-read', {
+      grants: [
+        { resource: 'arn:aws:s3:::bucket', access: 'write' },
+        { resource: '*', actions: ['iam:PassRole'] },
+      ],
+    });
+    h.cloud.resetCounts();
+
+    const outcome = await h.reconcile('IdentityBinding', 'team/app-read');
+
+    expect(outcome.error).toBeInstanceOf(TerminalError);
+    expect(h.cloud.count()).toBe(0);
+    const synced = condition(h.binding(), 'Synced');
+    expect(synced?.reason).toBe('GuardrailViolation');
+    expect(synced?.message).toContain('grant 0 (arn:aws:s3:::bucket): access write exceeds');
+    expect(synced?.message).toContain('grant 1 (*): actions iam:PassRole denied by the account');
+  });
+
+  it('requires temporary grants when the account sets maxGrantDuration', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount('acct', { guardrails: { maxGrantDuration: '8h' } });
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity();
+    await h.reconcile('WorkloadIdentity', 'team/app');
+
+    h.applyBinding('forever');
+    await h.reconcile('IdentityBinding', 'team/forever');
+    expect(condition(h.binding('forever'), 'Synced')?.message).toContain('grants must be temporary');
+
+    h.applyBinding('too-long', { duration: '9h' });
+    await h.reconcile('IdentityBinding', 'team/too-long');
+    expect(condition(h.binding('too-long'), 'Synced')?.message).toContain('longer than');
+
+    h.applyBinding('fine', { duration: '8h' });
+    await h.reconcile('IdentityBinding', 'team/fine');
+    expect(condition(h.binding('fine'), 'Ready')?.status).toBe('True');
+  });
+
+  it('removes temporary grants when they end, and wakes up in time for it', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.applyBinding('app-read', { duration: '5m' });
+
+    const first = await h.reconcile('IdentityBinding', 'team/app-read');
+    expect(first.result?.requeueAfter).toBe(300_000);
+    expect(h.binding()?.status?.expiresAt).toBe('2026-01-01T00:05:00.000Z');
+    expect(h.cloud.grantSets.size).toBe(1);
+
+    h.clock.advance(300_000);
+    const second = await h.reconcile('IdentityBinding', 'team/app-read');
+
+    expect(second.result).toEqual({});
+    expect(h.cloud.grantSets.size).toBe(0);
+    expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'False', reason: 'Expired' });
+    expect(h.cluster.events.map((e) => e.reason)).toContain('Expired');
+  });
+
+  it('removes the grants on delete, and keeps them when the identity retains', async () => {
+    for (const deletionPolicy of ['Delete', 'Retain'] as const) {
+      const h = reconcilerHarness();
+      await h.readyIdentity({ deletionPolicy });
+      h.applyBinding();
+      await h.reconcile('IdentityBinding', 'team/app-read');
+      h.cluster.delete('IdentityBinding', 'team', 'app-read');
+
+      await h.reconcile('IdentityBinding', 'team/app-read');
+
+      expect(h.binding()).toBeUndefined();
+      expect(h.cloud.grantSets.size).toBe(deletionPolicy === 'Delete' ? 0 : 1);
+    }
+  });
+
+  it('observes only when its identity is ObserveOnly', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity('app', { managementPolicy: 'ObserveOnly' });
+    // An observed identity that exists in the cloud.
+    const { identityName } = await import('../../../src/providers/memory/memory-provider.js');
+    const name = identityName({ owner: { cluster: 'test-cluster', namespace: 'team', name: 'app', uid: '' } });
+    h.cloud.identities.set(name, {
+      name,
+      accountName: 'acct',
+      tags: {},
+      trust: [],
+      maxSessionSeconds: 3600,
+      principalId: 'p',
+    });
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    h.applyBinding();
+    h.cloud.resetCounts();
+
+    await h.reconcile('IdentityBinding', 'team/app-read');
+
+    expect(h.cloud.count('write')).toBe(0);
+    expect(h.binding()?.metadata.finalizers).toBeUndefined();
+    expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'False', reason: 'NotFoundInCloud' });
+  });
+});

@@ -1,0 +1,294 @@
+import { describe, expect, it } from 'vitest';
+import { CloudError } from '../../../src/providers/cloud-error.js';
+import { identityName } from '../../../src/providers/memory/memory-provider.js';
+import { FINALIZER } from '../../../src/reconcilers/requests.js';
+import { TerminalError } from '../../../src/runtime/errors.js';
+import { condition, RESYNC_MS, reconcilerHarness } from '../../support/reconciler-harness.js';
+
+const OWNER = { cluster: 'test-cluster', namespace: 'team', name: 'app', uid: '' };
+const EXTERNAL = identityName({ owner: OWNER });
+
+describe('WorkloadIdentity reconciler', () => {
+  it('creates the cloud identity, annotates the ServiceAccount and reports Ready', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity('app', { maxSessionDuration: '2h', tags: { team: 'shop' } });
+
+    const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(outcome).toEqual({ result: { requeueAfter: RESYNC_MS } });
+    const stored = h.cloud.identities.get(EXTERNAL);
+    expect(stored).toMatchObject({
+      trust: ['serviceAccount:team/app'],
+      maxSessionSeconds: 7200,
+      tags: { team: 'shop', 'keyless.dev/cluster': 'test-cluster', 'keyless.dev/namespace': 'team' },
+    });
+    const wi = h.identity();
+    expect(wi?.metadata.finalizers).toEqual([FINALIZER]);
+    expect(wi?.status?.externalName).toBe(EXTERNAL);
+    expect(wi?.status?.principal?.id).toBe(`memory://acct/identities/${EXTERNAL}`);
+    expect(wi?.status?.observedGeneration).toBe(1);
+    expect(condition(wi, 'Ready')).toMatchObject({ status: 'True', reason: 'Available' });
+    expect(condition(wi, 'Synced')).toMatchObject({ status: 'True' });
+    expect(condition(wi, 'Drifted')).toMatchObject({ status: 'False', reason: 'NoDrift' });
+    expect(h.cluster.serviceAccountAnnotations.get('team/app')).toEqual({
+      'eks.amazonaws.com/role-arn': `memory://acct/identities/${EXTERNAL}`,
+    });
+    expect(h.cluster.events.map((e) => e.reason)).toContain('Created');
+  });
+
+  it('makes zero cloud writes and zero Kubernetes writes in steady state', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.cloud.resetCounts();
+    const writesBefore = h.cluster.totalWrites();
+
+    for (let i = 0; i < 3; i++) expect((await h.reconcile('WorkloadIdentity', 'team/app')).error).toBeUndefined();
+
+    expect(h.cloud.count('write')).toBe(0);
+    expect(h.cloud.count('read')).toBe(3);
+    expect(h.cluster.totalWrites()).toBe(writesBefore);
+  });
+
+  it('applies a spec change to the cloud', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.applyIdentity('app', { maxSessionDuration: '4h' });
+
+    await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(h.cloud.identities.get(EXTERNAL)?.maxSessionSeconds).toBe(14_400);
+    expect(h.identity()?.status?.observedGeneration).toBe(2);
+    expect(h.cluster.events.map((e) => e.reason)).toContain('Updated');
+  });
+
+  it('corrects an out-of-band edit under driftPolicy Correct', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    const stored = h.cloud.identities.get(EXTERNAL);
+    if (!stored) throw new Error('identity missing');
+    stored.trust = ['serviceAccount:team/intruder'];
+
+    await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(h.cloud.identities.get(EXTERNAL)?.trust).toEqual(['serviceAccount:team/app']);
+    expect(condition(h.identity(), 'Drifted')).toMatchObject({ status: 'False', reason: 'DriftCorrected' });
+    const event = h.cluster.events.find((e) => e.reason === 'DriftCorrected');
+    expect(event?.message).toContain('trust (found ["serviceAccount:team/intruder"], wanted ["serviceAccount:team/app"])');
+  });
+
+  it('reports an out-of-band edit field by field under driftPolicy Report and leaves the cloud alone', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity({ driftPolicy: 'Report', tags: { team: 'shop' } });
+    const stored = h.cloud.identities.get(EXTERNAL);
+    if (!stored) throw new Error('identity missing');
+    stored.maxSessionSeconds = 43_200;
+    stored.tags.team = 'someone-else';
+    h.cloud.resetCounts();
+
+    await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(h.cloud.count('write')).toBe(0);
+    const wi = h.identity();
+    expect(condition(wi, 'Drifted')).toMatchObject({ status: 'True', reason: 'DriftDetected' });
+    expect(wi?.status?.drift).toEqual([
+      { field: 'maxSessionSeconds', wanted: '3600', found: '43200' },
+      { field: 'tags[team]', wanted: 'shop', found: 'someone-else' },
+    ]);
+  });
+
+  it('never writes under managementPolicy ObserveOnly', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity('app', { managementPolicy: 'ObserveOnly' });
+    h.cloud.resetCounts();
+
+    await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(h.cloud.count('write')).toBe(0);
+    expect(h.cluster.writes.finalizers).toBe(0);
+    expect(h.cluster.writes.serviceAccounts).toBe(0);
+    expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'False', reason: 'NotFoundInCloud' });
+  });
+
+  it('deletes the cloud identity and releases the ServiceAccount annotation on delete', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.cluster.serviceAccountAnnotations.set('team/app', {
+      ...h.cluster.serviceAccountAnnotations.get('team/app'),
+      'example.com/owner': 'platform',
+    });
+    h.cluster.delete('WorkloadIdentity', 'team', 'app');
+
+    await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(h.cloud.identities.has(EXTERNAL)).toBe(false);
+    expect(h.identity()).toBeUndefined();
+    expect(h.cluster.serviceAccountAnnotations.get('team/app')).toEqual({ 'example.com/owner': 'platform' });
+  });
+
+  it('leaves the cloud identity under deletionPolicy Retain', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity({ deletionPolicy: 'Retain' });
+    h.cluster.delete('WorkloadIdentity', 'team', 'app');
+
+    await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(h.cloud.identities.has(EXTERNAL)).toBe(true);
+    expect(h.identity()).toBeUndefined();
+  });
+
+  it('waits for its IdentityBindings before deleting', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.applyBinding();
+    await h.reconcile('IdentityBinding', 'team/app-read');
+    h.cluster.delete('WorkloadIdentity', 'team', 'app');
+
+    await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(h.cloud.identities.has(EXTERNAL)).toBe(true);
+    expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'False', reason: 'WaitingForBindings' });
+  });
+
+  it('reports NotOwned and never changes an identity that belongs to someone else', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    const foreign = {
+      name: EXTERNAL,
+      accountName: 'acct',
+      tags: { owner: 'another-team' },
+      trust: ['serviceAccount:other/thing'],
+      maxSessionSeconds: 3600,
+      principalId: 'p-1',
+    };
+    h.cloud.identities.set(EXTERNAL, structuredClone(foreign));
+    h.applyIdentity();
+
+    const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(outcome.error).toBeInstanceOf(TerminalError);
+    expect(h.cloud.identities.get(EXTERNAL)).toEqual(foreign);
+    expect(h.cloud.count('write')).toBe(0);
+    expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'NotOwned' });
+    expect(condition(h.identity(), 'Synced')?.message).toContain('keyless.dev/adopt');
+  });
+
+  it('adopts an unowned identity when the object carries keyless.dev/adopt: "true"', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.cloud.identities.set(EXTERNAL, {
+      name: EXTERNAL,
+      accountName: 'acct',
+      tags: {},
+      trust: [],
+      maxSessionSeconds: 3600,
+      principalId: 'p-1',
+    });
+    h.applyIdentity('app', {}, { 'keyless.dev/adopt': 'true' });
+
+    await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(h.cloud.identities.get(EXTERNAL)?.tags['keyless.dev/name']).toBe('app');
+    expect(h.cloud.identities.get(EXTERNAL)?.trust).toEqual(['serviceAccount:team/app']);
+    expect(h.cluster.events.map((e) => e.reason)).toContain('Adopted');
+    expect(condition(h.identity(), 'Ready')?.status).toBe('True');
+  });
+
+  it('waits for an account that is missing or not Ready', async () => {
+    const h = reconcilerHarness();
+    h.applyIdentity();
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'False', reason: 'AccountNotFound' });
+
+    h.applyAccount();
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'False', reason: 'AccountNotReady' });
+    expect(h.cloud.count()).toBe(0);
+  });
+
+  it('refuses a namespace the account does not allow', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount('acct', {
+      guardrails: { allowedNamespaces: ['prod-*'] },
+    });
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity();
+
+    const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(outcome.error).toBeInstanceOf(TerminalError);
+    expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'NamespaceNotAllowed' });
+    expect(h.cloud.identities.size).toBe(0);
+  });
+
+  it('reports a missing ServiceAccount it may not create, and checks again within a minute', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity('app', { subjects: [{ serviceAccount: { name: 'app' } }] });
+
+    const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(outcome.result?.requeueAfter).toBeLessThanOrEqual(60_000);
+    expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'False', reason: 'ServiceAccountNotFound' });
+    expect(h.cluster.serviceAccountAnnotations.has('team/app')).toBe(false);
+
+    h.cluster.addServiceAccount('team', 'app', { 'example.com/keep': 'yes' });
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(condition(h.identity(), 'Ready')?.status).toBe('True');
+    expect(h.cluster.serviceAccountAnnotations.get('team/app')).toMatchObject({ 'example.com/keep': 'yes' });
+  });
+
+  it('keeps the annotations of identities in other clouds that share the ServiceAccount', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.applyAccount('gcp', {
+      provider: 'gcp',
+      aws: undefined,
+      gcp: { projectId: 'proj-123456', projectNumber: '1', workloadIdentityPool: 'proj-123456.svc.id.goog' },
+    });
+    await h.reconcile('CloudAccount', 'gcp');
+    h.applyIdentity('app-gcp', { accountRef: { name: 'gcp' }, subjects: [{ serviceAccount: { name: 'app' } }] });
+
+    await h.reconcile('WorkloadIdentity', 'team/app-gcp');
+
+    expect(Object.keys(h.cluster.serviceAccountAnnotations.get('team/app') ?? {}).sort()).toEqual([
+      'eks.amazonaws.com/role-arn',
+      'iam.gke.io/gcp-service-account',
+    ]);
+  });
+
+  it('turns a terminal cloud error into Synced=False with the cloud reason', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.cloud.failNext('CreateIdentity', new CloudError('role limit reached', { kind: 'terminal', reason: 'LimitExceeded' }));
+    h.applyIdentity();
+
+    const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(outcome.error).toBeInstanceOf(TerminalError);
+    expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'LimitExceeded' });
+    expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'False', reason: 'LimitExceeded' });
+    expect(h.cluster.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'LimitExceeded' });
+  });
+
+  it('passes a throttled cloud error on with its retry-after', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.cloud.failNext(
+      'GetIdentity',
+      new CloudError('slow down', { kind: 'throttled', reason: 'Throttling', retryAfterMs: 7000 }),
+    );
+
+    const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(outcome.error).toMatchObject({ retryAfterMs: 7000 });
+    expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'Throttled' });
+  });
+});
