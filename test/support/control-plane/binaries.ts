@@ -1,0 +1,100 @@
+/**
+ * Decides where the test control plane comes from, in this order:
+ * 1. `KUBEBUILDER_ASSETS` (envtest layout: kube-apiserver, etcd, optionally kubectl);
+ * 2. a cached build in `$XDG_CACHE_HOME/keyless/control-plane/<k8s version>/`;
+ * 3. a build from tools/control-plane when `go` is on PATH (minutes, once; then 2.);
+ * 4. a k3s container through @testcontainers/k3s when a Docker engine answers;
+ * otherwise `unavailable` with a one-line explanation.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { controlPlaneCacheRoot, ETCD, findCachedBuild, isExecutable, KUBE_APISERVER } from './cache.js';
+import { isDockerEngineReachable } from './docker.js';
+import { type BuildOptions, ensureControlPlaneBuilt } from './go-build.js';
+import { loadK3sModule } from './k3s.js';
+import type { BinariesSource, ControlPlaneSource } from './types.js';
+import { readControlPlaneVersions } from './versions.js';
+import { findOnPath } from './which.js';
+
+export const HOW_TO_ENABLE =
+  'set KUBEBUILDER_ASSETS to a directory holding kube-apiserver and etcd, install Go (the binaries are then built ' +
+  'from tools/control-plane, or run `npm run control-plane:build`), or run a Docker engine (with @testcontainers/k3s installed)';
+
+export interface ResolveOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Progress of a build (step 3); defaults to stderr. */
+  readonly log?: BuildOptions['log'];
+}
+
+function fromKubebuilderAssets(dir: string): BinariesSource {
+  const kubeApiServer = join(dir, KUBE_APISERVER);
+  const etcd = join(dir, ETCD);
+  const missing = [kubeApiServer, etcd].filter((path) => !isExecutable(path));
+  if (missing.length > 0) {
+    // An explicit setting that does not work is a mistake to report, not a reason to fall back.
+    throw new Error(`KUBEBUILDER_ASSETS=${dir} has no executable ${missing.join(' or ')}`);
+  }
+  const kubectl = join(dir, 'kubectl');
+  return {
+    kind: 'binaries',
+    origin: 'KUBEBUILDER_ASSETS',
+    dir,
+    kubeApiServer,
+    etcd,
+    ...(existsSync(kubectl) ? { kubectl } : {}),
+  };
+}
+
+function fromCache(env: NodeJS.ProcessEnv): BinariesSource | undefined {
+  const cached = findCachedBuild(readControlPlaneVersions(), controlPlaneCacheRoot(env));
+  if (!cached) return undefined;
+  return {
+    kind: 'binaries',
+    origin: 'cache',
+    dir: cached.dir,
+    kubeApiServer: join(cached.dir, KUBE_APISERVER),
+    etcd: join(cached.dir, ETCD),
+  };
+}
+
+/** Steps 1 and 2 only: no build, no Docker; synchronous. */
+export function findPrebuiltBinaries(env: NodeJS.ProcessEnv = process.env): BinariesSource | undefined {
+  if (env.KUBEBUILDER_ASSETS) return fromKubebuilderAssets(env.KUBEBUILDER_ASSETS);
+  return fromCache(env);
+}
+
+export async function resolveControlPlane(options: ResolveOptions = {}): Promise<ControlPlaneSource> {
+  const env = options.env ?? process.env;
+  const prebuilt = findPrebuiltBinaries(env);
+  if (prebuilt) return prebuilt;
+
+  const go = findOnPath('go', env);
+  if (go) {
+    const result = await ensureControlPlaneBuilt({
+      goBinary: go,
+      cacheRoot: controlPlaneCacheRoot(env),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    return {
+      kind: 'binaries',
+      origin: 'build',
+      dir: result.dir,
+      kubeApiServer: result.kubeApiServer,
+      etcd: result.etcd,
+    };
+  }
+
+  if (await isDockerEngineReachable(env)) {
+    const k3s = await loadK3sModule();
+    if (k3s.available) return { kind: 'k3s', image: k3sImage(env) };
+    return {
+      kind: 'unavailable',
+      reason: `a Docker engine is reachable but ${k3s.reason}; or ${HOW_TO_ENABLE}`,
+    };
+  }
+  return { kind: 'unavailable', reason: `no control plane for integration tests: ${HOW_TO_ENABLE}` };
+}
+
+function k3sImage(env: NodeJS.ProcessEnv): string {
+  return env.KEYLESS_K3S_IMAGE ?? `rancher/k3s:${readControlPlaneVersions().kubernetes}-k3s1`;
+}
