@@ -87,8 +87,8 @@ export class Controller {
   /** Takes no new work and resolves once every in-flight reconcile has finished. */
   async stop(): Promise<void> {
     this.queue.shutDown();
+    // Each worker finishes its current reconcile, then sees the shut-down queue and returns.
     await Promise.all(this.workers ?? []);
-    await this.queue.drain();
     this.logger.info('controller stopped');
   }
 

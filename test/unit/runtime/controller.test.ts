@@ -1,0 +1,327 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { Controller, type Reconcile, type ReconcileResult } from '../../../src/runtime/controller.js';
+import type { ControllerMetrics, ReconcileOutcome } from '../../../src/runtime/controller-metrics.js';
+import { TerminalError } from '../../../src/runtime/errors.js';
+import { FakeClock, flushPromises } from '../../../src/runtime/fake-clock.js';
+
+const silent = pino({ level: 'silent' });
+
+function recordingMetrics() {
+  const outcomes: Array<[string, ReconcileOutcome]> = [];
+  const depths: number[] = [];
+  const metrics: ControllerMetrics = {
+    reconcileDone: (controller, result) => outcomes.push([controller, result]),
+    queueDepth: (_controller, depth) => depths.push(depth),
+  };
+  return { metrics, outcomes, depths };
+}
+
+function setup(reconcile: Reconcile, workers = 1) {
+  const clock = new FakeClock(0);
+  const { metrics, outcomes, depths } = recordingMetrics();
+  const controller = new Controller({ name: 'widgets', reconcile, logger: silent, clock, metrics, workers });
+  controller.start();
+  return { clock, controller, outcomes, depths };
+}
+
+interface Gate {
+  readonly key: string;
+  open: boolean;
+  release(result?: ReconcileResult): void;
+  fail(err: unknown): void;
+}
+
+/** Reconciles that wait until the test releases them. */
+function gatedReconcile() {
+  const gates: Gate[] = [];
+  const reconcile: Reconcile = (key) =>
+    new Promise<ReconcileResult>((resolve, reject) => {
+      const gate: Gate = {
+        key,
+        open: true,
+        release: (result = {}) => {
+          gate.open = false;
+          resolve(result);
+        },
+        fail: (err) => {
+          gate.open = false;
+          reject(err);
+        },
+      };
+      gates.push(gate);
+    });
+  const running = () => gates.filter((gate) => gate.open);
+  return { reconcile, gates, running };
+}
+
+describe('Controller', () => {
+  it('reconciles an enqueued key once per burst of adds, and reports success', async () => {
+    const calls: string[] = [];
+    const { metrics, outcomes } = recordingMetrics();
+    const controller = new Controller({
+      name: 'widgets',
+      logger: silent,
+      clock: new FakeClock(0),
+      metrics,
+      reconcile: async (key) => {
+        calls.push(key);
+        return {};
+      },
+    });
+    controller.enqueue('ns/a');
+    controller.enqueue('ns/a');
+    controller.enqueue('ns/b');
+    controller.enqueue('ns/a');
+    controller.start();
+    await flushPromises();
+    expect(calls).toEqual(['ns/a', 'ns/b']);
+    expect(outcomes).toEqual([
+      ['widgets', 'success'],
+      ['widgets', 'success'],
+    ]);
+    await controller.stop();
+  });
+
+  it('never runs one key on two workers at once, while different keys do run in parallel', async () => {
+    const { reconcile, running } = gatedReconcile();
+    const { controller } = setup(reconcile, 4);
+    let mostForOneKey = 0;
+    let mostOverall = 0;
+    const observe = (): void => {
+      const perKey = new Map<string, number>();
+      for (const { key } of running()) perKey.set(key, (perKey.get(key) ?? 0) + 1);
+      mostForOneKey = Math.max(mostForOneKey, ...perKey.values());
+      mostOverall = Math.max(mostOverall, running().length);
+    };
+    for (let round = 0; round < 20; round++) {
+      // Every key is re-added while it may be running; then one running reconcile finishes.
+      for (const key of ['a', 'b', 'c', 'd', 'e']) controller.enqueue(key);
+      await flushPromises();
+      observe();
+      const current = running();
+      current[round % current.length]?.release();
+      await flushPromises();
+      observe();
+    }
+    expect(mostForOneKey).toBe(1);
+    expect(mostOverall).toBe(4);
+    for (const gate of running()) gate.release();
+    await controller.stop();
+  });
+
+  it('reprocesses a key added during its reconcile exactly once more', async () => {
+    const { reconcile, gates } = gatedReconcile();
+    const { controller } = setup(reconcile, 4);
+    controller.enqueue('a');
+    await flushPromises();
+    controller.enqueue('a');
+    controller.enqueue('a');
+    controller.enqueue('a');
+    await flushPromises();
+    expect(gates).toHaveLength(1);
+    gates[0]?.release();
+    await flushPromises();
+    expect(gates).toHaveLength(2);
+    gates[1]?.release();
+    await flushPromises();
+    expect(gates.map((g) => g.key)).toEqual(['a', 'a']);
+    await controller.stop();
+  });
+
+  it('requeues after requeueAfter', async () => {
+    const times: number[] = [];
+    const { controller, clock, outcomes } = setup(async () => {
+      times.push(clock.now());
+      return { requeueAfter: 30_000 };
+    });
+    controller.enqueue('a');
+    await clock.advanceAsync(65_000);
+    expect(times).toEqual([0, 30_000, 60_000]);
+    expect(outcomes.map(([, outcome]) => outcome)).toEqual(['requeue', 'requeue', 'requeue']);
+    await controller.stop();
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('does not retry a TerminalError (also when wrapped), until the key is enqueued again', async () => {
+    let calls = 0;
+    const { controller, clock, outcomes } = setup(async () => {
+      calls++;
+      throw new Error('observing failed', {
+        cause: new TerminalError('NotOwned', 'role exists and is not ours'),
+      });
+    });
+    controller.enqueue('a');
+    await clock.advanceAsync(60 * 60_000);
+    expect(calls).toBe(1);
+    expect(outcomes.map(([, outcome]) => outcome)).toEqual(['terminal']);
+    controller.enqueue('a');
+    await clock.advanceAsync(60 * 60_000);
+    expect(calls).toBe(2);
+    expect(controller.queue.retries('a')).toBe(0);
+    await controller.stop();
+  });
+
+  const failures: Array<[string, () => Promise<ReconcileResult>]> = [
+    ['a rejected promise', async () => Promise.reject(new Error('cloud said 500'))],
+    [
+      'a synchronous throw (panic)',
+      () => {
+        throw new Error('bug: undefined is not a function');
+      },
+    ],
+    [
+      'a thrown non-Error',
+      () => {
+        throw 'just a string';
+      },
+    ],
+  ];
+  for (const [name, fail] of failures) {
+    it(`retries ${name} with growing backoff and keeps running`, async () => {
+      const times: number[] = [];
+      const clock = new FakeClock(0);
+      const { metrics, outcomes } = recordingMetrics();
+      const controller = new Controller({
+        name: 'widgets',
+        logger: silent,
+        clock,
+        metrics,
+        reconcile: async (key) => {
+          if (key === 'healthy') return {};
+          times.push(clock.now());
+          return fail();
+        },
+      });
+      controller.start();
+      controller.enqueue('failing');
+      await clock.advanceAsync(100);
+      // Delays 5, 10, 20, 40 ms.
+      expect(times).toEqual([0, 5, 15, 35, 75]);
+      expect(controller.queue.retries('failing')).toBe(5);
+      controller.enqueue('healthy');
+      await flushPromises();
+      expect(outcomes.at(-1)).toEqual(['widgets', 'success']);
+      expect(outcomes.filter(([, outcome]) => outcome === 'error')).toHaveLength(5);
+      await controller.stop();
+    });
+  }
+
+  it('resets the backoff after a success', async () => {
+    const times: number[] = [];
+    let failuresLeft = 3;
+    const { controller, clock } = setup(async () => {
+      times.push(clock.now());
+      if (failuresLeft-- > 0) throw new Error('flaky');
+      return {};
+    });
+    controller.enqueue('a');
+    await clock.advanceAsync(1000);
+    expect(times).toEqual([0, 5, 15, 35]);
+    expect(controller.queue.retries('a')).toBe(0);
+    failuresLeft = 1;
+    controller.enqueue('a');
+    await clock.advanceAsync(1000);
+    expect(times.slice(4)).toEqual([1000, 1005]);
+    await controller.stop();
+  });
+
+  it('waits at least retryAfterMs when the error carries it, or the backoff when that is longer', async () => {
+    const times: number[] = [];
+    const { controller, clock } = setup(async () => {
+      times.push(clock.now());
+      const throttled = Object.assign(new Error('429 Too Many Requests'), { retryAfterMs: 3000 });
+      throw new Error('granting failed', { cause: throttled });
+    });
+    controller.enqueue('a');
+    await clock.advanceAsync(2999);
+    expect(times).toEqual([0]);
+    await clock.advanceAsync(1);
+    expect(times).toEqual([0, 3000]);
+    // Backoff for the n-th failure is 5 ms * 2^(n-1): it passes 3000 ms at the 11th (5120 ms).
+    await clock.advanceAsync(10 * 60_000);
+    const gaps = times.slice(1).map((time, i) => time - (times[i] ?? 0));
+    expect(gaps.slice(0, 10)).toEqual(Array(10).fill(3000));
+    expect(gaps.slice(10, 13)).toEqual([5120, 10_240, 20_480]);
+    await controller.stop();
+  });
+
+  it('stop takes no new work and waits for in-flight reconciles', async () => {
+    const { reconcile, gates } = gatedReconcile();
+    const { controller, clock } = setup(reconcile, 2);
+    controller.enqueue('a');
+    controller.enqueue('b');
+    await flushPromises();
+    controller.queue.addAfter('c', 1000);
+    let stopped = false;
+    const stopping = controller.stop().then(() => {
+      stopped = true;
+    });
+    controller.enqueue('d');
+    await clock.advanceAsync(5000);
+    expect(stopped).toBe(false);
+    gates[0]?.release();
+    await flushPromises();
+    expect(stopped).toBe(false);
+    gates[1]?.fail(new Error('failed during shutdown'));
+    await stopping;
+    expect(gates.map((g) => g.key)).toEqual(['a', 'b']);
+    expect(clock.pendingTimers()).toBe(0);
+    expect(() => controller.start()).toThrow(/stopped/);
+  });
+
+  it('logs every reconcile with controller, key and a reconcileId, and hands that logger to reconcile', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const ids = ['r1', 'r2'];
+    const clock = new FakeClock(0);
+    const controller = new Controller({
+      name: 'widgets',
+      logger,
+      clock,
+      newReconcileId: () => ids.shift() ?? 'r?',
+      reconcile: async (key, { logger: reconcileLogger, reconcileId }) => {
+        reconcileLogger.info({ seenId: reconcileId }, 'inside');
+        if (key === 'ns/bad') throw new Error('boom');
+        return {};
+      },
+    });
+    controller.start();
+    controller.enqueue('ns/good');
+    controller.enqueue('ns/bad');
+    await flushPromises();
+    await controller.stop();
+    const inside = lines.filter((line) => line.msg === 'inside');
+    expect(inside).toEqual([
+      expect.objectContaining({ controller: 'widgets', key: 'ns/good', reconcileId: 'r1', seenId: 'r1' }),
+      expect.objectContaining({ controller: 'widgets', key: 'ns/bad', reconcileId: 'r2', seenId: 'r2' }),
+    ]);
+    const failure = lines.find((line) => line.msg === 'reconcile failed; retrying');
+    expect(failure).toMatchObject({ controller: 'widgets', key: 'ns/bad', reconcileId: 'r2', retryInMs: 5 });
+    expect(failure?.err).toMatchObject({ message: 'boom' });
+  });
+
+  it('reports queue depth', async () => {
+    const { reconcile, gates } = gatedReconcile();
+    const { controller, depths } = setup(reconcile, 1);
+    controller.enqueue('a');
+    controller.enqueue('b');
+    controller.enqueue('c');
+    await flushPromises();
+    expect(depths.at(-1)).toBe(2);
+    gates[0]?.release();
+    await flushPromises();
+    expect(depths.at(-1)).toBe(1);
+    for (const gate of gates) gate.release();
+    await flushPromises();
+    for (const gate of gates) gate.release();
+    await controller.stop();
+    expect(depths.at(-1)).toBe(0);
+  });
+
+  it('rejects a non-positive worker count', () => {
+    expect(
+      () => new Controller({ name: 'x', logger: silent, reconcile: async () => ({}), workers: 0 }),
+    ).toThrow(/workers/);
+  });
+});
