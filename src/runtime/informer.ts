@@ -172,7 +172,12 @@ export class Informer<T extends KubeObject> {
       if (this.listAbort === abort) this.listAbort = undefined;
     }
     if (epoch !== this.epoch) return;
-    this.applyList(result);
+    try {
+      this.applyList(result);
+    } catch (err) {
+      this.scheduleRestart('relist', 'applying the list failed', err);
+      return;
+    }
     this.schedulePeriodicRelist();
     await this.watchFromLastResourceVersion();
   }
@@ -186,7 +191,13 @@ export class Informer<T extends KubeObject> {
       handle = await this.source.watch(
         this.lastResourceVersion,
         (...event) => {
-          if (epoch === this.epoch) this.handleWatchEvent(event);
+          if (epoch !== this.epoch) return;
+          try {
+            this.handleWatchEvent(event);
+          } catch (err) {
+            // Never let it escape into the source: client-node swallows callback errors silently.
+            this.scheduleRestart('relist', 'applying a watch event failed', err);
+          }
         },
         (err) => {
           if (epoch === this.epoch) this.handleWatchEnd(err);
@@ -251,7 +262,14 @@ export class Informer<T extends KubeObject> {
   }
 
   private applyList(result: ListResult<T>): void {
-    const diff = this.cache.replace(result.items);
+    const items = result.items.filter((obj) => typeof obj?.metadata?.name === 'string');
+    if (items.length < result.items.length) {
+      this.logger.warn(
+        { ignored: result.items.length - items.length },
+        'listed objects without metadata.name ignored',
+      );
+    }
+    const diff = this.cache.replace(items);
     this.lastResourceVersion = result.resourceVersion;
     for (const obj of diff.added) this.notifyAll('onAdd', (handlers) => handlers.onAdd?.(obj));
     for (const { old, obj } of diff.updated) {

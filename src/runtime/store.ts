@@ -14,6 +14,9 @@ export interface ReplaceDiff<T> {
   deleted: T[];
 }
 
+/** For each index: the index map and the values one object is filed under. */
+type IndexValues = Array<[Map<string, Set<string>>, readonly string[]]>;
+
 /** Read access to a store, as handed to consumers of an informer. */
 export interface ReadonlyStore<T extends KubeObject> {
   get(key: string): T | undefined;
@@ -65,14 +68,12 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
     return result;
   }
 
-  /** Inserts or replaces `obj`; returns the object it replaced, if any. */
+  /**
+   * Inserts or replaces `obj`; returns the object it replaced, if any. If an indexer throws, the
+   * store is left unchanged.
+   */
   upsert(obj: T): T | undefined {
-    const key = keyOf(obj);
-    const old = this.items.get(key);
-    if (old) this.unindex(key, old);
-    this.items.set(key, obj);
-    this.index(key, obj);
-    return old;
+    return this.put(keyOf(obj), obj, this.indexValuesOf(obj));
   }
 
   /** Removes the object stored under `key`; returns it, if there was one. */
@@ -86,23 +87,23 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
 
   /**
    * Makes the store hold exactly `items` (the result of a list) and returns what changed. An object
-   * whose resourceVersion is unchanged is not an update, and the cached copy is kept.
+   * whose resourceVersion is unchanged is not an update, and the cached copy is kept. All or
+   * nothing: if an indexer throws, the store is left unchanged.
    */
   replace(items: readonly T[]): ReplaceDiff<T> {
     const diff: ReplaceDiff<T> = { added: [], updated: [], deleted: [] };
+    const changes: Array<{ key: string; obj: T; values: IndexValues }> = [];
     const listed = new Set<string>();
     for (const obj of items) {
       const key = keyOf(obj);
       listed.add(key);
       const old = this.items.get(key);
-      if (!old) {
-        this.upsert(obj);
-        diff.added.push(obj);
-      } else if (!sameResourceVersion(old, obj)) {
-        this.upsert(obj);
-        diff.updated.push({ old, obj });
-      }
+      if (old && sameResourceVersion(old, obj)) continue;
+      changes.push({ key, obj, values: this.indexValuesOf(obj) });
+      if (old) diff.updated.push({ old, obj });
+      else diff.added.push(obj);
     }
+    for (const { key, obj, values } of changes) this.put(key, obj, values);
     for (const [key, obj] of this.items) {
       if (listed.has(key)) continue;
       this.delete(key);
@@ -118,10 +119,21 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
     return index;
   }
 
-  private index(key: string, obj: T): void {
-    for (const [name, indexer] of this.indexers) {
-      const index = this.indexFor(name);
-      for (const value of indexer(obj)) {
+  private put(key: string, obj: T, values: IndexValues): T | undefined {
+    const old = this.items.get(key);
+    if (old) this.unindex(key, old);
+    this.items.set(key, obj);
+    this.index(key, values);
+    return old;
+  }
+
+  private indexValuesOf(obj: T): IndexValues {
+    return [...this.indexers].map(([name, indexer]) => [this.indexFor(name), indexer(obj)]);
+  }
+
+  private index(key: string, values: IndexValues): void {
+    for (const [index, indexValues] of values) {
+      for (const value of indexValues) {
         let keys = index.get(value);
         if (!keys) {
           keys = new Set();

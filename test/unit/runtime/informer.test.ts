@@ -137,6 +137,29 @@ describe('Informer: list and watch', () => {
     stopAndCheck(context);
   });
 
+  it('survives an indexer that throws: relists with backoff until the object can be indexed', async () => {
+    let broken = false;
+    const context = await started({
+      indexers: {
+        byValue: (obj) => {
+          if (broken && obj.spec.value === 'poison') throw new Error('indexer bug');
+          return [obj.spec.value];
+        },
+      },
+    });
+    const { source, informer, clock } = context;
+    broken = true;
+    source.upsert('a', 'poison');
+    source.upsert('b', '1');
+    await clock.advanceAsync(5 * SECOND);
+    expect(source.listCalls).toBeGreaterThan(1);
+    expect(informer.store.get('ns/a')).toBeUndefined();
+    broken = false;
+    await clock.advanceAsync(MINUTE);
+    expect(informer.store.byIndex('byValue', 'poison').map(keyOf)).toEqual(['ns/a']);
+    stopAndCheck(context);
+  });
+
   it('retries a failed list with backoff and only then syncs', async () => {
     const context = setup();
     const { source, informer, clock } = context;

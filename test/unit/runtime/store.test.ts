@@ -86,6 +86,23 @@ describe('Store', () => {
     expect(store.replace([obj('a', 'ns', '10')]).updated).toHaveLength(0);
   });
 
+  it('leaves the store unchanged when an indexer throws, for upsert and for replace', () => {
+    const picky = (o: Labelled) => {
+      if (o.spec.identities.includes('bad')) throw new Error('indexer bug');
+      return o.spec.identities;
+    };
+    const store = new Store<Labelled>({ indexers: { byIdentity: picky } });
+    store.upsert(obj('a', 'ns', '1', ['x']));
+    expect(() => store.upsert(obj('a', 'ns', '2', ['bad']))).toThrow('indexer bug');
+    expect(() => store.replace([obj('b', 'ns', '1', ['y']), obj('c', 'ns', '1', ['bad'])])).toThrow(
+      'indexer bug',
+    );
+    expect(store.keys()).toEqual(['ns/a']);
+    expect(store.get('ns/a')?.metadata.resourceVersion).toBe('1');
+    expect(store.byIndex('byIdentity', 'x').map(keyOf)).toEqual(['ns/a']);
+    expect(store.byIndex('byIdentity', 'y')).toEqual([]);
+  });
+
   type Op =
     | { kind: 'upsert'; name: string; namespace: string | undefined; identities: string[] }
     | { kind: 'delete'; name: string; namespace: string | undefined }
