@@ -92,7 +92,10 @@ export function apiErrorFromResponse(
 
 const defaultWatchTimeoutSeconds = (): number => 300 + Math.floor(Math.random() * 300);
 
-/** Lists (paginated) and watches one API collection with client-node's KubeConfig and Watch. */
+/**
+ * Lists (paginated) and watches one API collection with client-node's KubeConfig and Watch. Objects
+ * are passed through as parsed JSON (listed items carry no apiVersion/kind: the API server omits them).
+ */
 export class KubeListWatch<T extends KubeObject> implements ListWatchSource<T> {
   private readonly watcher: Watch;
 

@@ -1,5 +1,7 @@
 import { type KubeObject, keyOf } from './kube-object.js';
 
+export { keyOf };
+
 /** Maps an object to the index values under which it can be found. Must be pure. */
 export type Indexer<T> = (obj: T) => readonly string[];
 
