@@ -10,6 +10,8 @@ export interface ObjectMeta {
   finalizers?: string[];
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** Everything else (managedFields, ownerReferences ...) passes through untouched. */
+  [field: string]: unknown;
 }
 
 export interface KubeObject {

@@ -1,0 +1,188 @@
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { parseDuration } from './policy/duration.js';
+
+export type CloudMode = 'real' | 'memory';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Everything the operator process can be told, validated. Only this module reads flags and env. */
+export interface Config {
+  /** Path to a kubeconfig; undefined means in-cluster (the pod's ServiceAccount). */
+  kubeconfig: string | undefined;
+  /** Names this cluster in cloud ownership tags and in deterministic cloud names. */
+  clusterName: string;
+  /** real: the AWS, Google Cloud and Azure APIs. memory: the in-memory cloud (demo, tests). */
+  cloud: CloudMode;
+  workers: number;
+  httpAddress: { host: string; port: number };
+  logLevel: LogLevel;
+  /** Used when a CloudAccount sets no resyncInterval. */
+  defaultResyncMs: number;
+  leaderElection: {
+    enabled: boolean;
+    namespace: string;
+    leaseName: string;
+    identity: string;
+    leaseDurationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+  };
+  /** Graceful shutdown waits this long for in-flight reconciles. */
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const OPTIONS = {
+  kubeconfig: { type: 'string', env: 'KUBECONFIG', help: 'kubeconfig path (default: in-cluster)' },
+  'cluster-name': {
+    type: 'string',
+    env: 'KEYLESS_CLUSTER_NAME',
+    help: 'this cluster, in cloud tags and names',
+  },
+  cloud: { type: 'string', env: 'KEYLESS_CLOUD', help: 'real | memory', default: 'real' },
+  workers: { type: 'string', env: 'KEYLESS_WORKERS', help: 'reconciles in parallel per kind', default: '4' },
+  'http-address': {
+    type: 'string',
+    env: 'KEYLESS_HTTP_ADDRESS',
+    help: '/healthz, /readyz, /metrics',
+    default: '0.0.0.0:8080',
+  },
+  'log-level': { type: 'string', env: 'KEYLESS_LOG_LEVEL', help: 'info, debug, ...', default: 'info' },
+  'default-resync': {
+    type: 'string',
+    env: 'KEYLESS_DEFAULT_RESYNC',
+    help: 'cloud re-observation',
+    default: '10m',
+  },
+  'leader-elect': { type: 'string', env: 'KEYLESS_LEADER_ELECT', help: 'true | false', default: 'true' },
+  'leader-election-namespace': {
+    type: 'string',
+    env: 'POD_NAMESPACE',
+    help: 'where the Lease lives',
+    default: 'keyless-system',
+  },
+  'lease-name': {
+    type: 'string',
+    env: 'KEYLESS_LEASE_NAME',
+    help: 'the Lease name',
+    default: 'keyless-operator',
+  },
+  'lease-duration': { type: 'string', env: 'KEYLESS_LEASE_DURATION', help: 'Lease duration', default: '15s' },
+  'renew-deadline': {
+    type: 'string',
+    env: 'KEYLESS_RENEW_DEADLINE',
+    help: 'leader gives up after',
+    default: '10s',
+  },
+  'retry-period': { type: 'string', env: 'KEYLESS_RETRY_PERIOD', help: 'Lease retry period', default: '2s' },
+  'shutdown-timeout': {
+    type: 'string',
+    env: 'KEYLESS_SHUTDOWN_TIMEOUT',
+    help: 'drain limit',
+    default: '30s',
+  },
+  'pod-name': { type: 'string', env: 'POD_NAME', help: 'this replica, in the Lease and Events' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+export const USAGE = `Usage: keyless [options]\n${Object.entries(OPTIONS)
+  .map(
+    ([name, o]) =>
+      `  --${name.padEnd(28)} ${o.help} (env ${o.env}${'default' in o ? `, default ${o.default}` : ''})`,
+  )
+  .join('\n')}`;
+
+/** Flags win over environment variables, which win over defaults. Throws ConfigError on bad input. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
+  let values: Partial<Record<OptionName, string>>;
+  try {
+    const options = Object.fromEntries(Object.keys(OPTIONS).map((k) => [k, { type: 'string' as const }]));
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false })
+      .values as typeof values;
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const get = (name: OptionName): string | undefined => {
+    const option = OPTIONS[name];
+    return values[name] ?? env[option.env] ?? ('default' in option ? option.default : undefined);
+  };
+
+  const clusterName = get('cluster-name');
+  if (!clusterName || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(clusterName)) {
+    throw new ConfigError(
+      `--cluster-name (or KEYLESS_CLUSTER_NAME) must be a DNS label naming this cluster, got ${JSON.stringify(clusterName ?? '')}`,
+    );
+  }
+  const cloud = get('cloud');
+  if (cloud !== 'real' && cloud !== 'memory')
+    throw new ConfigError(`--cloud must be real or memory, got ${cloud}`);
+  const workers = Number(get('workers'));
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+    throw new ConfigError(`--workers must be an integer from 1 to 256, got ${get('workers')}`);
+  }
+  const logLevel = get('log-level') as LogLevel;
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(
+      `--log-level must be one of fatal, error, warn, info, debug, trace, silent, got ${logLevel}`,
+    );
+  }
+  const leaderElect = get('leader-elect');
+  if (leaderElect !== 'true' && leaderElect !== 'false') {
+    throw new ConfigError(`--leader-elect must be true or false, got ${leaderElect}`);
+  }
+  const leaseDurationMs = duration('lease-duration', get);
+  const renewDeadlineMs = duration('renew-deadline', get);
+  const retryPeriodMs = duration('retry-period', get);
+  if (!(retryPeriodMs < renewDeadlineMs && renewDeadlineMs < leaseDurationMs)) {
+    throw new ConfigError('leader election needs retry-period < renew-deadline < lease-duration');
+  }
+  const identity = get('pod-name') ?? hostname();
+
+  return {
+    kubeconfig: get('kubeconfig') || undefined,
+    clusterName,
+    cloud,
+    workers,
+    httpAddress: address(get('http-address') ?? ''),
+    logLevel,
+    defaultResyncMs: duration('default-resync', get),
+    leaderElection: {
+      enabled: leaderElect === 'true',
+      namespace: get('leader-election-namespace') ?? 'keyless-system',
+      leaseName: get('lease-name') ?? 'keyless-operator',
+      identity,
+      leaseDurationMs,
+      renewDeadlineMs,
+      retryPeriodMs,
+    },
+    shutdownTimeoutMs: duration('shutdown-timeout', get),
+  };
+}
+
+function duration(name: OptionName, get: (name: OptionName) => string | undefined): number {
+  const text = get(name) ?? '';
+  try {
+    const ms = parseDuration(text);
+    if (ms <= 0) throw new Error('must be positive');
+    return ms;
+  } catch (err) {
+    throw new ConfigError(
+      `--${name} must be a positive duration such as 10s or 5m, got ${JSON.stringify(text)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+function address(text: string): { host: string; port: number } {
+  const match = /^(.*):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535)
+    throw new ConfigError(`--http-address must be HOST:PORT, got ${JSON.stringify(text)}`);
+  return { host: match[1] || '0.0.0.0', port };
+}

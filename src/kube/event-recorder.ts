@@ -1,0 +1,93 @@
+import type { Logger } from 'pino';
+import type { KubeObject } from '../api/index.js';
+import { API_VERSION } from '../api/index.js';
+import type { EventRecorder, EventType, KeylessKind } from '../reconcilers/ports.js';
+import type { Clock } from '../runtime/clock.js';
+import type { KubeClient } from './kube-client.js';
+
+const REPORTING_CONTROLLER = 'keyless.dev/operator';
+const NOTE_LIMIT = 1024;
+const MAX_REMEMBERED = 10_000;
+
+export interface EventRecorderOptions {
+  client: KubeClient;
+  clock: Clock;
+  logger: Logger;
+  /** This process, e.g. the pod name. */
+  instance: string;
+  /** The same Event for the same object is not repeated within this window. */
+  dedupeWindowMs?: number;
+}
+
+/**
+ * Events (events.k8s.io/v1) about Keyless objects. A failure that repeats on every retry would
+ * flood the namespace; the same type, reason and note for the same object is sent once per window.
+ * An Event that cannot be written is logged and does not fail the reconcile.
+ */
+export class KubeEventRecorder implements EventRecorder {
+  private readonly lastSent = new Map<string, number>();
+  private readonly window: number;
+
+  constructor(private readonly options: EventRecorderOptions) {
+    this.window = options.dedupeWindowMs ?? 10 * 60_000;
+  }
+
+  async record(
+    kind: KeylessKind,
+    object: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    const now = this.options.clock.now();
+    const note = message.length > NOTE_LIMIT ? `${message.slice(0, NOTE_LIMIT - 1)}…` : message;
+    const dedupeKey = `${object.metadata.uid}\u0000${type}\u0000${reason}\u0000${note}`;
+    const last = this.lastSent.get(dedupeKey);
+    if (last !== undefined && now - last < this.window) return;
+    this.remember(dedupeKey, now);
+    const namespace = object.metadata.namespace ?? 'default';
+    const body = {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { generateName: `${object.metadata.name}.`, namespace },
+      eventTime: microTime(now),
+      reportingController: REPORTING_CONTROLLER,
+      reportingInstance: this.options.instance,
+      action: 'Reconcile',
+      reason,
+      note,
+      type,
+      regarding: {
+        apiVersion: API_VERSION,
+        kind,
+        name: object.metadata.name,
+        ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
+        uid: object.metadata.uid,
+        resourceVersion: object.metadata.resourceVersion,
+      },
+    };
+    try {
+      await this.options.client.request('POST', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, {
+        body,
+      });
+    } catch (err) {
+      this.options.logger.warn(
+        { err, kind, name: object.metadata.name, reason },
+        'could not record an Event',
+      );
+    }
+  }
+
+  private remember(key: string, now: number): void {
+    if (this.lastSent.size >= MAX_REMEMBERED) {
+      for (const [k, at] of this.lastSent) if (now - at >= this.window) this.lastSent.delete(k);
+      if (this.lastSent.size >= MAX_REMEMBERED) this.lastSent.clear();
+    }
+    this.lastSent.set(key, now);
+  }
+}
+
+/** Kubernetes MicroTime: RFC 3339 with exactly six fractional digits. */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}

@@ -1,0 +1,126 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { KubeClient } from './kube/kube-client.js';
+import { KubeLeaseStore } from './kube/lease-store.js';
+import { OperatorMetrics } from './observability/metrics.js';
+import { Operator } from './operator.js';
+import { MemoryCloud } from './providers/memory/memory-cloud.js';
+import type { ProviderRegistry } from './providers/provider.js';
+import { cloudRegistry, memoryRegistry } from './providers/registry.js';
+import { type Clock, realClock } from './runtime/clock.js';
+import { startHealthServer } from './runtime/health-server.js';
+import { LeaderElector } from './runtime/leader-election.js';
+
+export interface RunOptions {
+  config: Config;
+  logger: Logger;
+  /** Aborting it shuts the operator down gracefully. */
+  signal: AbortSignal;
+  /** Overrides the providers the config selects (tests pass their own in-memory cloud). */
+  providers?: ProviderRegistry;
+  kubeConfig?: KubeConfig;
+  clock?: Clock;
+  /** Called once the operator is up, with what tests and the demo want to see. */
+  onStarted?: (running: { httpPort: number; operator: Operator; metrics: OperatorMetrics }) => void;
+}
+
+export type RunOutcome = 'stopped' | 'lost-leadership';
+
+/**
+ * Runs the operator until `signal` aborts (graceful: in-flight reconciles finish, the Lease is
+ * handed over) or leadership is lost (the caller should exit so a fresh process can compete again).
+ */
+export async function runOperator(options: RunOptions): Promise<RunOutcome> {
+  const { config, logger, signal } = options;
+  const clock = options.clock ?? realClock;
+  const kubeConfig = options.kubeConfig ?? loadKubeConfig(config.kubeconfig);
+  const client = new KubeClient(kubeConfig);
+  const metrics = new OperatorMetrics();
+  client.onRequest((verb, _path, code) => metrics.kubeRequests.inc({ verb, code: String(code) }));
+  const providers =
+    options.providers ?? (config.cloud === 'memory' ? memoryRegistry(new MemoryCloud()) : cloudRegistry({}));
+  if (config.cloud === 'memory' && !options.providers) {
+    logger.warn('running on the in-memory cloud: nothing is created in AWS, Google Cloud or Azure');
+  }
+  const operator = new Operator({
+    kubeConfig,
+    client,
+    providers,
+    metrics,
+    logger,
+    clock,
+    clusterName: config.clusterName,
+    workers: config.workers,
+    defaultResyncMs: config.defaultResyncMs,
+    instance: config.leaderElection.identity,
+  });
+  const elector = config.leaderElection.enabled
+    ? new LeaderElector({
+        store: new KubeLeaseStore(client, config.leaderElection.namespace, config.leaderElection.leaseName),
+        identity: config.leaderElection.identity,
+        leaseDurationMs: config.leaderElection.leaseDurationMs,
+        renewDeadlineMs: config.leaderElection.renewDeadlineMs,
+        retryPeriodMs: config.leaderElection.retryPeriodMs,
+        clock,
+        logger,
+      })
+    : undefined;
+  const server = await startHealthServer({
+    host: config.httpAddress.host,
+    port: config.httpAddress.port,
+    liveness: {},
+    readiness: { informers: () => (operator.synced() ? undefined : 'informer caches have not synced yet') },
+    metrics: async () => {
+      for (const [state, count] of Object.entries(operator.identityStates()))
+        metrics.identities.set({ state }, count);
+      return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+    },
+    logger,
+  });
+
+  const stopping = new Promise<'stopped'>((resolve) => {
+    if (signal.aborted) resolve('stopped');
+    signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+  });
+  signal.addEventListener('abort', () => elector?.stop(), { once: true });
+
+  let outcome: RunOutcome = 'stopped';
+  try {
+    operator.startInformers();
+    options.onStarted?.({ httpPort: server.port, operator, metrics });
+    const leading = elector ? await Promise.race([elector.acquire(), stopping.then(() => false)]) : true;
+    if (leading && !signal.aborted) {
+      await Promise.race([operator.waitForSync(signal), stopping]);
+      if (!signal.aborted) {
+        operator.startControllers();
+        logger.info('controllers started');
+        const lost = elector
+          ? elector.holdUntilLost().then(() => 'lost-leadership' as const)
+          : new Promise<never>(() => {});
+        outcome = await Promise.race([stopping, lost]);
+      }
+    }
+  } finally {
+    await shutDown(operator, config.shutdownTimeoutMs, clock, logger);
+    if (elector && outcome === 'stopped') {
+      await elector.release().catch((err: unknown) => logger.warn({ err }, 'could not release the Lease'));
+    }
+    await server.close();
+  }
+  logger.info({ outcome }, 'operator stopped');
+  return outcome;
+}
+
+async function shutDown(operator: Operator, timeoutMs: number, clock: Clock, logger: Logger): Promise<void> {
+  const timedOut = clock.sleep(timeoutMs).then(() => 'timeout' as const);
+  const result = await Promise.race([operator.stop().then(() => 'drained' as const), timedOut]);
+  if (result === 'timeout') logger.warn({ timeoutMs }, 'shutdown timed out with reconciles still running');
+}
+
+function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (path) kubeConfig.loadFromFile(path);
+  else kubeConfig.loadFromCluster();
+  return kubeConfig;
+}
