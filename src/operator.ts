@@ -4,7 +4,6 @@ import type { CloudAccount, Condition, IdentityBinding, KubeObject, WorkloadIden
 import { bindingIndexers, CacheClusterReader, identityIndexers } from './kube/cluster-reader.js';
 import { KubeClusterWriter } from './kube/cluster-writer.js';
 import { KubeEventRecorder } from './kube/event-recorder.js';
-import type { KubeClient } from './kube/kube-client.js';
 import { collectionPath } from './kube/resources.js';
 import { KubeServiceAccounts } from './kube/service-accounts.js';
 import type { OperatorMetrics } from './observability/metrics.js';
@@ -20,6 +19,7 @@ import { jitter } from './runtime/backoff.js';
 import type { Clock } from './runtime/clock.js';
 import { Controller, type Reconcile } from './runtime/controller.js';
 import { Informer } from './runtime/informer.js';
+import type { KubeClient } from './runtime/kube-client.js';
 import { KubeListWatch } from './runtime/kube-list-watch.js';
 import { keyOf } from './runtime/kube-object.js';
 

@@ -1,7 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { KubeClient } from './kube/kube-client.js';
 import { KubeLeaseStore } from './kube/lease-store.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { Operator } from './operator.js';
@@ -10,6 +9,7 @@ import type { ProviderRegistry } from './providers/provider.js';
 import { cloudRegistry, memoryRegistry } from './providers/registry.js';
 import { type Clock, realClock } from './runtime/clock.js';
 import { startHealthServer } from './runtime/health-server.js';
+import { KubeClient } from './runtime/kube-client.js';
 import { LeaderElector } from './runtime/leader-election.js';
 
 export interface RunOptions {

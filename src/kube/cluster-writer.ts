@@ -1,6 +1,6 @@
 import type { KubeObject } from '../api/index.js';
 import type { ClusterWriter, KeylessKind, StatusOf } from '../reconcilers/ports.js';
-import { isNotFound, type KubeClient } from './kube-client.js';
+import { isNotFound, type KubeClient } from '../runtime/kube-client.js';
 import { resourcePath } from './resources.js';
 
 /**

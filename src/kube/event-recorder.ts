@@ -3,7 +3,7 @@ import type { KubeObject } from '../api/index.js';
 import { API_VERSION } from '../api/index.js';
 import type { EventRecorder, EventType, KeylessKind } from '../reconcilers/ports.js';
 import type { Clock } from '../runtime/clock.js';
-import type { KubeClient } from './kube-client.js';
+import type { KubeClient } from '../runtime/kube-client.js';
 
 const REPORTING_CONTROLLER = 'keyless.dev/operator';
 const NOTE_LIMIT = 1024;

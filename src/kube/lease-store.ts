@@ -1,5 +1,5 @@
+import { isNotFound, type KubeClient } from '../runtime/kube-client.js';
 import type { LeaseRecord, LeaseStore } from '../runtime/leader-election.js';
-import { isNotFound, type KubeClient } from './kube-client.js';
 
 interface Lease {
   apiVersion: 'coordination.k8s.io/v1';

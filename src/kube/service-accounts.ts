@@ -1,5 +1,5 @@
 import type { ServiceAccountState, ServiceAccounts } from '../reconcilers/ports.js';
-import { isNotFound, type KubeClient } from './kube-client.js';
+import { isNotFound, type KubeClient } from '../runtime/kube-client.js';
 import { serviceAccountPath } from './resources.js';
 
 export const FIELD_MANAGER = 'keyless';

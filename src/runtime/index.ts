@@ -11,7 +11,9 @@ export { type ControllerMetrics, noControllerMetrics, type ReconcileOutcome } fr
 export { asError, retryAfterMsOf, TerminalError, terminalErrorIn } from './errors.js';
 export { FakeClock, flushPromises } from './fake-clock.js';
 export { Informer, type InformerHandlers, type InformerOptions } from './informer.js';
-export { KubeApiError, KubeListWatch, type KubeListWatchOptions } from './kube-list-watch.js';
+export { apiErrorFromResponse, KubeApiError } from './kube-api-error.js';
+export { KubeClient } from './kube-client.js';
+export { KubeListWatch, type KubeListWatchOptions } from './kube-list-watch.js';
 export { type KubeObject, type KubeStatus, keyOf, type ObjectMeta, parseKey } from './kube-object.js';
 export type {
   ListResult,

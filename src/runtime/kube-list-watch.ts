@@ -1,6 +1,5 @@
-import http from 'node:http';
-import https from 'node:https';
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
+import { KubeClient } from './kube-client.js';
 import type { KubeObject, KubeStatus } from './kube-object.js';
 import type { ListResult, ListWatchSource, WatchEvent, WatchHandle } from './list-watch-source.js';
 
@@ -24,19 +23,6 @@ interface ListPage<T> {
 }
 
 const WATCH_EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
-
-/** An error carrying the HTTP status (and the Status body, when the server sent one). */
-export class KubeApiError extends Error {
-  override readonly name = 'KubeApiError';
-
-  constructor(
-    message: string,
-    readonly statusCode: number,
-    readonly body?: KubeStatus,
-  ) {
-    super(message);
-  }
-}
 
 /** The query of one list page. */
 export function listQuery(
@@ -72,24 +58,6 @@ export function toWatchEvent<T extends KubeObject>(type: string, obj: unknown): 
   return [type as 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK', obj as T];
 }
 
-/** Builds the error for a non-2xx answer, keeping the Status the server explained it with. */
-export function apiErrorFromResponse(
-  method: string,
-  url: string,
-  statusCode: number,
-  body: string,
-): KubeApiError {
-  let status: KubeStatus | undefined;
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (typeof parsed === 'object' && parsed !== null) status = parsed as KubeStatus;
-  } catch {
-    status = undefined;
-  }
-  const reason = status?.message ?? (body.slice(0, 200) || http.STATUS_CODES[statusCode]);
-  return new KubeApiError(`${method} ${url}: HTTP ${statusCode}: ${reason}`, statusCode, status);
-}
-
 const defaultWatchTimeoutSeconds = (): number => 300 + Math.floor(Math.random() * 300);
 
 /**
@@ -98,9 +66,11 @@ const defaultWatchTimeoutSeconds = (): number => 300 + Math.floor(Math.random() 
  */
 export class KubeListWatch<T extends KubeObject> implements ListWatchSource<T> {
   private readonly watcher: Watch;
+  private readonly client: KubeClient;
 
   constructor(private readonly options: KubeListWatchOptions) {
     this.watcher = new Watch(options.kubeConfig);
+    this.client = new KubeClient(options.kubeConfig);
   }
 
   async list(signal?: AbortSignal): Promise<ListResult<T>> {
@@ -109,7 +79,7 @@ export class KubeListWatch<T extends KubeObject> implements ListWatchSource<T> {
     let continueToken: string | undefined;
     do {
       const page = await this.getJson<ListPage<T>>(
-        `${this.options.path}?${listQuery(this.options, continueToken)}`,
+        { path: this.options.path, query: listQuery(this.options, continueToken) },
         signal,
       );
       for (const item of page.items ?? []) items.push(item);
@@ -139,40 +109,14 @@ export class KubeListWatch<T extends KubeObject> implements ListWatchSource<T> {
     return { abort: () => controller.abort() };
   }
 
-  private async getJson<R>(pathAndQuery: string, signal?: AbortSignal): Promise<R> {
-    const cluster = this.options.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(cluster.server + pathAndQuery);
-    const requestOptions: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
-    // Adds the TLS agent (CA, client certificate, proxy) and the Authorization header.
-    await this.options.kubeConfig.applyToHTTPSOptions(requestOptions);
-    const timeout = AbortSignal.timeout(this.options.pageTimeoutMs ?? 60_000);
-    requestOptions.signal = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    const { statusCode, body } = await request(url, requestOptions);
-    if (statusCode < 200 || statusCode > 299)
-      throw apiErrorFromResponse('GET', url.pathname, statusCode, body);
-    try {
-      return JSON.parse(body) as R;
-    } catch (err) {
-      throw new Error(`GET ${url.pathname}: response is not JSON`, { cause: err });
-    }
-  }
-}
-
-function request(url: URL, options: https.RequestOptions): Promise<{ statusCode: number; body: string }> {
-  const transport = url.protocol === 'http:' ? http : https;
-  return new Promise((resolve, reject) => {
-    const req = transport.request(url, options, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', (err) =>
-        reject(new Error(`GET ${url.pathname}: reading the response failed`, { cause: err })),
-      );
-      res.on('end', () =>
-        resolve({ statusCode: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      );
+  private getJson<R>(
+    pathAndQuery: { path: string; query: URLSearchParams },
+    signal?: AbortSignal,
+  ): Promise<R> {
+    return this.client.request<R>('GET', pathAndQuery.path, {
+      query: pathAndQuery.query,
+      timeoutMs: this.options.pageTimeoutMs ?? 60_000,
+      ...(signal ? { signal } : {}),
     });
-    req.on('error', (err) => reject(new Error(`GET ${url.pathname} failed`, { cause: err })));
-    req.end();
-  });
+  }
 }

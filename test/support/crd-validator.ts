@@ -47,7 +47,8 @@ export function validateAgainstCrd(crd: unknown, object: Record<string, unknown>
 function applyDefaults(schema: Schema, value: unknown): void {
   if (schema.type === 'object' && isRecord(value)) {
     for (const [name, child] of Object.entries(schema.properties ?? {})) {
-      if (value[name] === undefined && child.default !== undefined) value[name] = structuredClone(child.default);
+      if (value[name] === undefined && child.default !== undefined)
+        value[name] = structuredClone(child.default);
       if (value[name] !== undefined) applyDefaults(child, value[name]);
     }
   } else if (schema.type === 'array' && Array.isArray(value) && schema.items) {

@@ -5,8 +5,8 @@ import type {
   EventRecorder,
   EventType,
   KeylessKind,
-  ServiceAccounts,
   ServiceAccountState,
+  ServiceAccounts,
 } from '../../src/reconcilers/ports.js';
 
 type Stored = KubeObject & { spec: unknown; status?: unknown };
@@ -49,7 +49,9 @@ export class FakeCluster implements ClusterReader, ClusterWriter, ServiceAccount
         generation: (existing?.metadata.generation ?? 0) + (specChanged ? 1 : 0),
         resourceVersion: String(this.version++),
         finalizers: existing?.metadata.finalizers ?? object.metadata.finalizers,
-        ...(existing?.metadata.deletionTimestamp ? { deletionTimestamp: existing.metadata.deletionTimestamp } : {}),
+        ...(existing?.metadata.deletionTimestamp
+          ? { deletionTimestamp: existing.metadata.deletionTimestamp }
+          : {}),
       },
       status: existing?.status ?? object.status,
     } as T;
@@ -98,12 +100,15 @@ export class FakeCluster implements ClusterReader, ClusterWriter, ServiceAccount
     );
   }
   identitiesOf(accountName: string): WorkloadIdentity[] {
-    return this.all<WorkloadIdentity>('WorkloadIdentity').filter((i) => i.spec.accountRef.name === accountName);
+    return this.all<WorkloadIdentity>('WorkloadIdentity').filter(
+      (i) => i.spec.accountRef.name === accountName,
+    );
   }
   identitiesUsingServiceAccount(namespace: string, serviceAccount: string): WorkloadIdentity[] {
     return this.all<WorkloadIdentity>('WorkloadIdentity').filter(
       (i) =>
-        i.metadata.namespace === namespace && i.spec.subjects.some((s) => s.serviceAccount?.name === serviceAccount),
+        i.metadata.namespace === namespace &&
+        i.spec.subjects.some((s) => s.serviceAccount?.name === serviceAccount),
     );
   }
 
@@ -148,12 +153,18 @@ export class FakeCluster implements ClusterReader, ClusterWriter, ServiceAccount
     return { exists: annotations !== undefined, annotations: { ...(annotations ?? {}) } };
   }
 
-  async applyAnnotations(namespace: string, name: string, annotations: Record<string, string>): Promise<void> {
+  async applyAnnotations(
+    namespace: string,
+    name: string,
+    annotations: Record<string, string>,
+  ): Promise<void> {
     this.writes.serviceAccounts++;
     const key = `${namespace}/${name}`;
     const current = this.serviceAccountAnnotations.get(key) ?? {};
     const owned = this.keylessOwned.get(key) ?? new Set<string>();
-    const next = Object.fromEntries(Object.entries(current).filter(([k]) => !owned.has(k) || k in annotations));
+    const next = Object.fromEntries(
+      Object.entries(current).filter(([k]) => !owned.has(k) || k in annotations),
+    );
     this.serviceAccountAnnotations.set(key, { ...next, ...annotations });
     this.keylessOwned.set(key, new Set(Object.keys(annotations)));
   }
@@ -161,7 +172,13 @@ export class FakeCluster implements ClusterReader, ClusterWriter, ServiceAccount
 
   // ---- EventRecorder ----------------------------------------------------------------------
 
-  async record(kind: KeylessKind, object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  async record(
+    kind: KeylessKind,
+    object: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+  ): Promise<void> {
     this.events.push({ kind, name: object.metadata.name, type, reason, message });
   }
 

@@ -95,7 +95,10 @@ export const INVALID_OBJECTS: InvalidCase[] = [
   },
   {
     name: 'ServiceAccount in another namespace',
-    object: identity({ accountRef: { name: 'a' }, subjects: [{ serviceAccount: { name: 'app', namespace: 'x' } }] }),
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [{ serviceAccount: { name: 'app', namespace: 'x' } }],
+    }),
     field: 'spec.subjects[0].serviceAccount.namespace',
     message: 'serviceAccount.namespace is not allowed',
   },
@@ -137,7 +140,10 @@ export const INVALID_OBJECTS: InvalidCase[] = [
   },
   {
     name: 'unknown access level',
-    object: binding({ identityRef: { name: 'app' }, grants: [{ resource: 'arn:aws:s3:::b', access: 'owner' }] }),
+    object: binding({
+      identityRef: { name: 'app' },
+      grants: [{ resource: 'arn:aws:s3:::b', access: 'owner' }],
+    }),
     field: 'spec.grants[0].access',
     message: 'Unsupported value',
   },

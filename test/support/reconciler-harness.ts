@@ -63,7 +63,11 @@ export function reconcilerHarness() {
       metadata: { name },
       spec: {
         provider: 'aws',
-        aws: { accountId: '123456789012', region: 'us-east-1', oidcProvider: { issuerUrl: 'https://issuer' } },
+        aws: {
+          accountId: '123456789012',
+          region: 'us-east-1',
+          oidcProvider: { issuerUrl: 'https://issuer' },
+        },
         ...spec,
       },
     });
@@ -87,7 +91,11 @@ export function reconcilerHarness() {
       apiVersion: 'keyless.dev/v1alpha1',
       kind: 'IdentityBinding',
       metadata: { name, namespace: 'team' },
-      spec: { identityRef: { name: 'app' }, grants: [{ resource: 'arn:aws:s3:::bucket', access: 'read' }], ...spec },
+      spec: {
+        identityRef: { name: 'app' },
+        grants: [{ resource: 'arn:aws:s3:::bucket', access: 'read' }],
+        ...spec,
+      },
     });
   }
 
@@ -115,7 +123,10 @@ export function reconcilerHarness() {
   };
 }
 
-export function condition(object: { status?: { conditions?: { type: string }[] } } | undefined, type: string) {
+export function condition(
+  object: { status?: { conditions?: { type: string }[] } } | undefined,
+  type: string,
+) {
   return object?.status?.conditions?.find((c) => c.type === type) as
     | { status: string; reason: string; message: string }
     | undefined;

@@ -37,7 +37,10 @@ describe('generated CRDs', () => {
       const crd = crdFor(k) as {
         spec: { scope: string; names: { shortNames: string[]; categories: string[] }; versions: object[] };
       };
-      const version = crd.spec.versions[0] as { subresources: object; additionalPrinterColumns: { name: string }[] };
+      const version = crd.spec.versions[0] as {
+        subresources: object;
+        additionalPrinterColumns: { name: string }[];
+      };
       return {
         kind: k.kind,
         scope: crd.spec.scope,

@@ -14,24 +14,37 @@ describe('CloudAccount reconciler', () => {
     expect(outcome).toEqual({ result: { requeueAfter: RESYNC_MS } });
     const account = h.cluster.account('acct');
     expect(condition(account, 'Ready')).toMatchObject({ status: 'True', reason: 'CredentialsValid' });
-    expect(account?.status).toMatchObject({ identityCount: 2, callerIdentity: 'memory:operator', observedGeneration: 1 });
+    expect(account?.status).toMatchObject({
+      identityCount: 2,
+      callerIdentity: 'memory:operator',
+      observedGeneration: 1,
+    });
   });
 
   it('reports refused credentials and checks again only after the resync interval', async () => {
     const h = reconcilerHarness();
     h.applyAccount();
-    h.cloud.failNext('CheckAccount', new CloudError('access denied', { kind: 'terminal', reason: 'AccessDenied' }));
+    h.cloud.failNext(
+      'CheckAccount',
+      new CloudError('access denied', { kind: 'terminal', reason: 'AccessDenied' }),
+    );
 
     const outcome = await h.reconcile('CloudAccount', 'acct');
 
     expect(outcome).toEqual({ result: { requeueAfter: RESYNC_MS } });
-    expect(condition(h.cluster.account('acct'), 'Ready')).toMatchObject({ status: 'False', reason: 'AccessDenied' });
+    expect(condition(h.cluster.account('acct'), 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'AccessDenied',
+    });
   });
 
   it('retries a transient failure with backoff', async () => {
     const h = reconcilerHarness();
     h.applyAccount();
-    h.cloud.failNext('CheckAccount', new CloudError('503', { kind: 'retryable', reason: 'ServiceUnavailable' }));
+    h.cloud.failNext(
+      'CheckAccount',
+      new CloudError('503', { kind: 'retryable', reason: 'ServiceUnavailable' }),
+    );
 
     const outcome = await h.reconcile('CloudAccount', 'acct');
 

@@ -75,12 +75,19 @@ describe('IdentityBinding reconciler', () => {
 
       if (driftPolicy === 'Correct') {
         expect(grantKeys(h)).toEqual([{ 'arn:aws:s3:::bucket': ['read'] }]);
-        expect(condition(h.binding(), 'Drifted')).toMatchObject({ status: 'False', reason: 'DriftCorrected' });
+        expect(condition(h.binding(), 'Drifted')).toMatchObject({
+          status: 'False',
+          reason: 'DriftCorrected',
+        });
       } else {
         expect(grantKeys(h)).toEqual([{ 'arn:aws:s3:::bucket': ['admin'] }]);
         expect(condition(h.binding(), 'Drifted')).toMatchObject({ status: 'True' });
         expect(h.binding()?.status?.drift).toEqual([
-          { field: 'permissions', wanted: '{"arn:aws:s3:::bucket":["read"]}', found: '{"arn:aws:s3:::bucket":["admin"]}' },
+          {
+            field: 'permissions',
+            wanted: '{"arn:aws:s3:::bucket":["read"]}',
+            found: '{"arn:aws:s3:::bucket":["admin"]}',
+          },
         ]);
       }
     }
@@ -173,7 +180,9 @@ describe('IdentityBinding reconciler', () => {
     h.applyIdentity('app', { managementPolicy: 'ObserveOnly' });
     // An observed identity that exists in the cloud.
     const { identityName } = await import('../../../src/providers/memory/memory-provider.js');
-    const name = identityName({ owner: { cluster: 'test-cluster', namespace: 'team', name: 'app', uid: '' } });
+    const name = identityName({
+      owner: { cluster: 'test-cluster', namespace: 'team', name: 'app', uid: '' },
+    });
     h.cloud.identities.set(name, {
       name,
       accountName: 'acct',

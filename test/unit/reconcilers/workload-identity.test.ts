@@ -44,7 +44,8 @@ describe('WorkloadIdentity reconciler', () => {
     h.cloud.resetCounts();
     const writesBefore = h.cluster.totalWrites();
 
-    for (let i = 0; i < 3; i++) expect((await h.reconcile('WorkloadIdentity', 'team/app')).error).toBeUndefined();
+    for (let i = 0; i < 3; i++)
+      expect((await h.reconcile('WorkloadIdentity', 'team/app')).error).toBeUndefined();
 
     expect(h.cloud.count('write')).toBe(0);
     expect(h.cloud.count('read')).toBe(3);
@@ -75,7 +76,9 @@ describe('WorkloadIdentity reconciler', () => {
     expect(h.cloud.identities.get(EXTERNAL)?.trust).toEqual(['serviceAccount:team/app']);
     expect(condition(h.identity(), 'Drifted')).toMatchObject({ status: 'False', reason: 'DriftCorrected' });
     const event = h.cluster.events.find((e) => e.reason === 'DriftCorrected');
-    expect(event?.message).toContain('trust (found ["serviceAccount:team/intruder"], wanted ["serviceAccount:team/app"])');
+    expect(event?.message).toContain(
+      'trust (found ["serviceAccount:team/intruder"], wanted ["serviceAccount:team/app"])',
+    );
   });
 
   it('reports an out-of-band edit field by field under driftPolicy Report and leaves the cloud alone', async () => {
@@ -222,7 +225,10 @@ describe('WorkloadIdentity reconciler', () => {
     const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
 
     expect(outcome.error).toBeInstanceOf(TerminalError);
-    expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'NamespaceNotAllowed' });
+    expect(condition(h.identity(), 'Synced')).toMatchObject({
+      status: 'False',
+      reason: 'NamespaceNotAllowed',
+    });
     expect(h.cloud.identities.size).toBe(0);
   });
 
@@ -235,7 +241,10 @@ describe('WorkloadIdentity reconciler', () => {
     const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
 
     expect(outcome.result?.requeueAfter).toBeLessThanOrEqual(60_000);
-    expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'False', reason: 'ServiceAccountNotFound' });
+    expect(condition(h.identity(), 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ServiceAccountNotFound',
+    });
     expect(h.cluster.serviceAccountAnnotations.has('team/app')).toBe(false);
 
     h.cluster.addServiceAccount('team', 'app', { 'example.com/keep': 'yes' });
@@ -253,7 +262,10 @@ describe('WorkloadIdentity reconciler', () => {
       gcp: { projectId: 'proj-123456', projectNumber: '1', workloadIdentityPool: 'proj-123456.svc.id.goog' },
     });
     await h.reconcile('CloudAccount', 'gcp');
-    h.applyIdentity('app-gcp', { accountRef: { name: 'gcp' }, subjects: [{ serviceAccount: { name: 'app' } }] });
+    h.applyIdentity('app-gcp', {
+      accountRef: { name: 'gcp' },
+      subjects: [{ serviceAccount: { name: 'app' } }],
+    });
 
     await h.reconcile('WorkloadIdentity', 'team/app-gcp');
 
@@ -267,7 +279,10 @@ describe('WorkloadIdentity reconciler', () => {
     const h = reconcilerHarness();
     h.applyAccount();
     await h.reconcile('CloudAccount', 'acct');
-    h.cloud.failNext('CreateIdentity', new CloudError('role limit reached', { kind: 'terminal', reason: 'LimitExceeded' }));
+    h.cloud.failNext(
+      'CreateIdentity',
+      new CloudError('role limit reached', { kind: 'terminal', reason: 'LimitExceeded' }),
+    );
     h.applyIdentity();
 
     const outcome = await h.reconcile('WorkloadIdentity', 'team/app');

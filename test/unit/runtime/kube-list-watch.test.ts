@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  apiErrorFromResponse,
-  KubeApiError,
-  listQuery,
-  toWatchEvent,
-  watchQuery,
-} from '../../../src/runtime/kube-list-watch.js';
+import { apiErrorFromResponse, KubeApiError } from '../../../src/runtime/kube-api-error.js';
+import { listQuery, toWatchEvent, watchQuery } from '../../../src/runtime/kube-list-watch.js';
 import { isResourceExpired } from '../../../src/runtime/resource-expired.js';
 
 describe('listQuery', () => {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { apiErrorFromResponse } from '../runtime/kube-list-watch.js';
+import { apiErrorFromResponse } from './kube-api-error.js';
 
 export type ContentType =
   | 'application/json'
@@ -12,16 +12,18 @@ export type ContentType =
 export interface RequestOptions {
   body?: unknown;
   contentType?: ContentType;
-  query?: Record<string, string>;
+  query?: Record<string, string> | URLSearchParams;
   timeoutMs?: number;
+  signal?: AbortSignal;
 }
 
 /** Called once per request, for metrics and for tests that count API writes. */
 export type RequestObserver = (method: string, path: string, statusCode: number) => void;
 
 /**
- * The few raw calls the operator makes to the API server (get, patch, create), authenticated by
- * client-node's KubeConfig. Errors carry the HTTP status and the server's Status message.
+ * Plain requests to the API server (list pages, get, patch, create), authenticated by client-node's
+ * KubeConfig (TLS, client certificates, tokens). Errors carry the HTTP status and the server's
+ * Status message.
  */
 export class KubeClient {
   private readonly observers: RequestObserver[] = [];
@@ -49,14 +51,20 @@ export class KubeClient {
             }
           : {}),
       },
-      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      signal: options.signal
+        ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs ?? 30_000)])
+        : AbortSignal.timeout(options.timeoutMs ?? 30_000),
     };
     await this.kubeConfig.applyToHTTPSOptions(requestOptions);
     const { statusCode, body } = await send(url, requestOptions, payload);
     for (const observe of this.observers) observe(method, path, statusCode);
     if (statusCode < 200 || statusCode > 299)
       throw apiErrorFromResponse(method, url.pathname, statusCode, body);
-    return (body ? JSON.parse(body) : undefined) as T;
+    try {
+      return (body ? JSON.parse(body) : undefined) as T;
+    } catch (err) {
+      throw new Error(`${method} ${url.pathname}: response is not JSON`, { cause: err });
+    }
   }
 }
 
