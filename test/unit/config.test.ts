@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const ENV = { KEYLESS_CLUSTER_NAME: 'prod-eu' };
+
+describe('loadConfig', () => {
+  it('has sensible defaults', () => {
+    const config = loadConfig([], { ...ENV, POD_NAME: 'keyless-0' });
+    expect(config).toMatchObject({
+      clusterName: 'prod-eu',
+      cloud: 'real',
+      workers: 4,
+      httpAddress: { host: '0.0.0.0', port: 8080 },
+      defaultResyncMs: 600_000,
+      leaderElection: {
+        enabled: true,
+        namespace: 'keyless-system',
+        leaseName: 'keyless-operator',
+        identity: 'keyless-0',
+        leaseDurationMs: 15_000,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 2_000,
+      },
+    });
+  });
+
+  it('takes flags over environment', () => {
+    const config = loadConfig(['--workers', '8', '--cloud=memory', '--http-address', '127.0.0.1:0'], {
+      ...ENV,
+      KEYLESS_WORKERS: '2',
+    });
+    expect(config.workers).toBe(8);
+    expect(config.cloud).toBe('memory');
+    expect(config.httpAddress).toEqual({ host: '127.0.0.1', port: 0 });
+  });
+
+  it.each([
+    [[], {}, /--cluster-name .* must be a DNS label/],
+    [['--cluster-name', 'Prod_EU'], {}, /must be a DNS label/],
+    [['--workers', 'many'], ENV, /--workers must be an integer from 1 to 256, got many/],
+    [['--workers', '0'], ENV, /--workers must be an integer/],
+    [['--cloud', 'azure'], ENV, /--cloud must be real or memory/],
+    [['--default-resync', '10 minutes'], ENV, /--default-resync must be a positive duration/],
+    [['--lease-duration', '5s'], ENV, /retry-period < renew-deadline < lease-duration/],
+    [['--http-address', 'localhost'], ENV, /--http-address must be HOST:PORT/],
+    [['--log-level', 'loud'], ENV, /--log-level must be one of/],
+    [['--leader-elect', 'yes'], ENV, /--leader-elect must be true or false/],
+    [['--unknown-flag'], ENV, /Unknown option '--unknown-flag'/],
+  ])('refuses %j with one clear line', (argv, env, message) => {
+    expect(() => loadConfig(argv, env)).toThrow(ConfigError);
+    expect(() => loadConfig(argv, env)).toThrow(message);
+  });
+});
