@@ -73,7 +73,7 @@ export async function resolveControlPlane(options: ResolveOptions = {}): Promise
     const result = await ensureControlPlaneBuilt({
       goBinary: go,
       cacheRoot: controlPlaneCacheRoot(env),
-      ...(options.log ? { log: options.log } : {}),
+      log: options.log,
     });
     return {
       kind: 'binaries',
