@@ -1,0 +1,128 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { OperatorMetrics } from '../../src/observability/metrics.js';
+import type { Operator } from '../../src/operator.js';
+import { MemoryCloud } from '../../src/providers/memory/memory-cloud.js';
+import { memoryRegistry } from '../../src/providers/registry.js';
+import { type RunOutcome, runOperator } from '../../src/run.js';
+import { KubeClient } from '../../src/runtime/kube-client.js';
+import type { ControlPlane } from './control-plane/index.js';
+import { apply, installCrds, readManifests, waitFor } from './kube-manifests.js';
+
+export const OPERATOR_NAMESPACE = 'keyless-system';
+export const OPERATOR_SERVICE_ACCOUNT = 'keyless-operator';
+
+/** CRDs plus the operator's namespace, ServiceAccount and RBAC from deploy/ (not its Deployment). */
+export async function installKeyless(admin: KubeClient): Promise<void> {
+  await installCrds(admin);
+  for (const manifest of readManifests(
+    'deploy/namespace.yaml',
+    'deploy/serviceaccount.yaml',
+    'deploy/rbac.yaml',
+  )) {
+    await apply(admin, manifest);
+  }
+}
+
+/**
+ * A kubeconfig that authenticates as the operator's own ServiceAccount (a TokenRequest token), so
+ * the operator runs with exactly the RBAC in deploy/ and a missing or excess rule shows up.
+ */
+export async function operatorKubeConfig(controlPlane: ControlPlane): Promise<KubeConfig> {
+  const admin = new KubeClient(controlPlane.kubeConfig());
+  const review = await admin.request<{ status: { token: string } }>(
+    'POST',
+    `/api/v1/namespaces/${OPERATOR_NAMESPACE}/serviceaccounts/${OPERATOR_SERVICE_ACCOUNT}/token`,
+    {
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 3600 },
+      },
+    },
+  );
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [
+      {
+        name: 'test',
+        server: controlPlane.server,
+        caData: Buffer.from(controlPlane.caPem).toString('base64'),
+      },
+    ],
+    users: [{ name: OPERATOR_SERVICE_ACCOUNT, token: review.status.token }],
+    contexts: [{ name: 'test', cluster: 'test', user: OPERATOR_SERVICE_ACCOUNT }],
+    currentContext: 'test',
+  });
+  return kubeConfig;
+}
+
+export interface RunningOperator {
+  cloud: MemoryCloud;
+  metrics: OperatorMetrics;
+  operator: Operator;
+  httpPort: number;
+  /** Graceful stop (drain, release the Lease); resolves with how the run ended. */
+  stop(): Promise<RunOutcome>;
+  done: Promise<RunOutcome>;
+}
+
+export interface StartOperatorOptions {
+  kubeConfig: KubeConfig;
+  cloud?: MemoryCloud;
+  /** Extra flags, e.g. ['--leader-elect=false']. */
+  args?: string[];
+}
+
+/** The operator in this process, on the in-memory cloud, as `keyless --cloud=memory` would run. */
+export async function startOperator(options: StartOperatorOptions): Promise<RunningOperator> {
+  const config: Config = loadConfig(
+    [
+      '--cluster-name=it',
+      '--http-address=127.0.0.1:0',
+      '--cloud=memory',
+      '--lease-duration=4s',
+      '--renew-deadline=3s',
+      '--retry-period=500ms',
+      '--shutdown-timeout=10s',
+      ...(options.args ?? []),
+    ],
+    {},
+  );
+  const cloud = options.cloud ?? new MemoryCloud();
+  const abort = new AbortController();
+  let started: { httpPort: number; operator: Operator; metrics: OperatorMetrics } | undefined;
+  const done = runOperator({
+    config,
+    logger: pino({ level: process.env.KEYLESS_TEST_LOG_LEVEL ?? 'silent' }),
+    signal: abort.signal,
+    providers: memoryRegistry(cloud),
+    kubeConfig: options.kubeConfig,
+    onStarted: (running) => {
+      started = running;
+    },
+  });
+  const running = await waitFor('the operator to start', () => started);
+  return {
+    cloud,
+    ...running,
+    done,
+    stop: async () => {
+      abort.abort();
+      return done;
+    },
+  };
+}
+
+/** The sum of a counter's samples whose labels match. */
+export async function counterValue(
+  metrics: OperatorMetrics,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  return (metric?.values ?? [])
+    .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
+    .reduce((sum, v) => sum + v.value, 0);
+}
