@@ -129,7 +129,7 @@ describeWithControlPlane('the operator on a real API server, as its own ServiceA
       'example.com/team': 'payments',
       'eks.amazonaws.com/role-arn': wi.status?.principal?.id,
     });
-    const managers = (annotated?.metadata.managedFields as { manager: string }[])
+    const managers = ((annotated?.metadata.managedFields ?? []) as { manager: string }[])
       .map((m) => m.manager)
       .sort();
     expect(managers).toEqual(['keyless', 'someone-else']);
