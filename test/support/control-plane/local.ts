@@ -160,6 +160,7 @@ async function startAndWait(
 class LocalControlPlane implements ControlPlane {
   readonly kind = 'binaries';
   readonly server: string;
+  readonly etcdUrl: string;
   readonly issuerUrl: string;
   readonly caPem: string;
   readonly kubeconfigPath: string;
@@ -176,6 +177,7 @@ class LocalControlPlane implements ControlPlane {
     private readonly etcd: ManagedProcess,
   ) {
     this.server = `https://127.0.0.1:${ports.apiServer}`;
+    this.etcdUrl = `http://127.0.0.1:${ports.etcdClient}`;
     this.issuerUrl = this.server;
     this.caPem = pki.ca.certPem;
     this.kubeconfigPath = layout.kubeconfigPath;

@@ -10,6 +10,8 @@ export interface ControlPlane {
   readonly issuerUrl: string;
   /** CA that signed the API server's serving certificate. */
   readonly caPem: string;
+  /** etcd's client URL (plain HTTP on loopback), for tests that compact it; undefined for k3s. */
+  readonly etcdUrl?: string;
   /** Admin (system:masters) kubeconfig with embedded credentials. */
   readonly kubeconfigPath: string;
   /** Temp dir holding certificates, the kubeconfig, logs and etcd data; removed by `stop()`. */
