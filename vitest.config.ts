@@ -22,6 +22,18 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 900_000,
+          pool: 'forks',
+          fileParallelism: false,
+          globalSetup: ['test/integration/setup/control-plane.ts', 'test/e2e/setup/build.ts'],
+        },
+      },
     ],
   },
 });

@@ -113,8 +113,13 @@ export async function runOperator(options: RunOptions): Promise<RunOutcome> {
 }
 
 async function shutDown(operator: Operator, timeoutMs: number, clock: Clock, logger: Logger): Promise<void> {
-  const timedOut = clock.sleep(timeoutMs).then(() => 'timeout' as const);
+  const timer = new AbortController();
+  const timedOut = clock.sleep(timeoutMs, timer.signal).then(
+    () => 'timeout' as const,
+    () => 'drained' as const,
+  );
   const result = await Promise.race([operator.stop().then(() => 'drained' as const), timedOut]);
+  timer.abort();
   if (result === 'timeout') logger.warn({ timeoutMs }, 'shutdown timed out with reconciles still running');
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../api/index.js';
 import { API_VERSION } from '../api/index.js';
@@ -49,7 +50,7 @@ export class KubeEventRecorder implements EventRecorder {
     const body = {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
-      metadata: { generateName: `${object.metadata.name}.`, namespace },
+      metadata: { name: eventName(object.metadata.name, now), namespace },
       eventTime: microTime(now),
       reportingController: REPORTING_CONTROLLER,
       reportingInstance: this.options.instance,
@@ -85,6 +86,12 @@ export class KubeEventRecorder implements EventRecorder {
     }
     this.lastSent.set(key, now);
   }
+}
+
+/** `NAME.HEX`, as client-go names Events: unique per object and time, and a valid subdomain. */
+function eventName(objectName: string, now: number): string {
+  const suffix = `${now.toString(16)}${randomBytes(3).toString('hex')}`;
+  return `${objectName.slice(0, 253 - suffix.length - 1)}.${suffix}`;
 }
 
 /** Kubernetes MicroTime: RFC 3339 with exactly six fractional digits. */

@@ -60,6 +60,17 @@ describeWithControlPlane('the operator on a real API server, as its own ServiceA
       '/apis/keyless.dev/v1alpha1/namespaces/shop/identitybindings/reports-analytics-8h',
     );
     expect(binding.status?.expiresAt).toBeDefined();
+
+    const events = await admin.request<{
+      items: { reason: string; type: string; note: string; regarding: { kind: string; name: string } }[];
+    }>('GET', '/apis/events.k8s.io/v1/namespaces/shop/events');
+    expect(events.items).toContainEqual(
+      expect.objectContaining({
+        reason: 'Created',
+        type: 'Normal',
+        regarding: expect.objectContaining({ kind: 'WorkloadIdentity', name: 'orders-api' }),
+      }),
+    );
   });
 
   it('writes nothing to Kubernetes or the cloud in steady state', async () => {
