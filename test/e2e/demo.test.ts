@@ -1,0 +1,25 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+import { describeWithControlPlane } from '../support/control-plane/index.js';
+
+const run = promisify(execFile);
+
+describeWithControlPlane('npm run demo', () => {
+  it('converges every example, prints where to look, and leaves nothing running', async () => {
+    const { stdout } = await run('npx', ['tsx', 'scripts/demo.ts', '--exit'], { timeout: 170_000 });
+    const rows = stdout
+      .split('\n')
+      .filter((line) => /^(CloudAccount|WorkloadIdentity|IdentityBinding) /.test(line));
+    expect(rows).toHaveLength(9);
+    for (const line of rows) expect(line).toMatch(/\sTrue\s+True\s/);
+    expect(stdout).toContain('kubectl --kubeconfig');
+    expect(stdout).toMatch(/metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    expect(stdout).toContain('the in-memory cloud');
+    expect(stdout).toContain('demo finished; everything is stopped.');
+    const { stdout: processes } = await run('ps', ['-eo', 'args']);
+    const workDir = /kubeconfig \/tmp\/(keyless-cp-[^/]+)\//.exec(stdout)?.[1];
+    expect(workDir).toBeDefined();
+    expect(processes).not.toContain(workDir);
+  });
+});
