@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { KubeLeaseStore } from './kube/lease-store.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { Operator } from './operator.js';
+import { instrumentRegistry } from './providers/instrumented.js';
 import { MemoryCloud } from './providers/memory/memory-cloud.js';
 import type { ProviderRegistry } from './providers/provider.js';
 import { cloudRegistry, memoryRegistry } from './providers/registry.js';
@@ -38,8 +39,10 @@ export async function runOperator(options: RunOptions): Promise<RunOutcome> {
   const client = new KubeClient(kubeConfig);
   const metrics = new OperatorMetrics();
   client.onRequest((verb, _path, code) => metrics.kubeRequests.inc({ verb, code: String(code) }));
-  const providers =
-    options.providers ?? (config.cloud === 'memory' ? memoryRegistry(new MemoryCloud()) : cloudRegistry({}));
+  const providers = instrumentRegistry(
+    options.providers ?? (config.cloud === 'memory' ? memoryRegistry(new MemoryCloud()) : cloudRegistry({})),
+    (provider, operation, outcome) => metrics.cloudRequests.inc({ provider, operation, outcome }),
+  );
   if (config.cloud === 'memory' && !options.providers) {
     logger.warn('running on the in-memory cloud: nothing is created in AWS, Google Cloud or Azure');
   }

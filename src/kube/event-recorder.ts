@@ -5,6 +5,7 @@ import { API_VERSION } from '../api/index.js';
 import type { EventRecorder, EventType, KeylessKind } from '../reconcilers/ports.js';
 import type { Clock } from '../runtime/clock.js';
 import type { KubeClient } from '../runtime/kube-client.js';
+import { microTime } from './micro-time.js';
 
 const REPORTING_CONTROLLER = 'keyless.dev/operator';
 const NOTE_LIMIT = 1024;
@@ -92,9 +93,4 @@ export class KubeEventRecorder implements EventRecorder {
 function eventName(objectName: string, now: number): string {
   const suffix = `${now.toString(16)}${randomBytes(3).toString('hex')}`;
   return `${objectName.slice(0, 253 - suffix.length - 1)}.${suffix}`;
-}
-
-/** Kubernetes MicroTime: RFC 3339 with exactly six fractional digits. */
-function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }

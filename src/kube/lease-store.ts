@@ -1,5 +1,6 @@
 import { isNotFound, type KubeClient } from '../runtime/kube-client.js';
 import type { LeaseRecord, LeaseStore } from '../runtime/leader-election.js';
+import { toMicroTime } from './micro-time.js';
 
 interface Lease {
   apiVersion: 'coordination.k8s.io/v1';
@@ -74,8 +75,4 @@ function toRecord(lease: Lease): LeaseRecord {
     leaseTransitions: lease.spec.leaseTransitions ?? 0,
     resourceVersion: lease.metadata.resourceVersion,
   };
-}
-
-function toMicroTime(iso: string | undefined): string | undefined {
-  return iso?.replace(/\.(\d{3})Z$/, '.$1000Z');
 }

@@ -1,8 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ControllerMetrics, ReconcileOutcome } from '../runtime/controller-metrics.js';
 
-export type CloudOutcome = 'success' | 'retryable' | 'throttled' | 'terminal';
-
 /** Every metric the operator exports, on one registry served at /metrics. */
 export class OperatorMetrics implements ControllerMetrics {
   readonly registry = new Registry();
@@ -55,9 +53,5 @@ export class OperatorMetrics implements ControllerMetrics {
 
   queueDepth(controller: string, n: number): void {
     this.depth.set({ controller }, n);
-  }
-
-  cloudCall(provider: string, operation: string, outcome: CloudOutcome): void {
-    this.cloudRequests.inc({ provider, operation, outcome });
   }
 }

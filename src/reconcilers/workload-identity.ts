@@ -10,6 +10,7 @@ import type { ReconcilerDeps } from './deps.js';
 import { Reason } from './reasons.js';
 import { ReconcileRun, syncAndWriteStatus } from './reconcile-run.js';
 import {
+  accountRequest,
   FINALIZER,
   hasFinalizer,
   identityRequest,
@@ -62,7 +63,7 @@ export class WorkloadIdentityReconciler {
       );
     }
 
-    const provider = this.deps.providers.forAccount({ name: account.metadata.name, spec: account.spec });
+    const provider = this.deps.providers.forAccount(accountRequest(account));
     const request = identityRequest(identity, account, this.deps.clusterName);
     if (policies.management(identity) === 'ObserveOnly')
       return this.observeOnly(provider, request, account, run);
@@ -182,7 +183,7 @@ export class WorkloadIdentityReconciler {
       return DONE;
     }
     if (account && policies.deletion(identity) === 'Delete' && policies.management(identity) === 'Manage') {
-      const provider = this.deps.providers.forAccount({ name: account.metadata.name, spec: account.spec });
+      const provider = this.deps.providers.forAccount(accountRequest(account));
       const request = identityRequest(identity, account, this.deps.clusterName);
       try {
         const observed = await provider.identities.observe(request);

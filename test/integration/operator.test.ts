@@ -61,6 +61,14 @@ describeWithControlPlane('the operator on a real API server, as its own ServiceA
     );
     expect(binding.status?.expiresAt).toBeDefined();
 
+    expect(
+      await counterValue(running.metrics, 'keyless_cloud_requests_total', {
+        provider: 'memory',
+        operation: 'identities.create',
+        outcome: 'success',
+      }),
+    ).toBeGreaterThanOrEqual(3);
+
     const events = await admin.request<{
       items: { reason: string; type: string; note: string; regarding: { kind: string; name: string } }[];
     }>('GET', '/apis/events.k8s.io/v1/namespaces/shop/events');
