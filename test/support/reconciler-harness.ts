@@ -113,6 +113,7 @@ export function reconcilerHarness() {
     clock,
     cloud,
     cluster,
+    reconcilers,
     reconcile,
     applyAccount,
     applyIdentity,
