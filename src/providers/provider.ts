@@ -97,6 +97,8 @@ export interface ResolvedGrant {
   access: AccessLevel | undefined;
   /** AWS actions, or one Google Cloud / Azure role. */
   permissions: string[];
+  /** What the permissions apply to, in the cloud's terms (AWS: the ARNs of the statement). */
+  scopes: string[];
   /** Whether `permissions` are actions or roles, for guardrails. */
   permissionKind: 'action' | 'role';
 }

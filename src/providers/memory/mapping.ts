@@ -32,29 +32,19 @@ export function identityDocument(request: IdentityRequest): MemoryIdentityDocume
 
 export function resolveGrants(grants: Grant[], _account: AccountRequest): ResolvedGrant[] {
   return grants.map((grant, index) => {
+    const base = { resource: grant.resource, scopes: [grant.resource] };
     if (grant.access) {
       return {
-        resource: grant.resource,
+        ...base,
         access: grant.access,
         permissions: [...ACCESS_PERMISSIONS[grant.access]],
         permissionKind: 'action',
       };
     }
     if (grant.actions) {
-      return {
-        resource: grant.resource,
-        access: undefined,
-        permissions: [...grant.actions].sort(),
-        permissionKind: 'action',
-      };
+      return { ...base, access: undefined, permissions: [...grant.actions].sort(), permissionKind: 'action' };
     }
-    if (grant.role)
-      return {
-        resource: grant.resource,
-        access: undefined,
-        permissions: [grant.role],
-        permissionKind: 'role',
-      };
+    if (grant.role) return { ...base, access: undefined, permissions: [grant.role], permissionKind: 'role' };
     throw terminal('InvalidGrant', `grant ${index} (${grant.resource}) names no access, actions or role`);
   });
 }

@@ -8,6 +8,7 @@ const read = (resource: string): ResolvedGrant => ({
   access: 'read',
   permissions: ['s3:GetObject'],
   permissionKind: 'action',
+  scopes: [resource],
 });
 
 describe('globMatch', () => {
@@ -67,6 +68,7 @@ describe('guardrailViolations', () => {
           access: undefined,
           permissions: ['iam:PassRole', 's3:GetObject'],
           permissionKind: 'action',
+          scopes: ['*'],
         },
       ],
       expected: ['grant 0 (*): actions iam:PassRole denied by the account'],
@@ -74,7 +76,7 @@ describe('guardrailViolations', () => {
     {
       name: 'denied role',
       guardrails: { deniedRoles: ['roles/owner'], deniedActions: ['roles/owner'] },
-      grants: [{ resource: 'p', access: undefined, permissions: ['roles/owner'], permissionKind: 'role' }],
+      grants: [{ resource: 'p', access: undefined, permissions: ['roles/owner'], permissionKind: 'role', scopes: ['p'] }],
       expected: ['grant 0 (p): role roles/owner denied by the account'],
     },
     {
