@@ -2,12 +2,15 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { KubeLeaseStore } from './kube/lease-store.js';
+import { KubeSecretReader } from './kube/secret-reader.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { Operator } from './operator.js';
+import { createAwsProvider } from './providers/aws/provider.js';
 import { instrumentRegistry } from './providers/instrumented.js';
 import { MemoryCloud } from './providers/memory/memory-cloud.js';
 import type { ProviderRegistry } from './providers/provider.js';
 import { cloudRegistry, memoryRegistry } from './providers/registry.js';
+import type { SecretReader } from './providers/secrets.js';
 import { type Clock, realClock } from './runtime/clock.js';
 import { startHealthServer } from './runtime/health-server.js';
 import { KubeClient } from './runtime/kube-client.js';
@@ -40,7 +43,10 @@ export async function runOperator(options: RunOptions): Promise<RunOutcome> {
   const metrics = new OperatorMetrics();
   client.onRequest((verb, _path, code) => metrics.kubeRequests.inc({ verb, code: String(code) }));
   const providers = instrumentRegistry(
-    options.providers ?? (config.cloud === 'memory' ? memoryRegistry(new MemoryCloud()) : cloudRegistry({})),
+    options.providers ??
+      (config.cloud === 'memory'
+        ? memoryRegistry(new MemoryCloud())
+        : realClouds(new KubeSecretReader(client))),
     (provider, operation, outcome) => metrics.cloudRequests.inc({ provider, operation, outcome }),
   );
   if (config.cloud === 'memory' && !options.providers) {
@@ -124,6 +130,11 @@ async function shutDown(operator: Operator, timeoutMs: number, clock: Clock, log
   const result = await Promise.race([operator.stop().then(() => 'drained' as const), timedOut]);
   timer.abort();
   if (result === 'timeout') logger.warn({ timeoutMs }, 'shutdown timed out with reconciles still running');
+}
+
+/** The clouds this build of Keyless can manage. */
+export function realClouds(secrets: SecretReader): ProviderRegistry {
+  return cloudRegistry({ aws: (account) => createAwsProvider(account, { secrets }) });
 }
 
 function loadKubeConfig(path: string | undefined): KubeConfig {

@@ -76,7 +76,15 @@ describe('guardrailViolations', () => {
     {
       name: 'denied role',
       guardrails: { deniedRoles: ['roles/owner'], deniedActions: ['roles/owner'] },
-      grants: [{ resource: 'p', access: undefined, permissions: ['roles/owner'], permissionKind: 'role', scopes: ['p'] }],
+      grants: [
+        {
+          resource: 'p',
+          access: undefined,
+          permissions: ['roles/owner'],
+          permissionKind: 'role',
+          scopes: ['p'],
+        },
+      ],
       expected: ['grant 0 (p): role roles/owner denied by the account'],
     },
     {

@@ -1,0 +1,53 @@
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { terminal } from '../cloud-error.js';
+import type { AccountRequest } from '../provider.js';
+import type { SecretReader } from '../secrets.js';
+
+const SECRET_TTL_MS = 5 * 60_000;
+
+/** The keys a credentials Secret holds (the names the AWS CLI uses in its credentials file). */
+export const SECRET_KEYS = {
+  accessKeyId: 'aws_access_key_id',
+  secretAccessKey: 'aws_secret_access_key',
+  sessionToken: 'aws_session_token',
+} as const;
+
+/**
+ * Ambient: undefined, so the SDK's default chain finds the operator's own identity (IRSA, EKS Pod
+ * Identity). Secret: read from Kubernetes, re-read every five minutes so a rotation is picked up.
+ */
+export function credentialsFor(
+  account: AccountRequest,
+  secrets: SecretReader,
+): AwsCredentialIdentityProvider | undefined {
+  const credentials = account.spec.credentials;
+  if (credentials?.source !== 'Secret') return undefined;
+  const ref = credentials.secretRef;
+  if (!ref)
+    throw terminal(
+      'InvalidAccount',
+      `CloudAccount ${account.name}: credentials.source Secret needs a secretRef`,
+    );
+  let cached: { at: number; value: AwsCredentialIdentity } | undefined;
+  return async () => {
+    if (cached && Date.now() - cached.at < SECRET_TTL_MS) return cached.value;
+    let data: Record<string, string>;
+    try {
+      data = await secrets.read(ref.namespace, ref.name);
+    } catch (err) {
+      throw terminal('InvalidCredentials', `cannot read Secret ${ref.namespace}/${ref.name}`, err);
+    }
+    const accessKeyId = data[SECRET_KEYS.accessKeyId];
+    const secretAccessKey = data[SECRET_KEYS.secretAccessKey];
+    if (!accessKeyId || !secretAccessKey) {
+      throw terminal(
+        'InvalidCredentials',
+        `Secret ${ref.namespace}/${ref.name} must hold ${SECRET_KEYS.accessKeyId} and ${SECRET_KEYS.secretAccessKey}`,
+      );
+    }
+    const sessionToken = data[SECRET_KEYS.sessionToken];
+    const value = { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+    cached = { at: Date.now(), value };
+    return value;
+  };
+}
