@@ -352,6 +352,15 @@ describeWithMoto('fault proxy in front of moto, seen by the AWS SDK', (moto) => 
       $fault: 'server',
       $metadata: { httpStatusCode: 503 },
     });
+
+    await iam.send(new CreateRoleCommand({ RoleName: 'x', AssumeRolePolicyDocument: trust }));
+    proxy.inject({
+      operation: 'GetRole',
+      times: 1,
+      respond: awsQueryError('ServiceUnavailable', 'Down', 503),
+    });
+    const { $metadata } = await retryingIam.send(new GetRoleCommand({ RoleName: 'x' }));
+    expect($metadata.attempts).toBe(2);
   });
 
   it('lets the default retry strategy get through two throttles on the third attempt', async () => {

@@ -61,29 +61,42 @@ const logToStderr = (line: string): void => {
 
 const seconds = (since: number): number => Math.round((Date.now() - since) / 100) / 10;
 
-function basePython(options: EnsureMotoOptions): string {
-  const python = options.python ?? process.env.KEYLESS_PYTHON ?? findOnPath('python3');
-  if (!python) throw new MotoUnavailableError(`no python3 on PATH; ${HOW_TO_ENABLE_MOTO}`);
-  return python;
+/** The interpreter to make the venv from; `explicit` when configured rather than found on PATH. */
+interface BasePython {
+  readonly command: string;
+  readonly explicit: boolean;
 }
 
-async function pythonVersion(python: string): Promise<string> {
+function basePython(options: EnsureMotoOptions): BasePython {
+  const configured = options.python ?? process.env.KEYLESS_PYTHON;
+  if (configured) return { command: configured, explicit: true };
+  const found = findOnPath('python3');
+  if (!found) throw new MotoUnavailableError(`no python3 on PATH; ${HOW_TO_ENABLE_MOTO}`);
+  return { command: found, explicit: false };
+}
+
+/** A Python that cannot make the venv: a reason to skip, unless it was configured explicitly (a mistake). */
+function unusable(python: BasePython, message: string, cause?: unknown): Error {
+  return python.explicit
+    ? new Error(`${message} (configured by KEYLESS_PYTHON or the python option)`, { cause })
+    : new MotoUnavailableError(`${message}; ${HOW_TO_ENABLE_MOTO}`, { cause });
+}
+
+async function pythonVersion(python: BasePython): Promise<string> {
+  const args = ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'];
   let result: RunResult;
   try {
-    result = await run(python, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])']);
+    result = await run(python.command, args);
   } catch (cause) {
-    throw new MotoUnavailableError(`cannot run ${python}; ${HOW_TO_ENABLE_MOTO}`, { cause });
+    throw unusable(python, `cannot run ${python.command}`, cause);
   }
-  if (result.code !== 0) {
-    throw new MotoUnavailableError(
-      `${describeFailure(python, ['-c', '...'], result)}\n${HOW_TO_ENABLE_MOTO}`,
-    );
-  }
+  if (result.code !== 0) throw unusable(python, describeFailure(python.command, args, result));
   const version = result.stdout.trim();
   const [major = 0, minor = 0] = version.split('.').map(Number);
   if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
-    throw new MotoUnavailableError(
-      `${python} is Python ${version}; moto ${MOTO_VERSION} needs ${MIN_PYTHON.join('.')}+. ${HOW_TO_ENABLE_MOTO}`,
+    throw unusable(
+      python,
+      `${python.command} is Python ${version}; moto ${MOTO_VERSION} needs ${MIN_PYTHON.join('.')}+`,
     );
   }
   return version;
@@ -137,7 +150,7 @@ async function step(
 
 async function installInto(
   tempDir: string,
-  python: string,
+  python: BasePython,
   log: (line: string) => void,
 ): Promise<Omit<MotoManifest, 'installedAt' | 'installSeconds'>> {
   const pythonVersionText = await pythonVersion(python);
@@ -145,9 +158,9 @@ async function installInto(
   const venvPy = join(venvDir, 'bin', 'python');
   const logFile = createWriteStream(join(tempDir, 'install.log'));
   try {
-    log(`creating a venv with ${python} (Python ${pythonVersionText})`);
-    await step('creating the venv', python, ['-m', 'venv', venvDir], logFile, log, (message) => {
-      return new MotoUnavailableError(`${message}\n${HOW_TO_ENABLE_MOTO}`);
+    log(`creating a venv with ${python.command} (Python ${pythonVersionText})`);
+    await step('creating the venv', python.command, ['-m', 'venv', venvDir], logFile, log, (message) => {
+      return unusable(python, message);
     });
     log(`pip install ${MOTO_REQUIREMENTS.join(' ')}`);
     const pipArgs = ['-m', 'pip', 'install', '--progress-bar', 'off', ...MOTO_REQUIREMENTS];
@@ -177,7 +190,7 @@ async function installInto(
 async function installMoto(
   finalDir: string,
   cacheRoot: string,
-  python: string,
+  python: BasePython,
   log: (line: string) => void,
 ): Promise<void> {
   const started = Date.now();
