@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/integration/setup/control-plane.ts'],
+          globalSetup: ['test/integration/setup/control-plane.ts', 'test/integration/setup/moto.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 900_000,

@@ -194,15 +194,17 @@ export class Operator {
   }
 }
 
-/** A change worth a reconcile of the object itself; its own status writes are not. */
+/**
+ * A change worth a reconcile of the object itself. The operator's own writes (status, its
+ * finalizer) are not: reacting to them would cost a second cloud read per converge.
+ */
 function needsReconcile(old: KubeObject, current: KubeObject): boolean {
   const a = old.metadata;
   const b = current.metadata;
   return (
     a.generation !== b.generation ||
     a.deletionTimestamp !== b.deletionTimestamp ||
-    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {}) ||
-    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? [])
+    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {})
   );
 }
 

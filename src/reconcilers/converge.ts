@@ -9,7 +9,7 @@ type ManagedKind = Extract<KeylessKind, 'WorkloadIdentity' | 'IdentityBinding'>;
 export interface ConvergeOptions {
   /** How Events and messages name the cloud object. */
   what: string;
-  /** The spec changed since the last sync: apply it whatever the drift policy. */
+  /** The spec may not be in the cloud yet (see specPending): apply it whatever the drift policy. */
   specChanged: boolean;
   driftPolicy: 'Correct' | 'Report';
   /** Take over an existing object that another owner's tags claim. */

@@ -16,7 +16,7 @@ import {
   isBeingDeleted,
   ownerOf,
   policies,
-  specChanged,
+  specPending,
 } from './requests.js';
 
 type Run = ReconcileRun<'IdentityBinding'>;
@@ -99,7 +99,7 @@ export class IdentityBindingReconciler {
       observed,
       {
         what: `the grants of ${binding.metadata.name}`,
-        specChanged: specChanged(binding),
+        specChanged: specPending(binding),
         driftPolicy: policies.drift(identity),
         adopting: false,
       },

@@ -98,6 +98,8 @@ export class ReconcileRun<K extends KeylessKind> {
       outcome = new Error(`${context}: ${cause.message}`, { cause });
     }
     this.log.warn({ err: cause, reason }, context);
+    // A terminal failure is this generation's outcome; a retry may still succeed with it.
+    if (outcome instanceof TerminalError) this.observed();
     await this.event('Warning', reason, outcome.message);
     this.set(syncFailed(reason, outcome.message));
     if (options.notReady) this.set(notReady(reason, outcome.message));

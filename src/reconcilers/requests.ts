@@ -42,8 +42,13 @@ export function hasFinalizer(object: KubeObject): boolean {
   return object.metadata.finalizers?.includes(FINALIZER) ?? false;
 }
 
-/** The spec changed since status last recorded a successful sync. */
-export function specChanged(object: KubeObject & { status?: { observedGeneration?: number } }): boolean {
+/**
+ * The spec changed since status last recorded this generation: a successful sync, or a terminal
+ * failure (which only a new spec can fix). Then it is applied whatever the drift policy; otherwise
+ * a difference from the cloud is drift. Retryable failures leave observedGeneration alone, so a
+ * transient error never turns reported drift into a correction.
+ */
+export function specPending(object: KubeObject & { status?: { observedGeneration?: number } }): boolean {
   return object.status?.observedGeneration !== object.metadata.generation;
 }
 

@@ -16,7 +16,7 @@ import {
   identityRequest,
   isBeingDeleted,
   policies,
-  specChanged,
+  specPending,
 } from './requests.js';
 import { serviceAccountNames, wantedAnnotations } from './service-account-annotations.js';
 
@@ -90,7 +90,7 @@ export class WorkloadIdentityReconciler {
       observed,
       {
         what: observed.externalName,
-        specChanged: specChanged(identity),
+        specChanged: specPending(identity),
         driftPolicy: policies.drift(identity),
         adopting: observed.exists && !sameOwner(observed.owner, request.owner),
       },

@@ -71,6 +71,8 @@ export interface RunningOperator {
 export interface StartOperatorOptions {
   kubeConfig: KubeConfig;
   cloud?: MemoryCloud;
+  /** The real clouds instead of the in-memory one (CloudAccounts then point at emulators). */
+  realClouds?: boolean;
   /** Extra flags, e.g. ['--leader-elect=false']. */
   args?: string[];
 }
@@ -81,7 +83,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
     [
       '--cluster-name=it',
       '--http-address=127.0.0.1:0',
-      '--cloud=memory',
+      `--cloud=${options.realClouds ? 'real' : 'memory'}`,
       '--lease-duration=4s',
       '--renew-deadline=3s',
       '--retry-period=500ms',
@@ -97,7 +99,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
     config,
     logger: pino({ level: process.env.KEYLESS_TEST_LOG_LEVEL ?? 'silent' }),
     signal: abort.signal,
-    providers: memoryRegistry(cloud),
+    ...(options.realClouds ? {} : { providers: memoryRegistry(cloud) }),
     kubeConfig: options.kubeConfig,
     onStarted: (running) => {
       started = running;

@@ -1,0 +1,116 @@
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleWithWebIdentityCommand } from '@aws-sdk/client-sts';
+import { expect, it } from 'vitest';
+import { AWS_ACCOUNT_NAME, describeWithAws } from '../support/aws-harness.js';
+import { identityBinding, waitForCondition, workloadIdentity } from '../support/keyless-objects.js';
+import { apply, get, remove, waitFor } from '../support/kube-manifests.js';
+import { awsClientConfig, type MotoCredentials, signedStsClient } from '../support/moto/index.js';
+
+const BUCKET = 'shop-invoices';
+
+/**
+ * The seed scenario: a pod's ServiceAccount token from the real API server is exchanged at STS for
+ * the role Keyless made, and moto's IAM enforcement decides what those credentials may do.
+ * Real STS needs no signature on AssumeRoleWithWebIdentity; moto with enforcement on does, so the
+ * test's STS client signs it (with the admin's keys; the role is still chosen by the token).
+ */
+describeWithAws(
+  'a workload identity used for real: ServiceAccount token → STS → S3',
+  (world) => {
+    const s3 = (credentials: MotoCredentials) =>
+      new S3Client({ ...awsClientConfig(world.moto().endpoint, credentials), forcePathStyle: true });
+
+    async function assumeRole(roleArn: string, durationSeconds: number) {
+      const review = await world
+        .admin()
+        .request<{ status: { token: string } }>(
+          'POST',
+          '/api/v1/namespaces/shop/serviceaccounts/orders-api/token',
+          {
+            body: {
+              apiVersion: 'authentication.k8s.io/v1',
+              kind: 'TokenRequest',
+              spec: { audiences: ['sts.amazonaws.com'], expirationSeconds: 3600 },
+            },
+          },
+        );
+      const claims = JSON.parse(Buffer.from(review.status.token.split('.')[1] ?? '', 'base64url').toString());
+      expect(claims).toMatchObject({
+        iss: world.controlPlane().issuerUrl,
+        aud: ['sts.amazonaws.com'],
+        sub: 'system:serviceaccount:shop:orders-api',
+      });
+      const sts = signedStsClient(world.moto().endpoint, world.credentials());
+      const out = await sts.send(
+        new AssumeRoleWithWebIdentityCommand({
+          RoleArn: roleArn,
+          RoleSessionName: 'orders-api',
+          WebIdentityToken: review.status.token,
+          DurationSeconds: durationSeconds,
+        }),
+      );
+      const credentials = out.Credentials;
+      if (!credentials?.AccessKeyId || !credentials.SecretAccessKey)
+        throw new Error('STS returned no credentials');
+      return {
+        expiration: credentials.Expiration,
+        keys: {
+          accessKeyId: credentials.AccessKeyId,
+          secretAccessKey: credentials.SecretAccessKey,
+          ...(credentials.SessionToken ? { sessionToken: credentials.SessionToken } : {}),
+        },
+      };
+    }
+
+    const canGet = async (keys: MotoCredentials) =>
+      s3(keys)
+        .send(new GetObjectCommand({ Bucket: BUCKET, Key: 'hello.txt' }))
+        .then(
+          () => true,
+          (err: { name?: string }) => (err.name === 'AccessDenied' ? false : Promise.reject(err)),
+        );
+    const canPut = async (keys: MotoCredentials) =>
+      s3(keys)
+        .send(new PutObjectCommand({ Bucket: BUCKET, Key: `by-pod-${Date.now()}.txt`, Body: 'x' }))
+        .then(
+          () => true,
+          (err: { name?: string }) => (err.name === 'AccessDenied' ? false : Promise.reject(err)),
+        );
+
+    it('read grants GetObject only; write adds PutObject; deleting the binding takes both away', async () => {
+      await s3(world.credentials()).send(new CreateBucketCommand({ Bucket: BUCKET }));
+      await s3(world.credentials()).send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: 'hello.txt', Body: 'hello' }),
+      );
+      const identity = workloadIdentity('orders-api', AWS_ACCOUNT_NAME, { maxSessionDuration: '2h' });
+      const binding = identityBinding('orders-read', 'orders-api', [
+        { resource: `arn:aws:s3:::${BUCKET}`, access: 'read' },
+      ]);
+      await apply(world.admin(), identity);
+      await apply(world.admin(), binding);
+      const wi = await waitForCondition(world.admin(), identity, 'Ready', { status: 'True' });
+      await waitForCondition(world.admin(), binding, 'Ready', { status: 'True' });
+      const roleArn = wi.status?.principal?.roleArn ?? '';
+
+      const requestedAt = Date.now();
+      const session = await assumeRole(roleArn, 7200);
+      expect(Math.abs((session.expiration?.getTime() ?? 0) - (requestedAt + 7_200_000))).toBeLessThan(60_000);
+      expect(await canGet(session.keys)).toBe(true);
+      expect(await canPut(session.keys)).toBe(false);
+
+      await apply(
+        world.admin(),
+        identityBinding('orders-read', 'orders-api', [
+          { resource: `arn:aws:s3:::${BUCKET}`, access: 'write' },
+        ]),
+      );
+      await waitFor('PutObject allowed', () => canPut(session.keys));
+
+      await remove(world.admin(), binding);
+      await waitFor('binding gone', async () => (await get(world.admin(), binding)) === undefined);
+      expect(await canGet(session.keys)).toBe(false);
+      expect(await canPut(session.keys)).toBe(false);
+    });
+  },
+  { enforceIam: true, resyncInterval: '10s' },
+);

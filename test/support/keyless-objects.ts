@@ -1,0 +1,70 @@
+import type { KubeClient } from '../../src/runtime/kube-client.js';
+import { get, type Manifest, waitFor } from './kube-manifests.js';
+
+export type Observed = Manifest & {
+  status?: {
+    conditions?: { type: string; status: string; reason: string; message: string }[];
+    principal?: { id?: string; roleArn?: string };
+    externalName?: string;
+    drift?: { field: string; wanted: string; found: string }[];
+    observedGeneration?: number;
+    grants?: { resource: string; summary: string }[];
+  };
+};
+
+export function workloadIdentity(
+  name: string,
+  account: string,
+  spec: Record<string, unknown> = {},
+  namespace = 'shop',
+): Manifest {
+  return {
+    apiVersion: 'keyless.dev/v1alpha1',
+    kind: 'WorkloadIdentity',
+    metadata: { name, namespace },
+    spec: { accountRef: { name: account }, subjects: [{ serviceAccount: { name, create: true } }], ...spec },
+  };
+}
+
+export function identityBinding(
+  name: string,
+  identity: string,
+  grants: unknown[],
+  extra: Record<string, unknown> = {},
+  namespace = 'shop',
+): Manifest {
+  return {
+    apiVersion: 'keyless.dev/v1alpha1',
+    kind: 'IdentityBinding',
+    metadata: { name, namespace },
+    spec: { identityRef: { name: identity }, grants, ...extra },
+  };
+}
+
+export function conditionOf(object: Observed | undefined, type: string) {
+  return object?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Waits until the object's condition matches, and returns the object. */
+export async function waitForCondition(
+  admin: KubeClient,
+  manifest: Manifest,
+  type: string,
+  match: { status?: string; reason?: string },
+  timeoutMs = 30_000,
+): Promise<Observed> {
+  return waitFor(
+    `${manifest.kind} ${manifest.metadata.name} ${type}=${JSON.stringify(match)}`,
+    async () => {
+      const object = await get<Observed>(admin, manifest);
+      const condition = conditionOf(object, type);
+      const ok =
+        condition &&
+        (match.status === undefined || condition.status === match.status) &&
+        (match.reason === undefined || condition.reason === match.reason) &&
+        object?.status?.observedGeneration === (object?.metadata as { generation?: number }).generation;
+      return ok ? object : undefined;
+    },
+    timeoutMs,
+  );
+}
