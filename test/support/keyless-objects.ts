@@ -58,11 +58,11 @@ export async function waitForCondition(
     async () => {
       const object = await get<Observed>(admin, manifest);
       const condition = conditionOf(object, type);
+      if (!object || !condition) return undefined;
       const ok =
-        condition &&
         (match.status === undefined || condition.status === match.status) &&
         (match.reason === undefined || condition.reason === match.reason) &&
-        object?.status?.observedGeneration === (object?.metadata as { generation?: number }).generation;
+        object.status?.observedGeneration === (object.metadata as { generation?: number }).generation;
       return ok ? object : undefined;
     },
     timeoutMs,
