@@ -93,11 +93,14 @@ async function launch(
       logPath: join(workDir, 'moto.log'),
     });
     const endpoint = `http://127.0.0.1:${port}`;
+    // Werkzeug logs this once it has bound the port; until then, whoever answers there is not this moto.
+    const listening = `Running on ${endpoint}`;
+    const probe = async () => {
+      if (!(await server.logTail(20)).includes(listening)) throw new Error('moto has not bound its port yet');
+      return motoApi(endpoint, 'config', 'GET');
+    };
     try {
-      await waitUntil('moto to answer', () => motoApi(endpoint, 'config', 'GET'), {
-        timeoutMs,
-        process: server,
-      });
+      await waitUntil('moto to answer', probe, { timeoutMs, process: server });
       return { server, port };
     } catch (error) {
       await server.stop(2000);
