@@ -31,7 +31,11 @@ export default defineConfig({
           hookTimeout: 900_000,
           pool: 'forks',
           fileParallelism: false,
-          globalSetup: ['test/integration/setup/control-plane.ts', 'test/e2e/setup/build.ts'],
+          globalSetup: [
+            'test/integration/setup/control-plane.ts',
+            'test/integration/setup/moto.ts',
+            'test/e2e/setup/build.ts',
+          ],
         },
       },
     ],

@@ -15,7 +15,11 @@ describeWithControlPlane('npm run demo', () => {
     for (const line of rows) expect(line).toMatch(/\sTrue\s+True\s/);
     expect(stdout).toContain('kubectl --kubeconfig');
     expect(stdout).toMatch(/metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/);
-    expect(stdout).toContain('the in-memory cloud');
+    expect(stdout).toContain('moto');
+    expect(stdout).toMatch(
+      /shop\/orders-api\s+True\s+True\s+arn:aws:iam::123456789012:role\/keyless\/keyless-shop-orders-api-/,
+    );
+    expect(stdout).toContain('"eks.amazonaws.com/role-arn":"arn:aws:iam::123456789012:role/keyless/');
     expect(stdout).toContain('demo finished; everything is stopped.');
     const { stdout: processes } = await run('ps', ['-eo', 'args']);
     const workDir = /kubeconfig \/tmp\/(keyless-cp-[^/]+)\//.exec(stdout)?.[1];
