@@ -59,6 +59,30 @@ describeWithAws('the AWS provider on moto', (world) => {
     );
   });
 
+  it('refuses an account whose credentials are for another account, or whose OIDC provider is missing', async () => {
+    const wrongAccount = awsAccount(world.proxy().endpoint, world.controlPlane().issuerUrl, '1h');
+    wrongAccount.metadata = { name: 'aws-wrong-account' };
+    (wrongAccount.spec as { aws: { accountId: string } }).aws.accountId = '999999999999';
+    await apply(world.admin(), wrongAccount);
+    const mismatch = await waitForCondition(world.admin(), wrongAccount, 'Ready', {
+      status: 'False',
+      reason: 'AccountMismatch',
+    });
+    expect(conditionOf(mismatch, 'Ready')?.message).toContain('not spec.aws.accountId 999999999999');
+
+    const noProvider = awsAccount(world.proxy().endpoint, 'https://issuer.nowhere.example/id/1', '1h');
+    noProvider.metadata = { name: 'aws-no-oidc' };
+    (noProvider.spec as { aws: { oidcProvider: { manage: boolean } } }).aws.oidcProvider.manage = false;
+    await apply(world.admin(), noProvider);
+    const missing = await waitForCondition(world.admin(), noProvider, 'Ready', {
+      status: 'False',
+      reason: 'OIDCProviderNotFound',
+    });
+    expect(conditionOf(missing, 'Ready')?.message).toContain(
+      'oidc-provider/issuer.nowhere.example/id/1 does not exist',
+    );
+  });
+
   it('creates a role only the ServiceAccount can assume, with the declared grants, and annotates the ServiceAccount', async () => {
     const identity = workloadIdentity('orders-api', AWS_ACCOUNT_NAME, {
       maxSessionDuration: '2h',
