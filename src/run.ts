@@ -6,6 +6,7 @@ import { KubeSecretReader } from './kube/secret-reader.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { Operator } from './operator.js';
 import { createAwsProvider } from './providers/aws/provider.js';
+import { createGcpProvider } from './providers/gcp/provider.js';
 import { instrumentRegistry } from './providers/instrumented.js';
 import { MemoryCloud } from './providers/memory/memory-cloud.js';
 import type { ProviderRegistry } from './providers/provider.js';
@@ -134,7 +135,10 @@ async function shutDown(operator: Operator, timeoutMs: number, clock: Clock, log
 
 /** The clouds this build of Keyless can manage. */
 export function realClouds(secrets: SecretReader): ProviderRegistry {
-  return cloudRegistry({ aws: (account) => createAwsProvider(account, { secrets }) });
+  return cloudRegistry({
+    aws: (account) => createAwsProvider(account, { secrets }),
+    gcp: (account) => createGcpProvider(account, { secrets }),
+  });
 }
 
 function loadKubeConfig(path: string | undefined): KubeConfig {

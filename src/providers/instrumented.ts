@@ -45,7 +45,9 @@ function instrumentProvider(provider: CloudProvider, observe: CloudCallObserver)
   });
   return {
     name: provider.name,
-    accounts: { check: (account) => track('accounts.check', () => provider.accounts.check(account)) },
+    accounts: {
+      check: (account, context) => track('accounts.check', () => provider.accounts.check(account, context)),
+    },
     identities: client('identities', provider.identities),
     grants: {
       ...client('grants', provider.grants),

@@ -46,9 +46,18 @@ export interface AccountObservation {
   callerIdentity: string;
 }
 
+/** What the account's check may need to keep account-wide objects in step with the identities. */
+export interface AccountContext {
+  /** The principals of the account's identities (for Google Cloud's guardrail deny policy). */
+  principals: Principal[];
+}
+
 export interface AccountClient {
-  /** Proves the credentials work for this account; throws a CloudError when they do not. */
-  check(account: AccountRequest): Promise<AccountObservation>;
+  /**
+   * Proves the credentials work for this account (and keeps account-wide objects such as AWS's OIDC
+   * provider or Google Cloud's guardrail deny policy); throws a CloudError when they do not.
+   */
+  check(account: AccountRequest, context: AccountContext): Promise<AccountObservation>;
 }
 
 export interface IdentityRequest {
@@ -83,6 +92,13 @@ export interface GrantRequest {
   grants: ResolvedGrant[];
   /** When the grants end; the cloud enforces it too where it can. */
   expiresAt: Date | undefined;
+  /** What status says this binding last applied, so grants dropped from the spec can be removed. */
+  previous: { resource: string; summary: string }[];
+  /**
+   * The grants of the identity's other live bindings. Where the cloud merges grants into shared
+   * policies (Google Cloud), removing this binding's grant must not take away one they still need.
+   */
+  otherGrants: ResolvedGrant[];
 }
 
 export interface GrantObservation extends Observation {
@@ -97,10 +113,15 @@ export interface ResolvedGrant {
   access: AccessLevel | undefined;
   /** AWS actions, or one Google Cloud / Azure role. */
   permissions: string[];
-  /** What the permissions apply to, in the cloud's terms (AWS: the ARNs of the statement). */
+  /**
+   * What the permissions apply to, in the cloud's terms: AWS the ARNs of the statement; Google
+   * Cloud the IAM policy's resource; Azure the role assignment's scope.
+   */
   scopes: string[];
   /** Whether `permissions` are actions or roles, for guardrails. */
   permissionKind: 'action' | 'role';
+  /** Google Cloud: the IAM condition expression that narrows the grant (resource, expiry). */
+  condition?: string;
 }
 
 export interface GrantResolver {

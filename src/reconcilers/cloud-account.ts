@@ -28,7 +28,10 @@ export class CloudAccountReconciler {
     run.observed();
     const provider = this.deps.providers.forAccount(accountRequest(account));
     try {
-      const observation = await provider.accounts.check(accountRequest(account));
+      const principals = this.deps.cluster
+        .identitiesOf(account.metadata.name)
+        .flatMap((wi) => (wi.status?.principal ? [wi.status.principal] : []));
+      const observation = await provider.accounts.check(accountRequest(account), { principals });
       run.status.callerIdentity = observation.callerIdentity;
       run.set(ready(Reason.CredentialsValid, `Signed in as ${observation.callerIdentity}.`), synced());
     } catch (err) {

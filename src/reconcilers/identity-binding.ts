@@ -7,6 +7,7 @@ import { parseKey } from '../runtime/kube-object.js';
 import { drifted, isTrue, notDrifted, notReady, ready, synced } from './conditions.js';
 import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
+import type { ClusterReader } from './ports.js';
 import { Reason } from './reasons.js';
 import { ReconcileRun, syncAndWriteStatus } from './reconcile-run.js';
 import {
@@ -81,7 +82,12 @@ export class IdentityBindingReconciler {
     });
     if (violations.length > 0) throw await run.stop(Reason.GuardrailViolation, violations.join('; '));
 
-    const request = grantRequest(binding, identity, account, resolved, endsAt, this.deps.clusterName);
+    const request = grantRequest(
+      { binding, identity, account, provider, grants: resolved, expiresAt: endsAt },
+      this.deps.cluster,
+      this.deps.clusterName,
+      run.now,
+    );
     if (policies.management(identity) === 'ObserveOnly')
       return this.observeOnly(provider, request, account, run);
     if (endsAt && endsAt.getTime() <= run.now.getTime()) return this.expire(provider, request, run);
@@ -176,7 +182,19 @@ export class IdentityBindingReconciler {
       policies.management(identity) === 'Manage';
     if (removable) {
       const provider = this.deps.providers.forAccount(accountRequest(account));
-      const request = grantRequest(binding, identity, account, [], undefined, this.deps.clusterName);
+      const request = grantRequest(
+        {
+          binding,
+          identity,
+          account,
+          provider,
+          grants: resolvedOrNone(provider, binding, account),
+          expiresAt: undefined,
+        },
+        this.deps.cluster,
+        this.deps.clusterName,
+        run.now,
+      );
       try {
         await provider.grants.delete(request);
         await run.event('Normal', Reason.Deleted, `Removed the grants of ${binding.metadata.name}.`);
@@ -190,23 +208,59 @@ export class IdentityBindingReconciler {
   }
 }
 
+interface GrantRequestParts {
+  binding: IdentityBinding;
+  identity: WorkloadIdentity;
+  account: CloudAccount;
+  provider: CloudProvider;
+  grants: ResolvedGrant[];
+  expiresAt: Date | undefined;
+}
+
+/** Everything the provider needs about one binding, its identity, and the identity's other bindings. */
 function grantRequest(
-  binding: IdentityBinding,
-  identity: WorkloadIdentity,
-  account: CloudAccount,
-  grants: ResolvedGrant[],
-  expiresAt: Date | undefined,
-  cluster: string,
+  parts: GrantRequestParts,
+  cluster: ClusterReader,
+  clusterName: string,
+  now: Date,
 ): GrantRequest {
+  const { binding, identity, account, provider } = parts;
+  const otherGrants = cluster
+    .bindingsOf(binding.metadata.namespace ?? '', identity.metadata.name)
+    .filter((other) => other.metadata.uid !== binding.metadata.uid && !isBeingDeleted(other))
+    .filter((other) => (grantsEndAt(other)?.getTime() ?? Number.POSITIVE_INFINITY) > now.getTime())
+    .flatMap((other) => {
+      try {
+        return provider.grants.resolve(other.spec.grants, accountRequest(account));
+      } catch {
+        // A sibling with invalid grants has nothing in the cloud to protect.
+        return [];
+      }
+    });
   return {
-    owner: ownerOf(binding, cluster),
+    owner: ownerOf(binding, clusterName),
     account: accountRequest(account),
     identity: {
-      owner: ownerOf(identity, cluster),
+      owner: ownerOf(identity, clusterName),
       externalName: identity.status?.externalName ?? '',
       principal: identity.status?.principal ?? {},
     },
-    grants,
-    expiresAt,
+    grants: parts.grants,
+    expiresAt: parts.expiresAt,
+    previous: binding.status?.grants ?? [],
+    otherGrants,
   };
+}
+
+/** The binding's grants as the cloud knows them, or none when they never resolved (nothing was applied). */
+function resolvedOrNone(
+  provider: CloudProvider,
+  binding: IdentityBinding,
+  account: CloudAccount,
+): ResolvedGrant[] {
+  try {
+    return provider.grants.resolve(binding.spec.grants, accountRequest(account));
+  } catch {
+    return [];
+  }
 }

@@ -1,6 +1,6 @@
 import type { Grant } from '../../api/index.js';
 import awsCatalogue from '../../policy/catalogue/aws.json' with { type: 'json' };
-import { type Catalogue, compileCatalogue } from '../../policy/catalogue/catalogue.js';
+import { type Catalogue, compileCatalogue, fillTemplate } from '../../policy/catalogue/catalogue.js';
 import { parseDuration } from '../../policy/duration.js';
 import { terminal } from '../cloud-error.js';
 import { deterministicName } from '../naming.js';
@@ -184,7 +184,7 @@ export function resolveAwsGrants(grants: Grant[], _account: AccountRequest): Res
     const name = `grant ${index} (${grant.resource})`;
     if (grant.role) throw terminal('InvalidGrant', `${name}: AWS grants use access or actions, not role`);
     if (grant.access) {
-      const match = lookup(grant.resource, grant.access);
+      const match = lookup(grant.resource);
       if (!match) {
         throw terminal(
           'InvalidGrant',
@@ -195,9 +195,9 @@ export function resolveAwsGrants(grants: Grant[], _account: AccountRequest): Res
       return {
         resource: grant.resource,
         access: grant.access,
-        permissions: match.permissions,
+        permissions: [...match.entry.access[grant.access]],
         permissionKind: 'action',
-        scopes: match.scopes,
+        scopes: (match.entry.scopes ?? ['{resource}']).map((scope) => fillTemplate(scope, match.values)),
       };
     }
     if (grant.resource !== '*' && !parseArn(grant.resource)) {

@@ -5,6 +5,7 @@ import { diffFields, diffTags } from '../drift.js';
 import { describeOwner, ownerFromTags, sameOwner } from '../ownership.js';
 import type {
   AccountClient,
+  AccountContext,
   AccountRequest,
   CloudProvider,
   ExternalClient,
@@ -58,7 +59,7 @@ class AwsAccounts implements AccountClient {
   constructor(private readonly client: AwsClient) {}
 
   /** The credentials work, in the right account, and the cluster's OIDC provider is there (or made). */
-  async check(account: AccountRequest) {
+  async check(account: AccountRequest, _context: AccountContext) {
     const aws = awsAccountOf(account);
     const caller = await this.client.getCallerIdentity();
     if (caller.Account !== aws.accountId) {

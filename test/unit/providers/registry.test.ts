@@ -13,7 +13,7 @@ const AWS: CloudAccountSpec = {
 describe('cloudRegistry', () => {
   it('answers every call for a cloud without a provider in this build with a terminal ProviderUnavailable', async () => {
     const provider = cloudRegistry({}).forAccount({ name: 'a', spec: AWS });
-    await expect(provider.accounts.check({ name: 'a', spec: AWS })).rejects.toMatchObject({
+    await expect(provider.accounts.check({ name: 'a', spec: AWS }, { principals: [] })).rejects.toMatchObject({
       kind: 'terminal',
       reason: 'ProviderUnavailable',
       message: 'the aws provider is not available in this build of Keyless',
@@ -42,9 +42,9 @@ describe('instrumentRegistry', () => {
     const provider = registry.forAccount({ name: 'a', spec: AWS });
     expect(registry.forAccount({ name: 'a', spec: AWS })).toBe(provider);
 
-    await provider.accounts.check({ name: 'a', spec: AWS });
+    await provider.accounts.check({ name: 'a', spec: AWS }, { principals: [] });
     cloud.failNext('CheckAccount', new CloudError('slow down', { kind: 'throttled', reason: 'Throttling' }));
-    await expect(provider.accounts.check({ name: 'a', spec: AWS })).rejects.toThrow('slow down');
+    await expect(provider.accounts.check({ name: 'a', spec: AWS }, { principals: [] })).rejects.toThrow('slow down');
 
     expect(calls).toEqual([
       ['memory', 'accounts.check', 'success'],

@@ -263,6 +263,8 @@ describe('grants', () => {
       identity: { owner: OWNER, externalName: 'r', principal: {} },
       grants,
       expiresAt: undefined,
+      previous: [],
+      otherGrants: [],
     };
     const size = policySize(inlinePolicy(grants, undefined));
     expect(size).toBeGreaterThan(AWS_LIMITS.inlinePoliciesPerRole);

@@ -1,0 +1,97 @@
+import { CloudError } from '../cloud-error.js';
+
+const DEFAULT_THROTTLE_MS = 1_000;
+/** gRPC status codes, which the gax clients may report instead of HTTP statuses. */
+const GRPC = {
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+const GRPC_TO_HTTP: Record<number, number> = {
+  [GRPC.INVALID_ARGUMENT]: 400,
+  [GRPC.DEADLINE_EXCEEDED]: 504,
+  [GRPC.NOT_FOUND]: 404,
+  [GRPC.ALREADY_EXISTS]: 409,
+  [GRPC.PERMISSION_DENIED]: 403,
+  [GRPC.RESOURCE_EXHAUSTED]: 429,
+  [GRPC.FAILED_PRECONDITION]: 400,
+  [GRPC.ABORTED]: 409,
+  [GRPC.INTERNAL]: 500,
+  [GRPC.UNAVAILABLE]: 503,
+  [GRPC.UNAUTHENTICATED]: 401,
+};
+
+interface GoogleErrorLike {
+  code?: number | string;
+  status?: number | string;
+  message?: string;
+  response?: { status?: number; headers?: Record<string, string> | { get?(name: string): string | null } };
+}
+
+/**
+ * The HTTP status of a Google client error. googleapis' GaxiosError and gax's REST errors both carry
+ * the HTTP status (in `code`, `status` or `response.status`); a gRPC transport would give a gRPC
+ * code (under 100) instead, which is mapped to its HTTP equivalent.
+ */
+export function httpStatusOf(err: unknown): number | undefined {
+  const e = err as GoogleErrorLike;
+  const candidates = [e?.response?.status, e?.status, e?.code].filter(
+    (v) => typeof v === 'number',
+  ) as number[];
+  const status = candidates[0];
+  if (status === undefined) return undefined;
+  return status < 100 ? GRPC_TO_HTTP[status] : status;
+}
+
+export function isNotFound(err: unknown): boolean {
+  return httpStatusOf(err) === 404;
+}
+
+export function isConflict(err: unknown): boolean {
+  return httpStatusOf(err) === 409;
+}
+
+function retryAfterMs(err: unknown): number {
+  const headers = (err as GoogleErrorLike)?.response?.headers;
+  const raw =
+    headers && typeof (headers as { get?: unknown }).get === 'function'
+      ? (headers as { get(name: string): string | null }).get('retry-after')
+      : (headers as Record<string, string> | undefined)?.['retry-after'];
+  const seconds = Number(raw);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_THROTTLE_MS;
+}
+
+/** The one place Google client errors are classified. `operation` names the call for the message. */
+export function classifyGcpError(err: unknown, operation: string): CloudError {
+  if (err instanceof CloudError) return err;
+  const status = httpStatusOf(err);
+  const message = `${operation}: ${(err as GoogleErrorLike)?.message ?? String(err)}`;
+  const make = (kind: CloudError['kind'], reason: string, extra: { retryAfterMs?: number } = {}) =>
+    new CloudError(message, { kind, reason, cause: err, ...extra });
+  switch (status) {
+    case 429:
+      return make('throttled', 'Throttled', { retryAfterMs: retryAfterMs(err) });
+    case 404:
+      return make('retryable', 'NotFound');
+    case 409:
+      return make('retryable', 'Conflict');
+    case 403:
+      return make('terminal', 'PermissionDenied');
+    case 401:
+      return make('terminal', 'InvalidCredentials');
+    case 400:
+      return make('terminal', 'InvalidArgument');
+    case undefined:
+      return make('retryable', 'CloudUnavailable');
+    default:
+      return status >= 500 ? make('retryable', 'CloudUnavailable') : make('terminal', 'InvalidRequest');
+  }
+}
