@@ -13,11 +13,13 @@ const AWS: CloudAccountSpec = {
 describe('cloudRegistry', () => {
   it('answers every call for a cloud without a provider in this build with a terminal ProviderUnavailable', async () => {
     const provider = cloudRegistry({}).forAccount({ name: 'a', spec: AWS });
-    await expect(provider.accounts.check({ name: 'a', spec: AWS }, { principals: [] })).rejects.toMatchObject({
-      kind: 'terminal',
-      reason: 'ProviderUnavailable',
-      message: 'the aws provider is not available in this build of Keyless',
-    });
+    await expect(provider.accounts.check({ name: 'a', spec: AWS }, { principals: [] })).rejects.toMatchObject(
+      {
+        kind: 'terminal',
+        reason: 'ProviderUnavailable',
+        message: 'the aws provider is not available in this build of Keyless',
+      },
+    );
   });
 
   it('builds one provider per account and rebuilds it when the account spec changes', () => {
@@ -44,7 +46,9 @@ describe('instrumentRegistry', () => {
 
     await provider.accounts.check({ name: 'a', spec: AWS }, { principals: [] });
     cloud.failNext('CheckAccount', new CloudError('slow down', { kind: 'throttled', reason: 'Throttling' }));
-    await expect(provider.accounts.check({ name: 'a', spec: AWS }, { principals: [] })).rejects.toThrow('slow down');
+    await expect(provider.accounts.check({ name: 'a', spec: AWS }, { principals: [] })).rejects.toThrow(
+      'slow down',
+    );
 
     expect(calls).toEqual([
       ['memory', 'accounts.check', 'success'],
