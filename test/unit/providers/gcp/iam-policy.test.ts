@@ -68,7 +68,6 @@ describe('IAM policy edits', () => {
   });
 
   it('never disturb anyone else’s members, bindings or conditions (property)', () => {
-    const member = fc.constantFrom('user:a@x', 'group:g@x', ME, 'serviceAccount:other@x');
     const role = fc.constantFrom('roles/viewer', 'roles/storage.objectViewer', 'roles/bigquery.dataViewer');
     const condition = fc.option(
       fc.constantFrom('request.time < timestamp("2030-01-01T00:00:00Z")', 'resource.name.startsWith("x")'),
