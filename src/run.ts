@@ -6,6 +6,7 @@ import { KubeSecretReader } from './kube/secret-reader.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { Operator } from './operator.js';
 import { createAwsProvider } from './providers/aws/provider.js';
+import { createAzureProvider } from './providers/azure/provider.js';
 import { createGcpProvider } from './providers/gcp/provider.js';
 import { instrumentRegistry } from './providers/instrumented.js';
 import { MemoryCloud } from './providers/memory/memory-cloud.js';
@@ -138,6 +139,7 @@ export function realClouds(secrets: SecretReader): ProviderRegistry {
   return cloudRegistry({
     aws: (account) => createAwsProvider(account, { secrets }),
     gcp: (account) => createGcpProvider(account, { secrets }),
+    azure: (account) => createAzureProvider(account, { secrets }),
   });
 }
 

@@ -183,12 +183,15 @@ export class GcpClient {
     }
   }
 
-  private connect(): Promise<Clients> {
-    this.clients ??= buildClients(this.account, this.secrets).catch((err: unknown) => {
-      this.clients = undefined;
+  private async connect(): Promise<Clients> {
+    this.clients ??= buildClients(this.account, this.secrets);
+    const pending = this.clients;
+    try {
+      return await pending;
+    } catch (err) {
+      if (this.clients === pending) this.clients = undefined;
       throw err;
-    });
-    return this.clients;
+    }
   }
 }
 

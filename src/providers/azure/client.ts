@@ -1,0 +1,144 @@
+import { AuthorizationManagementClient, type RoleAssignment } from '@azure/arm-authorization';
+import {
+  type FederatedIdentityCredential,
+  type Identity,
+  ManagedServiceIdentityClient,
+} from '@azure/arm-msi';
+import type { TokenCredential } from '@azure/core-auth';
+import type { TokenBucket } from '../../runtime/token-bucket.js';
+import { CloudError } from '../cloud-error.js';
+import { classifyAzureError, isNotFound } from './errors.js';
+
+export interface AzureClientOptions {
+  subscriptionId: string;
+  credential: TokenCredential;
+  /** ARM endpoint override (sovereign clouds, a local fake). */
+  endpoint: string | undefined;
+  /** Extra CA for the endpoint's TLS certificate (a local fake's throwaway CA). */
+  ca: string | undefined;
+  /** Shared by every call to this subscription; paused when ARM throttles. */
+  limiter: TokenBucket;
+}
+
+/**
+ * ARM calls for one subscription (managed identities, federated credentials, role assignments and
+ * definitions), and nothing else: every call waits for the subscription's rate limiter and every
+ * failure leaves here classified (a CloudError). The SDK's own retries are off.
+ */
+export class AzureClient {
+  private readonly msi: ManagedServiceIdentityClient;
+  private readonly authorization: AuthorizationManagementClient;
+
+  constructor(private readonly options: AzureClientOptions) {
+    const common = {
+      retryOptions: { maxRetries: 0 },
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.ca ? { tlsOptions: { ca: options.ca } } : {}),
+    };
+    this.msi = new ManagedServiceIdentityClient(options.credential, options.subscriptionId, common);
+    this.authorization = new AuthorizationManagementClient(
+      options.credential,
+      options.subscriptionId,
+      common,
+    );
+  }
+
+  getIdentity(resourceGroup: string, name: string): Promise<Identity | undefined> {
+    return this.optional('identities.get', () => this.msi.userAssignedIdentities.get(resourceGroup, name));
+  }
+
+  putIdentity(resourceGroup: string, name: string, identity: Identity): Promise<Identity> {
+    return this.call('identities.put', () =>
+      this.msi.userAssignedIdentities.createOrUpdate(resourceGroup, name, identity),
+    );
+  }
+
+  async deleteIdentity(resourceGroup: string, name: string): Promise<void> {
+    await this.optional('identities.delete', () =>
+      this.msi.userAssignedIdentities.delete(resourceGroup, name),
+    );
+  }
+
+  listCredentials(resourceGroup: string, identity: string): Promise<FederatedIdentityCredential[]> {
+    return this.call('federatedCredentials.list', async () => {
+      const all: FederatedIdentityCredential[] = [];
+      for await (const credential of this.msi.federatedIdentityCredentials.list(resourceGroup, identity))
+        all.push(credential);
+      return all;
+    });
+  }
+
+  putCredential(
+    resourceGroup: string,
+    identity: string,
+    name: string,
+    credential: FederatedIdentityCredential,
+  ) {
+    return this.call('federatedCredentials.put', () =>
+      this.msi.federatedIdentityCredentials.createOrUpdate(resourceGroup, identity, name, credential),
+    );
+  }
+
+  async deleteCredential(resourceGroup: string, identity: string, name: string): Promise<void> {
+    await this.optional('federatedCredentials.delete', () =>
+      this.msi.federatedIdentityCredentials.delete(resourceGroup, identity, name),
+    );
+  }
+
+  getAssignment(scope: string, name: string): Promise<RoleAssignment | undefined> {
+    return this.optional('roleAssignments.get', () => this.authorization.roleAssignments.get(scope, name));
+  }
+
+  putAssignment(
+    scope: string,
+    name: string,
+    roleDefinitionId: string,
+    principalId: string,
+  ): Promise<RoleAssignment> {
+    return this.call('roleAssignments.put', () =>
+      this.authorization.roleAssignments.create(scope, name, {
+        roleDefinitionId,
+        principalId,
+        principalType: 'ServicePrincipal',
+        description: 'Managed by Keyless',
+      }),
+    );
+  }
+
+  async deleteAssignment(scope: string, name: string): Promise<void> {
+    await this.optional('roleAssignments.delete', () =>
+      this.authorization.roleAssignments.delete(scope, name),
+    );
+  }
+
+  /** A role's definition id by its name, as seen at `scope` (built-in roles are visible everywhere). */
+  findRoleDefinition(scope: string, roleName: string): Promise<string | undefined> {
+    return this.call('roleDefinitions.list', async () => {
+      const filter = `roleName eq '${roleName.replace(/'/g, "''")}'`;
+      for await (const definition of this.authorization.roleDefinitions.list(scope, { filter })) {
+        if (definition.id) return definition.id;
+      }
+      return undefined;
+    });
+  }
+
+  private async optional<T>(operation: string, send: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.call(operation, send);
+    } catch (err) {
+      if (err instanceof CloudError && isNotFound(err.cause)) return undefined;
+      throw err;
+    }
+  }
+
+  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    await this.options.limiter.acquire();
+    try {
+      return await send();
+    } catch (err) {
+      const classified = classifyAzureError(err, operation);
+      if (classified.kind === 'throttled') this.options.limiter.pause(classified.retryAfterMs ?? 1000);
+      throw classified;
+    }
+  }
+}

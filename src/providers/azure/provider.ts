@@ -1,0 +1,425 @@
+import type { FederatedIdentityCredential, Identity } from '@azure/arm-msi';
+import { TokenBucket } from '../../runtime/token-bucket.js';
+import { CloudError, terminal } from '../cloud-error.js';
+import { diffTags } from '../drift.js';
+import { describeOwner, sameOwner } from '../ownership.js';
+import type {
+  AccountClient,
+  AccountRequest,
+  CloudProvider,
+  ExternalClient,
+  GrantObservation,
+  GrantRequest,
+  GrantResolver,
+  IdentityObservation,
+  IdentityRequest,
+} from '../provider.js';
+import type { SecretReader } from '../secrets.js';
+import { AzureClient } from './client.js';
+import { credentialFor } from './credentials.js';
+import { codeOf } from './errors.js';
+import {
+  assignmentFromSummary,
+  assignmentName,
+  assignmentSummary,
+  azureAccountOf,
+  credentialKey,
+  type DesiredCredential,
+  federatedCredentials,
+  identityName,
+  identityTags,
+  isRoleDefinitionId,
+  MAX_FEDERATED_CREDENTIALS,
+  ownerFromAzureTags,
+  principalOfRequest,
+  resolveAzureGrants,
+  resourceGroupOf,
+} from './mapping.js';
+
+export interface AzureProviderOptions {
+  secrets: SecretReader;
+  /** ARM's write bucket refills at about 10 per second per subscription. */
+  rate?: { qps: number; burst: number };
+  /** Extra CA for `spec.endpoint` (tests); in a cluster use NODE_EXTRA_CA_CERTS. */
+  ca?: string;
+}
+
+/** The Azure provider for one CloudAccount: managed identities, federated credentials, role assignments. */
+export function createAzureProvider(account: AccountRequest, options: AzureProviderOptions): CloudProvider {
+  const azure = azureAccountOf(account);
+  const client = new AzureClient({
+    subscriptionId: azure.subscriptionId,
+    credential: credentialFor(account, options.secrets),
+    endpoint: account.spec.endpoint,
+    ca: options.ca,
+    limiter: new TokenBucket(options.rate ?? { qps: 10, burst: 20 }),
+  });
+  return {
+    name: 'azure',
+    accounts: new AzureAccounts(client),
+    identities: new AzureIdentities(client),
+    grants: new AzureRoleAssignments(client),
+  };
+}
+
+class AzureAccounts implements AccountClient {
+  constructor(private readonly client: AzureClient) {}
+
+  /** Looking up a built-in role at the subscription proves the credentials and the subscription. */
+  async check(account: AccountRequest) {
+    const azure = azureAccountOf(account);
+    await this.client.findRoleDefinition(`/subscriptions/${azure.subscriptionId}`, 'Reader');
+    return {
+      callerIdentity: `a principal of tenant ${azure.tenantId} in subscription ${azure.subscriptionId}`,
+    };
+  }
+}
+
+/** One lock per identity: Azure refuses concurrent federated-credential writes on one identity. */
+class KeyedMutex {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let release: () => void = () => {};
+    const tail = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.tails.set(
+      key,
+      previous.then(() => tail),
+    );
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObservation> {
+  private readonly credentialWrites = new KeyedMutex();
+
+  constructor(private readonly client: AzureClient) {}
+
+  async observe(request: IdentityRequest): Promise<IdentityObservation> {
+    const name = identityName(request.owner);
+    const resourceGroup = resourceGroupOf(request);
+    const found = await this.client.getIdentity(resourceGroup, name);
+    if (!found)
+      return {
+        exists: false,
+        upToDate: false,
+        drift: [],
+        externalName: name,
+        owner: undefined,
+        principal: undefined,
+      };
+    const wanted = federatedCredentials(request);
+    const existing = await this.client.listCredentials(resourceGroup, name);
+    const drift = [
+      ...diffTags('tags', identityTags(request), found.tags),
+      ...credentialDrift(wanted, existing),
+    ];
+    return observationOf(name, found, drift);
+  }
+
+  async create(request: IdentityRequest): Promise<IdentityObservation> {
+    const name = identityName(request.owner);
+    const resourceGroup = resourceGroupOf(request);
+    const desired = federatedCredentials(request);
+    const existing = await this.client.getIdentity(resourceGroup, name);
+    if (existing && !sameOwner(ownerFromAzureTags(existing.tags), request.owner) && !request.adopt) {
+      throw terminal(
+        'NotOwned',
+        `managed identity ${name} already exists and belongs to ${describeOwner(ownerFromAzureTags(existing.tags))}`,
+      );
+    }
+    const identity = await this.client.putIdentity(resourceGroup, name, {
+      location: azureAccountOf(request.account).location,
+      tags: { ...(existing?.tags ?? {}), ...identityTags(request) },
+    });
+    await this.writeCredentials(resourceGroup, name, desired);
+    return observationOf(name, identity, []);
+  }
+
+  async update(request: IdentityRequest, observed: IdentityObservation): Promise<IdentityObservation> {
+    const name = identityName(request.owner);
+    const resourceGroup = resourceGroupOf(request);
+    let identity: Identity | undefined;
+    if (observed.drift.some((d) => d.field.startsWith('tags'))) {
+      // PUT replaces every tag: keep the ones other tools set.
+      const current = await this.client.getIdentity(resourceGroup, name);
+      identity = await this.client.putIdentity(resourceGroup, name, {
+        location: current?.location ?? azureAccountOf(request.account).location,
+        tags: { ...(current?.tags ?? {}), ...identityTags(request) },
+      });
+    }
+    if (observed.drift.some((d) => d.field.startsWith('federatedCredentials'))) {
+      await this.writeCredentials(resourceGroup, name, federatedCredentials(request));
+    }
+    return {
+      ...observed,
+      upToDate: true,
+      drift: [],
+      owner: request.owner,
+      principal: identity ? principalOf(identity) : observed.principal,
+    };
+  }
+
+  /** Deleting the identity deletes its credentials; role assignments went with the bindings first. */
+  async delete(request: IdentityRequest): Promise<void> {
+    const name = identityName(request.owner);
+    const resourceGroup = resourceGroupOf(request);
+    try {
+      await this.client.deleteIdentity(resourceGroup, name);
+    } catch (err) {
+      // ARM may accept a delete for later (202); it is done when the identity is gone.
+      if (!(err instanceof CloudError) || (err.cause as { statusCode?: number })?.statusCode !== 202)
+        throw err;
+    }
+    if (await this.client.getIdentity(resourceGroup, name)) {
+      throw new CloudError(`managed identity ${name} is still being deleted`, {
+        kind: 'retryable',
+        reason: 'Deleting',
+      });
+    }
+  }
+
+  /**
+   * One write at a time per identity. A credential whose issuer and subject already exist (under any
+   * name) is present; Keyless's own credentials that are no longer wanted are deleted, and so is
+   * any other credential on an identity Keyless owns: it would let another subject use it.
+   */
+  private async writeCredentials(
+    resourceGroup: string,
+    identity: string,
+    desired: DesiredCredential[],
+  ): Promise<void> {
+    await this.credentialWrites.run(`${resourceGroup}/${identity}`, async () => {
+      const existing = await this.client.listCredentials(resourceGroup, identity);
+      const wanted = new Set(desired.map(credentialKey));
+      const present = new Set(existing.map((c) => credentialKey(c)));
+      const extra = existing.filter((c) => !wanted.has(credentialKey(c)) || !sameAudiences(c));
+      const missing = desired.filter(
+        (c) =>
+          !present.has(credentialKey(c)) ||
+          existing.some((e) => credentialKey(e) === credentialKey(c) && !sameAudiences(e)),
+      );
+      if (existing.length - extra.length + missing.length > MAX_FEDERATED_CREDENTIALS) {
+        throw terminal(
+          'TooManyCredentials',
+          `managed identity ${identity} would have more than ${MAX_FEDERATED_CREDENTIALS} federated credentials`,
+        );
+      }
+      for (const credential of extra) {
+        if (credential.name) await this.client.deleteCredential(resourceGroup, identity, credential.name);
+      }
+      for (const credential of missing) {
+        await this.client.putCredential(resourceGroup, identity, credential.name, {
+          issuer: credential.issuer,
+          subject: credential.subject,
+          audiences: credential.audiences,
+        });
+      }
+    });
+  }
+}
+
+function sameAudiences(credential: FederatedIdentityCredential): boolean {
+  return JSON.stringify(credential.audiences ?? []) === JSON.stringify(['api://AzureADTokenExchange']);
+}
+
+function credentialDrift(wanted: DesiredCredential[], existing: FederatedIdentityCredential[]) {
+  const found = existing.map((c) => ({ key: credentialKey(c), audiences: c.audiences ?? [] }));
+  const drift = [];
+  for (const credential of wanted) {
+    const match = found.find((f) => f.key === credentialKey(credential));
+    if (!match || JSON.stringify(match.audiences) !== JSON.stringify(credential.audiences)) {
+      drift.push({
+        field: `federatedCredentials[${credential.subject}]`,
+        wanted: JSON.stringify({ issuer: credential.issuer, audiences: credential.audiences }),
+        found: match ? JSON.stringify({ audiences: match.audiences }) : 'absent',
+      });
+    }
+  }
+  const wantedKeys = new Set(wanted.map(credentialKey));
+  for (const extra of existing.filter((c) => !wantedKeys.has(credentialKey(c)))) {
+    drift.push({
+      field: `federatedCredentials[${extra.subject}]`,
+      wanted: 'absent',
+      found: JSON.stringify({ issuer: extra.issuer, name: extra.name }),
+    });
+  }
+  return drift;
+}
+
+function principalOf(identity: Identity) {
+  return {
+    id: identity.clientId,
+    clientId: identity.clientId,
+    principalId: identity.principalId,
+    tenantId: identity.tenantId,
+    resourceId: identity.id,
+  };
+}
+
+function observationOf(
+  name: string,
+  identity: Identity,
+  drift: IdentityObservation['drift'],
+): IdentityObservation {
+  return {
+    exists: true,
+    upToDate: drift.length === 0,
+    drift,
+    externalName: name,
+    owner: ownerFromAzureTags(identity.tags),
+    principal: principalOf(identity),
+  };
+}
+
+interface PlannedAssignment {
+  resource: string;
+  role: string;
+  scope: string;
+  roleDefinitionId: string;
+  name: string;
+}
+
+class AzureRoleAssignments implements ExternalClient<GrantRequest, GrantObservation>, GrantResolver {
+  /** Role definition ids by subscription and role name: looked up once, then from here. */
+  private readonly definitions = new Map<string, Promise<string>>();
+
+  constructor(private readonly client: AzureClient) {}
+
+  resolve = resolveAzureGrants;
+
+  async observe(request: GrantRequest): Promise<GrantObservation> {
+    const principalId = principalOfRequest(request);
+    const planned = await this.plan(request);
+    const drift = [];
+    const applied = [];
+    for (const a of planned) {
+      const found = await this.client.getAssignment(a.scope, a.name);
+      const same =
+        found?.principalId === principalId &&
+        found.roleDefinitionId?.toLowerCase() === a.roleDefinitionId.toLowerCase();
+      if (same) applied.push({ resource: a.resource, summary: assignmentSummary(a.role, a.scope, a.name) });
+      else {
+        drift.push({
+          field: `roleAssignments[${a.role} at ${a.scope}]`,
+          wanted: a.roleDefinitionId,
+          found: found ? `${found.roleDefinitionId} for ${found.principalId}` : 'absent',
+        });
+      }
+    }
+    for (const stale of this.stale(request, planned)) {
+      if (await this.client.getAssignment(stale.scope, stale.name)) {
+        drift.push({
+          field: `roleAssignments[${stale.scope} (${stale.name})]`,
+          wanted: 'absent',
+          found: 'present',
+        });
+      }
+    }
+    return {
+      exists: applied.length > 0 || planned.length === 0,
+      upToDate: drift.length === 0,
+      drift,
+      applied,
+    };
+  }
+
+  async create(request: GrantRequest): Promise<GrantObservation> {
+    return this.apply(request);
+  }
+
+  async update(request: GrantRequest): Promise<GrantObservation> {
+    return this.apply(request);
+  }
+
+  async delete(request: GrantRequest): Promise<void> {
+    const planned = await this.plan(request).catch(() => []);
+    for (const a of [...planned, ...this.stale(request, planned)])
+      await this.client.deleteAssignment(a.scope, a.name);
+  }
+
+  private async apply(request: GrantRequest): Promise<GrantObservation> {
+    const principalId = principalOfRequest(request);
+    const planned = await this.plan(request);
+    for (const stale of this.stale(request, planned))
+      await this.client.deleteAssignment(stale.scope, stale.name);
+    for (const a of planned) {
+      try {
+        await this.client.putAssignment(a.scope, a.name, a.roleDefinitionId, principalId);
+      } catch (err) {
+        // The same role for the same principal at the same scope under another name: the access is there.
+        if (!(err instanceof CloudError && codeOf(err.cause) === 'RoleAssignmentExists')) throw err;
+      }
+    }
+    return {
+      exists: true,
+      upToDate: true,
+      drift: [],
+      applied: planned.map((a) => ({
+        resource: a.resource,
+        summary: assignmentSummary(a.role, a.scope, a.name),
+      })),
+    };
+  }
+
+  private async plan(request: GrantRequest): Promise<PlannedAssignment[]> {
+    const planned: PlannedAssignment[] = [];
+    for (const grant of request.grants) {
+      const role = grant.permissions[0] ?? '';
+      const scope = grant.scopes[0] ?? grant.resource;
+      const roleDefinitionId = await this.roleDefinitionId(request, scope, role);
+      planned.push({
+        resource: grant.resource,
+        role,
+        scope,
+        roleDefinitionId,
+        name: assignmentName(request.owner.uid, scope, roleDefinitionId),
+      });
+    }
+    return [...new Map(planned.map((a) => [a.name, a])).values()];
+  }
+
+  /** Assignments status says this binding made that the spec no longer wants. */
+  private stale(request: GrantRequest, planned: PlannedAssignment[]): { scope: string; name: string }[] {
+    const wanted = new Set(planned.map((a) => a.name));
+    return request.previous
+      .flatMap((p) => assignmentFromSummary(p.summary) ?? [])
+      .filter((a) => !wanted.has(a.name));
+  }
+
+  private roleDefinitionId(request: GrantRequest, scope: string, role: string): Promise<string> {
+    const subscriptionId = azureAccountOf(request.account).subscriptionId;
+    if (isRoleDefinitionId(role)) {
+      return Promise.resolve(
+        role.includes('/')
+          ? role
+          : `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
+      );
+    }
+    const key = `${subscriptionId}|${role}`;
+    let cached = this.definitions.get(key);
+    if (!cached) {
+      cached = (async () => {
+        try {
+          const id = await this.client.findRoleDefinition(scope, role);
+          if (!id) throw terminal('RoleNotFound', `no role named "${role}" is defined at ${scope}`);
+          return id;
+        } catch (err) {
+          this.definitions.delete(key);
+          throw err;
+        }
+      })();
+      this.definitions.set(key, cached);
+    }
+    return cached;
+  }
+}
