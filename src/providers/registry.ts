@@ -1,11 +1,11 @@
 import { CloudError } from './cloud-error.js';
 import type { MemoryCloud } from './memory/memory-cloud.js';
-import { MemoryProvider } from './memory/memory-provider.js';
+import { MemoryProvider, type MemoryProviderOptions } from './memory/memory-provider.js';
 import type { AccountRequest, CloudProvider, ProviderRegistry } from './provider.js';
 
 /** Every account is served by one in-memory cloud: for the demo, tests and benchmarks. */
-export function memoryRegistry(cloud: MemoryCloud): ProviderRegistry {
-  const provider = new MemoryProvider(cloud);
+export function memoryRegistry(cloud: MemoryCloud, options: MemoryProviderOptions = {}): ProviderRegistry {
+  const provider = new MemoryProvider(cloud, options);
   return { forAccount: () => provider };
 }
 

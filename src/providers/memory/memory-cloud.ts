@@ -1,5 +1,5 @@
 import { type Clock, realClock } from '../../runtime/clock.js';
-import type { CloudError } from '../cloud-error.js';
+import { CloudError } from '../cloud-error.js';
 
 export interface MemoryIdentity {
   name: string;
@@ -32,10 +32,42 @@ export type MemoryOperation = keyof typeof MEMORY_OPERATIONS;
 /** Decides whether one call fails; returning undefined lets it through. */
 export type FaultInjector = (operation: MemoryOperation, target: string) => CloudError | undefined;
 
+export interface RateLimit {
+  qps: number;
+  burst: number;
+}
+
 export interface MemoryCloudOptions {
   clock?: Clock;
   /** Added to every call, through the clock. */
   latencyMs?: number;
+  /** Like a real cloud's quotas: over them, calls fail with a throttling error and a retry-after. */
+  rateLimits?: { read?: RateLimit; write?: RateLimit };
+}
+
+/** A cloud-side token bucket that refuses rather than waits, as a throttling API does. */
+class Quota {
+  private tokens: number;
+  private refilledAt: number;
+
+  constructor(
+    private readonly limit: RateLimit,
+    now: number,
+  ) {
+    this.tokens = limit.burst;
+    this.refilledAt = now;
+  }
+
+  /** 0 when the call may go ahead, else how long until it could. */
+  take(now: number): number {
+    this.tokens = Math.min(this.limit.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.limit.qps);
+    this.refilledAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - this.tokens) / this.limit.qps) * 1000);
+  }
 }
 
 /**
@@ -50,10 +82,17 @@ export class MemoryCloud {
   private latencyMs: number;
   private faults: FaultInjector[] = [];
   private nextPrincipal = 1;
+  private readonly quotas: Partial<Record<'read' | 'write', Quota>> = {};
+  /** Calls refused by the rate limits, by operation. */
+  readonly throttled = new Map<MemoryOperation, number>();
 
   constructor(options: MemoryCloudOptions = {}) {
     this.clock = options.clock ?? realClock;
     this.latencyMs = options.latencyMs ?? 0;
+    for (const kind of ['read', 'write'] as const) {
+      const limit = options.rateLimits?.[kind];
+      if (limit) this.quotas[kind] = new Quota(limit, this.clock.now());
+    }
   }
 
   setLatency(ms: number): void {
@@ -86,6 +125,7 @@ export class MemoryCloud {
 
   resetCounts(): void {
     this.calls.clear();
+    this.throttled.clear();
   }
 
   newPrincipalId(): string {
@@ -97,6 +137,15 @@ export class MemoryCloud {
   async call<T>(operation: MemoryOperation, target: string, body: () => T): Promise<T> {
     this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
     if (this.latencyMs > 0) await this.clock.sleep(this.latencyMs);
+    const wait = this.quotas[MEMORY_OPERATIONS[operation]]?.take(this.clock.now()) ?? 0;
+    if (wait > 0) {
+      this.throttled.set(operation, (this.throttled.get(operation) ?? 0) + 1);
+      throw new CloudError(`${operation} ${target}: rate exceeded`, {
+        kind: 'throttled',
+        reason: 'Throttled',
+        retryAfterMs: wait,
+      });
+    }
     for (const fault of this.faults) {
       const error = fault(operation, target);
       if (error) throw error;

@@ -1,3 +1,4 @@
+import type { TokenBucket } from '../../runtime/token-bucket.js';
 import { CloudError, terminal } from '../cloud-error.js';
 import { diffFields, diffTags } from '../drift.js';
 import { deterministicName } from '../naming.js';
@@ -13,7 +14,28 @@ import type {
   IdentityRequest,
 } from '../provider.js';
 import { grantDocument, identityDocument, resolveGrants } from './mapping.js';
-import type { MemoryCloud, MemoryIdentity } from './memory-cloud.js';
+import type { MemoryCloud, MemoryIdentity, MemoryOperation } from './memory-cloud.js';
+
+type Call = <T>(operation: MemoryOperation, target: string, body: () => T) => Promise<T>;
+
+export interface MemoryProviderOptions {
+  /** A client-side limiter shared by every call, paused when the cloud throttles, as real providers do. */
+  limiter?: TokenBucket;
+}
+
+/** The cloud's `call`, behind the provider's limiter when there is one. */
+function limitedCall(cloud: MemoryCloud, limiter: TokenBucket | undefined): Call {
+  if (!limiter) return (operation, target, body) => cloud.call(operation, target, body);
+  return async (operation, target, body) => {
+    await limiter.acquire();
+    try {
+      return await cloud.call(operation, target, body);
+    } catch (err) {
+      if (err instanceof CloudError && err.kind === 'throttled') limiter.pause(err.retryAfterMs ?? 1000);
+      throw err;
+    }
+  };
+}
 
 const NAME_RULE = { prefix: 'keyless', maxLength: 64, invalid: /[^A-Za-z0-9+=,.@_-]/g };
 
@@ -32,28 +54,31 @@ export class MemoryProvider implements CloudProvider {
   readonly identities: ExternalClient<IdentityRequest, IdentityObservation>;
   readonly grants: ExternalClient<GrantRequest, GrantObservation> & GrantResolver;
 
-  constructor(cloud: MemoryCloud) {
+  constructor(cloud: MemoryCloud, options: MemoryProviderOptions = {}) {
+    const call = limitedCall(cloud, options.limiter);
     this.accounts = {
-      check: (account) =>
-        cloud.call('CheckAccount', account.name, () => ({ callerIdentity: 'memory:operator' })),
+      check: (account) => call('CheckAccount', account.name, () => ({ callerIdentity: 'memory:operator' })),
     };
-    this.identities = new MemoryIdentities(cloud);
-    this.grants = new MemoryGrants(cloud);
+    this.identities = new MemoryIdentities(cloud, call);
+    this.grants = new MemoryGrants(cloud, call);
   }
 }
 
 class MemoryIdentities implements ExternalClient<IdentityRequest, IdentityObservation> {
-  constructor(private readonly cloud: MemoryCloud) {}
+  constructor(
+    private readonly cloud: MemoryCloud,
+    private readonly call: Call,
+  ) {}
 
   async observe(request: IdentityRequest): Promise<IdentityObservation> {
     const name = identityName(request);
-    const found = await this.cloud.call('GetIdentity', name, () => this.cloud.identities.get(name));
+    const found = await this.call('GetIdentity', name, () => this.cloud.identities.get(name));
     return observationOf(request, name, found);
   }
 
   async create(request: IdentityRequest): Promise<IdentityObservation> {
     const name = identityName(request);
-    const stored = await this.cloud.call('CreateIdentity', name, () => {
+    const stored = await this.call('CreateIdentity', name, () => {
       const existing = this.cloud.identities.get(name);
       if (existing) {
         if (!sameOwner(ownerFromTags(existing.tags), request.owner) && !request.adopt) {
@@ -78,7 +103,7 @@ class MemoryIdentities implements ExternalClient<IdentityRequest, IdentityObserv
 
   async update(request: IdentityRequest): Promise<IdentityObservation> {
     const name = identityName(request);
-    const stored = await this.cloud.call('UpdateIdentity', name, () => {
+    const stored = await this.call('UpdateIdentity', name, () => {
       const existing = this.cloud.identities.get(name);
       if (!existing) throw terminal('NotFound', `identity ${name} vanished during update`);
       Object.assign(existing, identityDocument(request));
@@ -89,7 +114,7 @@ class MemoryIdentities implements ExternalClient<IdentityRequest, IdentityObserv
 
   async delete(request: IdentityRequest): Promise<void> {
     const name = identityName(request);
-    await this.cloud.call('DeleteIdentity', name, () => {
+    await this.call('DeleteIdentity', name, () => {
       this.cloud.identities.delete(name);
       for (const [key, set] of this.cloud.grantSets)
         if (set.identityName === name) this.cloud.grantSets.delete(key);
@@ -127,13 +152,16 @@ function observationOf(
 }
 
 class MemoryGrants implements ExternalClient<GrantRequest, GrantObservation>, GrantResolver {
-  constructor(private readonly cloud: MemoryCloud) {}
+  constructor(
+    private readonly cloud: MemoryCloud,
+    private readonly call: Call,
+  ) {}
 
   resolve = resolveGrants;
 
   async observe(request: GrantRequest): Promise<GrantObservation> {
     const key = grantSetName(request);
-    const found = await this.cloud.call('GetGrants', key, () => this.cloud.grantSets.get(key));
+    const found = await this.call('GetGrants', key, () => this.cloud.grantSets.get(key));
     if (!found) return { exists: false, upToDate: false, drift: [], applied: [] };
     const wanted = { permissions: grantDocument(request), expiresAt: request.expiresAt?.toISOString() };
     const drift = diffFields(wanted, found);
@@ -150,13 +178,13 @@ class MemoryGrants implements ExternalClient<GrantRequest, GrantObservation>, Gr
 
   async delete(request: GrantRequest): Promise<void> {
     const key = grantSetName(request);
-    await this.cloud.call('DeleteGrants', key, () => this.cloud.grantSets.delete(key));
+    await this.call('DeleteGrants', key, () => this.cloud.grantSets.delete(key));
   }
 
   private async put(request: GrantRequest): Promise<GrantObservation> {
     const key = grantSetName(request);
     const permissions = grantDocument(request);
-    await this.cloud.call('PutGrants', key, () => {
+    await this.call('PutGrants', key, () => {
       if (!this.cloud.identities.has(request.identity.externalName)) {
         throw new CloudError(`identity ${request.identity.externalName} does not exist`, {
           kind: 'retryable',
