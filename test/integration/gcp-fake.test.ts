@@ -4,6 +4,7 @@
  * REST). Also records what each client makes of each error answer, for the provider's classification.
  * No control plane needed.
  */
+import { STATUS_CODES } from 'node:http';
 import { iam } from '@googleapis/iam';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFaultProxy } from '../support/fault-proxy/index.js';
@@ -46,6 +47,8 @@ interface SeenError {
   readonly dataStatus: unknown;
   /** The Google status name inside `message`, when the message is the raw JSON body. */
   readonly messageStatus: unknown;
+  /** `error.cause.status`: the Google status name (IAM v1), or the HTTP reason phrase (gax). */
+  readonly causeStatus: unknown;
   readonly retryAfter: string | null | undefined;
 }
 
@@ -67,6 +70,7 @@ async function caught(promise: Promise<unknown>): Promise<SeenError> {
   if (!(thrown instanceof Error))
     throw new Error(`expected the call to fail with an Error, got ${String(thrown)}`);
   const error = thrown as Error & {
+    cause?: { status?: unknown };
     status?: unknown;
     code?: unknown;
     response?: { data?: { error?: { status?: unknown } }; headers?: { get(name: string): string | null } };
@@ -78,6 +82,7 @@ async function caught(promise: Promise<unknown>): Promise<SeenError> {
     message: error.message,
     dataStatus: error.response?.data?.error?.status,
     messageStatus: statusInMessage(error.message),
+    causeStatus: error.cause?.status,
     retryAfter: error.response?.headers?.get('retry-after'),
   };
 }
@@ -104,6 +109,7 @@ function gaxError(
     message: JSON.stringify({ error: { code: status, message, status: googleStatus, ...details } }),
     dataStatus: undefined,
     messageStatus: googleStatus,
+    causeStatus: STATUS_CODES[status],
     retryAfter: options.retryAfter ?? null,
   };
 }
@@ -122,6 +128,7 @@ function iamError(
     message,
     dataStatus: googleStatus,
     messageStatus: undefined,
+    causeStatus: googleStatus,
     retryAfter,
   };
 }
@@ -928,6 +935,55 @@ describe('counting, routing and client options', () => {
     fake.resetCounts();
     expect(fake.counts()).toEqual({});
     expect(fake.requests()).toEqual([]);
+  });
+
+  it('applies a fault rule to as many requests as it says, chosen by operation and predicate', async () => {
+    await createAccount('orders-api');
+    await createAccount('billing-api');
+    const rule = fake.inject({
+      operation: 'serviceAccounts.getIamPolicy',
+      when: (request) => request.url.includes('orders-api'),
+      times: 2,
+      status: 500,
+    });
+    const noRetries = gcpClients(fake, { retries: false });
+    try {
+      const sa = noRetries.iam.projects.serviceAccounts;
+      for (let i = 0; i < 2; i++) {
+        expect(await caught(sa.getIamPolicy({ resource: saName('orders-api') }))).toMatchObject({
+          status: 500,
+        });
+      }
+      await sa.getIamPolicy({ resource: saName('billing-api') });
+      await sa.getIamPolicy({ resource: saName('orders-api') });
+      expect(rule.applied()).toBe(2);
+    } finally {
+      await noRetries.close();
+    }
+    expect(() => fake.inject({ status: 200 })).toThrow(/HTTP error status/);
+    expect(() => fake.inject({ status: 418 })).toThrow(/grpcStatus/);
+    expect(() => fake.inject({ status: 500, times: 0 })).toThrow(/positive integer/);
+  });
+
+  it('lets tests create, change and hide accounts out of band', async () => {
+    const account = fake.state.createServiceAccount(PROJECT.projectId, 'made-elsewhere', {
+      consistencyDelayMs: 60_000,
+    });
+    expect(
+      await caught(clients.iam.projects.serviceAccounts.get({ name: saName('made-elsewhere') })),
+    ).toMatchObject({
+      status: 404,
+    });
+    fake.state.deleteServiceAccount(account.email);
+    fake.state.createServiceAccount(PROJECT.projectId, 'made-elsewhere', { displayName: 'Elsewhere' });
+    fake.state.updateServiceAccount(email('made-elsewhere'), { disabled: true, description: 'changed' });
+    const { data } = await clients.iam.projects.serviceAccounts.get({ name: saName('made-elsewhere') });
+    expect(data).toMatchObject({ displayName: 'Elsewhere', description: 'changed', disabled: true });
+    expect(fake.state.serviceAccounts(PROJECT.projectId).map((item) => item.accountId)).toEqual([
+      'made-elsewhere',
+    ]);
+    expect(() => fake.state.createServiceAccount(PROJECT.projectId, 'x')).toThrow(/account_id/);
+    expect(() => fake.state.projectPolicy('no-such-project')).toThrow(/no project/);
   });
 
   it('names operations the same way behind the fault proxy (gcpOperationOf)', async () => {
