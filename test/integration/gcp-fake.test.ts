@@ -917,13 +917,14 @@ describe('errors as each client reports them', () => {
 
 describe('counting, routing and client options', () => {
   it('counts each operation by name, and unknown paths as unknown (404)', async () => {
+    const headers = { authorization: 'Bearer test' };
     await createAccount('orders-api');
     await clients.iam.projects.serviceAccounts.getIamPolicy({ resource: saName('orders-api') });
     await clients.projects.getIamPolicy({ resource: PROJECT_NAME });
     await clients.projects.getIamPolicy({ resource: PROJECT_NAME });
     const unknown = await fetch(`${fake.endpoint}/v1/organizations/1:getIamPolicy`, {
       method: 'POST',
-      headers: { authorization: 'Bearer test' },
+      headers,
     });
     expect(unknown.status).toBe(404);
     expect(fake.counts()).toEqual({
@@ -935,6 +936,17 @@ describe('counting, routing and client options', () => {
     fake.resetCounts();
     expect(fake.counts()).toEqual({});
     expect(fake.requests()).toEqual([]);
+  });
+
+  it('answers a malformed percent-escape in a path as Google would (404, 400), not as a fake failure', async () => {
+    const headers = { authorization: 'Bearer test' };
+    const account = await fetch(`${fake.endpoint}/v1/projects/keyless-test/serviceAccounts/%E0%A4%A`, {
+      headers,
+    });
+    expect(account.status).toBe(404);
+    const attachment = await fetch(`${fake.endpoint}/v2/policies/%E0%A4%A/denypolicies`, { headers });
+    expect(attachment.status).toBe(400);
+    expect(fake.counts()).toEqual({ 'serviceAccounts.get': 1, 'denyPolicies.list': 1 });
   });
 
   it('applies a fault rule to as many requests as it says, chosen by operation and predicate', async () => {

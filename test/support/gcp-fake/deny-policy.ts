@@ -67,7 +67,13 @@ export const denyPolicyName = (projectNumber: string, policyId: string): string 
  * (already `/`) is accepted too. Folders and organizations are not implemented.
  */
 export function attachedProject(segment: string): string {
-  const attachment = segment.includes('%') ? decodeURIComponent(segment) : segment;
+  let attachment = segment;
+  try {
+    if (segment.includes('%')) attachment = decodeURIComponent(segment);
+  } catch (error) {
+    if (!(error instanceof URIError)) throw error;
+    throw invalidArgument(`Invalid attachment point '${segment}': malformed percent-encoding.`);
+  }
   const match = /^cloudresourcemanager\.googleapis\.com\/projects\/([^/]+)$/.exec(attachment);
   if (!match?.[1]) {
     throw invalidArgument(

@@ -113,6 +113,16 @@ export interface MatchedRoute {
   readonly query: URLSearchParams;
 }
 
+/** Percent-decodes a path parameter; a malformed escape is kept as sent (the handler then finds nothing by it). */
+function decodeParam(param: string): string {
+  try {
+    return decodeURIComponent(param);
+  } catch (error) {
+    if (error instanceof URIError) return param;
+    throw error;
+  }
+}
+
 export function matchRoute(method: string, url: string): MatchedRoute | undefined {
   const { pathname, searchParams } = new URL(url, 'http://gcp-fake');
   for (const candidate of ROUTES) {
@@ -121,7 +131,7 @@ export function matchRoute(method: string, url: string): MatchedRoute | undefine
     if (match) {
       return {
         route: candidate,
-        params: match.slice(1).map((param) => decodeURIComponent(param)),
+        params: match.slice(1).map(decodeParam),
         query: searchParams,
       };
     }
