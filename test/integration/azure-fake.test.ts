@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Identity } from '@azure/arm-msi';
+import { type Identity, ManagedServiceIdentityClient } from '@azure/arm-msi';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type AzureClients,
@@ -790,6 +790,40 @@ describe('Azure fake with the real SDK clients', () => {
       expect(fake.requests()).toEqual([]);
     });
 
+    it('a failure inside the fake is a 500 to the client and an error from stop()', async () => {
+      const started = await start();
+      started.fake.inject({
+        operation: 'identities.get',
+        when: () => {
+          throw new Error('a broken rule');
+        },
+        latencyMs: 0,
+      });
+      const broken = await rejectionOf(started.clients.msi.userAssignedIdentities.get(RG, 'orders-api'));
+      expect(broken).toMatchObject({ name: 'RestError', statusCode: 500, code: 'AzureFakeInternalError' });
+      expect(broken.message).toContain('a broken rule');
+      const stopped = await rejectionOf(started.fake.stop());
+      fake = undefined; // stopped, and its failure seen: nothing left for afterEach
+      expect(stopped).toBeInstanceOf(AggregateError);
+      expect(stopped.message).toBe('the Azure fake failed on 1 request(s)');
+      expect((stopped as AggregateError).errors[0].cause.message).toBe('a broken rule');
+    });
+
+    it('is refused by a client that does not trust its CA', async () => {
+      const { fake } = await start();
+      const untrusted = new ManagedServiceIdentityClient(new StaticTokenCredential(), SUBSCRIPTION, {
+        endpoint: fake.endpoint,
+        retryOptions: { maxRetries: 0 },
+      });
+      const refused = await rejectionOf(untrusted.userAssignedIdentities.get(RG, 'orders-api'));
+      expect(refused).toMatchObject({
+        name: 'RestError',
+        code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+        message: 'unable to verify the first certificate',
+      });
+      expect(fake.counts()).toEqual({});
+    });
+
     it('asks the credential for a token for the endpoint itself', async () => {
       const { fake } = await start();
       const credential = new StaticTokenCredential();
@@ -816,7 +850,7 @@ describe('Azure fake with the real SDK clients', () => {
       expect(Date.now() - started).toBeLessThan(2_000);
       const cut = await inFlight;
       // A connection closed before the answer: a RestError without a status code.
-      expect(cut).toMatchObject({ name: 'RestError' });
+      expect(cut).toMatchObject({ name: 'RestError', code: 'ECONNRESET', message: 'socket hang up' });
       expect(cut.statusCode).toBeUndefined();
       expect(fake.federatedCredentials.list(ref('orders-api'))).toEqual([]);
     });

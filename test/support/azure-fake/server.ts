@@ -310,11 +310,8 @@ export async function startAzureFake(options: AzureFakeOptions = {}): Promise<Az
       // stop() cut the connection (or ended a simulated delay), or the client went away: nobody is
       // left to answer.
       if (stopping.signal.aborted || response.destroyed) return;
-      if (!(error instanceof ArmError)) {
-        const failure = new Error(`the Azure fake failed on ${method} ${request.url}`, { cause: error });
-        failures.push(failure);
-        throw failure;
-      }
+      // Anything but an ARM answer is a bug in the fake: fail() reports it.
+      if (!(error instanceof ArmError)) throw error;
       result = errorAnswer(error);
       errorCode = error.code;
     }
@@ -329,18 +326,21 @@ export async function startAzureFake(options: AzureFakeOptions = {}): Promise<Az
     if (!response.destroyed) send(response, result);
   };
 
-  const fail = (response: ServerResponse, error: unknown): void => {
+  /** A bug in the fake: answered 500 (so the test's call fails) and kept for stop() to throw. */
+  const fail = (request: IncomingMessage, response: ServerResponse, error: unknown): void => {
+    const failure = new Error(`the Azure fake failed on ${request.method} ${request.url}`, { cause: error });
+    failures.push(failure);
     if (response.destroyed || response.headersSent) {
       response.destroy();
       return;
     }
-    const detail = error instanceof Error ? `${error.message}: ${String(error.cause)}` : String(error);
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     send(response, { status: 500, body: { error: { code: 'AzureFakeInternalError', message: detail } } });
   };
 
   const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (request, response) => {
     const done: Promise<void> = handle(request, response)
-      .catch((error: unknown) => fail(response, error))
+      .catch((error: unknown) => fail(request, response, error))
       .finally(() => inFlight.delete(done));
     inFlight.add(done);
   });
