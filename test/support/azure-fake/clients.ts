@@ -13,7 +13,7 @@
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { ManagedServiceIdentityClient } from '@azure/arm-msi';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
-import { DEFAULT_SUBSCRIPTION } from './server.js';
+import { DEFAULT_SUBSCRIPTION } from './types.js';
 
 /** What a client needs to reach the fake: its endpoint and its CA. */
 export interface AzureFakeAddress {

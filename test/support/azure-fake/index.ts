@@ -31,6 +31,8 @@ export {
   TOKEN_EXCHANGE_AUDIENCE,
 } from './identities.js';
 export { API_VERSIONS, type AzureOperation, type IdentityRef } from './routing.js';
+export { startAzureFake } from './server.js';
+export type { SubscriptionConfig } from './tenancy.js';
 export {
   type AzureCaller,
   type AzureFake,
@@ -40,6 +42,4 @@ export {
   type IdentityCreateOptions,
   type RecordedRequest,
   type RoleAssignmentProperties,
-  startAzureFake,
-} from './server.js';
-export type { SubscriptionConfig } from './tenancy.js';
+} from './types.js';

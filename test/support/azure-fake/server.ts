@@ -13,154 +13,23 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Authorization, type RoleAssignmentJson } from './authorization.js';
+import { Authorization } from './authorization.js';
 import * as errors from './errors.js';
 import { ArmError } from './errors.js';
-import {
-  type AzureFault,
-  type AzureFaultRule,
-  AzureFaultRules,
-  actionOf,
-  type InjectedFault,
-} from './faults.js';
+import { type AzureFault, AzureFaultRules, actionOf } from './faults.js';
 import { type ArmResponse, AsyncOperations, Handlers } from './handlers.js';
-import {
-  type FederatedCredentialJson,
-  Identities,
-  type IdentityJson,
-  type SeedIdentityOptions,
-  TOKEN_EXCHANGE_AUDIENCE,
-} from './identities.js';
-import {
-  type AzureOperation,
-  checkApiVersion,
-  type IdentityRef,
-  type ParsedRequest,
-  parseRequest,
-} from './routing.js';
-import { type SubscriptionConfig, Tenancy } from './tenancy.js';
+import { Identities } from './identities.js';
+import { checkApiVersion, type ParsedRequest, parseRequest } from './routing.js';
+import { outOfBandState } from './state.js';
+import { Tenancy } from './tenancy.js';
 import { generateServingTls } from './tls.js';
-
-export const DEFAULT_SUBSCRIPTION: SubscriptionConfig = {
-  subscriptionId: '00000000-0000-0000-0000-000000000001',
-  tenantId: '00000000-0000-0000-0000-0000000000aa',
-  resourceGroups: ['keyless'],
-};
-
-/** Who the fake says is calling, in `AuthorizationFailed` messages. */
-export interface AzureCaller {
-  readonly clientId: string;
-  readonly objectId: string;
-}
-
-export interface AzureFakeOptions {
-  /** Subscriptions (with their tenant and resource groups) that exist. Default: `[DEFAULT_SUBSCRIPTION]`. */
-  readonly subscriptions?: readonly SubscriptionConfig[];
-  /** How long a new identity's principal stays unknown to role assignments (Entra replication). Default 0. */
-  readonly principalReplicationMs?: number;
-  /** How long each federated credential write takes; overlapping writes on one identity get 409. Default 50. */
-  readonly ficWriteMs?: number;
-  /** Items per list page before a `nextLink`. Default 100. */
-  readonly pageSize?: number;
-  /** Federated credentials per identity. Azure: 20. */
-  readonly federatedCredentialLimit?: number;
-  /** Role assignments per subscription. Azure: 4000. */
-  readonly roleAssignmentLimit?: number;
-  /** As Azure: a role assignment that sets `principalType` skips the principal lookup. Default true. */
-  readonly principalTypeSkipsLookup?: boolean;
-  /** Which bearer tokens are valid. Default: any non-empty one. */
-  readonly acceptToken?: (token: string) => boolean;
-  readonly caller?: AzureCaller;
-  /** The clock for replication delays, accepted deletes and timestamps. Default `Date.now`. */
-  readonly now?: () => number;
-}
-
-export interface RecordedRequest {
-  readonly method: string;
-  /** Normalised: single slashes, decoded segments. */
-  readonly path: string;
-  readonly apiVersion: string | undefined;
-  readonly operation: AzureOperation | 'unrouted';
-  readonly status: number;
-  readonly errorCode?: string;
-}
-
-export interface IdentityCreateOptions extends SeedIdentityOptions {
-  readonly location: string;
-  readonly tags?: Readonly<Record<string, string>>;
-}
-
-export interface FederatedCredentialProperties {
-  readonly issuer: string;
-  readonly subject: string;
-  /** Default `['api://AzureADTokenExchange']`. */
-  readonly audiences?: readonly string[];
-}
-
-export interface RoleAssignmentProperties {
-  /** `/subscriptions/S/providers/Microsoft.Authorization/roleDefinitions/GUID` (or without the subscription). */
-  readonly roleDefinitionId: string;
-  readonly principalId: string;
-  readonly principalType?: string;
-}
-
-export interface AzureFake {
-  /** `https://127.0.0.1:PORT`: the ARM endpoint to give clients. */
-  readonly endpoint: string;
-  readonly port: number;
-  /** The CA to trust (`tlsOptions: { ca }`). */
-  readonly caPem: string;
-  readonly caller: AzureCaller;
-  /** Requests received per operation since the start or `resetCounts()`, failed and faulted ones included. */
-  counts(): Record<string, number>;
-  /** Clears the counts and the request log. */
-  resetCounts(): void;
-  /** Every request since the start or `resetCounts()`, oldest first. */
-  requests(): readonly RecordedRequest[];
-  inject(rule: AzureFaultRule): InjectedFault;
-  clearFaults(): void;
-  /** Out-of-band reads and edits (not counted, no faults, no write delay). Ids are ARM JSON as served. */
-  readonly identities: {
-    get(ref: IdentityRef): IdentityJson | undefined;
-    list(subscriptionId: string, resourceGroup?: string): IdentityJson[];
-    /** Creates or replaces an identity as someone else would have. */
-    create(ref: IdentityRef, options: IdentityCreateOptions): IdentityJson;
-    setTags(ref: IdentityRef, tags: Readonly<Record<string, string>>): IdentityJson;
-    delete(ref: IdentityRef): boolean;
-  };
-  readonly federatedCredentials: {
-    list(identity: IdentityRef): FederatedCredentialJson[];
-    get(identity: IdentityRef, name: string): FederatedCredentialJson | undefined;
-    put(
-      identity: IdentityRef,
-      name: string,
-      properties: FederatedCredentialProperties,
-    ): FederatedCredentialJson;
-    delete(identity: IdentityRef, name: string): boolean;
-  };
-  readonly roleAssignments: {
-    /** Every role assignment, any scope. */
-    list(): RoleAssignmentJson[];
-    get(name: string): RoleAssignmentJson | undefined;
-    put(scope: string, name: string, properties: RoleAssignmentProperties): RoleAssignmentJson;
-    delete(name: string): boolean;
-  };
-  readonly directory: {
-    addSubscription(config: SubscriptionConfig): void;
-    addResourceGroup(subscriptionId: string, resourceGroup: string): void;
-    /** A principal that is not a managed identity (a user, a group, the operator's own principal). */
-    addPrincipal(
-      principalId: string,
-      options?: { tenantId?: string; principalType?: string; createdAt?: number },
-    ): void;
-  };
-  /**
-   * Closes every connection (keep-alive ones too) and stops listening. Rejects if the fake itself
-   * failed on any request (a bug in the fake, answered 500), so such failures never go unnoticed.
-   * Safe to call twice.
-   */
-  stop(): Promise<void>;
-}
+import {
+  type AzureCaller,
+  type AzureFake,
+  type AzureFakeOptions,
+  DEFAULT_SUBSCRIPTION,
+  type RecordedRequest,
+} from './types.js';
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
@@ -237,11 +106,9 @@ export async function startAzureFake(options: AzureFakeOptions = {}): Promise<Az
     objectId: '00000000-0000-0000-0000-0000000000b1',
   };
   const acceptToken = options.acceptToken ?? ((token: string) => token.length > 0);
-  const tenancy = new Tenancy(
-    options.subscriptions ?? [DEFAULT_SUBSCRIPTION],
-    now,
-    options.principalReplicationMs ?? 0,
-  );
+  const subscriptions = options.subscriptions ?? [DEFAULT_SUBSCRIPTION];
+  const defaultTenantId = subscriptions[0]?.tenantId ?? DEFAULT_SUBSCRIPTION.tenantId;
+  const tenancy = new Tenancy(subscriptions, now, options.principalReplicationMs ?? 0);
   const identities = new Identities(tenancy, now, options.federatedCredentialLimit ?? 20);
   const authorization = new Authorization(tenancy, now, {
     roleAssignmentLimit: options.roleAssignmentLimit ?? 4000,
@@ -381,40 +248,7 @@ export async function startAzureFake(options: AzureFakeOptions = {}): Promise<Az
     requests: () => [...log],
     inject: (rule) => faults.inject(rule),
     clearFaults: () => faults.clear(),
-    identities: {
-      get: (ref) => identities.find(ref),
-      list: (subscriptionId, resourceGroup) => identities.list(subscriptionId, resourceGroup),
-      create: (ref, { location, tags, ...seed }) => identities.seed(ref, location, { ...tags }, seed),
-      setTags: (ref, tags) => identities.setTags(ref, { ...tags }),
-      delete: (ref) => identities.delete(ref),
-    },
-    federatedCredentials: {
-      list: (identity) => identities.credentials(identity),
-      get: (identity, name) =>
-        identities.credentials(identity).find((c) => c.name.toLowerCase() === name.toLowerCase()),
-      put: (identity, name, { issuer, subject, audiences = [TOKEN_EXCHANGE_AUDIENCE] }) =>
-        identities.putCredential(identity, name, { properties: { issuer, subject, audiences } }).resource,
-      delete: (identity, name) => identities.deleteCredential(identity, name),
-    },
-    roleAssignments: {
-      list: () => authorization.all(),
-      get: (name) => authorization.find(name),
-      put: (scope, name, properties) => authorization.put(scope, name, { properties }).resource,
-      delete: (name) => authorization.remove(name),
-    },
-    directory: {
-      addSubscription: (config) => tenancy.addSubscription(config),
-      addResourceGroup: (subscriptionId, resourceGroup) =>
-        tenancy.addResourceGroup(subscriptionId, resourceGroup),
-      addPrincipal: (principalId, { tenantId, principalType = 'User', createdAt } = {}) =>
-        tenancy.addPrincipal({
-          principalId,
-          tenantId: tenantId ?? (options.subscriptions ?? [DEFAULT_SUBSCRIPTION])[0]?.tenantId ?? '',
-          principalType,
-          // Default: long enough ago to be replicated.
-          createdAt: createdAt ?? Number.NEGATIVE_INFINITY,
-        }),
-    },
+    ...outOfBandState(identities, authorization, tenancy, defaultTenantId),
     stop: () => {
       stopped ??= stop();
       return stopped;
