@@ -650,6 +650,24 @@ describe('Azure fake with the real SDK clients', () => {
       await retrying.msi.userAssignedIdentities.get(RG, 'orders-api');
       expect(Date.now() - started).toBeGreaterThanOrEqual(950);
       expect(fake.counts()).toEqual({ 'identities.get': 2 });
+
+      // Without Retry-After the SDK does not retry a 429 at all (its exponential strategy is for 5xx and 408).
+      fake.inject({ operation: 'identities.get', times: 1, fault: { kind: 'throttled' } });
+      fake.resetCounts();
+      const bare = await rejectionOf(retrying.msi.userAssignedIdentities.get(RG, 'orders-api'));
+      expect(bare).toMatchObject({ statusCode: 429 });
+      expect(bare.response?.headers.get('retry-after')).toBeUndefined();
+      expect(fake.counts()).toEqual({ 'identities.get': 1 });
+
+      // A 503 without Retry-After is retried, with exponential backoff.
+      fake.inject({
+        operation: 'identities.get',
+        times: 1,
+        fault: { kind: 'error', status: 503, code: 'ServiceUnavailable', message: 'try again' },
+      });
+      fake.resetCounts();
+      await retrying.msi.userAssignedIdentities.get(RG, 'orders-api');
+      expect(fake.counts()).toEqual({ 'identities.get': 2 });
     });
 
     it('403 AuthorizationFailed names the caller, the action and the scope', async () => {
