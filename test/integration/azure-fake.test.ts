@@ -235,6 +235,8 @@ describe('Azure fake with the real SDK clients', () => {
       const listed = await all(clients.msi.userAssignedIdentities.listByResourceGroup(RG));
       expect(listed.map((identity) => identity.name)).toEqual(['id-a', 'id-b', 'id-c']);
       expect(fake.counts()).toEqual({ 'identities.list': 2 });
+      const inSubscription = await all(clients.msi.userAssignedIdentities.listBySubscription());
+      expect(inSubscription).toHaveLength(3);
     });
   });
 
@@ -475,6 +477,17 @@ describe('Azure fake with the real SDK clients', () => {
       expect(record.statuses.slice(2)).toEqual([200, 204]);
       const gone = await rejectionOf(authorization.roleAssignments.get(scope, name));
       expect(gone).toMatchObject({ statusCode: 404, code: 'RoleAssignmentNotFound' });
+
+      // A role definition id without the subscription comes back subscription-qualified.
+      const unqualified = await authorization.roleAssignments.create(
+        RG_SCOPE,
+        assignmentName('unqualified'),
+        {
+          ...reader,
+          roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${CONTRIBUTOR}`,
+        },
+      );
+      expect(unqualified.roleDefinitionId).toBe(roleDefinitionId(CONTRIBUTOR));
     });
 
     it('answers PrincipalNotFound during the replication window, then creates the assignment', async () => {
