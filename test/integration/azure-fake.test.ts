@@ -322,33 +322,38 @@ describe('Azure fake with the real SDK clients', () => {
       fake.identities.create(ref('orders-api'), { location: 'westeurope' });
       fake.identities.create(ref('billing'), { location: 'westeurope' });
 
-      const results = await Promise.allSettled([
+      // Which of the two writes on orders-api arrives first is up to the network; exactly one wins.
+      const [first, second, other] = await Promise.allSettled([
         msi.federatedIdentityCredentials.createOrUpdate(RG, 'orders-api', 'first', credential('s1')),
         msi.federatedIdentityCredentials.createOrUpdate(RG, 'orders-api', 'second', credential('s2')),
         msi.federatedIdentityCredentials.createOrUpdate(RG, 'billing', 'third', credential('s3')),
       ]);
-      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-      const conflict = (results[1] as PromiseRejectedResult).reason as RestErrorLike;
-      expect(conflict.name).toBe('RestError');
-      expect(conflict.statusCode).toBe(409);
-      expect(conflict.code).toBe('ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity');
-      expect(conflict.message).toBe(
+      expect(other?.status).toBe('fulfilled');
+      expect([first?.status, second?.status].sort()).toEqual(['fulfilled', 'rejected']);
+      const winner = first?.status === 'fulfilled' ? 'first' : 'second';
+      const conflict = [first, second].flatMap((result) =>
+        result?.status === 'rejected' ? [result.reason as RestErrorLike] : [],
+      )[0];
+      expect(conflict?.name).toBe('RestError');
+      expect(conflict?.statusCode).toBe(409);
+      expect(conflict?.code).toBe('ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity');
+      expect(conflict?.message).toBe(
         'Too many Federated Identity Credentials are written concurrently for the managed identity ' +
           `'/subscriptions/${SUBSCRIPTION}/resourcegroups/${RG}/providers/microsoft.managedidentity/userassignedidentities/orders-api'. ` +
           'Concurrent Federated Identity Credentials writes under the same managed identity are not supported.',
       );
       // Azure sends no Retry-After with this 409; the SDK reads headers case-insensitively.
-      expect(conflict.response?.headers.get('retry-after')).toBeUndefined();
-      expect(conflict.response?.status).toBe(409);
-      expect(fake.federatedCredentials.list(ref('orders-api')).map((item) => item.name)).toEqual(['first']);
+      expect(conflict?.response?.headers.get('retry-after')).toBeUndefined();
+      expect(conflict?.response?.status).toBe(409);
+      expect(fake.federatedCredentials.list(ref('orders-api')).map((item) => item.name)).toEqual([winner]);
 
       // A delete counts as a write too.
-      const [put, deletion] = await Promise.allSettled([
-        msi.federatedIdentityCredentials.createOrUpdate(RG, 'orders-api', 'second', credential('s2')),
-        msi.federatedIdentityCredentials.delete(RG, 'orders-api', 'first'),
+      const writes = await Promise.allSettled([
+        msi.federatedIdentityCredentials.createOrUpdate(RG, 'orders-api', 'another', credential('s4')),
+        msi.federatedIdentityCredentials.delete(RG, 'orders-api', winner),
       ]);
-      expect(put.status).toBe('fulfilled');
-      expect(deletion.status).toBe('rejected');
+      expect(writes.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(fake.counts()).toEqual({ 'federatedCredentials.put': 4, 'federatedCredentials.delete': 1 });
     });
 
     it('allows at most 20 credentials per identity and one credential per issuer and subject', async () => {
