@@ -129,6 +129,12 @@ export function normalisePath(rawPath: string): string[] {
 
 const is = (segment: string | undefined, keyword: string): boolean => segment?.toLowerCase() === keyword;
 
+/** The operation an HTTP method is on a path, if the path has one for it. */
+const byMethod = <T extends string>(
+  method: string,
+  operations: Readonly<Record<string, T>>,
+): T | undefined => (Object.hasOwn(operations, method) ? operations[method] : undefined);
+
 /** The segments after the last `providers/Microsoft.Authorization/<type>` and the scope before it. */
 function splitAuthorizationPath(
   segments: readonly string[],
@@ -191,14 +197,12 @@ function msiRoute(
   }
   const identity: IdentityRef = { subscriptionId, resourceGroup, name };
   if (child === undefined) {
-    const operation = (
-      {
-        PUT: 'identities.put',
-        GET: 'identities.get',
-        PATCH: 'identities.patch',
-        DELETE: 'identities.delete',
-      } as const
-    )[method as 'PUT'];
+    const operation = byMethod(method, {
+      PUT: 'identities.put',
+      GET: 'identities.get',
+      PATCH: 'identities.patch',
+      DELETE: 'identities.delete',
+    });
     return operation ? { route: { operation, identity }, type: 'userAssignedIdentities' } : undefined;
   }
   if (!is(child, 'federatedidentitycredentials')) return undefined;
@@ -207,13 +211,11 @@ function msiRoute(
       ? { route: { operation: 'federatedCredentials.list', identity }, type: 'federatedIdentityCredentials' }
       : undefined;
   }
-  const operation = (
-    {
-      PUT: 'federatedCredentials.put',
-      GET: 'federatedCredentials.get',
-      DELETE: 'federatedCredentials.delete',
-    } as const
-  )[method as 'PUT'];
+  const operation = byMethod(method, {
+    PUT: 'federatedCredentials.put',
+    GET: 'federatedCredentials.get',
+    DELETE: 'federatedCredentials.delete',
+  });
   return operation
     ? { route: { operation, identity, credential }, type: 'federatedIdentityCredentials' }
     : undefined;
@@ -232,9 +234,11 @@ function authorizationRoute(
         ? { route: { operation: 'roleAssignments.list', scope: split.scope }, type: 'roleAssignments' }
         : undefined;
     }
-    const operation = (
-      { PUT: 'roleAssignments.put', GET: 'roleAssignments.get', DELETE: 'roleAssignments.delete' } as const
-    )[method as 'PUT'];
+    const operation = byMethod(method, {
+      PUT: 'roleAssignments.put',
+      GET: 'roleAssignments.get',
+      DELETE: 'roleAssignments.delete',
+    });
     return operation
       ? { route: { operation, scope: split.scope, name }, type: 'roleAssignments' }
       : undefined;
