@@ -4,6 +4,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import type { OperatorMetrics } from '../../src/observability/metrics.js';
 import type { Operator } from '../../src/operator.js';
 import { MemoryCloud } from '../../src/providers/memory/memory-cloud.js';
+import type { ProviderRegistry } from '../../src/providers/provider.js';
 import { memoryRegistry } from '../../src/providers/registry.js';
 import { type RunOutcome, runOperator } from '../../src/run.js';
 import { KubeClient } from '../../src/runtime/kube-client.js';
@@ -73,6 +74,8 @@ export interface StartOperatorOptions {
   cloud?: MemoryCloud;
   /** The real clouds instead of the in-memory one (CloudAccounts then point at emulators). */
   realClouds?: boolean;
+  /** Providers of the test's own making (e.g. the Azure provider trusting a fake's CA). */
+  providers?: ProviderRegistry;
   /** Extra flags, e.g. ['--leader-elect=false']. */
   args?: string[];
 }
@@ -99,7 +102,11 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
     config,
     logger: pino({ level: process.env.KEYLESS_TEST_LOG_LEVEL ?? 'silent' }),
     signal: abort.signal,
-    ...(options.realClouds ? {} : { providers: memoryRegistry(cloud) }),
+    ...(options.providers
+      ? { providers: options.providers }
+      : options.realClouds
+        ? {}
+        : { providers: memoryRegistry(cloud) }),
     kubeConfig: options.kubeConfig,
     onStarted: (running) => {
       started = running;

@@ -207,7 +207,8 @@ async function buildClients(account: AccountRequest, secrets: SecretReader): Pro
     : {};
   const gaxAuth = auth instanceof OAuth2Client ? { authClient: auth } : { auth };
   return {
-    iam: iam({ version: 'v1', auth, ...(endpoint ? { rootUrl: `${endpoint.origin}/` } : {}) }),
+    // Keyless owns retries (with backoff and Retry-After); the client's own would ignore Retry-After.
+    iam: iam({ version: 'v1', auth, retry: false, ...(endpoint ? { rootUrl: `${endpoint.origin}/` } : {}) }),
     projects: new ProjectsClient({ ...gax, ...gaxAuth, fallback: true } as never),
     policies: new v2.PoliciesClient({ ...gax, ...gaxAuth, fallback: true } as never),
   };

@@ -55,8 +55,19 @@ export function isNotFound(err: unknown): boolean {
   return httpStatusOf(err) === 404;
 }
 
-export function isConflict(err: unknown): boolean {
-  return httpStatusOf(err) === 409;
+/**
+ * Google's status name (ABORTED, ALREADY_EXISTS, ...): in the parsed body for googleapis clients,
+ * in the message (the raw JSON body) for the gax REST clients.
+ */
+export function statusNameOf(err: unknown): string | undefined {
+  const e = err as GoogleErrorLike & { response?: { data?: { error?: { status?: string } } } };
+  const fromBody = e?.response?.data?.error?.status;
+  if (fromBody) return fromBody;
+  try {
+    return (JSON.parse(e?.message ?? '') as { error?: { status?: string } }).error?.status;
+  } catch {
+    return /\b(ABORTED|ALREADY_EXISTS)\b/.exec(e?.message ?? '')?.[1];
+  }
 }
 
 function retryAfterMs(err: unknown): number {
@@ -69,11 +80,25 @@ function retryAfterMs(err: unknown): number {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_THROTTLE_MS;
 }
 
+/** Google's own message, from the parsed body (googleapis) or the raw JSON body in `message` (gax REST). */
+export function googleMessageOf(err: unknown): string {
+  const e = err as GoogleErrorLike & { response?: { data?: { error?: { message?: string } } } };
+  const fromBody = e?.response?.data?.error?.message;
+  if (fromBody) return fromBody;
+  try {
+    const parsed = (JSON.parse(e?.message ?? '') as { error?: { message?: string } }).error?.message;
+    if (parsed) return parsed;
+  } catch {
+    // Not a JSON body: the message is already plain text.
+  }
+  return e?.message ?? String(err);
+}
+
 /** The one place Google client errors are classified. `operation` names the call for the message. */
 export function classifyGcpError(err: unknown, operation: string): CloudError {
   if (err instanceof CloudError) return err;
   const status = httpStatusOf(err);
-  const message = `${operation}: ${(err as GoogleErrorLike)?.message ?? String(err)}`;
+  const message = `${operation}: ${googleMessageOf(err)}`;
   const make = (kind: CloudError['kind'], reason: string, extra: { retryAfterMs?: number } = {}) =>
     new CloudError(message, { kind, reason, cause: err, ...extra });
   switch (status) {
@@ -82,7 +107,10 @@ export function classifyGcpError(err: unknown, operation: string): CloudError {
     case 404:
       return make('retryable', 'NotFound');
     case 409:
-      return make('retryable', 'Conflict');
+      // A stale etag (ABORTED) is retried on a fresh read; a create of an existing name is the caller's to judge.
+      return statusNameOf(err) === 'ALREADY_EXISTS'
+        ? make('retryable', 'AlreadyExists')
+        : make('retryable', 'Aborted');
     case 403:
       return make('terminal', 'PermissionDenied');
     case 401:

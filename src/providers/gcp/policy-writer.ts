@@ -29,6 +29,7 @@ export interface PolicyWriterOptions {
  */
 export class PolicyWriter {
   private readonly pending = new Map<string, Waiter[]>();
+  private readonly flushing = new Set<string>();
   private readonly windowMs: number;
   private readonly maxAttempts: number;
   private readonly clock: Clock;
@@ -54,19 +55,31 @@ export class PolicyWriter {
         return;
       }
       this.pending.set(resource, [{ mutate, resolve, reject }]);
-      this.clock.setTimeout(() => {
-        const waiters = this.pending.get(resource) ?? [];
-        this.pending.delete(resource);
-        this.flush(resource, waiters).then(
-          () => {
-            for (const w of waiters) w.resolve();
-          },
-          (err: unknown) => {
-            for (const w of waiters) w.reject(err);
-          },
-        );
-      }, this.windowMs);
+      if (!this.flushing.has(resource)) this.clock.setTimeout(() => this.startFlush(resource), this.windowMs);
     });
+  }
+
+  /**
+   * One read-modify-write per policy at a time: edits that arrive while one is in flight wait and
+   * go together in the next, instead of racing it for the etag.
+   */
+  private startFlush(resource: string): void {
+    const waiters = this.pending.get(resource) ?? [];
+    this.pending.delete(resource);
+    this.flushing.add(resource);
+    this.flush(resource, waiters).then(
+      () => this.settle(resource, waiters, undefined),
+      (err: unknown) => this.settle(resource, waiters, err ?? new Error('policy write failed')),
+    );
+  }
+
+  private settle(resource: string, waiters: Waiter[], err: unknown): void {
+    this.flushing.delete(resource);
+    for (const w of waiters) {
+      if (err === undefined) w.resolve();
+      else w.reject(err);
+    }
+    if (this.pending.has(resource)) this.startFlush(resource);
   }
 
   private async flush(resource: string, waiters: Waiter[]): Promise<void> {
@@ -80,7 +93,7 @@ export class PolicyWriter {
         await this.client.setPolicy(resource, policy);
         return;
       } catch (err) {
-        const stale = err instanceof CloudError && err.reason === 'Conflict';
+        const stale = err instanceof CloudError && err.reason === 'Aborted';
         if (!stale || attempt >= this.maxAttempts) throw err;
         await this.clock.sleep(Math.round((25 + this.random() * 100) * attempt));
       }

@@ -102,7 +102,7 @@ class GcpAccounts implements AccountClient {
       return;
     }
     const wanted: DenyPolicy = {
-      displayName: 'Keyless guardrails: permissions denied to Keyless-managed service accounts',
+      displayName: 'Keyless guardrails',
       rules: [{ denyRule: { deniedPrincipals: principals, deniedPermissions: permissions } }],
     };
     if (!existing) {
@@ -162,8 +162,16 @@ class GcpServiceAccounts implements ExternalClient<IdentityRequest, IdentityObse
         description: ownerDescription(request.owner),
       });
     } catch (err) {
-      if (!(err instanceof CloudError && err.reason === 'Conflict')) throw err;
+      if (!(err instanceof CloudError && err.reason === 'AlreadyExists')) throw err;
       const observed = await this.observe(request);
+      if (!observed.exists) {
+        // Created moments ago (by an earlier attempt whose answer was lost), not yet visible: IAM is eventually consistent.
+        throw new CloudError(`service account ${email} exists but is not visible yet`, {
+          kind: 'retryable',
+          reason: 'NotYetVisible',
+          cause: err,
+        });
+      }
       if (!sameOwner(observed.owner, request.owner) && !request.adopt) {
         throw terminal(
           'NotOwned',
