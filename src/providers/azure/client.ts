@@ -9,6 +9,8 @@ import type { TokenBucket } from '../../runtime/token-bucket.js';
 import { CloudError } from '../cloud-error.js';
 import { classifyAzureError, isNotFound } from './errors.js';
 
+const ARM_SCOPE = 'https://management.azure.com/.default';
+
 export interface AzureClientOptions {
   subscriptionId: string;
   credential: TokenCredential;
@@ -32,7 +34,8 @@ export class AzureClient {
   constructor(private readonly options: AzureClientOptions) {
     const common = {
       retryOptions: { maxRetries: 0 },
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      // With an endpoint override the SDK would ask for a token for that host; ARM's audience is fixed.
+      ...(options.endpoint ? { endpoint: options.endpoint, credentialScopes: [ARM_SCOPE] } : {}),
       ...(options.ca ? { tlsOptions: { ca: options.ca } } : {}),
     };
     this.msi = new ManagedServiceIdentityClient(options.credential, options.subscriptionId, common);
