@@ -1,27 +1,26 @@
 /**
- * `npm run demo`: a real kube-apiserver and etcd on loopback, moto (a local AWS emulator), the
- * operator running as its own least-privilege ServiceAccount with the real AWS provider (Google
- * Cloud and Azure accounts on the in-memory cloud until their providers land), and examples/
- * applied and converged. Ctrl-C stops everything; `npm run demo -- --exit` stops after printing.
+ * `npm run demo`: a real kube-apiserver and etcd on loopback; moto (a local AWS emulator) and the
+ * project's wire-level fakes of the Google Cloud and Azure APIs; the operator running as its own
+ * least-privilege ServiceAccount with the real providers; examples/ applied and converged.
+ * Ctrl-C stops everything; `npm run demo -- --exit` stops after printing.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { KubeSecretReader } from '../src/kube/secret-reader.js';
 import { createAwsProvider } from '../src/providers/aws/provider.js';
-import { MemoryCloud } from '../src/providers/memory/memory-cloud.js';
-import { MemoryProvider } from '../src/providers/memory/memory-provider.js';
+import { createAzureProvider } from '../src/providers/azure/provider.js';
+import { createGcpProvider } from '../src/providers/gcp/provider.js';
 import { cloudRegistry } from '../src/providers/registry.js';
 import { runOperator } from '../src/run.js';
 import { KubeClient } from '../src/runtime/kube-client.js';
-import { awsAccount, credentialsSecret } from '../test/support/aws-harness.js';
+import { startAzureFake } from '../test/support/azure-fake/index.js';
 import { resolveControlPlane } from '../test/support/control-plane/binaries.js';
 import { startControlPlane } from '../test/support/control-plane/launcher.js';
 import { loadExamples } from '../test/support/examples.js';
+import { startGcpFake } from '../test/support/gcp-fake/index.js';
 import { apply, get, type Manifest, waitFor } from '../test/support/kube-manifests.js';
 import { ensureMoto, startMoto, TEST_CREDENTIALS } from '../test/support/moto/index.js';
-import { installKeyless, operatorKubeConfig } from '../test/support/operator-harness.js';
+import { installKeyless, OPERATOR_NAMESPACE, operatorKubeConfig } from '../test/support/operator-harness.js';
 
 type Status = {
   status?: {
@@ -32,28 +31,44 @@ type Status = {
 };
 
 const exitWhenDone = process.argv.includes('--exit');
+const SECRET = { name: 'demo-credentials', namespace: OPERATOR_NAMESPACE };
 
 async function main(): Promise<void> {
   console.log('Keyless demo: a real Kubernetes API server on 127.0.0.1, the operator, and examples/.\n');
   const source = await resolveControlPlane();
   if (source.kind === 'unavailable') throw new Error(source.reason);
-  console.log(
-    `control plane: ${source.kind === 'binaries' ? `kube-apiserver and etcd from ${source.origin} (${source.dir})` : 'k3s'}`,
-  );
+  const origin =
+    source.kind === 'binaries' ? `kube-apiserver and etcd from ${source.origin} (${source.dir})` : 'k3s';
+  console.log(`control plane: ${origin}`);
   const controlPlane = await startControlPlane({ source });
   const { python, version } = await ensureMoto();
   const moto = await startMoto({ python });
+  const gcp = await startGcpFake({
+    projects: [{ projectId: 'shop-prod-4821', projectNumber: '481516234200' }],
+  });
+  const azure = await startAzureFake({
+    subscriptions: [
+      {
+        subscriptionId: '00000000-0000-0000-0000-000000000001',
+        tenantId: '00000000-0000-0000-0000-0000000000aa',
+        resourceGroups: ['keyless-identities', 'shop'],
+      },
+    ],
+  });
   console.log(`AWS:           moto ${version} (a local AWS emulator) at ${moto.endpoint}`);
+  console.log(`Google Cloud:  Keyless's wire-level fake of IAM and Resource Manager at ${gcp.endpoint}`);
+  console.log(`Azure:         Keyless's wire-level fake of ARM at ${azure.endpoint}`);
+  console.log('               Nothing reaches a real cloud.');
   const stop = new AbortController();
   let operatorDone: Promise<unknown> = Promise.resolve();
   const shutdown = async () => {
     stop.abort();
     await operatorDone;
-    await moto.stop();
+    await Promise.all([moto.stop(), gcp.stop(), azure.stop()]);
     await controlPlane.stop();
   };
   process.once('SIGINT', () => {
-    console.log('\nstopping the operator and the control plane ...');
+    console.log('\nstopping the operator, the clouds and the control plane ...');
     shutdown().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -66,11 +81,17 @@ async function main(): Promise<void> {
   try {
     const admin = new KubeClient(controlPlane.kubeConfig());
     await installKeyless(admin);
-    const operatorKubeconfig = join(controlPlane.workDir, 'keyless-operator.kubeconfig');
+    await apply(admin, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: SECRET,
+      stringData: {
+        aws_access_key_id: TEST_CREDENTIALS.accessKeyId,
+        aws_secret_access_key: TEST_CREDENTIALS.secretAccessKey,
+        access_token: 'demo',
+      },
+    });
     const kubeConfig = await operatorKubeConfig(controlPlane);
-    await writeFile(operatorKubeconfig, kubeConfig.exportConfig(), { mode: 0o600 });
-
-    const memory = new MemoryProvider(new MemoryCloud({ latencyMs: 20 }));
     const secrets = new KubeSecretReader(new KubeClient(kubeConfig));
     let httpPort = 0;
     operatorDone = runOperator({
@@ -79,8 +100,9 @@ async function main(): Promise<void> {
       signal: stop.signal,
       providers: cloudRegistry({
         aws: (account) => createAwsProvider(account, { secrets }),
-        gcp: () => memory,
-        azure: () => memory,
+        gcp: (account) => createGcpProvider(account, { secrets }),
+        // The fake's throwaway CA; a real cluster would use NODE_EXTRA_CA_CERTS for a private endpoint.
+        azure: (account) => createAzureProvider(account, { secrets, ca: azure.caPem }),
       }),
       kubeConfig,
       onStarted: (running) => {
@@ -88,15 +110,17 @@ async function main(): Promise<void> {
       },
     });
     console.log(
-      'operator:      running as ServiceAccount keyless-system/keyless-operator (deploy/rbac.yaml)',
+      'operator:      running as ServiceAccount keyless-system/keyless-operator (deploy/rbac.yaml)\n',
     );
-    console.log('Google Cloud,  the in-memory cloud: their providers are not in this build yet, so their');
-    console.log('Azure:         principals below are in-memory ones. Nothing reaches a real cloud.\n');
 
-    await apply(admin, credentialsSecret(TEST_CREDENTIALS));
+    const endpoints: Record<string, string> = {
+      aws: moto.endpoint,
+      gcp: gcp.endpoint,
+      azure: azure.endpoint,
+    };
     const examples = loadExamples().map((e) =>
-      e.object.kind === 'CloudAccount' && e.object.metadata.name === 'aws-prod'
-        ? demoAwsAccount(e.object as Manifest, moto.endpoint, controlPlane.issuerUrl)
+      e.object.kind === 'CloudAccount'
+        ? demoAccount(e.object as Manifest, endpoints, controlPlane.issuerUrl)
         : (e.object as Manifest),
     );
     for (const manifest of examples) await apply(admin, manifest);
@@ -112,12 +136,11 @@ async function main(): Promise<void> {
     );
 
     console.log(table(keyless.map((m) => row(m, statuses.get(m)))));
-    const sa = await admin.request<Manifest>('GET', '/api/v1/namespaces/shop/serviceaccounts/orders-api');
-    console.log(`\nServiceAccount shop/orders-api annotations: ${JSON.stringify(sa.metadata.annotations)}`);
-    console.log(
-      `IAM role in moto: aws --endpoint-url ${moto.endpoint} iam get-role --role-name ${roleNameOf(statuses, keyless)}\n`,
-    );
-    console.log(`kubeconfig (admin): ${controlPlane.kubeconfigPath}`);
+    for (const name of ['orders-api', 'reports', 'billing']) {
+      const sa = await admin.request<Manifest>('GET', `/api/v1/namespaces/shop/serviceaccounts/${name}`);
+      console.log(`ServiceAccount shop/${name}: ${JSON.stringify(sa.metadata.annotations)}`);
+    }
+    console.log(`\nkubeconfig (admin): ${controlPlane.kubeconfigPath}`);
     console.log(`  kubectl --kubeconfig ${controlPlane.kubeconfigPath} get wi,ib -A`);
     console.log(`  kubectl --kubeconfig ${controlPlane.kubeconfigPath} get keyless -A`);
     console.log(
@@ -135,24 +158,21 @@ async function main(): Promise<void> {
   }
 }
 
-/** The AWS example CloudAccount, pointed at moto and at this cluster's issuer, with moto's keys. */
-function demoAwsAccount(example: Manifest, endpoint: string, issuerUrl: string): Manifest {
-  const spec = example.spec as { aws: object };
-  const { credentials } = awsAccount(endpoint, issuerUrl, '10m').spec as { credentials: object };
+/** An example CloudAccount pointed at its local backend and this cluster's issuer, with the demo's keys. */
+function demoAccount(example: Manifest, endpoints: Record<string, string>, issuerUrl: string): Manifest {
+  const spec = example.spec as { provider: string; aws?: object; azure?: object };
   return {
     ...example,
     spec: {
       ...spec,
-      aws: { ...spec.aws, region: 'us-east-1', oidcProvider: { issuerUrl, manage: true } },
-      credentials,
-      endpoint,
+      ...(spec.aws
+        ? { aws: { ...spec.aws, region: 'us-east-1', oidcProvider: { issuerUrl, manage: true } } }
+        : {}),
+      ...(spec.azure ? { azure: { ...spec.azure, issuerUrl } } : {}),
+      credentials: { source: 'Secret', secretRef: SECRET },
+      endpoint: endpoints[spec.provider],
     },
   };
-}
-
-function roleNameOf(statuses: Map<Manifest, Status | undefined>, keyless: Manifest[]): string {
-  const ordersApi = keyless.find((m) => m.kind === 'WorkloadIdentity' && m.metadata.name === 'orders-api');
-  return ordersApi ? (statuses.get(ordersApi)?.status?.principal?.id?.split('/').pop() ?? '') : '';
 }
 
 function condition(object: Status | undefined, type: string) {
@@ -175,7 +195,14 @@ function row(manifest: Manifest, object: Status | undefined): string[] {
 function table(rows: string[][]): string {
   const all = [['KIND', 'NAME', 'READY', 'SYNCED', 'PRINCIPAL / EXPIRES / MESSAGE'], ...rows];
   const widths = all[0]?.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length))) ?? [];
-  return all.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')).join('\n');
+  return all
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 main().catch((err: unknown) => {

@@ -17,6 +17,12 @@ describeWithControlPlane('npm run demo', () => {
     expect(stdout).toMatch(/metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(stdout).toContain('moto');
     expect(stdout).toMatch(
+      /shop\/reports\s+True\s+True\s+kl-shop-reports-[0-9a-f]{8}@shop-prod-4821\.iam\.gserviceaccount\.com/,
+    );
+    expect(stdout).toMatch(/shop\/billing\s+True\s+True\s+[0-9a-f-]{36}/);
+    expect(stdout).toContain('"iam.gke.io/gcp-service-account":"kl-shop-reports-');
+    expect(stdout).toContain('"azure.workload.identity/client-id":');
+    expect(stdout).toMatch(
       /shop\/orders-api\s+True\s+True\s+arn:aws:iam::123456789012:role\/keyless\/keyless-shop-orders-api-/,
     );
     expect(stdout).toContain('"eks.amazonaws.com/role-arn":"arn:aws:iam::123456789012:role/keyless/');
