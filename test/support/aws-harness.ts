@@ -1,25 +1,20 @@
-import { afterAll, beforeAll, describe } from 'vitest';
-import { KubeClient } from '../../src/runtime/kube-client.js';
-import { type ControlPlane, shouldSkipControlPlaneTests, useControlPlane } from './control-plane/index.js';
+import type { KubeClient } from '../../src/runtime/kube-client.js';
+import { type CloudBackend, cloudAccount, describeWithCloud } from './cloud-world.js';
+import type { ControlPlane } from './control-plane/index.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy/index.js';
-import { apply, type Manifest } from './kube-manifests.js';
+import type { Manifest } from './kube-manifests.js';
 import {
   bootstrapAdmin,
   MOTO_ACCOUNT_ID,
   MOTO_REGION,
   type Moto,
   type MotoCredentials,
+  motoAvailability,
   shouldSkipMotoTests,
+  startMoto,
   TEST_CREDENTIALS,
-  useMoto,
 } from './moto/index.js';
-import {
-  installKeyless,
-  OPERATOR_NAMESPACE,
-  operatorKubeConfig,
-  type RunningOperator,
-  startOperator,
-} from './operator-harness.js';
+import type { RunningOperator } from './operator-harness.js';
 
 export interface AwsWorld {
   controlPlane(): ControlPlane;
@@ -32,90 +27,81 @@ export interface AwsWorld {
   credentials(): MotoCredentials;
 }
 
+interface AwsBackend extends CloudBackend {
+  moto: Moto;
+  proxy: FaultProxy;
+  credentials: MotoCredentials;
+}
+
 export const AWS_ACCOUNT_NAME = 'aws-test';
 
 /**
- * A real API server, moto behind a fault proxy, Keyless installed, a credentials Secret, a
- * CloudAccount pointing at the proxy (its OIDC provider managed, for this cluster's issuer) and
- * the operator running in-process with the real AWS provider as its own ServiceAccount.
+ * describeWithCloud for AWS: moto (optionally enforcing IAM) behind a fault proxy, and a
+ * CloudAccount pointing at the proxy whose OIDC provider Keyless manages for this cluster's issuer.
  */
 export function describeWithAws(
   name: string,
   body: (world: AwsWorld) => void,
   options: { enforceIam?: boolean; resyncInterval?: string } = {},
 ): void {
-  describe.skipIf(shouldSkipControlPlaneTests() || shouldSkipMotoTests())(name, () => {
-    const controlPlane = useControlPlane();
-    const moto = useMoto({ enforceIam: options.enforceIam ?? false });
-    let proxy: FaultProxy | undefined;
-    let admin: KubeClient | undefined;
-    let operator: RunningOperator | undefined;
-    let credentials: MotoCredentials = TEST_CREDENTIALS;
-
-    beforeAll(async () => {
-      proxy = await startFaultProxy({ target: moto().endpoint });
-      if (options.enforceIam) credentials = await bootstrapAdmin(moto());
-      admin = new KubeClient(controlPlane().kubeConfig());
-      await installKeyless(admin);
-      await apply(admin, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
-      await apply(admin, credentialsSecret(credentials));
-      await apply(
-        admin,
-        awsAccount(proxy.endpoint, controlPlane().issuerUrl, options.resyncInterval ?? '2s'),
-      );
-      operator = await startOperator({
-        kubeConfig: await operatorKubeConfig(controlPlane()),
-        realClouds: true,
-        args: ['--leader-elect=false'],
-      });
-    });
-
-    afterAll(async () => {
-      await operator?.stop();
-      await proxy?.stop();
-    });
-
-    const need = <T>(value: T | undefined, what: string): T => {
-      if (value === undefined) throw new Error(`${what} is not ready: use it inside tests or hooks`);
-      return value;
-    };
-    body({
-      controlPlane,
-      moto,
-      proxy: () => need(proxy, 'the proxy'),
-      admin: () => need(admin, 'the admin client'),
-      operator: () => need(operator, 'the operator'),
-      credentials: () => credentials,
-    });
-  });
-}
-
-export function credentialsSecret(credentials: MotoCredentials): Manifest {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'aws-credentials', namespace: OPERATOR_NAMESPACE },
-    stringData: {
-      aws_access_key_id: credentials.accessKeyId,
-      aws_secret_access_key: credentials.secretAccessKey,
-    },
-  };
-}
-
-export function awsAccount(endpoint: string, issuerUrl: string, resyncInterval: string): Manifest {
-  return {
-    apiVersion: 'keyless.dev/v1alpha1',
-    kind: 'CloudAccount',
-    metadata: { name: AWS_ACCOUNT_NAME },
-    spec: {
-      provider: 'aws',
-      aws: { accountId: MOTO_ACCOUNT_ID, region: MOTO_REGION, oidcProvider: { issuerUrl, manage: true } },
-      credentials: {
-        source: 'Secret',
-        secretRef: { name: 'aws-credentials', namespace: OPERATOR_NAMESPACE },
+  describeWithCloud<AwsBackend>(
+    name,
+    {
+      accountName: AWS_ACCOUNT_NAME,
+      async start() {
+        const availability = motoAvailability();
+        if (availability.kind === 'unavailable') throw new Error(availability.reason);
+        const moto = await startMoto({
+          python: availability.python,
+          enforceIam: options.enforceIam ?? false,
+        });
+        const proxy = await startFaultProxy({ target: moto.endpoint });
+        const credentials = options.enforceIam ? await bootstrapAdmin(moto) : TEST_CREDENTIALS;
+        return {
+          moto,
+          proxy,
+          credentials,
+          endpoint: proxy.endpoint,
+          secretData: {
+            aws_access_key_id: credentials.accessKeyId,
+            aws_secret_access_key: credentials.secretAccessKey,
+          },
+          stop: async () => {
+            await proxy.stop();
+            await moto.stop();
+          },
+        };
       },
-      endpoint,
-      resyncInterval,
+      accountSpec: (_backend, controlPlane) =>
+        awsAccountSpec(controlPlane.issuerUrl, options.resyncInterval ?? '2s'),
     },
+    (world) =>
+      body({
+        controlPlane: world.controlPlane,
+        admin: world.admin,
+        operator: world.operator,
+        moto: () => world.backend().moto,
+        proxy: () => world.backend().proxy,
+        credentials: () => world.backend().credentials,
+      }),
+    shouldSkipMotoTests(),
+  );
+}
+
+function awsAccountSpec(issuerUrl: string, resyncInterval: string): Record<string, unknown> {
+  return {
+    provider: 'aws',
+    aws: { accountId: MOTO_ACCOUNT_ID, region: MOTO_REGION, oidcProvider: { issuerUrl, manage: true } },
+    resyncInterval,
   };
+}
+
+/** Another AWS CloudAccount using the suite's credentials, e.g. behind a proxy of its own. */
+export function awsAccount(
+  endpoint: string,
+  issuerUrl: string,
+  resyncInterval: string,
+  name = AWS_ACCOUNT_NAME,
+): Manifest {
+  return cloudAccount(name, awsAccountSpec(issuerUrl, resyncInterval), endpoint);
 }

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { classifyGcpError, httpStatusOf, statusNameOf } from '../../../../src/providers/gcp/errors.js';
+
+/** As googleapis (IAM v1) reports an error: parsed body, numeric code. */
+const iamError = (status: number, name: string, message: string, retryAfter?: string) =>
+  Object.assign(new Error(message), {
+    code: status,
+    status,
+    response: {
+      status,
+      data: { error: { code: status, message, status: name } },
+      headers: { get: (h: string) => (h === 'retry-after' ? (retryAfter ?? null) : null) },
+    },
+  });
+
+/** As the gax REST clients report one: the raw JSON body as the message. */
+const gaxError = (status: number, name: string, message: string) =>
+  Object.assign(new Error(JSON.stringify({ error: { code: status, message, status: name } })), {
+    code: status,
+    status,
+  });
+
+describe('classifyGcpError', () => {
+  it.each([
+    ['IAM v1', iamError(409, 'ABORTED', 'There were concurrent policy changes.'), 'retryable', 'Aborted'],
+    ['gax', gaxError(409, 'ABORTED', 'There were concurrent policy changes.'), 'retryable', 'Aborted'],
+    [
+      'IAM v1',
+      iamError(409, 'ALREADY_EXISTS', 'Service account x already exists.'),
+      'retryable',
+      'AlreadyExists',
+    ],
+    ['IAM v1', iamError(404, 'NOT_FOUND', 'Unknown service account'), 'retryable', 'NotFound'],
+    [
+      'gax',
+      gaxError(403, 'PERMISSION_DENIED', "Permission 'resourcemanager.projects.setIamPolicy' denied"),
+      'terminal',
+      'PermissionDenied',
+    ],
+    [
+      'IAM v1',
+      iamError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.'),
+      'terminal',
+      'InvalidCredentials',
+    ],
+    [
+      'gax',
+      gaxError(400, 'INVALID_ARGUMENT', 'display_name is longer than 63 characters.'),
+      'terminal',
+      'InvalidArgument',
+    ],
+    [
+      'IAM v1',
+      iamError(503, 'UNAVAILABLE', 'The service is currently unavailable.'),
+      'retryable',
+      'CloudUnavailable',
+    ],
+    ['a gRPC code', Object.assign(new Error('aborted'), { code: 10 }), 'retryable', 'Aborted'],
+  ])('%s: %s', (_client, err, kind, reason) => {
+    expect(classifyGcpError(err, 'op')).toMatchObject({ kind, reason });
+  });
+
+  it('keeps Google’s own message, not the raw JSON, and names the missing permission', () => {
+    const classified = classifyGcpError(
+      gaxError(
+        403,
+        'PERMISSION_DENIED',
+        "Permission 'iam.denypolicies.create' denied on resource (or it may not exist).",
+      ),
+      'denyPolicies.create',
+    );
+    expect(classified.message).toBe(
+      "denyPolicies.create: Permission 'iam.denypolicies.create' denied on resource (or it may not exist).",
+    );
+  });
+
+  it('honours Retry-After on 429', () => {
+    expect(classifyGcpError(iamError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded', '7'), 'op')).toMatchObject({
+      kind: 'throttled',
+      retryAfterMs: 7000,
+    });
+  });
+
+  it('reads statuses and names in both forms', () => {
+    expect(httpStatusOf({ code: 5 })).toBe(404);
+    expect(httpStatusOf({ response: { status: 429 } })).toBe(429);
+    expect(statusNameOf(gaxError(409, 'ALREADY_EXISTS', 'x'))).toBe('ALREADY_EXISTS');
+    expect(statusNameOf(new Error('plain ABORTED text'))).toBe('ABORTED');
+  });
+});
