@@ -22,7 +22,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { TokenBucket } from '../../runtime/token-bucket.js';
-import type { CloudError } from '../cloud-error.js';
+import { type CloudCalls, cloudCalls } from '../cloud-calls.js';
 import { classifyAwsError, isNoSuchEntity } from './errors.js';
 import type { PolicyDocument } from './policy-document.js';
 
@@ -56,8 +56,15 @@ const tagList = (tags: Record<string, string>) =>
 export class AwsClient {
   private readonly iam: IAMClient;
   private readonly sts: STSClient;
+  private readonly call: CloudCalls['call'];
+  private readonly optional: CloudCalls['optional'];
 
-  constructor(private readonly options: AwsClientOptions) {
+  constructor(options: AwsClientOptions) {
+    ({ call: this.call, optional: this.optional } = cloudCalls(
+      options.limiter,
+      classifyAwsError,
+      isNoSuchEntity,
+    ));
     const common = {
       region: options.region,
       maxAttempts: 1,
@@ -217,26 +224,5 @@ export class AwsClient {
     await this.optional('DeleteRolePolicy', () =>
       this.iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: policyName })),
     );
-  }
-
-  /** A call whose NoSuchEntity answer means "not there" rather than a failure. */
-  private async optional<T>(operation: string, send: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await this.call(operation, send);
-    } catch (err) {
-      if (isNoSuchEntity((err as CloudError).cause)) return undefined;
-      throw err;
-    }
-  }
-
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    await this.options.limiter.acquire();
-    try {
-      return await send();
-    } catch (err) {
-      const classified = classifyAwsError(err, operation);
-      if (classified.kind === 'throttled') this.options.limiter.pause(classified.retryAfterMs ?? 1000);
-      throw classified;
-    }
   }
 }

@@ -1,7 +1,7 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { terminal } from '../cloud-error.js';
 import type { AccountRequest } from '../provider.js';
-import type { SecretReader } from '../secrets.js';
+import { credentialsSecretRef, readCredentialsSecret, type SecretReader } from '../secrets.js';
 
 const SECRET_TTL_MS = 5 * 60_000;
 
@@ -20,23 +20,12 @@ export function credentialsFor(
   account: AccountRequest,
   secrets: SecretReader,
 ): AwsCredentialIdentityProvider | undefined {
-  const credentials = account.spec.credentials;
-  if (credentials?.source !== 'Secret') return undefined;
-  const ref = credentials.secretRef;
-  if (!ref)
-    throw terminal(
-      'InvalidAccount',
-      `CloudAccount ${account.name}: credentials.source Secret needs a secretRef`,
-    );
+  const ref = credentialsSecretRef(account);
+  if (!ref) return undefined;
   let cached: { at: number; value: AwsCredentialIdentity } | undefined;
   return async () => {
     if (cached && Date.now() - cached.at < SECRET_TTL_MS) return cached.value;
-    let data: Record<string, string>;
-    try {
-      data = await secrets.read(ref.namespace, ref.name);
-    } catch (err) {
-      throw terminal('InvalidCredentials', `cannot read Secret ${ref.namespace}/${ref.name}`, err);
-    }
+    const data = await readCredentialsSecret(ref, secrets);
     const accessKeyId = data[SECRET_KEYS.accessKeyId];
     const secretAccessKey = data[SECRET_KEYS.secretAccessKey];
     if (!accessKeyId || !secretAccessKey) {

@@ -6,7 +6,7 @@ import {
 } from '@azure/arm-msi';
 import type { TokenCredential } from '@azure/core-auth';
 import type { TokenBucket } from '../../runtime/token-bucket.js';
-import { CloudError } from '../cloud-error.js';
+import { type CloudCalls, cloudCalls } from '../cloud-calls.js';
 import { classifyAzureError, isNotFound } from './errors.js';
 
 const ARM_SCOPE = 'https://management.azure.com/.default';
@@ -30,8 +30,15 @@ export interface AzureClientOptions {
 export class AzureClient {
   private readonly msi: ManagedServiceIdentityClient;
   private readonly authorization: AuthorizationManagementClient;
+  private readonly call: CloudCalls['call'];
+  private readonly optional: CloudCalls['optional'];
 
-  constructor(private readonly options: AzureClientOptions) {
+  constructor(options: AzureClientOptions) {
+    ({ call: this.call, optional: this.optional } = cloudCalls(
+      options.limiter,
+      classifyAzureError,
+      isNotFound,
+    ));
     const common = {
       retryOptions: { maxRetries: 0 },
       // With an endpoint override the SDK would ask for a token for that host; ARM's audience is fixed.
@@ -123,25 +130,5 @@ export class AzureClient {
       }
       return undefined;
     });
-  }
-
-  private async optional<T>(operation: string, send: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await this.call(operation, send);
-    } catch (err) {
-      if (err instanceof CloudError && isNotFound(err.cause)) return undefined;
-      throw err;
-    }
-  }
-
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    await this.options.limiter.acquire();
-    try {
-      return await send();
-    } catch (err) {
-      const classified = classifyAzureError(err, operation);
-      if (classified.kind === 'throttled') this.options.limiter.pause(classified.retryAfterMs ?? 1000);
-      throw classified;
-    }
   }
 }

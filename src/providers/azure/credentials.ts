@@ -2,7 +2,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { ClientSecretCredential, DefaultAzureCredential } from '@azure/identity';
 import { terminal } from '../cloud-error.js';
 import type { AccountRequest } from '../provider.js';
-import type { SecretReader } from '../secrets.js';
+import { credentialsSecretRef, readCredentialsSecret, type SecretReader } from '../secrets.js';
 import { azureAccountOf } from './mapping.js';
 
 const SECRET_TTL_MS = 5 * 60_000;
@@ -19,23 +19,12 @@ export const SECRET_KEYS = {
  * service principal (client_id + client_secret, in the account's tenant) or a bearer token.
  */
 export function credentialFor(account: AccountRequest, secrets: SecretReader): TokenCredential {
-  const credentials = account.spec.credentials;
-  if (credentials?.source !== 'Secret') return new DefaultAzureCredential();
-  const ref = credentials.secretRef;
-  if (!ref)
-    throw terminal(
-      'InvalidAccount',
-      `CloudAccount ${account.name}: credentials.source Secret needs a secretRef`,
-    );
+  const ref = credentialsSecretRef(account);
+  if (!ref) return new DefaultAzureCredential();
   const tenantId = azureAccountOf(account).tenantId;
   let inner: { at: number; credential: Promise<TokenCredential> } | undefined;
   const load = async (): Promise<TokenCredential> => {
-    let data: Record<string, string>;
-    try {
-      data = await secrets.read(ref.namespace, ref.name);
-    } catch (err) {
-      throw terminal('InvalidCredentials', `cannot read Secret ${ref.namespace}/${ref.name}`, err);
-    }
+    const data = await readCredentialsSecret(ref, secrets);
     const token = data[SECRET_KEYS.accessToken];
     if (token)
       return {

@@ -3,9 +3,10 @@ import { ProjectsClient } from '@google-cloud/resource-manager';
 import { iam, type iam_v1 } from '@googleapis/iam';
 import { GoogleAuth, OAuth2Client } from 'google-auth-library';
 import type { TokenBucket } from '../../runtime/token-bucket.js';
-import { CloudError, terminal } from '../cloud-error.js';
+import { type CloudCalls, cloudCalls } from '../cloud-calls.js';
+import { terminal } from '../cloud-error.js';
 import type { AccountRequest } from '../provider.js';
-import type { SecretReader } from '../secrets.js';
+import { credentialsSecretRef, readCredentialsSecret, type SecretReader } from '../secrets.js';
 import { classifyGcpError, isNotFound } from './errors.js';
 import type { IamPolicy } from './iam-policy.js';
 
@@ -39,11 +40,15 @@ interface Clients {
 export class GcpClient {
   private clients: Promise<Clients> | undefined;
 
+  private readonly calls: CloudCalls;
+
   constructor(
     private readonly account: AccountRequest,
     private readonly secrets: SecretReader,
-    private readonly limiter: TokenBucket,
-  ) {}
+    limiter: TokenBucket,
+  ) {
+    this.calls = cloudCalls(limiter, classifyGcpError, isNotFound);
+  }
 
   async getServiceAccount(email: string): Promise<ServiceAccount | undefined> {
     return this.optional(
@@ -163,24 +168,13 @@ export class GcpClient {
   }
 
   private async optional<T>(operation: string, send: (c: Clients) => Promise<T>): Promise<T | undefined> {
-    try {
-      return await this.call(operation, send);
-    } catch (err) {
-      if (err instanceof CloudError && isNotFound(err.cause)) return undefined;
-      throw err;
-    }
+    const clients = await this.connect();
+    return this.calls.optional(operation, () => send(clients));
   }
 
   private async call<T>(operation: string, send: (c: Clients) => Promise<T>): Promise<T> {
     const clients = await this.connect();
-    await this.limiter.acquire();
-    try {
-      return await send(clients);
-    } catch (err) {
-      const classified = classifyGcpError(err, operation);
-      if (classified.kind === 'throttled') this.limiter.pause(classified.retryAfterMs ?? 1000);
-      throw classified;
-    }
+    return this.calls.call(operation, () => send(clients));
   }
 
   private async connect(): Promise<Clients> {
@@ -216,20 +210,9 @@ async function buildClients(account: AccountRequest, secrets: SecretReader): Pro
 
 /** Ambient: Application Default Credentials (GKE workload identity). Secret: a key file or a token. */
 async function authFor(account: AccountRequest, secrets: SecretReader): Promise<GoogleAuth | OAuth2Client> {
-  const credentials = account.spec.credentials;
-  if (credentials?.source !== 'Secret') return new GoogleAuth({ scopes: SCOPES });
-  const ref = credentials.secretRef;
-  if (!ref)
-    throw terminal(
-      'InvalidAccount',
-      `CloudAccount ${account.name}: credentials.source Secret needs a secretRef`,
-    );
-  let data: Record<string, string>;
-  try {
-    data = await secrets.read(ref.namespace, ref.name);
-  } catch (err) {
-    throw terminal('InvalidCredentials', `cannot read Secret ${ref.namespace}/${ref.name}`, err);
-  }
+  const ref = credentialsSecretRef(account);
+  if (!ref) return new GoogleAuth({ scopes: SCOPES });
+  const data = await readCredentialsSecret(ref, secrets);
   const token = data[SECRET_KEYS.accessToken];
   if (token) {
     const client = new OAuth2Client();

@@ -1,4 +1,5 @@
 import type { TokenBucket } from '../../runtime/token-bucket.js';
+import { cloudCalls } from '../cloud-calls.js';
 import { CloudError, terminal } from '../cloud-error.js';
 import { diffFields, diffTags } from '../drift.js';
 import { deterministicName } from '../naming.js';
@@ -23,18 +24,20 @@ export interface MemoryProviderOptions {
   limiter?: TokenBucket;
 }
 
-/** The cloud's `call`, behind the provider's limiter when there is one. */
+/** The cloud's `call`, behind the provider's limiter when there is one, as the real clients do. */
 function limitedCall(cloud: MemoryCloud, limiter: TokenBucket | undefined): Call {
   if (!limiter) return (operation, target, body) => cloud.call(operation, target, body);
-  return async (operation, target, body) => {
-    await limiter.acquire();
-    try {
-      return await cloud.call(operation, target, body);
-    } catch (err) {
-      if (err instanceof CloudError && err.kind === 'throttled') limiter.pause(err.retryAfterMs ?? 1000);
-      throw err;
-    }
-  };
+  const calls = cloudCalls(limiter, asCloudError, () => false);
+  return (operation, target, body) => calls.call(operation, () => cloud.call(operation, target, body));
+}
+
+function asCloudError(err: unknown, operation: string): CloudError {
+  if (err instanceof CloudError) return err;
+  return new CloudError(`${operation}: ${String(err)}`, {
+    kind: 'retryable',
+    reason: 'CloudUnavailable',
+    cause: err,
+  });
 }
 
 const NAME_RULE = { prefix: 'keyless', maxLength: 64, invalid: /[^A-Za-z0-9+=,.@_-]/g };
