@@ -25,6 +25,7 @@ export const Reason = {
   InvalidSpec: 'InvalidSpec',
   Expired: 'Expired',
   ServiceAccountNotFound: 'ServiceAccountNotFound',
+  ServiceAccountClaimed: 'ServiceAccountClaimed',
   WaitingForBindings: 'WaitingForBindings',
   CredentialsValid: 'CredentialsValid',
   CloudError: 'CloudError',

@@ -15,14 +15,14 @@ export function serviceAccountNames(identity: WorkloadIdentity): { name: string;
  * the other identities' annotations too (an AWS and a Google Cloud identity may share a
  * ServiceAccount). `current` is the identity being reconciled, with the principal just observed
  * (undefined while it is being removed). When two identities of one cloud claim the same
- * ServiceAccount, the older one wins.
+ * ServiceAccount, the older one wins; `claimedBy` says which identity each annotation is for.
  */
 export function wantedAnnotations(
   cluster: ClusterReader,
   namespace: string,
   serviceAccount: string,
   current: { identity: WorkloadIdentity; principal: Principal | undefined },
-): Record<string, string> {
+): { annotations: Record<string, string>; claimedBy: Record<string, string> } {
   const others = cluster
     .identitiesUsingServiceAccount(namespace, serviceAccount)
     .filter((wi) => wi.metadata.name !== current.identity.metadata.name)
@@ -34,11 +34,15 @@ export function wantedAnnotations(
         b.identity.metadata.creationTimestamp ?? '',
       ) || a.identity.metadata.name.localeCompare(b.identity.metadata.name),
   );
-  const wanted: Record<string, string> = {};
+  const annotations: Record<string, string> = {};
+  const claimedBy: Record<string, string> = {};
   for (const { identity, principal } of claimants) {
     const provider = cluster.account(identity.spec.accountRef.name)?.spec.provider;
     const annotation = provider ? serviceAccountAnnotation(provider, principal) : undefined;
-    if (annotation && !(annotation.key in wanted)) wanted[annotation.key] = annotation.value;
+    if (annotation && !(annotation.key in annotations)) {
+      annotations[annotation.key] = annotation.value;
+      claimedBy[annotation.key] = identity.metadata.name;
+    }
   }
-  return wanted;
+  return { annotations, claimedBy };
 }

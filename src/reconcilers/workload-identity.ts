@@ -2,6 +2,7 @@ import type { CloudAccount, WorkloadIdentity } from '../api/index.js';
 import { namespaceAllowed } from '../policy/guardrails.js';
 import { describeOwner, sameOwner } from '../providers/ownership.js';
 import type { CloudProvider, IdentityObservation, IdentityRequest } from '../providers/provider.js';
+import { serviceAccountAnnotation } from '../providers/service-account-annotation.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { parseKey } from '../runtime/kube-object.js';
 import { drifted, isTrue, notDrifted, notReady, ready, synced } from './conditions.js';
@@ -97,7 +98,7 @@ export class WorkloadIdentityReconciler {
       run,
     );
 
-    const missing = await this.annotateServiceAccounts(identity, current, run);
+    const { missing, claimed } = await this.annotateServiceAccounts(identity, current, account, run);
     run.status.principal = current.principal;
     run.status.externalName = current.externalName;
     run.observed();
@@ -107,6 +108,15 @@ export class WorkloadIdentityReconciler {
         notReady(Reason.ServiceAccountNotFound, `ServiceAccount ${missing.join(', ')} does not exist yet.`),
       );
       return { requeueAfter: Math.min(60_000, this.deps.resyncAfter(account)) };
+    }
+    if (claimed.length > 0) {
+      run.set(
+        notReady(
+          Reason.ServiceAccountClaimed,
+          `ServiceAccount ${claimed.join(', ')}: the ${account.spec.provider} annotation names an older identity; pods using it do not get this one.`,
+        ),
+      );
+      return { requeueAfter: this.deps.resyncAfter(account) };
     }
     run.set(ready(Reason.Available, `${current.externalName} is ready to use.`));
     return { requeueAfter: this.deps.resyncAfter(account) };
@@ -138,14 +148,20 @@ export class WorkloadIdentityReconciler {
     return { requeueAfter: this.deps.resyncAfter(account) };
   }
 
-  /** Writes Keyless's annotation set on each ServiceAccount subject; returns those still missing. */
+  /**
+   * Writes Keyless's annotation set on each ServiceAccount subject; returns those still missing and
+   * those whose annotation for this cloud names another (older) identity.
+   */
   private async annotateServiceAccounts(
     identity: WorkloadIdentity,
     current: IdentityObservation,
+    account: CloudAccount,
     run: Run,
-  ): Promise<string[]> {
+  ): Promise<{ missing: string[]; claimed: string[] }> {
     const namespace = identity.metadata.namespace ?? '';
     const missing: string[] = [];
+    const claimed: string[] = [];
+    const ourKey = serviceAccountAnnotation(account.spec.provider, current.principal)?.key;
     for (const { name, create } of serviceAccountNames(identity)) {
       try {
         const state = await this.deps.serviceAccounts.get(namespace, name);
@@ -153,19 +169,22 @@ export class WorkloadIdentityReconciler {
           missing.push(name);
           continue;
         }
-        const wanted = wantedAnnotations(this.deps.cluster, namespace, name, {
+        const { annotations, claimedBy } = wantedAnnotations(this.deps.cluster, namespace, name, {
           identity,
           principal: current.principal,
         });
-        const stale = Object.entries(wanted).some(([k, v]) => state.annotations[k] !== v);
-        if (!state.exists || stale) await this.deps.serviceAccounts.applyAnnotations(namespace, name, wanted);
+        if (ourKey && claimedBy[ourKey] !== identity.metadata.name)
+          claimed.push(`${name} (by ${claimedBy[ourKey]})`);
+        const stale = Object.entries(annotations).some(([k, v]) => state.annotations[k] !== v);
+        if (!state.exists || stale)
+          await this.deps.serviceAccounts.applyAnnotations(namespace, name, annotations);
       } catch (err) {
         throw await run.fail(err, `annotating ServiceAccount ${namespace}/${name}`, {
           reason: Reason.KubernetesError,
         });
       }
     }
-    return missing;
+    return { missing, claimed };
   }
 
   private async finalize(
@@ -213,11 +232,11 @@ export class WorkloadIdentityReconciler {
       try {
         const state = await this.deps.serviceAccounts.get(namespace, name);
         if (!state.exists) continue;
-        const wanted = wantedAnnotations(this.deps.cluster, namespace, name, {
+        const { annotations } = wantedAnnotations(this.deps.cluster, namespace, name, {
           identity,
           principal: undefined,
         });
-        await this.deps.serviceAccounts.applyAnnotations(namespace, name, wanted);
+        await this.deps.serviceAccounts.applyAnnotations(namespace, name, annotations);
       } catch (err) {
         throw await run.fail(err, `releasing ServiceAccount ${namespace}/${name}`, {
           reason: Reason.KubernetesError,

@@ -307,3 +307,21 @@ describe('WorkloadIdentity reconciler', () => {
     expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'Throttled' });
   });
 });
+
+describe('two identities of one cloud on one ServiceAccount', () => {
+  it('annotates it for the older one and tells the newer one why it is not Ready', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.clock.advance(1000);
+    h.applyIdentity('second', { subjects: [{ serviceAccount: { name: 'app' } }] });
+
+    await h.reconcile('WorkloadIdentity', 'team/second');
+
+    expect(h.cluster.serviceAccountAnnotations.get('team/app')?.['eks.amazonaws.com/role-arn']).toBe(
+      h.identity()?.status?.principal?.id,
+    );
+    const ready = condition(h.identity('second'), 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'ServiceAccountClaimed' });
+    expect(ready?.message).toContain('app (by app)');
+  });
+});
