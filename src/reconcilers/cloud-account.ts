@@ -1,4 +1,4 @@
-import type { CloudAccount } from '../api/index.js';
+import type { CloudAccount, WorkloadIdentity } from '../api/index.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { TerminalError } from '../runtime/errors.js';
 import { parseKey } from '../runtime/kube-object.js';
@@ -6,12 +6,13 @@ import { ready, synced } from './conditions.js';
 import type { ReconcilerDeps } from './deps.js';
 import { Reason } from './reasons.js';
 import { ReconcileRun, syncAndWriteStatus } from './reconcile-run.js';
-import { accountRequest } from './requests.js';
+import { accountRequest, FINALIZER, hasFinalizer, isBeingDeleted } from './requests.js';
 
 /**
  * CloudAccount → Ready when the operator's credentials work in that account, checked again every
  * resync interval. Credentials get fixed outside Kubernetes (a Secret rotated, a permission
- * granted), so even a terminal failure is checked again, at that slow pace.
+ * granted), so even a terminal failure is checked again, at that slow pace. Deleting an account
+ * waits for its WorkloadIdentities.
  */
 export class CloudAccountReconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
@@ -24,13 +25,14 @@ export class CloudAccountReconciler {
   };
 
   private async sync(account: CloudAccount, run: ReconcileRun<'CloudAccount'>): Promise<ReconcileResult> {
-    run.status.identityCount = this.deps.cluster.identitiesOf(account.metadata.name).length;
+    const identities = this.deps.cluster.identitiesOf(account.metadata.name);
+    if (isBeingDeleted(account)) return this.finalize(account, identities, run);
+    if (!hasFinalizer(account)) await this.deps.writer.addFinalizer('CloudAccount', account, FINALIZER);
+    run.status.identityCount = identities.length;
     run.observed();
     const provider = this.deps.providers.forAccount(accountRequest(account));
     try {
-      const principals = this.deps.cluster
-        .identitiesOf(account.metadata.name)
-        .flatMap((wi) => (wi.status?.principal ? [wi.status.principal] : []));
+      const principals = identities.flatMap((wi) => (wi.status?.principal ? [wi.status.principal] : []));
       const observation = await provider.accounts.check(accountRequest(account), { principals });
       run.status.callerIdentity = observation.callerIdentity;
       run.set(ready(Reason.CredentialsValid, `Signed in as ${observation.callerIdentity}.`), synced());
@@ -39,5 +41,28 @@ export class CloudAccountReconciler {
       if (!(failure instanceof TerminalError)) throw failure;
     }
     return { requeueAfter: this.deps.resyncAfter(account) };
+  }
+
+  /**
+   * An account goes only after its identities: without it they could not clean up the cloud, and
+   * their roles, service accounts and managed identities would be left behind unseen.
+   */
+  private async finalize(
+    account: CloudAccount,
+    identities: WorkloadIdentity[],
+    run: ReconcileRun<'CloudAccount'>,
+  ): Promise<ReconcileResult> {
+    if (!hasFinalizer(account)) return {};
+    if (identities.length > 0) {
+      const names = identities.slice(0, 10).map((wi) => `${wi.metadata.namespace}/${wi.metadata.name}`);
+      run.wait(
+        Reason.WaitingForIdentities,
+        `Deletion waits for ${identities.length} WorkloadIdentities to be deleted: ${names.join(', ')}${identities.length > 10 ? ', ...' : ''}.`,
+      );
+      return {};
+    }
+    await this.deps.writer.removeFinalizer('CloudAccount', account, FINALIZER);
+    run.finalized = true;
+    return {};
   }
 }

@@ -27,6 +27,7 @@ export const Reason = {
   ServiceAccountNotFound: 'ServiceAccountNotFound',
   ServiceAccountClaimed: 'ServiceAccountClaimed',
   WaitingForBindings: 'WaitingForBindings',
+  WaitingForIdentities: 'WaitingForIdentities',
   CredentialsValid: 'CredentialsValid',
   CloudError: 'CloudError',
   Throttled: 'Throttled',

@@ -219,6 +219,12 @@ export class WorkloadIdentityReconciler {
         Reason.Retained,
         'The cloud identity is left in place (Retain or ObserveOnly).',
       );
+    } else {
+      await run.event(
+        'Warning',
+        Reason.AccountNotFound,
+        `CloudAccount ${identity.spec.accountRef.name} is gone, so the cloud identity could not be deleted and is left in place.`,
+      );
     }
     await this.releaseServiceAccounts(identity, run);
     await this.deps.writer.removeFinalizer('WorkloadIdentity', identity, FINALIZER);

@@ -52,3 +52,24 @@ describe('CloudAccount reconciler', () => {
     expect(condition(h.cluster.account('acct'), 'Ready')).toMatchObject({ status: 'False' });
   });
 });
+
+describe('deleting a CloudAccount', () => {
+  it('waits for its WorkloadIdentities, so they can still clean up the cloud', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.cluster.delete('CloudAccount', undefined, 'acct');
+
+    await h.reconcile('CloudAccount', 'acct');
+    expect(condition(h.cluster.account('acct'), 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'WaitingForIdentities',
+    });
+    expect(condition(h.cluster.account('acct'), 'Ready')?.message).toContain('team/app');
+
+    h.cluster.delete('WorkloadIdentity', 'team', 'app');
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(h.cloud.identities.size).toBe(0);
+    await h.reconcile('CloudAccount', 'acct');
+    expect(h.cluster.account('acct')).toBeUndefined();
+  });
+});
