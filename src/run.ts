@@ -43,13 +43,18 @@ export async function runOperator(options: RunOptions): Promise<RunOutcome> {
   const kubeConfig = options.kubeConfig ?? loadKubeConfig(config.kubeconfig);
   const client = new KubeClient(kubeConfig);
   const metrics = new OperatorMetrics();
+  // One JSON line per cloud change, marked stream=audit for a SIEM to pick out, whatever the log level.
+  const audit = logger.child({ stream: 'audit' }, { level: logger.level === 'silent' ? 'silent' : 'info' });
   client.onRequest((verb, _path, code) => metrics.kubeRequests.inc({ verb, code: String(code) }));
   const providers = instrumentRegistry(
     options.providers ??
       (config.cloud === 'memory'
         ? memoryRegistry(new MemoryCloud())
         : realClouds(new KubeSecretReader(client))),
-    (provider, operation, outcome) => metrics.cloudRequests.inc({ provider, operation, outcome }),
+    {
+      observe: (provider, operation, outcome) => metrics.cloudRequests.inc({ provider, operation, outcome }),
+      audit: (entry) => audit.info({ audit: entry }, 'cloud change'),
+    },
   );
   if (config.cloud === 'memory' && !options.providers) {
     logger.warn('running on the in-memory cloud: nothing is created in AWS, Google Cloud or Azure');

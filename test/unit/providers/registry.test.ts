@@ -40,7 +40,10 @@ describe('instrumentRegistry', () => {
   it('counts each contract call by provider, operation and outcome', async () => {
     const cloud = new MemoryCloud();
     const calls: [string, string, CallOutcome][] = [];
-    const registry = instrumentRegistry(memoryRegistry(cloud), (...call) => calls.push(call));
+    const registry = instrumentRegistry(memoryRegistry(cloud), {
+      observe: (...call) => calls.push(call),
+      audit: () => {},
+    });
     const provider = registry.forAccount({ name: 'a', spec: AWS });
     expect(registry.forAccount({ name: 'a', spec: AWS })).toBe(provider);
 
@@ -53,6 +56,46 @@ describe('instrumentRegistry', () => {
     expect(calls).toEqual([
       ['memory', 'accounts.check', 'success'],
       ['memory', 'accounts.check', 'throttled'],
+    ]);
+  });
+});
+
+describe('the audit stream', () => {
+  it('gets one entry per cloud change, with the owner and the outcome, and none for reads', async () => {
+    const cloud = new MemoryCloud();
+    const entries: unknown[] = [];
+    const registry = instrumentRegistry(memoryRegistry(cloud), {
+      observe: () => {},
+      audit: (e) => entries.push(e),
+    });
+    const provider = registry.forAccount({ name: 'a', spec: AWS });
+    const request = {
+      owner: { cluster: 'c', namespace: 'shop', name: 'orders-api', uid: 'u-1' },
+      account: { name: 'a', spec: AWS },
+      spec: { accountRef: { name: 'a' }, subjects: [{ serviceAccount: { name: 'orders-api' } }] },
+      adopt: false,
+    };
+    await provider.identities.observe(request);
+    await provider.identities.create(request);
+    cloud.failNext('DeleteIdentity', new CloudError('denied', { kind: 'terminal', reason: 'AccessDenied' }));
+    await expect(provider.identities.delete(request)).rejects.toThrow('denied');
+
+    expect(entries).toEqual([
+      {
+        provider: 'memory',
+        account: 'a',
+        operation: 'identities.create',
+        owner: request.owner,
+        outcome: 'success',
+      },
+      {
+        provider: 'memory',
+        account: 'a',
+        operation: 'identities.delete',
+        owner: request.owner,
+        outcome: 'terminal',
+        error: 'denied',
+      },
     ]);
   });
 });
