@@ -1,0 +1,318 @@
+/**
+ * The operator under test, in its own Node process so that its RSS and heap are its own (the driver
+ * creates 20,000 objects and runs the baseline, which would blur an in-process figure). It holds the
+ * MemoryCloud, which outlives operator restarts, and answers the driver's commands over IPC.
+ *
+ * Compiled by build.ts and started by host-client.ts as `node --expose-gc operator-host.js`.
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import type { Condition, IdentityBinding, KubeObject, WorkloadIdentity } from '../../src/api/index.js';
+import { loadConfig } from '../../src/config.js';
+import type { OperatorMetrics } from '../../src/observability/metrics.js';
+import type { Operator } from '../../src/operator.js';
+import type { MemoryCloud } from '../../src/providers/memory/memory-cloud.js';
+import { memoryRegistry } from '../../src/providers/registry.js';
+import { isTrue } from '../../src/reconcilers/conditions.js';
+import { runOperator } from '../../src/run.js';
+import { keyOf } from '../../src/runtime/kube-object.js';
+import { TokenBucket } from '../../src/runtime/token-bucket.js';
+import { drainQuotas, newCloud } from '../cloud.js';
+import type {
+  Command,
+  HostStats,
+  InitArgs,
+  MemorySample,
+  Reply,
+  Request,
+  RunTimings,
+  StartArgs,
+} from './protocol.js';
+import { CallTracker, RetryLog } from './tracking.js';
+
+interface Running {
+  abort: AbortController;
+  done: Promise<string>;
+  operator: Operator;
+  metrics: OperatorMetrics;
+  timings: RunTimings;
+  cpuAt: NodeJS.CpuUsage;
+}
+
+let init: InitArgs | undefined;
+let cloud: MemoryCloud | undefined;
+let running: Running | undefined;
+/** The run that was stopped last: its figures stay readable (complete, since stop drains). */
+let last: Running | undefined;
+const tracker = new CallTracker();
+const retryLog = new RetryLog();
+let profiler: Session | undefined;
+const convergeWaiters: Array<() => void> = [];
+let expected = { identities: 0, bindings: 0 };
+const ready = { identities: new Set<string>(), bindings: new Set<string>() };
+
+function memory(): MemorySample {
+  (globalThis as { gc?: () => void }).gc?.();
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+  return { rss, heapUsed, heapTotal, external, arrayBuffers };
+}
+
+function kubeConfigOf(args: InitArgs): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [
+      {
+        name: 'bench',
+        server: args.credentials.server,
+        caData: Buffer.from(args.credentials.caPem).toString('base64'),
+      },
+    ],
+    users: [{ name: 'keyless-operator', token: args.credentials.token }],
+    contexts: [{ name: 'bench', cluster: 'bench', user: 'keyless-operator' }],
+    currentContext: 'bench',
+  });
+  return kubeConfig;
+}
+
+type WithStatus = KubeObject & { status?: { conditions?: Condition[]; observedGeneration?: number } };
+
+const converged = (object: WithStatus) =>
+  isTrue(object.status?.conditions, 'Ready') &&
+  object.status?.observedGeneration === object.metadata.generation;
+
+function trackReadiness(operator: Operator, timings: RunTimings): void {
+  const watch = <T extends WithStatus>(set: Set<string>) => ({
+    onAdd: (o: T) => update(set, o),
+    onUpdate: (_old: T, o: T) => update(set, o),
+    onDelete: (o: T) => set.delete(keyOf(o)),
+  });
+  const update = (set: Set<string>, object: WithStatus) => {
+    if (converged(object)) set.add(keyOf(object));
+    else set.delete(keyOf(object));
+    if (
+      timings.convergedAt === undefined &&
+      ready.identities.size >= expected.identities &&
+      ready.bindings.size >= expected.bindings
+    ) {
+      timings.convergedAt = Date.now();
+      for (const resolve of convergeWaiters.splice(0)) resolve();
+    }
+  };
+  operator.informers.identities.addHandlers(watch<WorkloadIdentity>(ready.identities));
+  operator.informers.bindings.addHandlers(watch<IdentityBinding>(ready.bindings));
+}
+
+async function start(args: StartArgs): Promise<RunTimings> {
+  if (!init || !cloud) throw new Error('init first');
+  if (running) throw new Error('the operator is already running');
+  if (args.drainQuotas) await drainQuotas(cloud, init.cloud);
+  cloud.resetCounts();
+  expected = args.expect;
+  ready.identities.clear();
+  ready.bindings.clear();
+  tracker.enabled = args.trackObjects;
+  tracker.reset();
+  retryLog.reset();
+  const config = loadConfig(
+    [
+      '--cluster-name=bench',
+      '--http-address=127.0.0.1:0',
+      '--cloud=memory',
+      '--leader-elect=false',
+      `--workers=${init.workers}`,
+      '--shutdown-timeout=60s',
+    ],
+    {},
+  );
+  const limiter = init.limiter ? new TokenBucket(init.limiter) : undefined;
+  const providers = tracker.wrap(memoryRegistry(cloud, limiter ? { limiter } : {}));
+  const abort = new AbortController();
+  const timings: RunTimings = {
+    startedAt: Date.now(),
+    syncedAt: undefined,
+    firstReconcileAt: {},
+    convergedAt: undefined,
+  };
+  const cpuAt = process.cpuUsage();
+  let onStarted: (value: { operator: Operator; metrics: OperatorMetrics }) => void = () => {};
+  const started = new Promise<{ operator: Operator; metrics: OperatorMetrics }>((resolve) => {
+    onStarted = resolve;
+  });
+  const done = runOperator({
+    config,
+    logger: pino({ level: 'error' }, retryLog),
+    signal: abort.signal,
+    providers,
+    kubeConfig: kubeConfigOf(init),
+    onStarted: ({ operator, metrics }) => {
+      onStarted({ operator, metrics });
+      const reconcileDone = metrics.reconcileDone.bind(metrics);
+      metrics.reconcileDone = (controller, result, seconds) => {
+        timings.firstReconcileAt[controller] ??= Date.now() - seconds * 1000;
+        reconcileDone(controller, result, seconds);
+      };
+      trackReadiness(operator, timings);
+      void operator.waitForSync().then(() => {
+        timings.syncedAt = Date.now();
+      });
+    },
+  });
+  // runOperator resolves only when it stops: before onStarted, that is a failure to start.
+  const up = await Promise.race([
+    started,
+    done.then((outcome) => Promise.reject(new Error(`operator ${outcome}`))),
+  ]);
+  running = { abort, done, ...up, timings, cpuAt };
+  return timings;
+}
+
+async function waitConverged(timeoutMs: number): Promise<RunTimings> {
+  const run = required();
+  if (run.timings.convergedAt === undefined) {
+    await withTimeout(
+      new Promise<void>((resolve) => convergeWaiters.push(resolve)),
+      timeoutMs,
+      'convergence',
+    );
+  }
+  return run.timings;
+}
+
+async function waitObserved(objects: number, timeoutMs: number): Promise<{ at: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let observed = 0;
+    for (const record of tracker.objects.values()) if (record.reads > 0) observed += 1;
+    if (observed >= objects) return { at: Date.now() };
+    if (Date.now() > deadline) throw new Error(`only ${observed} of ${objects} objects re-observed in time`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function stats(): Promise<HostStats> {
+  const run = running ?? last;
+  if (!run) throw new Error('the operator has not run');
+  const byLabel = async (name: string, label: (l: Partial<Record<string, string | number>>) => string) => {
+    const metric = (await run.metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+    const out: Record<string, number> = {};
+    for (const v of metric?.values ?? []) out[label(v.labels)] = (out[label(v.labels)] ?? 0) + v.value;
+    return out;
+  };
+  const cpu = process.cpuUsage(run.cpuAt);
+  // Readable after stop; the cloud counts belong to the last run until the next start resets them.
+  return {
+    timings: run.timings,
+    cloudCalls: Object.fromEntries(cloud?.calls ?? []),
+    cloudThrottled: Object.fromEntries(cloud?.throttled ?? []),
+    kubeRequests: await byLabel('keyless_kube_requests_total', (l) => String(l.verb)),
+    reconciles: await byLabel('keyless_reconcile_total', (l) => `${l.controller} ${l.result}`),
+    retries: Object.fromEntries(retryLog.retries),
+    terminalFailures: retryLog.terminal,
+    objects: Object.fromEntries(tracker.objects),
+    readTimes: tracker.readTimes,
+    cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000 },
+  };
+}
+
+async function resetCounts(): Promise<undefined> {
+  const run = required();
+  cloud?.resetCounts();
+  tracker.reset();
+  retryLog.reset();
+  run.metrics.registry.resetMetrics();
+  run.cpuAt = process.cpuUsage();
+  return undefined;
+}
+
+async function stop(): Promise<{ stoppedAt: number; outcome: string }> {
+  const run = required();
+  run.abort.abort();
+  const outcome = await run.done;
+  last = run;
+  running = undefined;
+  tracker.enabled = false;
+  return { stoppedAt: Date.now(), outcome };
+}
+
+/** Heap the cloud's own contents take (they are not the operator's): measured by dropping them. */
+function cloudShare() {
+  if (!cloud) throw new Error('init first');
+  const identities = cloud.identities.size;
+  const grantSets = cloud.grantSets.size;
+  const before = memory().heapUsed;
+  cloud.identities.clear();
+  cloud.grantSets.clear();
+  return { heapBytes: before - memory().heapUsed, identities, grantSets };
+}
+
+function required(): Running {
+  if (!running) throw new Error('the operator is not running');
+  return running;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function handle(command: Command): Promise<unknown> {
+  switch (command.cmd) {
+    case 'init':
+      init = command.args;
+      cloud = newCloud(init.cloud);
+      return memory();
+    case 'start':
+      return start(command.args);
+    case 'waitConverged':
+      return waitConverged(command.args.timeoutMs);
+    case 'waitObserved':
+      return waitObserved(command.args.objects, command.args.timeoutMs);
+    case 'stats':
+      return stats();
+    case 'resetCounts':
+      return resetCounts();
+    case 'memory':
+      return memory();
+    case 'cloudShare':
+      return cloudShare();
+    case 'profileStart':
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+      return undefined;
+    case 'profileStop': {
+      if (!profiler) throw new Error('no profile running');
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(command.args.path, JSON.stringify(profile));
+      profiler.disconnect();
+      profiler = undefined;
+      return undefined;
+    }
+    case 'stop':
+      return stop();
+  }
+}
+
+process.on('message', (message: Request) => {
+  handle(message.command).then(
+    (result) => process.send?.({ id: message.id, ok: true, result } satisfies Reply),
+    (err: unknown) =>
+      process.send?.({
+        id: message.id,
+        ok: false,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      } satisfies Reply),
+  );
+});
+// The driver went away: nothing left to do.
+process.on('disconnect', () => process.exit(0));

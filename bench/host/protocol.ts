@@ -1,0 +1,114 @@
+import type { RateLimit } from '../../src/providers/memory/memory-cloud.js';
+import type { CloudProfile } from '../profiles.js';
+
+/** What the benchmark driver and the operator host say to each other over the IPC channel. */
+
+/** How the operator host reaches the API server: as the operator's own ServiceAccount. */
+export interface OperatorCredentials {
+  server: string;
+  caPem: string;
+  token: string;
+}
+
+export interface InitArgs {
+  credentials: OperatorCredentials;
+  cloud: CloudProfile;
+  /** The client-side limiter the provider gets on every start; undefined: none. */
+  limiter: RateLimit | undefined;
+  workers: number;
+}
+
+export interface StartArgs {
+  /** Objects the driver created: converged when all are Ready at their generation. */
+  expect: { identities: number; bindings: number };
+  /** Record every cloud call per object (restart spread, throttled retries); costs memory. */
+  trackObjects: boolean;
+  /** Empty the cloud's quota buckets just before the operator starts. */
+  drainQuotas: boolean;
+}
+
+/** process.memoryUsage() after a full GC, in bytes. */
+export interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** Epoch milliseconds of the moments of one operator run (undefined: not reached yet). */
+export interface RunTimings {
+  startedAt: number;
+  syncedAt: number | undefined;
+  firstReconcileAt: Partial<Record<string, number>>;
+  convergedAt: number | undefined;
+}
+
+/** One failed reconcile that the controller scheduled for a retry (from its log line). */
+export interface RetryRecord {
+  at: number;
+  retryInMs: number;
+}
+
+export interface ObjectRecord {
+  reads: number;
+  writes: number;
+  throttled: number;
+  firstCallAt: number;
+  lastCallAt: number;
+}
+
+export interface HostStats {
+  timings: RunTimings;
+  /** MemoryCloud.calls and .throttled since the last reset, by operation. */
+  cloudCalls: Record<string, number>;
+  cloudThrottled: Record<string, number>;
+  /** keyless_kube_requests_total by verb. */
+  kubeRequests: Record<string, number>;
+  /** keyless_reconcile_total by "controller result". */
+  reconciles: Record<string, number>;
+  /** Failures scheduled for retry, by object key ("Kind ns/name"). */
+  retries: Record<string, RetryRecord[]>;
+  /** Failures not retried (terminal). */
+  terminalFailures: number;
+  /** Per object, when trackObjects is on. */
+  objects: Record<string, ObjectRecord>;
+  /** Epoch ms of every read of an identity or grant set, when trackObjects is on. */
+  readTimes: number[];
+  /** process.cpuUsage() of the host since the run started, in ms. */
+  cpuMs: { user: number; system: number };
+}
+
+export type Command =
+  | { cmd: 'init'; args: InitArgs }
+  | { cmd: 'start'; args: StartArgs }
+  | { cmd: 'waitConverged'; args: { timeoutMs: number } }
+  | { cmd: 'waitObserved'; args: { objects: number; timeoutMs: number } }
+  | { cmd: 'stats' }
+  | { cmd: 'resetCounts' }
+  | { cmd: 'memory' }
+  | { cmd: 'cloudShare' }
+  | { cmd: 'profileStart' }
+  | { cmd: 'profileStop'; args: { path: string } }
+  | { cmd: 'stop' };
+
+export interface Replies {
+  init: MemorySample;
+  start: RunTimings;
+  waitConverged: RunTimings;
+  waitObserved: { at: number };
+  stats: HostStats;
+  resetCounts: undefined;
+  memory: MemorySample;
+  cloudShare: { heapBytes: number; identities: number; grantSets: number };
+  profileStart: undefined;
+  profileStop: undefined;
+  stop: { stoppedAt: number; outcome: string };
+}
+
+export interface Request {
+  id: number;
+  command: Command;
+}
+
+export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };

@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { type LimiterProfile, NO_LIMITER, PROVIDER_DEFAULT_LIMITER } from './profiles.js';
+
+export interface BenchOptions {
+  mode: 'quick' | 'full';
+  /** Object counts of the converge scenario (N WorkloadIdentities + N IdentityBindings each). */
+  points: number[];
+  /** Reconcile workers per kind in the operator, and the baseline's concurrency per kind. */
+  workers: number;
+  /** The resync interval of the restart / steady-state run (the converge run uses 10m). */
+  resyncMs: number;
+  /** After the restart, also watch 1.25 resync intervals of resync-driven re-observations. */
+  steadyWindow: boolean;
+  /** N of the throttled scenario. */
+  throttledN: number;
+  /** Client-side limiters the throttled scenario runs with (each against its own baseline). */
+  throttledLimiters: LimiterProfile[];
+  /** Objects created in parallel when seeding the API server. */
+  createConcurrency: number;
+  /** Skip scenarios (for working on one): restart, throttled, wire. */
+  skip: Set<string>;
+}
+
+const USAGE = `npm run bench [-- options]
+  --full              N up to 10,000 (tens of minutes); default: quick (about 3 minutes)
+  --points=250,500    converge object counts (N WorkloadIdentities + N IdentityBindings)
+  --workers=4         operator workers per kind = baseline concurrency per kind
+  --resync=2m         resync interval of the restart / steady-state run (full: 5m)
+  --steady            after the restart, watch 1.25 resync intervals (always in --full)
+  --throttled-n=40    N of the throttled scenario (full: 500)
+  --skip=throttled    skip scenarios (restart, throttled, wire)`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      full: { type: 'boolean', default: false },
+      points: { type: 'string' },
+      workers: { type: 'string', default: '4' },
+      resync: { type: 'string' },
+      'throttled-n': { type: 'string' },
+      steady: { type: 'boolean', default: false },
+      skip: { type: 'string', default: '' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const full = values.full ?? false;
+  const points = values.points
+    ? values.points.split(',').map(positive)
+    : full
+      ? [1000, 5000, 10000]
+      : [250, 500, 1000];
+  return {
+    mode: full ? 'full' : 'quick',
+    points: [...points].sort((a, b) => a - b),
+    workers: positive(values.workers ?? '4'),
+    resyncMs: values.resync ? seconds(values.resync) : full ? 300_000 : 120_000,
+    steadyWindow: full || values.steady === true,
+    throttledN: positive(values['throttled-n'] ?? (full ? '500' : '40')),
+    throttledLimiters: [PROVIDER_DEFAULT_LIMITER, NO_LIMITER],
+    createConcurrency: 16,
+    skip: new Set((values.skip ?? '').split(',').filter(Boolean)),
+  };
+}
+
+function positive(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive integer, got ${text}\n${USAGE}`);
+  return n;
+}
+
+function seconds(text: string): number {
+  const match = /^(\d+)(s|m)$/.exec(text);
+  if (!match) throw new Error(`expected a duration such as 20s or 5m, got ${text}\n${USAGE}`);
+  return Number(match[1]) * (match[2] === 'm' ? 60_000 : 1000);
+}

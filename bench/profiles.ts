@@ -1,0 +1,52 @@
+import type { RateLimit } from '../src/providers/memory/memory-cloud.js';
+
+/** How the simulated cloud behaves: per-call latency and the quotas it enforces by refusing calls. */
+export interface CloudProfile {
+  name: string;
+  description: string;
+  latencyMs: number;
+  rateLimits: { read: RateLimit; write: RateLimit };
+}
+
+/** The client-side limiter in front of the provider (one TokenBucket shared by reads and writes). */
+export interface LimiterProfile {
+  name: string;
+  description: string;
+  /** undefined: no client-side limiter; the cloud's throttling errors are the only brake. */
+  rate: RateLimit | undefined;
+}
+
+/**
+ * Converge: a cloud whose quotas the workers cannot reach (W = 4 per kind at 30 ms is at most ~270
+ * calls/s), so the figure measures the operator, not the quota.
+ */
+export const CONVERGE_CLOUD: CloudProfile = {
+  name: 'roomy',
+  description: '30 ms per call; reads 1000/s (burst 1000), writes 500/s (burst 500): never reached at W=4',
+  latencyMs: 30,
+  rateLimits: { read: { qps: 1000, burst: 1000 }, write: { qps: 500, burst: 500 } },
+};
+
+/**
+ * Azure Resource Manager's documented per-subscription token buckets (reads: 250, refilled 25/s;
+ * writes: 200, refilled 10/s). The throttled scenario starts with both buckets drained.
+ */
+export const AZURE_LIKE_CLOUD: CloudProfile = {
+  name: 'azure-like',
+  description: '30 ms per call; reads 25/s (burst 250), writes 10/s (burst 200), drained at the start',
+  latencyMs: 30,
+  rateLimits: { read: { qps: 25, burst: 250 }, write: { qps: 10, burst: 200 } },
+};
+
+export const NO_LIMITER: LimiterProfile = {
+  name: 'none',
+  description: 'no client-side limiter: only the cloud throttles',
+  rate: undefined,
+};
+
+/** What the AWS, Google Cloud and Azure providers build when the account says nothing. */
+export const PROVIDER_DEFAULT_LIMITER: LimiterProfile = {
+  name: 'provider-default',
+  description: 'the real providers’ default: one bucket of 10/s (burst 20) for reads and writes',
+  rate: { qps: 10, burst: 20 },
+};

@@ -1,0 +1,172 @@
+import type { BenchResults, ConvergePoint } from '../results.js';
+import { perPair } from './format.js';
+import { notesFor } from './notes.js';
+import { checkTargets, mark } from './targets.js';
+
+const MB = 1024 * 1024;
+const mb = (bytes: number) => `${Math.round(bytes / MB)}`;
+const n = (value: number) => value.toLocaleString('en-US');
+
+/** The Markdown summary of one run: targets, then each scenario's figures, then the notes. */
+export function renderSummary(results: BenchResults, chartFile: string): string {
+  const lines: string[] = [];
+  const m = results.machine;
+  lines.push(
+    `# Keyless benchmark: ${results.startedAt.slice(0, 10)} (${results.mode}, ${Math.round(results.durationSeconds / 60)} min)`,
+    '',
+    `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; kube-apiserver ${m.kubeApiServer}. ` +
+      'Shared and noisy: compare ratios within one run, not seconds across runs.',
+    '',
+    `Settings: ${results.settings.workers} workers per kind (the baseline: as many per kind); ${results.settings.backend}. ` +
+      `Converge cloud: ${results.settings.convergeCloud}. Throttled cloud: ${results.settings.throttledCloud}.`,
+    '',
+    '## Targets',
+    '',
+    '| target | this run | |',
+    '| --- | --- | --- |',
+    ...checkTargets(results).map((c) => `| ${c.target} | ${c.figure} | ${mark(c.met)} |`),
+    '',
+    `![throughput and RSS against N](${chartFile})`,
+    '',
+  );
+  lines.push(...convergeSection(results.converge, results.cpuProfile ? results.converge[0]?.n : undefined));
+  lines.push(...restartSection(results));
+  lines.push(...throttledSection(results));
+  lines.push(...profileSection(results));
+  if (results.wire) {
+    const w = results.wire;
+    lines.push(
+      '## Wire-level fake or in-memory provider?',
+      '',
+      `The Azure SDK against the ARM fake (HTTPS on loopback, both in one process, concurrency ${w.concurrency}): ` +
+        `${Math.round(w.callsPerSecond)} calls/s, ${w.cpuMsPerCall.toFixed(2)} CPU ms per call; the in-memory provider: ` +
+        `${Math.round(w.memoryCallsPerSecond)} calls/s, ${w.memoryCpuMsPerCall.toFixed(3)} CPU ms per call. ` +
+        'Every figure above uses the in-memory provider (see bench/README.md for why).',
+      '',
+    );
+  }
+  const notes = notesFor(results);
+  lines.push('## Notes on missed targets', '');
+  if (notes.length === 0) lines.push('None missed.', '');
+  for (const note of notes) lines.push(`- ${note}`, '');
+  return lines.join('\n');
+}
+
+function convergeSection(points: ConvergePoint[], profiledN: number | undefined): string[] {
+  if (points.length === 0) return [];
+  const last = points[points.length - 1] as ConvergePoint;
+  const lines = [
+    '## Converge (real API server, operator in its own process, in-memory cloud)',
+    '',
+    '| N + N | Keyless s | Keyless obj/s | baseline obj/s | ratio | kube writes / obj | RSS before → after (MB) | heap used (MB) | CPU s: operator / apiserver / etcd |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const p of points) {
+    const cpu = p.operator.cpuSeconds;
+    lines.push(
+      `| ${n(p.n)}${p.n === profiledN ? ' (profiled)' : ''} | ${p.operator.seconds} | ${p.operator.objectsPerSecond} | ${p.baseline.objectsPerSecond.toFixed(1)} | ` +
+        `**${p.ratio.toFixed(2)}** | ${p.operator.kubeWritesPerObject} | ${mb(p.operator.memory.before.rss)} → ` +
+        `${mb(p.operator.memory.after.rss)} | ${mb(p.operator.memory.after.heapUsed)} | ` +
+        `${cpu.operator} / ${cpu.controlPlane['kube-apiserver'] ?? '?'} / ${cpu.controlPlane.etcd ?? '?'} |`,
+    );
+  }
+  const calls = Object.entries(last.operator.cloudCallsPerObject)
+    .map(([op, v]) => `${op} ${v}`)
+    .join(', ');
+  const writes = perPair(last.operator.apiServerWrites, last.n);
+  lines.push(
+    '',
+    `Objects/s counts WorkloadIdentities and IdentityBindings (2N objects), from the operator's start to the moment ` +
+      'its informers hold every object Ready at its generation; the baseline makes the same cloud calls with the same ' +
+      'concurrency on a fresh cloud of the same profile, without Kubernetes.',
+    '',
+    `At N = ${n(last.n)}: cloud calls per object ${calls} (identity operations per WorkloadIdentity, grant ` +
+      `operations per IdentityBinding). API-server writes per WorkloadIdentity + IdentityBinding pair: ${writes}. ` +
+      `Informers synced ${last.operator.syncSeconds} s after start; first reconcile at ${last.operator.firstReconcileSeconds} s. ` +
+      `Seeding ${n(last.objects)} objects took ${last.seed.seconds.toFixed(1)} s (not counted). In-memory cloud contents: ` +
+      `${mb(last.operator.memory.cloudHeapBytes)} MB of the heap.`,
+    '',
+  );
+  return lines;
+}
+
+function restartSection(results: BenchResults): string[] {
+  const r = results.restart;
+  if (!r) return [];
+  const writes = Object.entries(r.apiServerWrites)
+    .map(([what, count]) => `${what} ${count}`)
+    .join(', ');
+  return [
+    `## Restart and steady state (N = ${n(r.n)} + ${n(r.n)}, everything converged)`,
+    '',
+    '| figure | value |',
+    '| --- | --- |',
+    `| graceful stop | ${r.stopSeconds} s |`,
+    `| informers synced after start | ${r.syncSeconds} s |`,
+    `| first reconcile after start | ${r.firstReconcileSeconds} s |`,
+    `| every object re-observed once | ${r.passSeconds} s |`,
+    `| cloud writes after restart (${r.observedSeconds} s watched) | **${r.cloudWrites}** |`,
+    `| cloud calls after restart | ${Object.entries(r.cloudCalls)
+      .map(([op, c]) => `${op} ${c}`)
+      .join(', ')} |`,
+    `| API-server writes after restart | ${r.kubeWrites} by the operator${writes ? ` (API server: ${writes})` : ''}; to Keyless objects, ServiceAccounts and Events: **${r.objectWrites}** |`,
+    `| cloud reads per re-observation | **${r.readsPerReobservation}** (${r.reconciles} reconciles, counted after a graceful stop); most for one object in the pass: ${r.maxReadsPerObjectInPass} |`,
+    r.steady
+      ? `| resync-driven re-observations (${r.steady.seconds} s after the pass) | ${r.steady.reconciles} re-observations, ${r.steady.reads} reads, ${r.steady.writes} cloud writes, ${r.steady.kubeWrites} API-server writes |`
+      : '| resync-driven re-observations | not watched (quick mode; `--steady` or `--full` watch 1.25 intervals) |',
+    `| objects first re-observed per tenth of the ${r.resyncSeconds} s resync interval | ${r.spread.tenths.join(' · ')} (${Math.round(r.spread.firstTenthShare * 100)}% in the first tenth; even spreading: 10%) |`,
+    `| RSS / heap used after | ${mb(r.memory.rss)} / ${mb(r.memory.heapUsed)} MB |`,
+    '',
+    'The benchmark changes the CloudAccount’s resyncInterval while the operator is stopped, so the restarted ' +
+      'operator records that generation in the account’s status: that one write is the benchmark’s own.',
+    '',
+  ];
+}
+
+function throttledSection(results: BenchResults): string[] {
+  if (results.throttled.length === 0) return [];
+  const lines = [
+    '## Throttled (the cloud at its rate limit)',
+    '',
+    '| N + N | client limiter | ceiling obj/s | Keyless obj/s | of ceiling | baseline of ceiling | retries / obj | most retries (backoff allows) | retried early | throttled calls / obj |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const t of results.throttled) {
+    const r = t.operator.retries;
+    lines.push(
+      `| ${n(t.n)} | ${t.limiter} | ${t.ceilingObjectsPerSecond} | ${t.operator.objectsPerSecond} | ` +
+        `**${Math.round(t.operator.fractionOfCeiling * 100)}%** | ${Math.round(t.baseline.fractionOfCeiling * 100)}% | ` +
+        `${r.perObject} | ${r.maxPerObject} (${r.backoffBoundForMax}) | ${r.earlierThanScheduled} | ${r.throttledCallsPerObject} |`,
+    );
+  }
+  lines.push(
+    '',
+    'Both quota buckets are drained before the operator starts. The ceiling is what the quotas allow at the minimum ' +
+      'of one read and one write per object. "Most retries (backoff allows)": the most failed reconciles of one object, ' +
+      'and how many the work queue’s 5 ms-doubling backoff could fit into that object’s span of failures; "retried ' +
+      'early": retries sooner than the delay the queue scheduled (a hot loop would show here).',
+    '',
+  );
+  return lines;
+}
+
+function profileSection(results: BenchResults): string[] {
+  const p = results.cpuProfile;
+  if (!p) return [];
+  return [
+    `## CPU profile of the operator (${p.scenario}, ${p.totalSeconds} s)`,
+    '',
+    `Self time by where the code lives: ${p.byCategory
+      .slice(0, 8)
+      .map((c) => `${c.name} ${Math.round(c.share * 100)}%`)
+      .join(', ')}.`,
+    '',
+    '| function | where | self |',
+    '| --- | --- | --- |',
+    ...p.topFunctions.slice(0, 10).map((f) => `| ${f.name} | ${f.where} | ${(f.share * 100).toFixed(1)}% |`),
+    '',
+    `Profile: \`${p.file}\` (not committed; open it in Chrome DevTools or speedscope). The profiler's sampling ` +
+      'costs that point a few percent of its throughput.',
+    '',
+  ];
+}

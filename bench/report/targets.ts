@@ -1,0 +1,114 @@
+import type { BenchResults, ConvergePoint, ThrottledResult } from '../results.js';
+
+export const TARGETS = {
+  ratio: 0.9,
+  readsPerReobservation: 1,
+  rssMb: 200,
+  rssAtN: 10_000,
+  throttledFraction: 0.9,
+  kubeWritesPerObject: 2,
+  /** A restart spreads its re-observations when the interval's first tenth holds at most twice its share. */
+  firstTenthShare: 0.2,
+} as const;
+
+export interface TargetCheck {
+  id: 'ratio' | 'resync' | 'rss' | 'restartWrites' | 'throttled' | 'kubeWrites' | 'spread';
+  target: string;
+  figure: string;
+  /** undefined: not measured in this run. */
+  met: boolean | undefined;
+}
+
+const MB = 1024 * 1024;
+
+export function largest(results: BenchResults): ConvergePoint | undefined {
+  return results.converge[results.converge.length - 1];
+}
+
+/** The throttled run that stands for Keyless as deployed: the real providers' default limiter. */
+export function headlineThrottled(results: BenchResults): ThrottledResult | undefined {
+  return results.throttled.find((t) => t.limiter === 'provider-default') ?? results.throttled[0];
+}
+
+export function checkTargets(results: BenchResults): TargetCheck[] {
+  const point = largest(results);
+  const restart = results.restart;
+  const throttled = headlineThrottled(results);
+  const checks: TargetCheck[] = [];
+  checks.push({
+    id: 'ratio',
+    target: `converge throughput ≥ ${TARGETS.ratio}× the bare-SDK baseline (DESIGN.md: 0.8×)`,
+    figure: point ? `${point.ratio.toFixed(2)}× at N = ${point.n.toLocaleString('en-US')}` : 'not measured',
+    met: point ? point.ratio >= TARGETS.ratio : undefined,
+  });
+  checks.push({
+    id: 'resync',
+    target: `≤ ${TARGETS.readsPerReobservation} cloud read per object per resync, 0 writes`,
+    figure: restart
+      ? `${restart.readsPerReobservation} reads per re-observation (${restart.reconciles.toLocaleString('en-US')} ` +
+        `re-observations${restart.steady ? `, ${restart.steady.reconciles.toLocaleString('en-US')} of them resync-driven` : ', after a restart'}), ` +
+        `${restart.cloudWrites} cloud writes`
+      : 'not measured',
+    met: restart
+      ? restart.readsPerReobservation <= TARGETS.readsPerReobservation && restart.cloudWrites === 0
+      : undefined,
+  });
+  const atTarget = point && point.n >= TARGETS.rssAtN;
+  checks.push({
+    id: 'rss',
+    target: `operator RSS ≤ ${TARGETS.rssMb} MB at 10,000 + 10,000 (DESIGN.md: 250 MB)`,
+    figure: point
+      ? `${Math.round(point.operator.memory.after.rss / MB)} MB at N = ${point.n.toLocaleString('en-US')}${atTarget ? '' : ' (quick mode: 10,000 needs --full)'}`
+      : 'not measured',
+    met: rssMet(point),
+  });
+  checks.push({
+    id: 'restartWrites',
+    target: '0 cloud writes after a restart',
+    figure: restart ? `${restart.cloudWrites} cloud writes` : 'not measured',
+    met: restart ? restart.cloudWrites === 0 : undefined,
+  });
+  checks.push({
+    id: 'spread',
+    target: `re-observations after a restart spread over the resync interval (≤ ${TARGETS.firstTenthShare * 100}% of objects in its first tenth)`,
+    figure: restart
+      ? `${Math.round(restart.spread.firstTenthShare * 100)}% in the first ${restart.resyncSeconds / 10} s of ${restart.resyncSeconds} s`
+      : 'not measured',
+    met: restart ? restart.spread.firstTenthShare <= TARGETS.firstTenthShare : undefined,
+  });
+  checks.push({
+    id: 'throttled',
+    target: `throttled throughput ≥ ${TARGETS.throttledFraction * 100}% of the cloud's ceiling`,
+    figure: throttled
+      ? results.throttled
+          .map((t) => `${Math.round(t.operator.fractionOfCeiling * 100)}% (limiter ${t.limiter})`)
+          .join(', ')
+      : 'not measured',
+    met: throttled ? throttled.operator.fractionOfCeiling >= TARGETS.throttledFraction : undefined,
+  });
+  checks.push({
+    id: 'kubeWrites',
+    target: `≤ ${TARGETS.kubeWritesPerObject} API-server writes per converged object, 0 in steady state (after a restart)`,
+    figure: point
+      ? `${point.operator.kubeWritesPerObject} per object; ${restart ? restart.objectWrites : 'not measured'} after a restart`
+      : 'not measured',
+    met: point
+      ? point.operator.kubeWritesPerObject <= TARGETS.kubeWritesPerObject &&
+        (restart?.objectWrites ?? 0) === 0
+      : undefined,
+  });
+  return checks;
+}
+
+/** Below 10,000 objects only a miss is conclusive: RSS grows with N. */
+function rssMet(point: ConvergePoint | undefined): boolean | undefined {
+  if (!point) return undefined;
+  const within = point.operator.memory.after.rss <= TARGETS.rssMb * MB;
+  if (point.n >= TARGETS.rssAtN || !within) return within;
+  return undefined;
+}
+
+export function mark(met: boolean | undefined): string {
+  if (met === undefined) return '–';
+  return met ? '✅ met' : '❌ missed';
+}

@@ -1,0 +1,144 @@
+import type { BaselineResult } from './baseline.js';
+import type { ApiServerWrites, SeedResult } from './cluster.js';
+import type { MemorySample } from './host/protocol.js';
+
+/** Everything one `npm run bench` measured; written as bench/results/<timestamp>.json. */
+export interface BenchResults {
+  startedAt: string;
+  finishedAt: string;
+  mode: 'quick' | 'full';
+  durationSeconds: number;
+  machine: Machine;
+  settings: Settings;
+  converge: ConvergePoint[];
+  restart: RestartResult | undefined;
+  throttled: ThrottledResult[];
+  wire: WireProbe | undefined;
+  cpuProfile: CpuProfileSummary | undefined;
+}
+
+export interface Machine {
+  cpuModel: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  kubeApiServer: string;
+}
+
+export interface Settings {
+  workers: number;
+  convergeCloud: string;
+  throttledCloud: string;
+  resyncSeconds: number;
+  backend: string;
+}
+
+export interface ConvergePoint {
+  n: number;
+  objects: number;
+  seed: SeedResult;
+  operator: {
+    seconds: number;
+    objectsPerSecond: number;
+    syncSeconds: number;
+    firstReconcileSeconds: number;
+    cloudCalls: Record<string, number>;
+    /** Per WorkloadIdentity (identity operations) and per IdentityBinding (grant operations). */
+    cloudCallsPerObject: Record<string, number>;
+    kubeRequests: Record<string, number>;
+    kubeWritesPerObject: number;
+    apiServerWrites: ApiServerWrites;
+    reconciles: Record<string, number>;
+    cpuSeconds: { operator: number; controlPlane: Record<string, number> };
+    memory: MemoryFigures;
+  };
+  baseline: BaselineResult;
+  /** operator objects/s ÷ baseline objects/s, measured in the same run. */
+  ratio: number;
+}
+
+export interface MemoryFigures {
+  /** The operator host before runOperator: Node, tsx, the modules, an empty cloud. */
+  before: MemorySample;
+  after: MemorySample;
+  /** Heap held by the in-memory cloud's own contents (not the operator's). */
+  cloudHeapBytes: number;
+}
+
+export interface RestartResult {
+  n: number;
+  resyncSeconds: number;
+  stopSeconds: number;
+  syncSeconds: number;
+  firstReconcileSeconds: number;
+  /** Until every object had been re-observed once. */
+  passSeconds: number;
+  observedSeconds: number;
+  cloudCalls: Record<string, number>;
+  cloudWrites: number;
+  kubeRequests: Record<string, number>;
+  kubeWrites: number;
+  apiServerWrites: ApiServerWrites;
+  /** API-server writes to anything but the CloudAccount (whose status records the benchmark's own change). */
+  objectWrites: number;
+  reconciles: number;
+  readsPerReobservation: number;
+  maxReadsPerObjectInPass: number;
+  /** The window after the pass (with --steady or --full): resync-driven re-observations only. */
+  steady:
+    | { seconds: number; reconciles: number; reads: number; writes: number; kubeWrites: number }
+    | undefined;
+  /** Objects by the tenth of the resync interval in which they were first re-observed after the restart. */
+  spread: { tenths: number[]; firstTenthShare: number };
+  memory: MemorySample;
+}
+
+export interface ThrottledResult {
+  n: number;
+  objects: number;
+  cloud: string;
+  limiter: string;
+  /** objects/s the cloud's quotas allow at the minimum calls per object (1 read + 1 write). */
+  ceilingObjectsPerSecond: number;
+  operator: {
+    seconds: number;
+    objectsPerSecond: number;
+    fractionOfCeiling: number;
+    cloudCalls: Record<string, number>;
+    cloudThrottled: Record<string, number>;
+    retries: RetryFigures;
+    reconciles: Record<string, number>;
+  };
+  baseline: BaselineResult & { fractionOfCeiling: number };
+  ratio: number;
+}
+
+export interface RetryFigures {
+  total: number;
+  perObject: number;
+  maxPerObject: number;
+  /** The most retries the controller's backoff (5 ms doubling) would allow in that object's span. */
+  backoffBoundForMax: number;
+  objectsOverBound: number;
+  /** Retries that came sooner than the delay the work queue had scheduled. */
+  earlierThanScheduled: number;
+  throttledCallsPerObject: number;
+}
+
+export interface WireProbe {
+  calls: number;
+  concurrency: number;
+  callsPerSecond: number;
+  cpuMsPerCall: number;
+  memoryCallsPerSecond: number;
+  memoryCpuMsPerCall: number;
+}
+
+export interface CpuProfileSummary {
+  file: string;
+  scenario: string;
+  totalSeconds: number;
+  byCategory: { name: string; share: number }[];
+  topFunctions: { name: string; where: string; share: number }[];
+}
