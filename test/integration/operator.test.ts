@@ -50,7 +50,10 @@ describeWithControlPlane('the operator on a real API server, as its own ServiceA
       examples.find((m) => m.metadata.name === 'orders-api') as Manifest,
     )) as WorkloadIdentity;
     expect(wi.metadata.finalizers).toEqual(['keyless.dev/cleanup']);
-    const account = await get<Manifest>(admin, examples.find((m) => m.metadata.name === 'aws-prod') as Manifest);
+    const account = await get<Manifest>(
+      admin,
+      examples.find((m) => m.metadata.name === 'aws-prod') as Manifest,
+    );
     expect(account?.metadata.finalizers).toEqual(['keyless.dev/cleanup']);
     expect(wi.status?.observedGeneration).toBe(wi.metadata.generation);
     const sa = await admin.request<Manifest>('GET', '/api/v1/namespaces/shop/serviceaccounts/orders-api');
