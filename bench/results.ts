@@ -48,6 +48,8 @@ export interface ConvergePoint {
     cloudCallsPerObject: Record<string, number>;
     kubeRequests: Record<string, number>;
     kubeWritesPerObject: number;
+    /** The writes the issue expects: status and finalizer (API server's count). */
+    statusAndFinalizerWritesPerObject: number;
     apiServerWrites: ApiServerWrites;
     reconciles: Record<string, number>;
     cpuSeconds: { operator: number; controlPlane: Record<string, number> };
@@ -72,8 +74,10 @@ export interface RestartResult {
   stopSeconds: number;
   syncSeconds: number;
   firstReconcileSeconds: number;
-  /** Until every object had been re-observed once. */
-  passSeconds: number;
+  /** Until every object had been re-observed once; undefined when that took longer than was watched. */
+  passSeconds: number | undefined;
+  /** Objects re-observed at least once while watched. */
+  reobservedInPass: number;
   observedSeconds: number;
   cloudCalls: Record<string, number>;
   cloudWrites: number;
@@ -89,7 +93,10 @@ export interface RestartResult {
   steady:
     | { seconds: number; reconciles: number; reads: number; writes: number; kubeWrites: number }
     | undefined;
-  /** Objects by the tenth of the resync interval in which they were first re-observed after the restart. */
+  /**
+   * Objects by the tenth of the resync interval in which they were first re-observed after the
+   * restart (the tenths watched in full); the first tenth's share of all 2N objects.
+   */
   spread: { tenths: number[]; firstTenthShare: number };
   memory: MemorySample;
 }
@@ -109,6 +116,8 @@ export interface ThrottledResult {
     cloudThrottled: Record<string, number>;
     retries: RetryFigures;
     reconciles: Record<string, number>;
+    /** Each failed reconcile records its failure in status (and an Event, deduplicated). */
+    kubeWritesPerObject: number;
   };
   baseline: BaselineResult & { fractionOfCeiling: number };
   ratio: number;

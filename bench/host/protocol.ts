@@ -96,7 +96,8 @@ export interface Replies {
   init: MemorySample;
   start: RunTimings;
   waitConverged: RunTimings;
-  waitObserved: { at: number };
+  /** `at`: when the count was reached, or the deadline passed with `observed` objects. */
+  waitObserved: { at: number; observed: number };
   stats: HostStats;
   resetCounts: undefined;
   memory: MemorySample;

@@ -45,8 +45,8 @@ export function notesFor(results: BenchResults): string[] {
               ? ` The profile shows ${Math.round(tls * 100)}% of the operator's CPU in TLS handshakes ` +
                 '(getPeerCertificate, addCACert, SecureContext init): client-node’s `applyToHTTPSOptions` builds a new ' +
                 '`https.Agent` on every call, so every request of `KubeClient` opens a new TLS connection. ' +
-                'Fix: one keep-alive Agent per TLS configuration in `KubeClient` (diff in bench/README.md), then fewer ' +
-                'writes per object (below).'
+                'Fix: one keep-alive Agent per TLS configuration in `KubeClient` (bench/src-changes.patch; measured ' +
+                'effect in bench/README.md), then fewer writes per object (below).'
               : ' Fix: fewer Kubernetes round trips per reconcile (below), or more workers.'),
         );
         break;
@@ -54,12 +54,13 @@ export function notesFor(results: BenchResults): string[] {
       case 'kubeWrites': {
         if (!point) break;
         notes.push(
-          `**${point.operator.kubeWritesPerObject} API-server writes per object.** Per WorkloadIdentity + ` +
+          `**${point.operator.kubeWritesPerObject} API-server writes per object** (status and finalizer: ` +
+            `${point.operator.statusAndFinalizerWritesPerObject ?? '?'}). Per WorkloadIdentity + ` +
             `IdentityBinding pair, from the API server's own metrics: ${perPair(point.operator.apiServerWrites, point.n)}. Beyond status and finalizer: an Event ` +
             '(`Created`) per object, the ServiceAccount apply per identity, and a status write per binding that finds its ' +
-            'identity not Ready yet (every binding is reconciled once before its identity converges). Fix: skip the ' +
-            'status write for IdentityNotReady when the identity is merely converging, or set the finalizer and status ' +
-            'in one request; Events are by design (kubectl describe) and could be counted apart from the target.',
+            'identity not Ready yet (every binding is reconciled once before its identity converges). Fix: no waiting ' +
+            'status for a binding whose identity has not been reconciled yet (bench/src-changes.patch); Events and the ' +
+            'ServiceAccount apply are by design and the issue’s "status and finalizer" does not count them.',
         );
         break;
       }
@@ -74,8 +75,9 @@ export function notesFor(results: BenchResults): string[] {
             `${Math.round(after.heapUsed / MB)} MB of ${Math.round(after.heapTotal / MB)} MB reserved, external ` +
             `${Math.round(after.external / MB)} MB; the in-memory cloud's contents are ${Math.round(cloudHeapBytes / MB)} MB of that heap. ` +
             'The rest is memory the allocator keeps after short-lived allocations (a TLS context per request, see ' +
-            'above). Fix: reuse connections; import each cloud SDK only when an account of that cloud exists; ' +
-            'read kubeconfig without client-node’s generated API.',
+            'above), and each cached object’s `managedFields`, which Keyless never reads. Fix: reuse connections and ' +
+            'drop managedFields (bench/src-changes.patch); import each cloud SDK only when an account of that cloud ' +
+            'exists; read kubeconfig without client-node’s generated API.',
         );
         break;
       }
@@ -93,7 +95,7 @@ export function notesFor(results: BenchResults): string[] {
                 `at ${noLimiter.operator.retries.throttledCallsPerObject} throttled calls per object. `
               : '') +
             'Fix: separate read and write buckets sized from the cloud’s documented quotas (configurable per ' +
-            'CloudAccount), so the limiter never stops a call the cloud would accept.',
+            'CloudAccount), so the limiter never stops a call the cloud would accept (bench/src-changes.patch).',
         );
         break;
       }
@@ -102,10 +104,10 @@ export function notesFor(results: BenchResults): string[] {
         notes.push(
           `**A restart re-observes everything at once**: ${Math.round(restart.spread.firstTenthShare * 100)}% of the ` +
             `objects were re-observed in the first tenth of the ${restart.resyncSeconds} s interval (all ` +
-            `${(restart.n * 2).toLocaleString('en-US')} within ${restart.passSeconds} s, as fast as the workers go). ` +
+            `${(restart.n * 2).toLocaleString('en-US')} within ${restart.passSeconds ?? '?'} s, as fast as the workers go). ` +
             'Every informer add enqueues its object at once, and each object then resyncs 0.8–1.0 intervals later, so ' +
             'the burst recurs every interval. Fix: on start, enqueue objects that are Ready at their generation after a ' +
-            'random delay within the resync interval (new or changed objects at once); diff in bench/README.md.',
+            'random delay within the resync interval (new or changed objects at once): bench/src-changes.patch.',
         );
         break;
       }

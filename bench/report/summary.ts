@@ -104,7 +104,9 @@ function restartSection(results: BenchResults): string[] {
     `| graceful stop | ${r.stopSeconds} s |`,
     `| informers synced after start | ${r.syncSeconds} s |`,
     `| first reconcile after start | ${r.firstReconcileSeconds} s |`,
-    `| every object re-observed once | ${r.passSeconds} s |`,
+    r.passSeconds !== undefined
+      ? `| every object re-observed once | ${r.passSeconds} s after start |`
+      : `| every object re-observed once | not within the ${r.observedSeconds} s watched: ${n(r.reobservedInPass)} of ${n(2 * r.n)} (spread over the interval) |`,
     `| cloud writes after restart (${r.observedSeconds} s watched) | **${r.cloudWrites}** |`,
     `| cloud calls after restart | ${Object.entries(r.cloudCalls)
       .map(([op, c]) => `${op} ${c}`)
@@ -114,7 +116,7 @@ function restartSection(results: BenchResults): string[] {
     r.steady
       ? `| resync-driven re-observations (${r.steady.seconds} s after the pass) | ${r.steady.reconciles} re-observations, ${r.steady.reads} reads, ${r.steady.writes} cloud writes, ${r.steady.kubeWrites} API-server writes |`
       : '| resync-driven re-observations | not watched (quick mode; `--steady` or `--full` watch 1.25 intervals) |',
-    `| objects first re-observed per tenth of the ${r.resyncSeconds} s resync interval | ${r.spread.tenths.join(' · ')} (${Math.round(r.spread.firstTenthShare * 100)}% in the first tenth; even spreading: 10%) |`,
+    `| objects first re-observed per tenth of the ${r.resyncSeconds} s resync interval (tenths watched) | ${r.spread.tenths.join(' · ')} (${Math.round(r.spread.firstTenthShare * 100)}% of all in the first tenth; even spreading: 10%) |`,
     `| RSS / heap used after | ${mb(r.memory.rss)} / ${mb(r.memory.heapUsed)} MB |`,
     '',
     'The benchmark changes the CloudAccount’s resyncInterval while the operator is stopped, so the restarted ' +
@@ -128,15 +130,16 @@ function throttledSection(results: BenchResults): string[] {
   const lines = [
     '## Throttled (the cloud at its rate limit)',
     '',
-    '| N + N | client limiter | ceiling obj/s | Keyless obj/s | of ceiling | baseline of ceiling | retries / obj | most retries (backoff allows) | retried early | throttled calls / obj |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| N + N | client limiter | ceiling obj/s | Keyless obj/s | of ceiling | baseline of ceiling | retries / obj | most retries (backoff allows) | retried early | throttled calls / obj | kube writes / obj |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const t of results.throttled) {
     const r = t.operator.retries;
     lines.push(
       `| ${n(t.n)} | ${t.limiter} | ${t.ceilingObjectsPerSecond} | ${t.operator.objectsPerSecond} | ` +
         `**${Math.round(t.operator.fractionOfCeiling * 100)}%** | ${Math.round(t.baseline.fractionOfCeiling * 100)}% | ` +
-        `${r.perObject} | ${r.maxPerObject} (${r.backoffBoundForMax}) | ${r.earlierThanScheduled} | ${r.throttledCallsPerObject} |`,
+        `${r.perObject} | ${r.maxPerObject} (${r.backoffBoundForMax}) | ${r.earlierThanScheduled} | ${r.throttledCallsPerObject} | ` +
+        `${t.operator.kubeWritesPerObject} |`,
     );
   }
   lines.push(

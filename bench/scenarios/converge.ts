@@ -99,6 +99,7 @@ export async function runConverge(options: ConvergeRunOptions): Promise<Converge
           kubeRequests: stats.kubeRequests,
           kubeWritesPerObject: round(kubeWrites(stats) / (2 * n)),
           apiServerWrites: apiServer,
+          statusAndFinalizerWritesPerObject: round(statusAndFinalizerWrites(apiServer) / (2 * n)),
           reconciles: stats.reconciles,
           cpuSeconds: {
             operator: round((stats.cpuMs.user + stats.cpuMs.system) / 1000),
@@ -135,6 +136,13 @@ export function cloudWrites(calls: Record<string, number>): number {
 
 export function cloudReads(calls: Record<string, number>): number {
   return (calls.GetIdentity ?? 0) + (calls.GetGrants ?? 0);
+}
+
+/** PATCHes of the Keyless objects themselves (finalizers) and of their status. */
+function statusAndFinalizerWrites(writes: Record<string, number>): number {
+  return Object.entries(writes)
+    .filter(([what]) => /^PATCH (workloadidentities|identitybindings)(\/status)?$/.test(what))
+    .reduce((sum, [, count]) => sum + count, 0);
 }
 
 /** Identity operations per WorkloadIdentity, grant operations per IdentityBinding. */

@@ -6,7 +6,7 @@ import type { BenchOptions } from '../options.js';
 import { round } from '../proc.js';
 import { AZURE_LIKE_CLOUD, type LimiterProfile } from '../profiles.js';
 import type { RetryFigures, ThrottledResult } from '../results.js';
-import { log } from './converge.js';
+import { kubeWrites, log } from './converge.js';
 
 /** The work queue's per-object backoff: 5 ms, doubling (src/runtime/rate-limiter.ts). */
 const BACKOFF_BASE_MS = 5;
@@ -63,6 +63,7 @@ export async function runThrottled(bench: BenchOptions, limiter: LimiterProfile)
         cloudThrottled: stats.cloudThrottled,
         retries: retryFigures(stats.retries, 2 * n, throttledCalls),
         reconciles: stats.reconciles,
+        kubeWritesPerObject: round(kubeWrites(stats) / (2 * n)),
       },
       baseline: { ...baseline, fractionOfCeiling: round(baseline.objectsPerSecond / ceiling, 3) },
       ratio: round(objectsPerSecond / baseline.objectsPerSecond, 3),
