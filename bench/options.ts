@@ -19,6 +19,8 @@ export interface BenchOptions {
   createConcurrency: number;
   /** Skip scenarios (for working on one): restart, throttled, wire. */
   skip: Set<string>;
+  /** Only write the summary, chart and README table of an earlier run's JSON. */
+  render: string | undefined;
 }
 
 const USAGE = `npm run bench [-- options]
@@ -28,7 +30,8 @@ const USAGE = `npm run bench [-- options]
   --resync=2m         resync interval of the restart / steady-state run (full: 5m)
   --steady            after the restart, watch 1.25 resync intervals (always in --full)
   --throttled-n=40    N of the throttled scenario (full: 500)
-  --skip=throttled    skip scenarios (restart, throttled, wire)`;
+  --skip=throttled    skip scenarios (restart, throttled, wire)
+  --render=FILE.json  only write the summary, chart and README table of an earlier run`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -41,6 +44,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'throttled-n': { type: 'string' },
       steady: { type: 'boolean', default: false },
       skip: { type: 'string', default: '' },
+      render: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -65,6 +69,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     throttledLimiters: [PROVIDER_DEFAULT_LIMITER, NO_LIMITER],
     createConcurrency: 16,
     skip: new Set((values.skip ?? '').split(',').filter(Boolean)),
+    render: values.render,
   };
 }
 

@@ -48,8 +48,8 @@ export interface ConvergePoint {
     cloudCallsPerObject: Record<string, number>;
     kubeRequests: Record<string, number>;
     kubeWritesPerObject: number;
-    /** The writes the issue expects: status and finalizer (API server's count). */
-    statusAndFinalizerWritesPerObject: number;
+    /** The writes the issue expects: status and finalizer (API server's count). Absent before 2026-11-25 22:00. */
+    statusAndFinalizerWritesPerObject?: number;
     apiServerWrites: ApiServerWrites;
     reconciles: Record<string, number>;
     cpuSeconds: { operator: number; controlPlane: Record<string, number> };
@@ -76,8 +76,8 @@ export interface RestartResult {
   firstReconcileSeconds: number;
   /** Until every object had been re-observed once; undefined when that took longer than was watched. */
   passSeconds: number | undefined;
-  /** Objects re-observed at least once while watched. */
-  reobservedInPass: number;
+  /** Objects re-observed at least once while watched. Absent in older runs. */
+  reobservedInPass?: number;
   observedSeconds: number;
   cloudCalls: Record<string, number>;
   cloudWrites: number;
@@ -116,8 +116,8 @@ export interface ThrottledResult {
     cloudThrottled: Record<string, number>;
     retries: RetryFigures;
     reconciles: Record<string, number>;
-    /** Each failed reconcile records its failure in status (and an Event, deduplicated). */
-    kubeWritesPerObject: number;
+    /** Each failed reconcile records its failure in status (and an Event, deduplicated). Absent in older runs. */
+    kubeWritesPerObject?: number;
   };
   baseline: BaselineResult & { fractionOfCeiling: number };
   ratio: number;

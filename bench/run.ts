@@ -23,8 +23,13 @@ const BENCH = fileURLToPath(new URL('./', import.meta.url));
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.render) {
+    const earlier = JSON.parse(readFileSync(options.render, 'utf8')) as BenchResults;
+    write(earlier, stampOf(new Date(earlier.startedAt)));
+    return;
+  }
   const started = new Date();
-  const stamp = started.toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const stamp = stampOf(started);
   mkdirSync(`${BENCH}results`, { recursive: true });
   console.log(`[bench] ${options.mode} run ${stamp}: converge N = ${options.points.join(', ')}`);
   buildHost();
@@ -79,6 +84,10 @@ async function main(): Promise<void> {
   results.finishedAt = finished.toISOString();
   results.durationSeconds = Math.round((finished.getTime() - started.getTime()) / 1000);
   write(results, stamp);
+}
+
+function stampOf(date: Date): string {
+  return date.toISOString().replace(/[:.]/g, '-').slice(0, 19);
 }
 
 function write(results: BenchResults, stamp: string): void {

@@ -1,5 +1,5 @@
 import type { BenchResults, CpuProfileSummary } from '../results.js';
-import { perPair } from './format.js';
+import { perPair, statusAndFinalizerPerObject } from './format.js';
 import { checkTargets, headlineThrottled, largest } from './targets.js';
 
 const MB = 1024 * 1024;
@@ -55,7 +55,7 @@ export function notesFor(results: BenchResults): string[] {
         if (!point) break;
         notes.push(
           `**${point.operator.kubeWritesPerObject} API-server writes per object** (status and finalizer: ` +
-            `${point.operator.statusAndFinalizerWritesPerObject ?? '?'}). Per WorkloadIdentity + ` +
+            `${statusAndFinalizerPerObject(point)}). Per WorkloadIdentity + ` +
             `IdentityBinding pair, from the API server's own metrics: ${perPair(point.operator.apiServerWrites, point.n)}. Beyond status and finalizer: an Event ` +
             '(`Created`) per object, the ServiceAccount apply per identity, and a status write per binding that finds its ' +
             'identity not Ready yet (every binding is reconciled once before its identity converges). Fix: no waiting ' +

@@ -106,7 +106,7 @@ function restartSection(results: BenchResults): string[] {
     `| first reconcile after start | ${r.firstReconcileSeconds} s |`,
     r.passSeconds !== undefined
       ? `| every object re-observed once | ${r.passSeconds} s after start |`
-      : `| every object re-observed once | not within the ${r.observedSeconds} s watched: ${n(r.reobservedInPass)} of ${n(2 * r.n)} (spread over the interval) |`,
+      : `| every object re-observed once | not within the ${r.observedSeconds} s watched: ${n(r.reobservedInPass ?? 0)} of ${n(2 * r.n)} (spread over the interval) |`,
     `| cloud writes after restart (${r.observedSeconds} s watched) | **${r.cloudWrites}** |`,
     `| cloud calls after restart | ${Object.entries(r.cloudCalls)
       .map(([op, c]) => `${op} ${c}`)
@@ -139,7 +139,7 @@ function throttledSection(results: BenchResults): string[] {
       `| ${n(t.n)} | ${t.limiter} | ${t.ceilingObjectsPerSecond} | ${t.operator.objectsPerSecond} | ` +
         `**${Math.round(t.operator.fractionOfCeiling * 100)}%** | ${Math.round(t.baseline.fractionOfCeiling * 100)}% | ` +
         `${r.perObject} | ${r.maxPerObject} (${r.backoffBoundForMax}) | ${r.earlierThanScheduled} | ${r.throttledCallsPerObject} | ` +
-        `${t.operator.kubeWritesPerObject} |`,
+        `${t.operator.kubeWritesPerObject ?? '–'} |`,
     );
   }
   lines.push(

@@ -1,4 +1,5 @@
 import type { BenchResults, ConvergePoint, ThrottledResult } from '../results.js';
+import { statusAndFinalizerPerObject } from './format.js';
 
 export const TARGETS = {
   ratio: 0.9,
@@ -45,7 +46,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     id: 'resync',
     target: `≤ ${TARGETS.readsPerReobservation} cloud read per object per resync, 0 writes`,
     figure: restart
-      ? `${restart.readsPerReobservation} reads per re-observation (${restart.reconciles.toLocaleString('en-US')} ` +
+      ? `${restart.readsPerReobservation} cloud read${restart.readsPerReobservation === 1 ? '' : 's'} per re-observation (${restart.reconciles.toLocaleString('en-US')} ` +
         `re-observations${restart.steady ? `, ${restart.steady.reconciles.toLocaleString('en-US')} of them resync-driven` : ', after a restart'}), ` +
         `${restart.cloudWrites} cloud writes`
       : 'not measured',
@@ -91,7 +92,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     target: `≤ ${TARGETS.kubeWritesPerObject} API-server writes per converged object, 0 in steady state (after a restart)`,
     figure: point
       ? `${point.operator.kubeWritesPerObject} per object (status and finalizer: ` +
-        `${point.operator.statusAndFinalizerWritesPerObject ?? '?'}); ${restart ? restart.objectWrites : 'not measured'} after a restart`
+        `${statusAndFinalizerPerObject(point)}); ${restart ? restart.objectWrites : 'not measured'} after a restart`
       : 'not measured',
     met: point
       ? point.operator.kubeWritesPerObject <= TARGETS.kubeWritesPerObject &&

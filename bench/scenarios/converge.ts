@@ -5,6 +5,7 @@ import type { HostStats } from '../host/protocol.js';
 import type { BenchOptions } from '../options.js';
 import { cpuSecondsOf, diffCpu, round } from '../proc.js';
 import { CONVERGE_CLOUD, NO_LIMITER } from '../profiles.js';
+import { statusAndFinalizerWrites } from '../report/format.js';
 import type { ConvergePoint, RestartResult } from '../results.js';
 import { runRestart } from './restart.js';
 
@@ -136,13 +137,6 @@ export function cloudWrites(calls: Record<string, number>): number {
 
 export function cloudReads(calls: Record<string, number>): number {
   return (calls.GetIdentity ?? 0) + (calls.GetGrants ?? 0);
-}
-
-/** PATCHes of the Keyless objects themselves (finalizers) and of their status. */
-function statusAndFinalizerWrites(writes: Record<string, number>): number {
-  return Object.entries(writes)
-    .filter(([what]) => /^PATCH (workloadidentities|identitybindings)(\/status)?$/.test(what))
-    .reduce((sum, [, count]) => sum + count, 0);
 }
 
 /** Identity operations per WorkloadIdentity, grant operations per IdentityBinding. */
