@@ -1,3 +1,4 @@
+import { DEFAULT_RATES as AZURE_DEFAULT_RATES } from '../src/providers/azure/provider.js';
 import type { RateLimit } from '../src/providers/memory/memory-cloud.js';
 
 /** How the simulated cloud behaves: per-call latency and the quotas it enforces by refusing calls. */
@@ -8,12 +9,17 @@ export interface CloudProfile {
   rateLimits: { read: RateLimit; write: RateLimit };
 }
 
-/** The client-side limiter in front of the provider (one TokenBucket shared by reads and writes). */
+/** The client-side limiter in front of the provider: a bucket for reads and one for writes. */
 export interface LimiterProfile {
   name: string;
   description: string;
   /** undefined: no client-side limiter; the cloud's throttling errors are the only brake. */
-  rate: RateLimit | undefined;
+  rate: LimiterRates | undefined;
+}
+
+export interface LimiterRates {
+  read: RateLimit;
+  write: RateLimit;
 }
 
 /**
@@ -44,9 +50,10 @@ export const NO_LIMITER: LimiterProfile = {
   rate: undefined,
 };
 
-/** What the AWS, Google Cloud and Azure providers build when the account says nothing. */
+/** What the Azure provider builds when the account says nothing (src/providers/azure/provider.ts). */
 export const PROVIDER_DEFAULT_LIMITER: LimiterProfile = {
   name: 'provider-default',
-  description: 'the real providers’ default: one bucket of 10/s (burst 20) for reads and writes',
-  rate: { qps: 10, burst: 20 },
+  description:
+    'the Azure provider’s default: reads 25/s (burst 250), writes 10/s (burst 200), in buckets of their own',
+  rate: AZURE_DEFAULT_RATES,
 };

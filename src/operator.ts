@@ -10,8 +10,9 @@ import type { OperatorMetrics } from './observability/metrics.js';
 import { parseDuration } from './policy/duration.js';
 import type { ProviderRegistry } from './providers/provider.js';
 import { CloudAccountReconciler } from './reconcilers/cloud-account.js';
-import { isTrue } from './reconcilers/conditions.js';
+import { getCondition, isTrue } from './reconcilers/conditions.js';
 import type { ReconcilerDeps } from './reconcilers/deps.js';
+import { firstObservationDelay, type Observable } from './reconcilers/first-observation.js';
 import { IdentityBindingReconciler } from './reconcilers/identity-binding.js';
 import type { KeylessKind } from './reconcilers/ports.js';
 import { WorkloadIdentityReconciler } from './reconcilers/workload-identity.js';
@@ -50,8 +51,10 @@ export class Operator {
   };
   readonly controllers: Record<KeylessKind, Controller>;
   private readonly cluster: CacheClusterReader;
+  private readonly defaultResyncMs: number;
 
   constructor(options: OperatorOptions) {
+    this.defaultResyncMs = options.defaultResyncMs;
     const informer = <T extends KubeObject>(
       kind: KeylessKind,
       indexers?: Record<string, (o: T) => string[]>,
@@ -86,12 +89,7 @@ export class Operator {
       providers: options.providers,
       clock: options.clock,
       clusterName: options.clusterName,
-      resyncAfter: (account) =>
-        jitter(
-          account?.spec.resyncInterval ? parseDuration(account.spec.resyncInterval) : options.defaultResyncMs,
-          Math.random,
-          0.2,
-        ),
+      resyncAfter: (account) => jitter(this.resyncInterval(account), Math.random, 0.2),
     };
     const controller = (name: KeylessKind, reconcile: Reconcile) =>
       new Controller({
@@ -141,6 +139,16 @@ export class Operator {
     return states;
   }
 
+  private resyncInterval(account: CloudAccount | undefined): number {
+    return account?.spec.resyncInterval ? parseDuration(account.spec.resyncInterval) : this.defaultResyncMs;
+  }
+
+  private enqueueAdded(controller: Controller, object: Observable, account: CloudAccount | undefined): void {
+    const delay = firstObservationDelay(object, this.resyncInterval(account), Date.now(), Math.random);
+    if (delay === 0) controller.enqueue(keyOf(object));
+    else controller.queue.addAfter(keyOf(object), delay);
+  }
+
   private wire(): void {
     const {
       CloudAccount: accounts,
@@ -168,7 +176,7 @@ export class Operator {
 
     this.informers.identities.addHandlers({
       onAdd: (wi) => {
-        identities.enqueue(keyOf(wi));
+        this.enqueueAdded(identities, wi, this.cluster.account(wi.spec.accountRef.name));
         accounts.enqueue(wi.spec.accountRef.name);
       },
       onUpdate: (old, wi) => {
@@ -184,7 +192,10 @@ export class Operator {
     });
 
     this.informers.bindings.addHandlers({
-      onAdd: (ib) => bindings.enqueue(keyOf(ib)),
+      onAdd: (ib) => {
+        const identity = this.cluster.identity(ib.metadata.namespace ?? '', ib.spec.identityRef.name);
+        this.enqueueAdded(bindings, ib, identity && this.cluster.account(identity.spec.accountRef.name));
+      },
       onUpdate: (old, ib) => {
         if (needsReconcile(old, ib)) bindings.enqueue(keyOf(ib));
       },
@@ -208,6 +219,10 @@ function needsReconcile(old: KubeObject, current: KubeObject): boolean {
   );
 }
 
+/** Ready moved (True, False, or not yet set): dependants should look again. */
 function readinessChanged(old: { status?: { conditions?: Condition[] } }, current: typeof old): boolean {
-  return isTrue(old.status?.conditions, 'Ready') !== isTrue(current.status?.conditions, 'Ready');
+  return (
+    getCondition(old.status?.conditions, 'Ready')?.status !==
+    getCondition(current.status?.conditions, 'Ready')?.status
+  );
 }

@@ -123,6 +123,7 @@ export async function runOperator(options: RunOptions): Promise<RunOutcome> {
       await elector.release().catch((err: unknown) => logger.warn({ err }, 'could not release the Lease'));
     }
     await server.close();
+    client.close();
   }
   logger.info({ outcome }, 'operator stopped');
   return outcome;

@@ -1,5 +1,4 @@
-import type { RateLimit } from '../../src/providers/memory/memory-cloud.js';
-import type { CloudProfile } from '../profiles.js';
+import type { CloudProfile, LimiterRates } from '../profiles.js';
 
 /** What the benchmark driver and the operator host say to each other over the IPC channel. */
 
@@ -14,7 +13,7 @@ export interface InitArgs {
   credentials: OperatorCredentials;
   cloud: CloudProfile;
   /** The client-side limiter the provider gets on every start; undefined: none. */
-  limiter: RateLimit | undefined;
+  limiter: LimiterRates | undefined;
   workers: number;
 }
 

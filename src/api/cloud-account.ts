@@ -64,6 +64,15 @@ const AzureAccountSchema = Type.Object({
   issuerUrl: Type.String({ pattern: '^https://', maxLength: 512, description: "The cluster's OIDC issuer." }),
 });
 
+const RateSchema = Type.Object({
+  qps: Type.Number({ minimum: 0.001, maximum: 10_000, description: 'Calls per second, sustained.' }),
+  burst: Type.Integer({
+    minimum: 1,
+    maximum: 100_000,
+    description: 'Calls allowed at once after a quiet spell.',
+  }),
+});
+
 const CredentialsSchema = withRules(
   Type.Object({
     source: StringEnum(['Ambient', 'Secret'] as const, {
@@ -137,6 +146,15 @@ export const CloudAccountSpecSchema = withRules(
     guardrails: Type.Optional(GuardrailsSchema),
     resyncInterval: Type.Optional(
       Duration('How often the cloud is re-observed (jittered).', { default: '10m' }),
+    ),
+    rateLimits: Type.Optional(
+      Type.Object(
+        { reads: Type.Optional(RateSchema), writes: Type.Optional(RateSchema) },
+        {
+          description:
+            "Keyless's own limits on calls to this account; the defaults follow the cloud's quotas.",
+        },
+      ),
     ),
   }),
   PROVIDERS.map((p) => ({

@@ -4,7 +4,7 @@ import { guardrailViolations } from '../policy/guardrails.js';
 import type { CloudProvider, GrantObservation, GrantRequest, ResolvedGrant } from '../providers/provider.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { parseKey } from '../runtime/kube-object.js';
-import { drifted, isTrue, notDrifted, notReady, ready, synced } from './conditions.js';
+import { drifted, getCondition, isTrue, notDrifted, notReady, ready, synced } from './conditions.js';
 import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
 import type { ClusterReader } from './ports.js';
@@ -59,6 +59,11 @@ export class IdentityBindingReconciler {
     }
     if (!identity) {
       run.wait(Reason.IdentityNotFound, `WorkloadIdentity ${ref.name} does not exist.`);
+      return DONE;
+    }
+    if (!getCondition(identity.status?.conditions, 'Ready')) {
+      // The identity has not been reconciled yet: it will wake this binding when it has. Saying
+      // IdentityNotReady now would cost a status write per binding on every fresh converge.
       return DONE;
     }
     if (!account || !isTrue(identity.status?.conditions, 'Ready') || !identity.status?.externalName) {

@@ -21,8 +21,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import type { TokenBucket } from '../../runtime/token-bucket.js';
-import { type CloudCalls, cloudCalls } from '../cloud-calls.js';
+import { type AccountLimiter, type CloudCalls, cloudCalls } from '../cloud-calls.js';
 import { classifyAwsError, isNoSuchEntity } from './errors.js';
 import type { PolicyDocument } from './policy-document.js';
 
@@ -32,7 +31,7 @@ export interface AwsClientOptions {
   /** Undefined: the SDK's default chain (IRSA, Pod Identity, environment, instance profile). */
   credentials: AwsCredentialIdentityProvider | undefined;
   /** Shared by every call to this account; paused when AWS throttles. */
-  limiter: TokenBucket;
+  limiter: AccountLimiter;
 }
 
 export interface RoleInput {

@@ -1,5 +1,5 @@
 import type { Role } from '@aws-sdk/client-iam';
-import { TokenBucket } from '../../runtime/token-bucket.js';
+import { accountLimiter } from '../cloud-calls.js';
 import { CloudError, terminal } from '../cloud-error.js';
 import { diffFields, diffTags } from '../drift.js';
 import { describeOwner, ownerFromTags, sameOwner } from '../ownership.js';
@@ -32,10 +32,11 @@ import {
 } from './mapping.js';
 import { parsePolicyDocument, policyDrift, policySize } from './policy-document.js';
 
+/** Client-side defaults, below the cloud's documented quotas; a CloudAccount's spec.rateLimits overrides them. */
+export const DEFAULT_RATES = { read: { qps: 20, burst: 40 }, write: { qps: 10, burst: 20 } };
+
 export interface AwsProviderOptions {
   secrets: SecretReader;
-  /** IAM's control plane: calls per second and burst, shared by everything in one account. */
-  rate?: { qps: number; burst: number };
 }
 
 /** The AWS provider for one CloudAccount: IAM roles, inline policies, the cluster's OIDC provider. */
@@ -45,7 +46,7 @@ export function createAwsProvider(account: AccountRequest, options: AwsProviderO
     region: aws.region,
     endpoint: account.spec.endpoint,
     credentials: credentialsFor(account, options.secrets),
-    limiter: new TokenBucket(options.rate ?? { qps: 10, burst: 20 }),
+    limiter: accountLimiter(DEFAULT_RATES, account.spec.rateLimits),
   });
   return {
     name: 'aws',

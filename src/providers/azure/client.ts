@@ -5,8 +5,7 @@ import {
   ManagedServiceIdentityClient,
 } from '@azure/arm-msi';
 import type { TokenCredential } from '@azure/core-auth';
-import type { TokenBucket } from '../../runtime/token-bucket.js';
-import { type CloudCalls, cloudCalls } from '../cloud-calls.js';
+import { type AccountLimiter, type CloudCalls, cloudCalls } from '../cloud-calls.js';
 import { classifyAzureError, isNotFound } from './errors.js';
 
 const ARM_SCOPE = 'https://management.azure.com/.default';
@@ -19,7 +18,7 @@ export interface AzureClientOptions {
   /** Extra CA for the endpoint's TLS certificate (a local fake's throwaway CA). */
   ca: string | undefined;
   /** Shared by every call to this subscription; paused when ARM throttles. */
-  limiter: TokenBucket;
+  limiter: AccountLimiter;
 }
 
 /**

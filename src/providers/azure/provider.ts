@@ -1,5 +1,5 @@
 import type { FederatedIdentityCredential, Identity } from '@azure/arm-msi';
-import { TokenBucket } from '../../runtime/token-bucket.js';
+import { accountLimiter } from '../cloud-calls.js';
 import { CloudError, terminal } from '../cloud-error.js';
 import { diffTags } from '../drift.js';
 import { describeOwner, sameOwner } from '../ownership.js';
@@ -36,10 +36,11 @@ import {
   resourceGroupOf,
 } from './mapping.js';
 
+/** Client-side defaults, below the cloud's documented quotas; a CloudAccount's spec.rateLimits overrides them. */
+export const DEFAULT_RATES = { read: { qps: 25, burst: 250 }, write: { qps: 10, burst: 200 } };
+
 export interface AzureProviderOptions {
   secrets: SecretReader;
-  /** ARM's write bucket refills at about 10 per second per subscription. */
-  rate?: { qps: number; burst: number };
   /** Extra CA for `spec.endpoint` (tests); in a cluster use NODE_EXTRA_CA_CERTS. */
   ca?: string;
 }
@@ -52,7 +53,7 @@ export function createAzureProvider(account: AccountRequest, options: AzureProvi
     credential: credentialFor(account, options.secrets),
     endpoint: account.spec.endpoint,
     ca: options.ca,
-    limiter: new TokenBucket(options.rate ?? { qps: 10, burst: 20 }),
+    limiter: accountLimiter(DEFAULT_RATES, account.spec.rateLimits),
   });
   return {
     name: 'azure',

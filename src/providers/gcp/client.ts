@@ -2,8 +2,7 @@ import { v2 } from '@google-cloud/iam';
 import { ProjectsClient } from '@google-cloud/resource-manager';
 import { iam, type iam_v1 } from '@googleapis/iam';
 import { GoogleAuth, OAuth2Client } from 'google-auth-library';
-import type { TokenBucket } from '../../runtime/token-bucket.js';
-import { type CloudCalls, cloudCalls } from '../cloud-calls.js';
+import { type AccountLimiter, type CloudCalls, cloudCalls } from '../cloud-calls.js';
 import { terminal } from '../cloud-error.js';
 import type { AccountRequest } from '../provider.js';
 import { credentialsSecretRef, readCredentialsSecret, type SecretReader } from '../secrets.js';
@@ -45,7 +44,7 @@ export class GcpClient {
   constructor(
     private readonly account: AccountRequest,
     private readonly secrets: SecretReader,
-    limiter: TokenBucket,
+    limiter: AccountLimiter,
   ) {
     this.calls = cloudCalls(limiter, classifyGcpError, isNotFound);
   }

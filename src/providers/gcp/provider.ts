@@ -1,4 +1,4 @@
-import { TokenBucket } from '../../runtime/token-bucket.js';
+import { accountLimiter } from '../cloud-calls.js';
 import { CloudError, terminal } from '../cloud-error.js';
 import { diffFields } from '../drift.js';
 import { describeOwner, sameOwner } from '../ownership.js';
@@ -38,9 +38,11 @@ import {
 } from './mapping.js';
 import { type PolicyMutation, PolicyWriter, type PolicyWriterOptions } from './policy-writer.js';
 
+/** Client-side defaults, below the cloud's documented quotas; a CloudAccount's spec.rateLimits overrides them. */
+export const DEFAULT_RATES = { read: { qps: 20, burst: 40 }, write: { qps: 10, burst: 20 } };
+
 export interface GcpProviderOptions {
   secrets: SecretReader;
-  rate?: { qps: number; burst: number };
   policyWriter?: PolicyWriterOptions;
 }
 
@@ -55,7 +57,7 @@ export function createGcpProvider(
   const client = new GcpClient(
     account,
     options.secrets,
-    new TokenBucket(options.rate ?? { qps: 10, burst: 20 }),
+    accountLimiter(DEFAULT_RATES, account.spec.rateLimits),
   );
   const writer = new PolicyWriter(client, options.policyWriter);
   return {

@@ -1,5 +1,4 @@
-import type { TokenBucket } from '../../runtime/token-bucket.js';
-import { cloudCalls } from '../cloud-calls.js';
+import { type AccountLimiter, cloudCalls } from '../cloud-calls.js';
 import { CloudError, terminal } from '../cloud-error.js';
 import { diffFields, diffTags } from '../drift.js';
 import { deterministicName } from '../naming.js';
@@ -21,11 +20,11 @@ type Call = <T>(operation: MemoryOperation, target: string, body: () => T) => Pr
 
 export interface MemoryProviderOptions {
   /** A client-side limiter shared by every call, paused when the cloud throttles, as real providers do. */
-  limiter?: TokenBucket;
+  limiter?: AccountLimiter;
 }
 
 /** The cloud's `call`, behind the provider's limiter when there is one, as the real clients do. */
-function limitedCall(cloud: MemoryCloud, limiter: TokenBucket | undefined): Call {
+function limitedCall(cloud: MemoryCloud, limiter: AccountLimiter | undefined): Call {
   if (!limiter) return (operation, target, body) => cloud.call(operation, target, body);
   const calls = cloudCalls(limiter, asCloudError, () => false);
   return (operation, target, body) => calls.call(operation, () => cloud.call(operation, target, body));

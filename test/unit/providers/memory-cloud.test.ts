@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { AccountLimiter } from '../../../src/providers/cloud-calls.js';
 import { MemoryCloud } from '../../../src/providers/memory/memory-cloud.js';
 import { MemoryProvider } from '../../../src/providers/memory/memory-provider.js';
 import { FakeClock } from '../../../src/runtime/fake-clock.js';
-import { TokenBucket } from '../../../src/runtime/token-bucket.js';
 
 const ACCOUNT = { name: 'a', spec: { provider: 'aws' as const } };
 
@@ -23,7 +23,10 @@ describe('the in-memory cloud', () => {
   it('with a client-side limiter, pauses every caller after a throttle instead of hammering', async () => {
     const clock = new FakeClock();
     const cloud = new MemoryCloud({ clock, rateLimits: { read: { qps: 1, burst: 1 } } });
-    const provider = new MemoryProvider(cloud, { limiter: new TokenBucket({ qps: 100, burst: 100, clock }) });
+    const rate = { qps: 100, burst: 100 };
+    const provider = new MemoryProvider(cloud, {
+      limiter: new AccountLimiter({ read: rate, write: rate }, clock),
+    });
     const context = { principals: [] };
     await provider.accounts.check(ACCOUNT, context);
     await expect(provider.accounts.check(ACCOUNT, context)).rejects.toMatchObject({ kind: 'throttled' });
@@ -33,5 +36,36 @@ describe('the in-memory cloud', () => {
     await clock.advanceAsync(1);
     await expect(next).resolves.toEqual({ callerIdentity: 'memory:operator' });
     expect(cloud.throttled.get('CheckAccount')).toBe(1);
+  });
+});
+
+describe('AccountLimiter', () => {
+  it('gives reads and writes buckets of their own', () => {
+    const limiter = new AccountLimiter(
+      { read: { qps: 1, burst: 1 }, write: { qps: 1, burst: 1 } },
+      new FakeClock(),
+    );
+    for (const read of [
+      'GetRole',
+      'ListRolePolicies',
+      'serviceAccounts.get',
+      'projects.getIamPolicy',
+      'federatedCredentials.list',
+      'CheckAccount',
+    ]) {
+      expect(limiter.for(read)).toBe(limiter.read);
+    }
+    for (const write of [
+      'CreateRole',
+      'PutRolePolicy',
+      'projects.setIamPolicy',
+      'identities.put',
+      'roleAssignments.delete',
+      'TagRole',
+    ]) {
+      expect(limiter.for(write)).toBe(limiter.write);
+    }
+    expect(limiter.read.reserve()).toBe(0);
+    expect(limiter.write.reserve()).toBe(0);
   });
 });

@@ -7,15 +7,17 @@ function grantKeys(h: ReturnType<typeof reconcilerHarness>) {
 }
 
 describe('IdentityBinding reconciler', () => {
-  it('waits while its identity is not Ready, then grants', async () => {
+  it('waits silently for an identity that has not been reconciled yet, then grants', async () => {
     const h = reconcilerHarness();
     h.applyAccount();
     await h.reconcile('CloudAccount', 'acct');
     h.applyIdentity();
     h.applyBinding();
+    const writes = h.cluster.writes.status;
 
     await h.reconcile('IdentityBinding', 'team/app-read');
-    expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'False', reason: 'IdentityNotReady' });
+    expect(h.binding()?.status).toBeUndefined();
+    expect(h.cluster.writes.status).toBe(writes);
     expect(h.cloud.grantSets.size).toBe(0);
 
     await h.reconcile('WorkloadIdentity', 'team/app');
@@ -25,6 +27,20 @@ describe('IdentityBinding reconciler', () => {
     expect(grantKeys(h)).toEqual([{ 'arn:aws:s3:::bucket': ['read'] }]);
     expect(h.binding()?.status?.grants).toEqual([{ resource: 'arn:aws:s3:::bucket', summary: 'read' }]);
     expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'True', reason: 'Available' });
+  });
+
+  it('says IdentityNotReady when its identity was reconciled and is not Ready', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    h.applyIdentity();
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'False', reason: 'AccountNotReady' });
+    h.applyBinding();
+
+    await h.reconcile('IdentityBinding', 'team/app-read');
+
+    expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'False', reason: 'IdentityNotReady' });
+    expect(h.cloud.grantSets.size).toBe(0);
   });
 
   it('waits for an identity that does not exist', async () => {
