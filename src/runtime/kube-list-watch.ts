@@ -55,7 +55,17 @@ export function watchQuery(
 export function toWatchEvent<T extends KubeObject>(type: string, obj: unknown): WatchEvent<T> | undefined {
   if (!WATCH_EVENT_TYPES.has(type) || typeof obj !== 'object' || obj === null) return undefined;
   if (type === 'ERROR') return ['ERROR', obj as KubeStatus];
-  return [type as 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK', obj as T];
+  return [type as 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK', withoutManagedFields(obj as T)];
+}
+
+/**
+ * The operator never reads managedFields, and they are a large part of every cached object
+ * (server-side apply records one entry per field manager): dropped on the way in, as
+ * controller-runtime's TransformStripManagedFields does.
+ */
+export function withoutManagedFields<T extends KubeObject>(obj: T): T {
+  if (obj.metadata && 'managedFields' in obj.metadata) delete obj.metadata.managedFields;
+  return obj;
 }
 
 const defaultWatchTimeoutSeconds = (): number => 300 + Math.floor(Math.random() * 300);
@@ -82,7 +92,7 @@ export class KubeListWatch<T extends KubeObject> implements ListWatchSource<T> {
         { path: this.options.path, query: listQuery(this.options, continueToken) },
         signal,
       );
-      for (const item of page.items ?? []) items.push(item);
+      for (const item of page.items ?? []) items.push(withoutManagedFields(item));
       // Every page of one paginated list is the same snapshot; the first page names it.
       resourceVersion ??= page.metadata?.resourceVersion;
       continueToken = page.metadata?.continue || undefined;

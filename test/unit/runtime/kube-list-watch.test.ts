@@ -60,3 +60,21 @@ describe('apiErrorFromResponse', () => {
     expect(isResourceExpired(err)).toBe(false);
   });
 });
+
+describe('withoutManagedFields', () => {
+  it('drops managedFields from watched objects and keeps everything else', () => {
+    const event = toWatchEvent('MODIFIED', {
+      metadata: {
+        name: 'a',
+        resourceVersion: '7',
+        managedFields: [{ manager: 'keyless' }],
+        labels: { x: 'y' },
+      },
+      spec: { z: 1 },
+    });
+    expect(event).toEqual([
+      'MODIFIED',
+      { metadata: { name: 'a', resourceVersion: '7', labels: { x: 'y' } }, spec: { z: 1 } },
+    ]);
+  });
+});
