@@ -52,7 +52,14 @@ export interface ConvergePoint {
     statusAndFinalizerWritesPerObject?: number;
     apiServerWrites: ApiServerWrites;
     reconciles: Record<string, number>;
-    cpuSeconds: { operator: number; controlPlane: Record<string, number> };
+    /** Mean reconcile duration by controller (ms); the cloud's share is 2 calls × its latency. Absent in older runs. */
+    reconcileMeanMs?: Record<string, number>;
+    /**
+     * During the converge. `others`: the machine's busy CPU less the operator, the control plane and
+     * the driver: other work on a shared machine, which slows Keyless (not the baseline, which
+     * mostly sleeps). Absent in older runs.
+     */
+    cpuSeconds: { operator: number; controlPlane: Record<string, number>; others?: number };
     memory: MemoryFigures;
   };
   baseline: BaselineResult;

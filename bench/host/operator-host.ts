@@ -199,6 +199,18 @@ async function stats(): Promise<HostStats> {
     for (const v of metric?.values ?? []) out[label(v.labels)] = (out[label(v.labels)] ?? 0) + v.value;
     return out;
   };
+  const durations = (await run.metrics.registry.getMetricsAsJSON()).find(
+    (m) => m.name === 'keyless_reconcile_duration_seconds',
+  );
+  const sums: Record<string, { sum: number; count: number }> = {};
+  for (const v of durations?.values ?? []) {
+    const controller = String(v.labels.controller);
+    const entry = sums[controller] ?? { sum: 0, count: 0 };
+    sums[controller] = entry;
+    const name = (v as { metricName?: string }).metricName ?? '';
+    if (name.endsWith('_sum')) entry.sum += v.value;
+    if (name.endsWith('_count')) entry.count += v.value;
+  }
   const cpu = process.cpuUsage(run.cpuAt);
   // Readable after stop; the cloud counts belong to the last run until the next start resets them.
   return {
@@ -207,6 +219,12 @@ async function stats(): Promise<HostStats> {
     cloudThrottled: Object.fromEntries(cloud?.throttled ?? []),
     kubeRequests: await byLabel('keyless_kube_requests_total', (l) => String(l.verb)),
     reconciles: await byLabel('keyless_reconcile_total', (l) => `${l.controller} ${l.result}`),
+    reconcileMeanMs: Object.fromEntries(
+      Object.entries(sums).map(([controller, { sum, count }]) => [
+        controller,
+        count ? (sum / count) * 1000 : 0,
+      ]),
+    ),
     retries: Object.fromEntries(retryLog.retries),
     terminalFailures: retryLog.terminal,
     objects: Object.fromEntries(tracker.objects),

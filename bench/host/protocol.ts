@@ -66,6 +66,8 @@ export interface HostStats {
   kubeRequests: Record<string, number>;
   /** keyless_reconcile_total by "controller result". */
   reconciles: Record<string, number>;
+  /** Mean reconcile duration by controller, from keyless_reconcile_duration_seconds. */
+  reconcileMeanMs: Record<string, number>;
   /** Failures scheduled for retry, by object key ("Kind ns/name"). */
   retries: Record<string, RetryRecord[]>;
   /** Failures not retried (terminal). */

@@ -1,4 +1,5 @@
-import type { BenchResults, CpuProfileSummary } from '../results.js';
+import { CONVERGE_CLOUD } from '../profiles.js';
+import type { BenchResults, ConvergePoint, CpuProfileSummary } from '../results.js';
 import { perPair, statusAndFinalizerPerObject } from './format.js';
 import { checkTargets, headlineThrottled, largest } from './targets.js';
 
@@ -18,108 +19,158 @@ const TLS_FRAMES = new Set([
 ]);
 
 /**
- * For each missed target: what the figures of this run say limits it, and what would fix it.
- * Every claim is conditioned on this run's evidence (profile shares, CPU seconds, write counts).
+ * For each missed target: what this run's figures say limits it, and what would fix it. Every
+ * claim is conditioned on this run's evidence (profile shares, CPU seconds, write counts).
  */
 export function notesFor(results: BenchResults): string[] {
   const notes: string[] = [];
   const point = largest(results);
-  const restart = results.restart;
-  const profile = results.cpuProfile;
   for (const check of checkTargets(results)) {
     if (check.met !== false) continue;
+    let note: string | undefined;
     switch (check.id) {
-      case 'ratio': {
-        if (!point) break;
-        const { operator } = point;
-        const cp = Object.values(operator.cpuSeconds.controlPlane).reduce((a, b) => a + b, 0);
-        const busy = (operator.cpuSeconds.operator + cp) / (operator.seconds * results.machine.cores);
-        const kubeCalls = Object.values(operator.kubeRequests).reduce((a, b) => a + b, 0) / point.objects;
-        const tls = tlsShare(profile);
-        notes.push(
-          `**Converge ratio ${point.ratio.toFixed(2)}×.** The baseline makes 2 cloud calls per object and nothing else; ` +
-            `Keyless also makes ${kubeCalls.toFixed(1)} Kubernetes requests per object, in series inside each reconcile, ` +
-            `and the run kept the machine ${Math.round(busy * 100)}% busy (operator ${operator.cpuSeconds.operator} CPU s, ` +
-            `control plane ${cp.toFixed(1)} CPU s in ${operator.seconds} s on ${results.machine.cores} cores).` +
-            (tls > 0.2
-              ? ` The profile shows ${Math.round(tls * 100)}% of the operator's CPU in TLS handshakes ` +
-                '(getPeerCertificate, addCACert, SecureContext init): client-node’s `applyToHTTPSOptions` builds a new ' +
-                '`https.Agent` on every call, so every request of `KubeClient` opens a new TLS connection. ' +
-                'Fix: one keep-alive Agent per TLS configuration in `KubeClient` (bench/src-changes.patch; measured ' +
-                'effect in bench/README.md), then fewer writes per object (below).'
-              : ' Fix: fewer Kubernetes round trips per reconcile (below), or more workers.'),
-        );
+      case 'ratio':
+        note = point && ratioNote(results, point);
         break;
-      }
-      case 'kubeWrites': {
-        if (!point) break;
-        notes.push(
-          `**${point.operator.kubeWritesPerObject} API-server writes per object** (status and finalizer: ` +
-            `${statusAndFinalizerPerObject(point)}). Per WorkloadIdentity + ` +
-            `IdentityBinding pair, from the API server's own metrics: ${perPair(point.operator.apiServerWrites, point.n)}. Beyond status and finalizer: an Event ` +
-            '(`Created`) per object, the ServiceAccount apply per identity, and a status write per binding that finds its ' +
-            'identity not Ready yet (every binding is reconciled once before its identity converges). Fix: no waiting ' +
-            'status for a binding whose identity has not been reconciled yet (bench/src-changes.patch); Events and the ' +
-            'ServiceAccount apply are by design and the issue’s "status and finalizer" does not count them.',
-        );
+      case 'kubeWrites':
+        note = point && writesNote(point);
         break;
-      }
-      case 'rss': {
-        if (!point) break;
-        const { before, after, cloudHeapBytes } = point.operator.memory;
-        notes.push(
-          `**RSS ${Math.round(after.rss / MB)} MB at N = ${point.n.toLocaleString('en-US')}.** ` +
-            `${Math.round(before.rss / MB)} MB are there before any object (heap ${Math.round(before.heapUsed / MB)} MB): ` +
-            'Node plus the modules the operator imports at start, every cloud SDK and client-node, whose `KubeConfig` ' +
-            'pulls in its whole generated API (about 70 MB of RSS on its own). After converging: heap used ' +
-            `${Math.round(after.heapUsed / MB)} MB of ${Math.round(after.heapTotal / MB)} MB reserved, external ` +
-            `${Math.round(after.external / MB)} MB; the in-memory cloud's contents are ${Math.round(cloudHeapBytes / MB)} MB of that heap. ` +
-            'The rest is memory the allocator keeps after short-lived allocations (a TLS context per request, see ' +
-            'above), and each cached object’s `managedFields`, which Keyless never reads. Fix: reuse connections and ' +
-            'drop managedFields (bench/src-changes.patch); import each cloud SDK only when an account of that cloud ' +
-            'exists; read kubeconfig without client-node’s generated API.',
-        );
+      case 'rss':
+        note = point && rssNote(results, point);
         break;
-      }
-      case 'throttled': {
-        const t = headlineThrottled(results);
-        if (!t) break;
-        const noLimiter = results.throttled.find((r) => r.limiter === 'none');
-        notes.push(
-          `**Throttled ${Math.round(t.operator.fractionOfCeiling * 100)}% of the ceiling with the providers’ default limiter** ` +
-            `(baseline with the same limiter: ${Math.round(t.baseline.fractionOfCeiling * 100)}%). The client-side bucket ` +
-            '(10/s, burst 20) is shared by reads and writes, and a converge costs one read and one write, so the client ' +
-            'allows 5 objects/s while the cloud allows 10 writes/s and 25 reads/s. ' +
-            (noLimiter
-              ? `Without a client-side limiter Keyless reaches ${Math.round(noLimiter.operator.fractionOfCeiling * 100)}% ` +
-                `at ${noLimiter.operator.retries.throttledCallsPerObject} throttled calls per object. `
-              : '') +
-            'Fix: separate read and write buckets sized from the cloud’s documented quotas (configurable per ' +
-            'CloudAccount), so the limiter never stops a call the cloud would accept (bench/src-changes.patch).',
-        );
+      case 'throttled':
+        note = throttledNote(results);
         break;
-      }
-      case 'spread': {
-        if (!restart) break;
-        notes.push(
-          `**A restart re-observes everything at once**: ${Math.round(restart.spread.firstTenthShare * 100)}% of the ` +
-            `objects were re-observed in the first tenth of the ${restart.resyncSeconds} s interval (all ` +
-            `${(restart.n * 2).toLocaleString('en-US')} within ${restart.passSeconds ?? '?'} s, as fast as the workers go). ` +
-            'Every informer add enqueues its object at once, and each object then resyncs 0.8–1.0 intervals later, so ' +
-            'the burst recurs every interval. Fix: on start, enqueue objects that are Ready at their generation after a ' +
-            'random delay within the resync interval (new or changed objects at once): bench/src-changes.patch.',
-        );
+      case 'spread':
+        note = spreadNote(results);
         break;
-      }
       case 'restartWrites':
       case 'resync':
-        notes.push(
-          `**${check.target}: ${check.figure}.** See the restart section for the calls by operation.`,
-        );
+        note = `**${check.target}: ${check.figure}.** See the restart section for the calls by operation.`;
         break;
     }
+    if (note) notes.push(note);
   }
   return notes;
+}
+
+function ratioNote(results: BenchResults, point: ConvergePoint): string {
+  const { operator } = point;
+  const cpu = operator.cpuSeconds;
+  const apiserver = cpu.controlPlane['kube-apiserver'] ?? 0;
+  const controlPlane = Object.values(cpu.controlPlane).reduce((a, b) => a + b, 0);
+  const busy = (cpu.operator + controlPlane) / (operator.seconds * results.machine.cores);
+  const kubeCalls = Object.values(operator.kubeRequests).reduce((a, b) => a + b, 0) / point.objects;
+  const cloudMs = 2 * CONVERGE_CLOUD.latencyMs;
+  const identityMs = operator.reconcileMeanMs?.WorkloadIdentity;
+  const tls = tlsShare(results.cpuProfile);
+  const parts = [
+    `**Converge ratio ${point.ratio.toFixed(2)}×.** The baseline spends 2 × ${CONVERGE_CLOUD.latencyMs} ms in the cloud per object and nothing else.`,
+    identityMs
+      ? `A WorkloadIdentity reconcile took ${identityMs} ms on average, ${cloudMs} ms of it in the cloud; the rest is ` +
+        `its Kubernetes requests, one after another (${kubeCalls.toFixed(1)} per object: finalizer, Event, ` +
+        'ServiceAccount read and apply, status), and waiting for CPU.'
+      : `Keyless also makes ${kubeCalls.toFixed(1)} Kubernetes requests per object, one after another inside each reconcile.`,
+    `The machine was ${Math.round(busy * 100)}% busy: operator ${cpu.operator}, kube-apiserver ${apiserver}, etcd ` +
+      `${cpu.controlPlane.etcd ?? '?'} CPU s in ${operator.seconds} s on ${results.machine.cores} cores` +
+      ((cpu.others ?? 0) > 0.1 * operator.seconds ? `, and other processes ${cpu.others} CPU s` : '') +
+      '.',
+  ];
+  if (tls > 0.2) {
+    parts.push(
+      `The profile puts ${Math.round(tls * 100)}% of the operator's CPU in TLS handshakes (getPeerCertificate, ` +
+        'addCACert, SecureContext init): client-node’s `applyToHTTPSOptions` builds a new `https.Agent` on every ' +
+        'call, so each `KubeClient` request opens a new connection. Fix that first: one keep-alive Agent per TLS ' +
+        'configuration.',
+    );
+  }
+  if (apiserver > 2 * cpu.operator) {
+    parts.push(
+      `kube-apiserver is the busiest process, at ${(apiserver / cpu.operator).toFixed(1)}× the operator's CPU: ` +
+        'each write costs more on the server than in Keyless.',
+    );
+  }
+  parts.push(
+    'Fix: take requests off the reconcile’s path (Events are best-effort and need not be awaited; the ' +
+      'ServiceAccount read before its first apply can go, apply being idempotent), and write less per object ' +
+      '(below). More workers help only while CPU is spare: bench/README.md has a run at 8.',
+  );
+  return parts.join(' ');
+}
+
+function writesNote(point: ConvergePoint): string {
+  const writes = point.operator.apiServerWrites;
+  const bindingStatus = (writes['PATCH identitybindings/status'] ?? 0) / point.n;
+  const waited = point.operator.reconciles['WorkloadIdentity success'] ?? 0;
+  const parts = [
+    `**${point.operator.kubeWritesPerObject} API-server writes per object** (status and finalizer: ` +
+      `${statusAndFinalizerPerObject(point)}). Per WorkloadIdentity + IdentityBinding pair, from the API server's ` +
+      `own metrics: ${perPair(writes, point.n)}. Beyond status and finalizer, each object records an Event ` +
+      '(`Created`) and each identity applies its ServiceAccount annotation: by design, and not in the issue’s ' +
+      '"status and finalizer".',
+  ];
+  if (bindingStatus > 1.5) {
+    parts.push(
+      `Bindings write status ${bindingStatus.toFixed(2)} times each: once waiting for an identity that has not ` +
+        'converged yet, once converged. Fix: no waiting status for a binding whose identity has not been reconciled yet.',
+    );
+  }
+  if (waited > 0) {
+    parts.push(
+      `${waited} identities were reconciled before their CloudAccount was Ready (the benchmark creates both at once) ` +
+        'and wrote a waiting status first.',
+    );
+  }
+  return parts.join(' ');
+}
+
+function rssNote(results: BenchResults, point: ConvergePoint): string {
+  const { before, after, cloudHeapBytes } = point.operator.memory;
+  const perObjectKb = (after.heapUsed - before.heapUsed - cloudHeapBytes) / point.objects / 1024;
+  const tls = tlsShare(results.cpuProfile) > 0.2;
+  return (
+    `**RSS ${Math.round(after.rss / MB)} MB at N = ${point.n.toLocaleString('en-US')}.** ` +
+    `${Math.round(before.rss / MB)} MB (heap ${Math.round(before.heapUsed / MB)} MB) are there before any object: ` +
+    'Node and the modules the operator imports at start, every cloud SDK and client-node, whose `KubeConfig` loads ' +
+    'its whole generated API (about 70 MB of RSS on its own, measured by importing it alone). After converging: ' +
+    `heap used ${Math.round(after.heapUsed / MB)} MB of ${Math.round(after.heapTotal / MB)} MB reserved; the ` +
+    `in-memory cloud's contents ${Math.round(cloudHeapBytes / MB)} MB; about ${perObjectKb.toFixed(1)} KB of heap ` +
+    'per cached object, much of it `managedFields`, which Keyless never reads.' +
+    (tls
+      ? ' The allocator also keeps much of what a TLS context per request used (see the ratio note).'
+      : '') +
+    ' Fix: drop managedFields on the way into the informers (bench/src-changes.patch); import each cloud SDK when ' +
+    'the first CloudAccount of that cloud appears; read kubeconfig without client-node’s `config.js`.'
+  );
+}
+
+function throttledNote(results: BenchResults): string | undefined {
+  const t = headlineThrottled(results);
+  if (!t) return undefined;
+  const shared = t.limiter === 'provider-default' && t.operator.fractionOfCeiling < 0.6;
+  return (
+    `**Throttled: ${Math.round(t.operator.fractionOfCeiling * 100)}% of the ceiling with the limiter ${t.limiter}** ` +
+    `(the baseline with the same limiter: ${Math.round(t.baseline.fractionOfCeiling * 100)}%).` +
+    (shared
+      ? ' The client-side bucket is shared by reads and writes, and a converge costs one of each per object, so ' +
+        'the client allows half of what the cloud’s write quota does. Fix: separate read and write buckets sized ' +
+        'from the cloud’s documented quotas.'
+      : ` ${t.operator.retries.throttledCallsPerObject} throttled calls and ${t.operator.retries.perObject} retries per ` +
+        'object: the limiter does not keep the calls within the quota.')
+  );
+}
+
+function spreadNote(results: BenchResults): string | undefined {
+  const restart = results.restart;
+  if (!restart) return undefined;
+  return (
+    `**A restart re-observes everything at once**: ${Math.round(restart.spread.firstTenthShare * 100)}% of the ` +
+    `objects were re-observed in the first tenth of the ${restart.resyncSeconds} s interval (all ` +
+    `${(restart.n * 2).toLocaleString('en-US')} within ${restart.passSeconds ?? '?'} s, as fast as the workers go). ` +
+    'Every informer add enqueues its object at once, and each object then resyncs 0.8–1.0 intervals later, so the ' +
+    'burst recurs every interval. Fix: on start, re-observe objects that are Ready at their generation at a random ' +
+    'moment within their resync interval (new, changed and failed objects at once).'
+  );
 }
 
 /** Share of the operator's busy CPU in native TLS handshake frames. */
@@ -128,8 +179,4 @@ export function tlsShare(profile: CpuProfileSummary | undefined): number {
   return profile.topFunctions
     .filter((f) => f.where.startsWith('(native)') && TLS_FRAMES.has(f.name))
     .reduce((sum, f) => sum + f.share, 0);
-}
-
-export function isMissed(results: BenchResults): boolean {
-  return checkTargets(results).some((c) => c.met === false) || largest(results) === undefined;
 }

@@ -3,7 +3,7 @@ import { apiServerWrites, diffWrites, operatorCredentials, seed, startCluster } 
 import { OperatorHost } from '../host/host-client.js';
 import type { HostStats } from '../host/protocol.js';
 import type { BenchOptions } from '../options.js';
-import { cpuSecondsOf, diffCpu, round } from '../proc.js';
+import { cpuSecondsOf, diffCpu, machineBusySeconds, ownCpuSeconds, round } from '../proc.js';
 import { CONVERGE_CLOUD, NO_LIMITER } from '../profiles.js';
 import { statusAndFinalizerWrites } from '../report/format.js';
 import type { ConvergePoint, RestartResult } from '../results.js';
@@ -52,6 +52,8 @@ export async function runConverge(options: ConvergeRunOptions): Promise<Converge
     });
     const writesBefore = await apiServerWrites(cluster);
     const cpuBefore = cpuSecondsOf(cluster.controlPlane.workDir);
+    const machineBefore = machineBusySeconds();
+    const driverBefore = ownCpuSeconds();
     if (options.profilePath) await host.send('profileStart');
     await host.send('start', {
       expect: { identities: n, bindings: n },
@@ -64,8 +66,12 @@ export async function runConverge(options: ConvergeRunOptions): Promise<Converge
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const stats = await host.send('stats');
     const cpuAfter = cpuSecondsOf(cluster.controlPlane.workDir);
+    const machine = machineBusySeconds() - machineBefore;
+    const driver = ownCpuSeconds() - driverBefore;
     const apiServer = diffWrites(await apiServerWrites(cluster), writesBefore);
     const after = await host.send('memory');
+    const operatorCpu = (stats.cpuMs.user + stats.cpuMs.system) / 1000;
+    const controlPlane = diffCpu(cpuAfter, cpuBefore);
     const seconds = ((timings.convergedAt ?? Number.NaN) - timings.startedAt) / 1000;
     log(n, `operator converged ${2 * n} objects in ${seconds.toFixed(1)} s`);
 
@@ -102,9 +108,13 @@ export async function runConverge(options: ConvergeRunOptions): Promise<Converge
           apiServerWrites: apiServer,
           statusAndFinalizerWritesPerObject: round(statusAndFinalizerWrites(apiServer) / (2 * n)),
           reconciles: stats.reconciles,
+          reconcileMeanMs: Object.fromEntries(
+            Object.entries(stats.reconcileMeanMs).map(([controller, ms]) => [controller, round(ms, 1)]),
+          ),
           cpuSeconds: {
-            operator: round((stats.cpuMs.user + stats.cpuMs.system) / 1000),
-            controlPlane: diffCpu(cpuAfter, cpuBefore),
+            operator: round(operatorCpu),
+            controlPlane,
+            others: round(Math.max(0, machine - operatorCpu - sum(controlPlane) - driver)),
           },
           memory: { before, after, cloudHeapBytes: cloudShare.heapBytes },
         },
@@ -119,6 +129,8 @@ export async function runConverge(options: ConvergeRunOptions): Promise<Converge
     await cluster.stop();
   }
 }
+
+const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
 
 export function firstReconcile(stats: HostStats): number {
   const { WorkloadIdentity, IdentityBinding } = stats.timings.firstReconcileAt;
