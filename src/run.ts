@@ -5,13 +5,13 @@ import { KubeLeaseStore } from './kube/lease-store.js';
 import { KubeSecretReader } from './kube/secret-reader.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { Operator } from './operator.js';
-import { createAwsProvider } from './providers/aws/provider.js';
-import { createAzureProvider } from './providers/azure/provider.js';
-import { createGcpProvider } from './providers/gcp/provider.js';
+import { resolveAwsGrants } from './providers/aws/mapping.js';
+import { resolveAzureGrants } from './providers/azure/mapping.js';
+import { resolveGcpGrants } from './providers/gcp/mapping.js';
 import { instrumentRegistry } from './providers/instrumented.js';
 import { MemoryCloud } from './providers/memory/memory-cloud.js';
 import type { ProviderRegistry } from './providers/provider.js';
-import { cloudRegistry, memoryRegistry } from './providers/registry.js';
+import { cloudRegistry, deferredFactory, memoryRegistry } from './providers/registry.js';
 import type { SecretReader } from './providers/secrets.js';
 import { type Clock, realClock } from './runtime/clock.js';
 import { startHealthServer } from './runtime/health-server.js';
@@ -140,12 +140,36 @@ async function shutDown(operator: Operator, timeoutMs: number, clock: Clock, log
   if (result === 'timeout') logger.warn({ timeoutMs }, 'shutdown timed out with reconciles still running');
 }
 
-/** The clouds this build of Keyless can manage. */
+/**
+ * The clouds this build of Keyless can manage. Each cloud's SDK is imported when the first account
+ * of that cloud calls it, so an operator pays in memory and start time only for the clouds it uses.
+ */
 export function realClouds(secrets: SecretReader): ProviderRegistry {
   return cloudRegistry({
-    aws: (account) => createAwsProvider(account, { secrets }),
-    gcp: (account) => createGcpProvider(account, { secrets }),
-    azure: (account) => createAzureProvider(account, { secrets }),
+    aws: deferredFactory({
+      name: 'aws',
+      resolve: resolveAwsGrants,
+      load: async () => {
+        const { createAwsProvider } = await import('./providers/aws/provider.js');
+        return (account) => createAwsProvider(account, { secrets });
+      },
+    }),
+    gcp: deferredFactory({
+      name: 'gcp',
+      resolve: resolveGcpGrants,
+      load: async () => {
+        const { createGcpProvider } = await import('./providers/gcp/provider.js');
+        return (account) => createGcpProvider(account, { secrets });
+      },
+    }),
+    azure: deferredFactory({
+      name: 'azure',
+      resolve: resolveAzureGrants,
+      load: async () => {
+        const { createAzureProvider } = await import('./providers/azure/provider.js');
+        return (account) => createAzureProvider(account, { secrets });
+      },
+    }),
   });
 }
 
