@@ -37,7 +37,7 @@ export class CloudAccountReconciler {
       run.status.callerIdentity = observation.callerIdentity;
       run.set(ready(Reason.CredentialsValid, `Signed in as ${observation.callerIdentity}.`), synced());
     } catch (err) {
-      const failure = await run.fail(err, 'checking the credentials', { notReady: true });
+      const failure = run.fail(err, 'checking the credentials', { notReady: true });
       if (!(failure instanceof TerminalError)) throw failure;
     }
     return { requeueAfter: this.deps.resyncAfter(account) };

@@ -31,11 +31,11 @@ export async function converge<Request, Obs extends Observation>(
   if (!observed.exists) {
     try {
       const created = await client.create(request);
-      await run.event('Normal', Reason.Created, `Created ${options.what}.`);
+      run.event('Normal', Reason.Created, `Created ${options.what}.`);
       recordSync(run, notDrifted());
       return created;
     } catch (err) {
-      throw await run.fail(err, `creating ${options.what}`, { notReady: true });
+      throw run.fail(err, `creating ${options.what}`, { notReady: true });
     }
   }
   if (observed.upToDate && !options.adopting) {
@@ -51,14 +51,13 @@ export async function converge<Request, Obs extends Observation>(
   }
   try {
     const updated = await client.update(request, observed);
-    if (options.adopting) await run.event('Normal', Reason.Adopted, `Adopted ${options.what}.`);
-    else if (correcting)
-      await run.event('Normal', Reason.DriftCorrected, describeDrift(options.what, observed));
-    else await run.event('Normal', Reason.Updated, `Updated ${options.what}.`);
+    if (options.adopting) run.event('Normal', Reason.Adopted, `Adopted ${options.what}.`);
+    else if (correcting) run.event('Normal', Reason.DriftCorrected, describeDrift(options.what, observed));
+    else run.event('Normal', Reason.Updated, `Updated ${options.what}.`);
     recordSync(run, correcting ? drifted(observed.drift, true) : notDrifted());
     return updated;
   } catch (err) {
-    throw await run.fail(err, `updating ${options.what}`);
+    throw run.fail(err, `updating ${options.what}`);
   }
 }
 

@@ -4,6 +4,7 @@ import { guardrailViolations } from '../policy/guardrails.js';
 import type { CloudProvider, GrantObservation, GrantRequest, ResolvedGrant } from '../providers/provider.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { parseKey } from '../runtime/kube-object.js';
+import { settleAll } from '../runtime/settle.js';
 import { drifted, getCondition, isTrue, notDrifted, notReady, ready, synced } from './conditions.js';
 import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
@@ -52,7 +53,7 @@ export class IdentityBindingReconciler {
     if (isBeingDeleted(binding)) return this.finalize(binding, identity, account, run);
 
     if (ref.namespace !== undefined && ref.namespace !== namespace) {
-      throw await run.stop(
+      throw run.stop(
         Reason.CrossNamespaceReference,
         `identityRef names namespace ${ref.namespace}; a binding may only use a WorkloadIdentity in ${namespace}.`,
       );
@@ -79,13 +80,13 @@ export class IdentityBindingReconciler {
       resolved = provider.grants.resolve(binding.spec.grants, accountRequest(account));
     } catch (err) {
       run.observed();
-      throw await run.fail(err, 'translating the grants', { notReady: true });
+      throw run.fail(err, 'translating the grants', { notReady: true });
     }
     const created = Date.parse(binding.metadata.creationTimestamp ?? '') || run.now.getTime();
     const violations = guardrailViolations(account.spec.guardrails, resolved, {
       lifetimeMs: endsAt ? endsAt.getTime() - created : undefined,
     });
-    if (violations.length > 0) throw await run.stop(Reason.GuardrailViolation, violations.join('; '));
+    if (violations.length > 0) throw run.stop(Reason.GuardrailViolation, violations.join('; '));
 
     const request = grantRequest(
       { binding, identity, account, provider, grants: resolved, expiresAt: endsAt },
@@ -97,13 +98,15 @@ export class IdentityBindingReconciler {
       return this.observeOnly(provider, request, account, run);
     if (endsAt && endsAt.getTime() <= run.now.getTime()) return this.expire(provider, request, run);
 
-    if (!hasFinalizer(binding)) await this.deps.writer.addFinalizer('IdentityBinding', binding, FINALIZER);
-    let observed: GrantObservation;
-    try {
-      observed = await provider.grants.observe(request);
-    } catch (err) {
-      throw await run.fail(err, 'observing the grants');
-    }
+    // The finalizer goes on while the cloud is read: it need only precede a write.
+    const [, observed] = await settleAll([
+      hasFinalizer(binding)
+        ? undefined
+        : this.deps.writer.addFinalizer('IdentityBinding', binding, FINALIZER),
+      provider.grants.observe(request).catch((err: unknown) => {
+        throw run.fail(err, 'observing the grants');
+      }),
+    ]);
     const current = await converge(
       provider.grants,
       request,
@@ -128,14 +131,14 @@ export class IdentityBindingReconciler {
       const observed = await provider.grants.observe(request);
       if (observed.exists) {
         await provider.grants.delete(request);
-        await run.event(
+        run.event(
           'Normal',
           Reason.Expired,
           `The grants ended at ${request.expiresAt?.toISOString()} and were removed.`,
         );
       }
     } catch (err) {
-      throw await run.fail(err, 'removing expired grants');
+      throw run.fail(err, 'removing expired grants');
     }
     run.status.grants = [];
     run.status.drift = undefined;
@@ -158,7 +161,7 @@ export class IdentityBindingReconciler {
     try {
       observed = await provider.grants.observe(request);
     } catch (err) {
-      throw await run.fail(err, 'observing the grants');
+      throw run.fail(err, 'observing the grants');
     }
     run.observed();
     run.status.grants = observed.applied;
@@ -202,9 +205,9 @@ export class IdentityBindingReconciler {
       );
       try {
         await provider.grants.delete(request);
-        await run.event('Normal', Reason.Deleted, `Removed the grants of ${binding.metadata.name}.`);
+        run.event('Normal', Reason.Deleted, `Removed the grants of ${binding.metadata.name}.`);
       } catch (err) {
-        throw await run.fail(err, 'removing the grants');
+        throw run.fail(err, 'removing the grants');
       }
     }
     await this.deps.writer.removeFinalizer('IdentityBinding', binding, FINALIZER);

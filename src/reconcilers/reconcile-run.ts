@@ -31,6 +31,7 @@ export class ReconcileRun<K extends KeylessKind> {
   private readonly original: string;
   /** Set once the finalizer is gone: the object may no longer exist, so its status is not written. */
   finalized = false;
+  private readonly pendingEvents: [EventType, string, string][] = [];
 
   constructor(
     readonly kind: K,
@@ -68,16 +69,25 @@ export class ReconcileRun<K extends KeylessKind> {
     return canonicalJson(this.status) !== this.original;
   }
 
-  async event(type: EventType, reason: string, message: string): Promise<void> {
-    await this.events.record(this.kind, this.object, type, reason, message);
+  /**
+   * Queues an Event; `syncAndWriteStatus` sends the queue alongside the status write, so Events
+   * (best-effort: a failed one is logged, never fails the reconcile) add no round trip to it.
+   */
+  event(type: EventType, reason: string, message: string): void {
+    this.pendingEvents.push([type, reason, message]);
+  }
+
+  async sendEvents(): Promise<void> {
+    const events = this.pendingEvents.splice(0);
+    await Promise.all(
+      events.map(([type, reason, message]) =>
+        this.events.record(this.kind, this.object, type, reason, message),
+      ),
+    );
   }
 
   /** A failure with a cause: classified into terminal, throttled or retryable. */
-  async fail(
-    err: unknown,
-    context: string,
-    options: { notReady?: boolean; reason?: string } = {},
-  ): Promise<Error> {
+  fail(err: unknown, context: string, options: { notReady?: boolean; reason?: string } = {}): Error {
     const cause = asError(err);
     const terminalCause = terminalErrorIn(err);
     let reason: string = Reason.CloudError;
@@ -100,16 +110,16 @@ export class ReconcileRun<K extends KeylessKind> {
     this.log.warn({ err: cause, reason }, context);
     // A terminal failure is this generation's outcome; a retry may still succeed with it.
     if (outcome instanceof TerminalError) this.observed();
-    await this.event('Warning', reason, outcome.message);
+    this.event('Warning', reason, outcome.message);
     this.set(syncFailed(reason, outcome.message));
     if (options.notReady) this.set(notReady(reason, outcome.message));
     return outcome;
   }
 
   /** A failure without a cause that retrying cannot fix (not owned, guardrails, bad reference). */
-  async stop(reason: string, message: string): Promise<TerminalError> {
+  stop(reason: string, message: string): TerminalError {
     this.log.warn({ reason }, message);
-    await this.event('Warning', reason, message);
+    this.event('Warning', reason, message);
     this.set(syncFailed(reason, message), notReady(reason, message));
     this.observed();
     return new TerminalError(reason, message);
@@ -124,7 +134,8 @@ export class ReconcileRun<K extends KeylessKind> {
 
 /**
  * Runs one sync and then writes the status if it changed, on every exit path (as ACK's deferred
- * status update does), so no early return or failure leaves stale conditions behind.
+ * status update does), so no early return or failure leaves stale conditions behind. The sync's
+ * Events are sent at the same time.
  */
 export async function syncAndWriteStatus<K extends KeylessKind>(
   run: ReconcileRun<K>,
@@ -138,7 +149,13 @@ export async function syncAndWriteStatus<K extends KeylessKind>(
   } catch (err) {
     failure = err;
   }
-  if (run.statusChanged() && !run.finalized) await writer.writeStatus(run.kind, run.object, run.status);
+  const [status] = await Promise.allSettled([
+    run.statusChanged() && !run.finalized ? writer.writeStatus(run.kind, run.object, run.status) : undefined,
+    run.sendEvents(),
+  ]);
+  // A failed status write is retried even after a terminal failure (already logged), or that
+  // failure's condition would never reach the object.
+  if (status.status === 'rejected') throw status.reason;
   if (failure !== undefined) throw failure;
   return result;
 }

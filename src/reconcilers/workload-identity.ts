@@ -5,9 +5,11 @@ import type { CloudProvider, IdentityObservation, IdentityRequest } from '../pro
 import { serviceAccountAnnotation } from '../providers/service-account-annotation.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { parseKey } from '../runtime/kube-object.js';
+import { settleAll } from '../runtime/settle.js';
 import { drifted, isTrue, notDrifted, notReady, ready, synced } from './conditions.js';
 import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
+import type { ServiceAccountState } from './ports.js';
 import { Reason } from './reasons.js';
 import { ReconcileRun, syncAndWriteStatus } from './reconcile-run.js';
 import {
@@ -58,7 +60,7 @@ export class WorkloadIdentityReconciler {
       return DONE;
     }
     if (!namespaceAllowed(account.spec.guardrails, identity.metadata.namespace ?? '')) {
-      throw await run.stop(
+      throw run.stop(
         Reason.NamespaceNotAllowed,
         `CloudAccount ${account.metadata.name} does not allow namespace ${identity.metadata.namespace}.`,
       );
@@ -69,16 +71,19 @@ export class WorkloadIdentityReconciler {
     if (policies.management(identity) === 'ObserveOnly')
       return this.observeOnly(provider, request, account, run);
 
-    if (!hasFinalizer(identity)) await this.deps.writer.addFinalizer('WorkloadIdentity', identity, FINALIZER);
-
-    let observed: IdentityObservation;
-    try {
-      observed = await provider.identities.observe(request);
-    } catch (err) {
-      throw await run.fail(err, 'observing the cloud identity');
-    }
+    // The cloud and the ServiceAccounts are read at once, and the finalizer goes on meanwhile: it
+    // need only precede a create.
+    const [, observed, serviceAccounts] = await settleAll([
+      hasFinalizer(identity)
+        ? undefined
+        : this.deps.writer.addFinalizer('WorkloadIdentity', identity, FINALIZER),
+      provider.identities.observe(request).catch((err: unknown) => {
+        throw run.fail(err, 'observing the cloud identity');
+      }),
+      this.readServiceAccounts(identity, run),
+    ]);
     if (observed.exists && !sameOwner(observed.owner, request.owner) && !request.adopt) {
-      throw await run.stop(
+      throw run.stop(
         Reason.NotOwned,
         `${observed.externalName} already exists and belongs to ${describeOwner(observed.owner)}; ` +
           'annotate this object with keyless.dev/adopt: "true" to take it over.',
@@ -98,7 +103,13 @@ export class WorkloadIdentityReconciler {
       run,
     );
 
-    const { missing, claimed } = await this.annotateServiceAccounts(identity, current, account, run);
+    const { missing, claimed } = await this.annotateServiceAccounts(
+      identity,
+      serviceAccounts,
+      current,
+      account,
+      run,
+    );
     run.status.principal = current.principal;
     run.status.externalName = current.externalName;
     run.observed();
@@ -132,7 +143,7 @@ export class WorkloadIdentityReconciler {
     try {
       observed = await provider.identities.observe(request);
     } catch (err) {
-      throw await run.fail(err, 'observing the cloud identity');
+      throw run.fail(err, 'observing the cloud identity');
     }
     run.observed();
     run.status.externalName = observed.externalName;
@@ -148,12 +159,33 @@ export class WorkloadIdentityReconciler {
     return { requeueAfter: this.deps.resyncAfter(account) };
   }
 
+  private async readServiceAccounts(
+    identity: WorkloadIdentity,
+    run: Run,
+  ): Promise<Map<string, ServiceAccountState>> {
+    const namespace = identity.metadata.namespace ?? '';
+    const states = await settleAll(
+      serviceAccountNames(identity).map(async ({ name }) => {
+        try {
+          return [name, await this.deps.serviceAccounts.get(namespace, name)] as const;
+        } catch (err) {
+          throw run.fail(err, `reading ServiceAccount ${namespace}/${name}`, {
+            reason: Reason.KubernetesError,
+          });
+        }
+      }),
+    );
+    return new Map(states);
+  }
+
   /**
-   * Writes Keyless's annotation set on each ServiceAccount subject; returns those still missing and
-   * those whose annotation for this cloud names another (older) identity.
+   * Writes Keyless's annotation set on each ServiceAccount subject (`states`: as read before the
+   * cloud was converged); returns those still missing and those whose annotation for this cloud
+   * names another (older) identity.
    */
   private async annotateServiceAccounts(
     identity: WorkloadIdentity,
+    states: Map<string, ServiceAccountState>,
     current: IdentityObservation,
     account: CloudAccount,
     run: Run,
@@ -164,7 +196,7 @@ export class WorkloadIdentityReconciler {
     const ourKey = serviceAccountAnnotation(account.spec.provider, current.principal)?.key;
     for (const { name, create } of serviceAccountNames(identity)) {
       try {
-        const state = await this.deps.serviceAccounts.get(namespace, name);
+        const state = states.get(name) ?? { exists: false, annotations: {} };
         if (!state.exists && !create) {
           missing.push(name);
           continue;
@@ -179,7 +211,7 @@ export class WorkloadIdentityReconciler {
         if (!state.exists || stale)
           await this.deps.serviceAccounts.applyAnnotations(namespace, name, annotations);
       } catch (err) {
-        throw await run.fail(err, `annotating ServiceAccount ${namespace}/${name}`, {
+        throw run.fail(err, `annotating ServiceAccount ${namespace}/${name}`, {
           reason: Reason.KubernetesError,
         });
       }
@@ -208,19 +240,15 @@ export class WorkloadIdentityReconciler {
         const observed = await provider.identities.observe(request);
         if (observed.exists && sameOwner(observed.owner, request.owner)) {
           await provider.identities.delete(request);
-          await run.event('Normal', Reason.Deleted, `Deleted ${observed.externalName}.`);
+          run.event('Normal', Reason.Deleted, `Deleted ${observed.externalName}.`);
         }
       } catch (err) {
-        throw await run.fail(err, 'deleting the cloud identity');
+        throw run.fail(err, 'deleting the cloud identity');
       }
     } else if (account) {
-      await run.event(
-        'Normal',
-        Reason.Retained,
-        'The cloud identity is left in place (Retain or ObserveOnly).',
-      );
+      run.event('Normal', Reason.Retained, 'The cloud identity is left in place (Retain or ObserveOnly).');
     } else {
-      await run.event(
+      run.event(
         'Warning',
         Reason.AccountNotFound,
         `CloudAccount ${identity.spec.accountRef.name} is gone, so the cloud identity could not be deleted and is left in place.`,
@@ -244,7 +272,7 @@ export class WorkloadIdentityReconciler {
         });
         await this.deps.serviceAccounts.applyAnnotations(namespace, name, annotations);
       } catch (err) {
-        throw await run.fail(err, `releasing ServiceAccount ${namespace}/${name}`, {
+        throw run.fail(err, `releasing ServiceAccount ${namespace}/${name}`, {
           reason: Reason.KubernetesError,
         });
       }

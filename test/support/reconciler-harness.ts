@@ -132,3 +132,23 @@ export function condition(
     | { status: string; reason: string; message: string }
     | undefined;
 }
+
+/**
+ * Makes the cluster's finalizer writes take `ms` of real time and records, in `log`, when each
+ * starts and ends next to the cloud calls, so tests can see what ran while the finalizer was written.
+ */
+export function slowFinalizers(h: ReturnType<typeof reconcilerHarness>, ms: number): string[] {
+  const log: string[] = [];
+  const add = h.cluster.addFinalizer.bind(h.cluster);
+  h.cluster.addFinalizer = async (...args) => {
+    log.push('finalizer started');
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    await add(...args);
+    log.push('finalizer written');
+  };
+  h.cloud.injectFault((operation) => {
+    log.push(operation);
+    return undefined;
+  });
+  return log;
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { FINALIZER } from '../../../src/reconcilers/requests.js';
 import { TerminalError } from '../../../src/runtime/errors.js';
-import { condition, RESYNC_MS, reconcilerHarness } from '../../support/reconciler-harness.js';
+import { condition, RESYNC_MS, reconcilerHarness, slowFinalizers } from '../../support/reconciler-harness.js';
 
 function grantKeys(h: ReturnType<typeof reconcilerHarness>) {
   return [...h.cloud.grantSets.values()].map((g) => g.permissions);
@@ -27,6 +28,23 @@ describe('IdentityBinding reconciler', () => {
     expect(grantKeys(h)).toEqual([{ 'arn:aws:s3:::bucket': ['read'] }]);
     expect(h.binding()?.status?.grants).toEqual([{ resource: 'arn:aws:s3:::bucket', summary: 'read' }]);
     expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'True', reason: 'Available' });
+  });
+
+  it('reads the grants while its finalizer is written, and grants only once the finalizer is on', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.applyBinding();
+    const log = slowFinalizers(h, 20);
+    let finalizersAtPut: string[] | undefined;
+    h.cloud.injectFault((operation) => {
+      if (operation === 'PutGrants') finalizersAtPut = h.binding()?.metadata.finalizers;
+      return undefined;
+    });
+
+    expect((await h.reconcile('IdentityBinding', 'team/app-read')).error).toBeUndefined();
+
+    expect(log).toEqual(['finalizer started', 'GetGrants', 'finalizer written', 'PutGrants']);
+    expect(finalizersAtPut).toEqual([FINALIZER]);
   });
 
   it('says IdentityNotReady when its identity was reconciled and is not Ready', async () => {

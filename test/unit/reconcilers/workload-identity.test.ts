@@ -3,7 +3,7 @@ import { CloudError } from '../../../src/providers/cloud-error.js';
 import { identityName } from '../../../src/providers/memory/memory-provider.js';
 import { FINALIZER } from '../../../src/reconcilers/requests.js';
 import { TerminalError } from '../../../src/runtime/errors.js';
-import { condition, RESYNC_MS, reconcilerHarness } from '../../support/reconciler-harness.js';
+import { condition, RESYNC_MS, reconcilerHarness, slowFinalizers } from '../../support/reconciler-harness.js';
 
 const OWNER = { cluster: 'test-cluster', namespace: 'team', name: 'app', uid: '' };
 const EXTERNAL = identityName({ owner: OWNER });
@@ -36,6 +36,55 @@ describe('WorkloadIdentity reconciler', () => {
       'eks.amazonaws.com/role-arn': `memory://acct/identities/${EXTERNAL}`,
     });
     expect(h.cluster.events.map((e) => e.reason)).toContain('Created');
+  });
+
+  it('reads the cloud while its finalizer is written, and creates only once the finalizer is on', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity();
+    const log = slowFinalizers(h, 20);
+    let finalizersAtCreate: string[] | undefined;
+    h.cloud.injectFault((operation) => {
+      if (operation === 'CreateIdentity') finalizersAtCreate = h.identity()?.metadata.finalizers;
+      return undefined;
+    });
+
+    expect((await h.reconcile('WorkloadIdentity', 'team/app')).error).toBeUndefined();
+
+    expect(log).toEqual(['finalizer started', 'GetIdentity', 'finalizer written', 'CreateIdentity']);
+    expect(finalizersAtCreate).toEqual([FINALIZER]);
+  });
+
+  it('creates nothing in the cloud when its finalizer cannot be written', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity();
+    h.cluster.addFinalizer = async () => {
+      throw new Error('the API server refused the patch');
+    };
+
+    const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(outcome.error?.message).toBe('the API server refused the patch');
+    expect(h.cloud.count('write')).toBe(0);
+    expect(h.cloud.identities.size).toBe(0);
+  });
+
+  it('sends its Events even when the status write fails, and retries for the status', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity();
+    h.cluster.writeStatus = async () => {
+      throw new Error('conflict writing status');
+    };
+
+    const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(outcome.error?.message).toBe('conflict writing status');
+    expect(h.cluster.events.map((e) => e.reason)).toEqual(['Created']);
   });
 
   it('makes zero cloud writes and zero Kubernetes writes in steady state', async () => {
