@@ -3,7 +3,7 @@ import { KubeClient } from '../../src/runtime/kube-client.js';
 import { describeWithControlPlane } from '../support/control-plane/index.js';
 import { loadExamples } from '../support/examples.js';
 import { INVALID_OBJECTS } from '../support/invalid-objects.js';
-import { installCrds, type Manifest, pathOf } from '../support/kube-manifests.js';
+import { installCrds, type Manifest, pathOf, waitFor } from '../support/kube-manifests.js';
 
 describeWithControlPlane('the generated CRDs on a real API server', (controlPlane) => {
   let admin: KubeClient;
@@ -14,13 +14,17 @@ describeWithControlPlane('the generated CRDs on a real API server', (controlPlan
   });
 
   it('serve every kind under the keyless category with its short name', async () => {
-    const resources = await admin.request<{
-      resources: { name: string; shortNames?: string[]; categories?: string[] }[];
-    }>('GET', '/apis/keyless.dev/v1alpha1');
-    const served = resources.resources
-      .filter((r) => !r.name.includes('/'))
-      .map((r) => ({ name: r.name, shortNames: r.shortNames, categories: r.categories }))
-      .sort((a, b) => a.name.localeCompare(b.name));
+    // Discovery catches up with Established CRDs a moment later, on a busy machine.
+    const served = await waitFor('discovery to list the three kinds', async () => {
+      const resources = await admin.request<{
+        resources: { name: string; shortNames?: string[]; categories?: string[] }[];
+      }>('GET', '/apis/keyless.dev/v1alpha1');
+      const kinds = resources.resources
+        .filter((r) => !r.name.includes('/'))
+        .map((r) => ({ name: r.name, shortNames: r.shortNames, categories: r.categories }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+      return kinds.length === 3 && kinds;
+    });
     expect(served).toEqual([
       { name: 'cloudaccounts', shortNames: ['ca'], categories: ['keyless'] },
       { name: 'identitybindings', shortNames: ['ib'], categories: ['keyless'] },
