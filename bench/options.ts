@@ -1,5 +1,10 @@
 import { parseArgs } from 'node:util';
-import { type LimiterProfile, NO_LIMITER, PROVIDER_DEFAULT_LIMITER } from './profiles.js';
+import {
+  DEFAULT_CONVERGE_LATENCY_MS,
+  type LimiterProfile,
+  NO_LIMITER,
+  PROVIDER_DEFAULT_LIMITER,
+} from './profiles.js';
 
 export interface BenchOptions {
   mode: 'quick' | 'full';
@@ -7,6 +12,8 @@ export interface BenchOptions {
   points: number[];
   /** Reconcile workers per kind in the operator, and the baseline's concurrency per kind. */
   workers: number;
+  /** The converge cloud's latency per call. */
+  latencyMs: number;
   /** The resync interval of the restart / steady-state run (the converge run uses 10m). */
   resyncMs: number;
   /** After the restart, also watch 1.25 resync intervals of resync-driven re-observations. */
@@ -27,6 +34,7 @@ const USAGE = `npm run bench [-- options]
   --full              N up to 10,000 (tens of minutes); default: quick (about 3 minutes)
   --points=250,500    converge object counts (N WorkloadIdentities + N IdentityBindings)
   --workers=4         operator workers per kind = baseline concurrency per kind
+  --latency=30        the converge cloud's latency per call, in ms
   --resync=2m         resync interval of the restart / steady-state run (full: 5m)
   --steady            after the restart, watch 1.25 resync intervals (always in --full)
   --throttled-n=40    N of the throttled scenario (full: 500)
@@ -40,6 +48,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       full: { type: 'boolean', default: false },
       points: { type: 'string' },
       workers: { type: 'string', default: '4' },
+      latency: { type: 'string', default: String(DEFAULT_CONVERGE_LATENCY_MS) },
       resync: { type: 'string' },
       'throttled-n': { type: 'string' },
       steady: { type: 'boolean', default: false },
@@ -63,6 +72,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     mode: full ? 'full' : 'quick',
     points: [...points].sort((a, b) => a - b),
     workers: positive(values.workers ?? '4'),
+    latencyMs: positive(values.latency ?? String(DEFAULT_CONVERGE_LATENCY_MS)),
     resyncMs: values.resync ? seconds(values.resync) : full ? 300_000 : 120_000,
     steadyWindow: full || values.steady === true,
     throttledN: positive(values['throttled-n'] ?? (full ? '500' : '40')),

@@ -26,12 +26,17 @@ export interface LimiterRates {
  * Converge: a cloud whose quotas the workers cannot reach (W = 4 per kind at 30 ms is at most ~270
  * calls/s), so the figure measures the operator, not the quota.
  */
-export const CONVERGE_CLOUD: CloudProfile = {
-  name: 'roomy',
-  description: '30 ms per call; reads 1000/s (burst 1000), writes 500/s (burst 500): never reached at W=4',
-  latencyMs: 30,
-  rateLimits: { read: { qps: 1000, burst: 1000 }, write: { qps: 500, burst: 500 } },
-};
+export function convergeCloud(latencyMs: number): CloudProfile {
+  return {
+    name: 'roomy',
+    description: `${latencyMs} ms per call; reads 1000/s (burst 1000), writes 500/s (burst 500): never reached at W=4`,
+    latencyMs,
+    rateLimits: { read: { qps: 1000, burst: 1000 }, write: { qps: 500, burst: 500 } },
+  };
+}
+
+/** The converge cloud's default latency: a fast cloud API (IAM and ARM calls often take longer). */
+export const DEFAULT_CONVERGE_LATENCY_MS = 30;
 
 /**
  * Azure Resource Manager's documented per-subscription token buckets (reads: 250, refilled 25/s;

@@ -29,6 +29,8 @@ export interface Machine {
 export interface Settings {
   workers: number;
   convergeCloud: string;
+  /** The converge cloud's latency per call (absent in runs before it was an option: 30). */
+  convergeLatencyMs?: number;
   throttledCloud: string;
   resyncSeconds: number;
   backend: string;

@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildHost } from './host/build.js';
 import { parseOptions } from './options.js';
-import { AZURE_LIKE_CLOUD, CONVERGE_CLOUD } from './profiles.js';
+import { AZURE_LIKE_CLOUD, convergeCloud } from './profiles.js';
 import { renderChart } from './report/chart.js';
 import { summarizeProfile } from './report/cpu-profile.js';
 import { describeMachine } from './report/machine.js';
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
   mkdirSync(`${BENCH}results`, { recursive: true });
   console.log(`[bench] ${options.mode} run ${stamp}: converge N = ${options.points.join(', ')}`);
   buildHost();
+  const cloud = convergeCloud(options.latencyMs);
 
   const results: BenchResults = {
     startedAt: started.toISOString(),
@@ -42,7 +43,8 @@ async function main(): Promise<void> {
     machine: describeMachine('unknown'),
     settings: {
       workers: options.workers,
-      convergeCloud: `${CONVERGE_CLOUD.name} (${CONVERGE_CLOUD.description}), no client-side limiter`,
+      convergeCloud: `${cloud.name} (${cloud.description}), no client-side limiter`,
+      convergeLatencyMs: cloud.latencyMs,
       throttledCloud: `${AZURE_LIKE_CLOUD.name} (${AZURE_LIKE_CLOUD.description})`,
       resyncSeconds: options.resyncMs / 1000,
       backend:

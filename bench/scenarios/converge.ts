@@ -4,7 +4,7 @@ import { OperatorHost } from '../host/host-client.js';
 import type { HostStats } from '../host/protocol.js';
 import type { BenchOptions } from '../options.js';
 import { cpuSecondsOf, diffCpu, machineBusySeconds, ownCpuSeconds, round } from '../proc.js';
-import { CONVERGE_CLOUD, NO_LIMITER } from '../profiles.js';
+import { convergeCloud, NO_LIMITER } from '../profiles.js';
 import { statusAndFinalizerWrites } from '../report/format.js';
 import type { ConvergePoint, RestartResult } from '../results.js';
 import { runRestart } from './restart.js';
@@ -46,7 +46,7 @@ export async function runConverge(options: ConvergeRunOptions): Promise<Converge
     host = OperatorHost.spawn();
     const before = await host.send('init', {
       credentials: await operatorCredentials(cluster.controlPlane),
-      cloud: CONVERGE_CLOUD,
+      cloud: convergeCloud(bench.latencyMs),
       limiter: NO_LIMITER.rate,
       workers: bench.workers,
     });
@@ -85,7 +85,7 @@ export async function runConverge(options: ConvergeRunOptions): Promise<Converge
     const baseline = await runBaseline({
       n,
       workers: bench.workers,
-      cloud: CONVERGE_CLOUD,
+      cloud: convergeCloud(bench.latencyMs),
       limiter: NO_LIMITER,
       drainQuotas: false,
     });
