@@ -8,7 +8,8 @@ import type { KubeClient } from '../runtime/kube-client.js';
 import { microTime } from './micro-time.js';
 
 const REPORTING_CONTROLLER = 'keyless.dev/operator';
-const NOTE_LIMIT = 1024;
+/** The API server counts a note's limit in UTF-8 bytes. */
+const NOTE_LIMIT_BYTES = 1024;
 const MAX_REMEMBERED = 10_000;
 
 export interface EventRecorderOptions {
@@ -23,7 +24,9 @@ export interface EventRecorderOptions {
 
 /**
  * Events (events.k8s.io/v1) about Keyless objects. A failure that repeats on every retry would
- * flood the namespace; the same type, reason and note for the same object is sent once per window.
+ * flood the namespace; the same Warning (reason and note) for the same object is sent once per
+ * window. Normal Events report a change Keyless made, each worth its Event, and are not remembered:
+ * at 10,000 objects a `Created` each would fill the window's memory for nothing.
  * An Event that cannot be written is logged and does not fail the reconcile.
  */
 export class KubeEventRecorder implements EventRecorder {
@@ -42,11 +45,13 @@ export class KubeEventRecorder implements EventRecorder {
     message: string,
   ): Promise<void> {
     const now = this.options.clock.now();
-    const note = message.length > NOTE_LIMIT ? `${message.slice(0, NOTE_LIMIT - 1)}…` : message;
-    const dedupeKey = `${object.metadata.uid}\u0000${type}\u0000${reason}\u0000${note}`;
-    const last = this.lastSent.get(dedupeKey);
-    if (last !== undefined && now - last < this.window) return;
-    this.remember(dedupeKey, now);
+    const note = truncateUtf8(message, NOTE_LIMIT_BYTES);
+    if (type === 'Warning') {
+      const dedupeKey = `${object.metadata.uid}\u0000${reason}\u0000${note}`;
+      const last = this.lastSent.get(dedupeKey);
+      if (last !== undefined && now - last < this.window) return;
+      this.remember(dedupeKey, now);
+    }
     const namespace = object.metadata.namespace ?? 'default';
     const body = {
       apiVersion: 'events.k8s.io/v1',
@@ -93,4 +98,15 @@ export class KubeEventRecorder implements EventRecorder {
 function eventName(objectName: string, now: number): string {
   const suffix = `${now.toString(16)}${randomBytes(3).toString('hex')}`;
   return `${objectName.slice(0, 253 - suffix.length - 1)}.${suffix}`;
+}
+
+/** `text` cut to at most `limit` UTF-8 bytes on a character boundary, marked with an ellipsis when cut. */
+export function truncateUtf8(text: string, limit: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= limit) return text;
+  const ellipsis = '…';
+  let end = limit - Buffer.byteLength(ellipsis);
+  // Step back over continuation bytes (10xxxxxx) so no character is split.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return `${bytes.subarray(0, end).toString('utf8')}${ellipsis}`;
 }

@@ -64,7 +64,11 @@ export function toWatchEvent<T extends KubeObject>(type: string, obj: unknown): 
  * controller-runtime's TransformStripManagedFields does.
  */
 export function withoutManagedFields<T extends KubeObject>(obj: T): T {
-  if (obj.metadata && 'managedFields' in obj.metadata) delete obj.metadata.managedFields;
+  if (!obj.metadata || !('managedFields' in obj.metadata)) return obj;
+  // A copy rather than `delete`, which leaves V8 a slow dictionary-mode object (about 370 bytes
+  // more per cached object).
+  const { managedFields: _, ...metadata } = obj.metadata;
+  obj.metadata = metadata;
   return obj;
 }
 

@@ -1,4 +1,5 @@
 import { type Clock, realClock } from './clock.js';
+import { DelayHeap } from './delay-heap.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
 
 export interface WorkQueueOptions {
@@ -6,11 +7,6 @@ export interface WorkQueueOptions {
   rateLimiter?: RateLimiter;
   /** Called whenever the number of queued (not in-flight) keys changes. */
   onDepthChange?: (depth: number) => void;
-}
-
-interface DelayedAdd {
-  readonly at: number;
-  readonly cancel: () => void;
 }
 
 /**
@@ -32,7 +28,14 @@ export class WorkQueue {
   /** Keys waiting to be processed (queued, or added again while in flight). */
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
-  private readonly delayed = new Map<string, DelayedAdd>();
+  /**
+   * Delayed adds: when each key is due. One timer serves them all, armed for the earliest, so a
+   * resync pending for each of 20,000 objects costs a heap entry each, not a Node timer each. The
+   * heap may hold stale entries (a key whose time moved earlier); `delayed` is the truth.
+   */
+  private readonly delayed = new Map<string, number>();
+  private readonly delays = new DelayHeap();
+  private timer: { at: number; cancel: () => void } | undefined;
   private readonly waitingWorkers: Array<(key: string | undefined) => void> = [];
   private readonly drainWaiters: Array<() => void> = [];
   private shuttingDown = false;
@@ -61,13 +64,10 @@ export class WorkQueue {
     }
     const at = this.clock.now() + ms;
     const existing = this.delayed.get(key);
-    if (existing && existing.at <= at) return;
-    existing?.cancel();
-    const cancel = this.clock.setTimeout(() => {
-      this.delayed.delete(key);
-      this.add(key);
-    }, ms);
-    this.delayed.set(key, { at, cancel });
+    if (existing !== undefined && existing <= at) return;
+    this.delayed.set(key, at);
+    this.delays.push(at, key);
+    this.armTimer();
   }
 
   /**
@@ -139,8 +139,10 @@ export class WorkQueue {
   shutDown(): void {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
-    for (const { cancel } of this.delayed.values()) cancel();
+    this.timer?.cancel();
+    this.timer = undefined;
     this.delayed.clear();
+    this.delays.clear();
     this.queue.length = 0;
     this.queueHead = 0;
     this.dirty.clear();
@@ -152,6 +154,27 @@ export class WorkQueue {
   drain(): Promise<void> {
     if (this.processing.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Keeps one timer armed for the earliest delayed add. */
+  private armTimer(): void {
+    const next = this.delays.peekTime();
+    if (next === undefined || (this.timer && this.timer.at <= next)) return;
+    this.timer?.cancel();
+    const cancel = this.clock.setTimeout(() => this.fireDue(), next - this.clock.now());
+    this.timer = { at: next, cancel };
+  }
+
+  private fireDue(): void {
+    this.timer = undefined;
+    const now = this.clock.now();
+    for (let at = this.delays.peekTime(); at !== undefined && at <= now; at = this.delays.peekTime()) {
+      const { key } = this.delays.pop() as { at: number; key: string };
+      if (this.delayed.get(key) !== at) continue;
+      this.delayed.delete(key);
+      this.add(key);
+    }
+    this.armTimer();
   }
 
   private enqueue(key: string): void {

@@ -98,6 +98,32 @@ describe('WorkQueue', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
+  it('serves every delayed add with one timer, firing each key at its own time', async () => {
+    const { queue, clock } = newQueue();
+    for (let i = 0; i < 1000; i++) queue.addAfter(`k${i}`, 1000 + ((i * 7919) % 1000));
+    expect(clock.pendingTimers()).toBe(1);
+    clock.advance(1000);
+    expect(await takeAll(queue)).toEqual(['k0']);
+    queue.done('k0');
+    clock.advance(999);
+    expect(queue.len()).toBe(999);
+    expect(queue.delayedCount()).toBe(0);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('re-arms its timer when a key is due earlier than any other', async () => {
+    const { queue, clock } = newQueue();
+    queue.addAfter('late', 1000);
+    queue.addAfter('early', 10);
+    expect(clock.pendingTimers()).toBe(1);
+    clock.advance(10);
+    expect(await takeAll(queue)).toEqual(['early']);
+    clock.advance(989);
+    expect(queue.len()).toBe(0);
+    clock.advance(1);
+    expect(await takeAll(queue)).toEqual(['late']);
+  });
+
   it('addAfter with no delay adds at once', () => {
     const { queue } = newQueue();
     queue.addAfter('a', 0);

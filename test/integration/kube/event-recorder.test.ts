@@ -1,0 +1,87 @@
+import { pino } from 'pino';
+import { beforeAll, expect, it } from 'vitest';
+import type { KubeObject } from '../../../src/api/index.js';
+import { KubeEventRecorder } from '../../../src/kube/event-recorder.js';
+import { FakeClock } from '../../../src/runtime/fake-clock.js';
+import { KubeClient } from '../../../src/runtime/kube-client.js';
+import { describeWithControlPlane } from '../../support/control-plane/index.js';
+
+describeWithControlPlane('KubeEventRecorder on a real API server', (controlPlane) => {
+  let client: KubeClient;
+  const clock = new FakeClock(Date.parse('2026-11-25T12:00:00Z'));
+
+  beforeAll(() => {
+    client = new KubeClient(controlPlane().kubeConfig());
+  });
+
+  const objectNamed = (name: string): KubeObject => ({
+    apiVersion: 'keyless.dev/v1alpha1',
+    kind: 'WorkloadIdentity',
+    metadata: { name, namespace: 'default', uid: `uid-${name}`, resourceVersion: '1' },
+  });
+
+  async function reasonsFor(name: string): Promise<string[]> {
+    const list = await client.request<{ items: { reason: string; regarding: { name: string } }[] }>(
+      'GET',
+      '/apis/events.k8s.io/v1/namespaces/default/events',
+    );
+    return list.items.filter((e) => e.regarding.name === name).map((e) => e.reason);
+  }
+
+  it('sends a repeated Warning once per window, and every Normal Event', async () => {
+    const recorder = new KubeEventRecorder({
+      client,
+      clock,
+      logger: pino({ level: 'silent' }),
+      instance: 'test',
+      dedupeWindowMs: 60_000,
+    });
+    const object = objectNamed('repeats');
+
+    for (let i = 0; i < 3; i++) {
+      await recorder.record('WorkloadIdentity', object, 'Warning', 'CloudError', 'the cloud said no');
+      await recorder.record('WorkloadIdentity', object, 'Normal', 'DriftCorrected', 'corrected tags');
+      clock.advance(1000);
+    }
+    await recorder.record('WorkloadIdentity', object, 'Warning', 'CloudError', 'another message');
+    expect((await reasonsFor('repeats')).sort()).toEqual([
+      'CloudError',
+      'CloudError',
+      'DriftCorrected',
+      'DriftCorrected',
+      'DriftCorrected',
+    ]);
+
+    clock.advance(60_000);
+    await recorder.record('WorkloadIdentity', object, 'Warning', 'CloudError', 'the cloud said no');
+    expect((await reasonsFor('repeats')).filter((r) => r === 'CloudError')).toHaveLength(3);
+  });
+
+  it("cuts a long note to the API server's limit (bytes, not characters) instead of losing the Event", async () => {
+    const recorder = new KubeEventRecorder({
+      client,
+      clock,
+      logger: pino({ level: 'silent' }),
+      instance: 'test',
+    });
+    await recorder.record('WorkloadIdentity', objectNamed('long'), 'Warning', 'CloudError', 'x'.repeat(5000));
+    await recorder.record(
+      'WorkloadIdentity',
+      objectNamed('accents'),
+      'Warning',
+      'CloudError',
+      'é'.repeat(3000),
+    );
+    const list = await client.request<{ items: { note: string; regarding: { name: string } }[] }>(
+      'GET',
+      '/apis/events.k8s.io/v1/namespaces/default/events',
+    );
+    for (const name of ['long', 'accents']) {
+      const note = list.items.find((e) => e.regarding.name === name)?.note ?? '';
+      expect(Buffer.byteLength(note), name).toBeGreaterThan(1000);
+      expect(Buffer.byteLength(note), name).toBeLessThanOrEqual(1024);
+      expect(note.endsWith('…'), name).toBe(true);
+      expect(note.includes('\ufffd'), name).toBe(false);
+    }
+  });
+});
