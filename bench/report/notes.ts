@@ -99,7 +99,8 @@ function ratioNote(results: BenchResults, point: ConvergePoint): string {
   }
   if (apiserver > 2 * cpu.operator) {
     parts.push(
-      `kube-apiserver is the busiest process, at ${(apiserver / cpu.operator).toFixed(1)}× the operator's CPU: ` +
+      `kube-apiserver is the busiest process, at ${(apiserver / cpu.operator).toFixed(1)}× the operator's CPU ` +
+        `(${(apiserver / operator.seconds).toFixed(2)} cores on average): ` +
         'a write costs more on the server than in Keyless, and on a shared machine it slows both.',
     );
   }
@@ -139,20 +140,22 @@ function writesNote(point: ConvergePoint): string {
 function rssNote(results: BenchResults, point: ConvergePoint): string {
   const { before, after, cloudHeapBytes } = point.operator.memory;
   const perObjectKb = (after.heapUsed - before.heapUsed - cloudHeapBytes) / point.objects / 1024;
+  const rssPerObjectKb = (after.rss - before.rss) / point.objects / 1024;
   const tls = tlsShare(results.cpuProfile) > 0.2;
   return (
     `**RSS ${Math.round(after.rss / MB)} MB at N = ${point.n.toLocaleString('en-US')}.** ` +
     `${Math.round(before.rss / MB)} MB (heap ${Math.round(before.heapUsed / MB)} MB) are there before any object: ` +
-    'Node and the modules the operator imports at start, every cloud SDK and client-node, whose `KubeConfig` loads ' +
-    'its whole generated API (about 70 MB of RSS on its own, measured by importing it alone). After converging: ' +
-    `heap used ${Math.round(after.heapUsed / MB)} MB of ${Math.round(after.heapTotal / MB)} MB reserved; the ` +
-    `in-memory cloud's contents ${Math.round(cloudHeapBytes / MB)} MB; about ${perObjectKb.toFixed(1)} KB of heap ` +
-    'per cached object, much of it `managedFields`, which Keyless never reads.' +
+    'Node and the modules the operator imports at start, most of it client-node, whose `KubeConfig` loads its ' +
+    'whole generated API (no cloud SDK: each is imported when the first account of its cloud is used, and this ' +
+    `run's cloud is in memory). Converging added ${rssPerObjectKb.toFixed(1)} KB of RSS per object: ` +
+    `${perObjectKb.toFixed(1)} KB of heap (the in-memory cloud's ${Math.round(cloudHeapBytes / MB)} MB excluded), ` +
+    'mostly the informers’ copy of each object, and what the allocator keeps around it. ' +
+    `Heap used ${Math.round(after.heapUsed / MB)} MB of ${Math.round(after.heapTotal / MB)} MB reserved.` +
     (tls
       ? ' The allocator also keeps much of what a TLS context per request used (see the ratio note).'
       : '') +
-    ' Fix: drop managedFields on the way into the informers (bench/src-changes.patch); import each cloud SDK when ' +
-    'the first CloudAccount of that cloud appears; read kubeconfig without client-node’s `config.js`.'
+    ' What would cut it: read kubeconfig without client-node’s generated API (about 60 MB of the start), and ' +
+    'cache a smaller status per object (bench/README.md has the breakdown of a heap snapshot).'
   );
 }
 
