@@ -20,22 +20,26 @@ describeWithControlPlane('KubeEventRecorder on a real API server', (controlPlane
     metadata: { name, namespace: 'default', uid: `uid-${name}`, resourceVersion: '1' },
   });
 
-  async function reasonsFor(name: string): Promise<string[]> {
-    const list = await client.request<{ items: { reason: string; regarding: { name: string } }[] }>(
-      'GET',
-      '/apis/events.k8s.io/v1/namespaces/default/events',
-    );
-    return list.items.filter((e) => e.regarding.name === name).map((e) => e.reason);
+  async function eventsAbout(name: string): Promise<{ reason: string; note: string }[]> {
+    const list = await client.request<{
+      items: { reason: string; note: string; regarding: { name: string } }[];
+    }>('GET', '/apis/events.k8s.io/v1/namespaces/default/events');
+    return list.items.filter((e) => e.regarding.name === name);
   }
 
-  it('sends a repeated Warning once per window, and every Normal Event', async () => {
-    const recorder = new KubeEventRecorder({
+  const reasonsFor = async (name: string) => (await eventsAbout(name)).map((e) => e.reason);
+
+  const newRecorder = (dedupeWindowMs?: number) =>
+    new KubeEventRecorder({
       client,
       clock,
       logger: pino({ level: 'silent' }),
       instance: 'test',
-      dedupeWindowMs: 60_000,
+      dedupeWindowMs,
     });
+
+  it('sends a repeated Warning once per window, and every Normal Event', async () => {
+    const recorder = newRecorder(60_000);
     const object = objectNamed('repeats');
 
     for (let i = 0; i < 3; i++) {
@@ -58,12 +62,7 @@ describeWithControlPlane('KubeEventRecorder on a real API server', (controlPlane
   });
 
   it("cuts a long note to the API server's limit (bytes, not characters) instead of losing the Event", async () => {
-    const recorder = new KubeEventRecorder({
-      client,
-      clock,
-      logger: pino({ level: 'silent' }),
-      instance: 'test',
-    });
+    const recorder = newRecorder();
     await recorder.record('WorkloadIdentity', objectNamed('long'), 'Warning', 'CloudError', 'x'.repeat(5000));
     await recorder.record(
       'WorkloadIdentity',
@@ -72,12 +71,8 @@ describeWithControlPlane('KubeEventRecorder on a real API server', (controlPlane
       'CloudError',
       'é'.repeat(3000),
     );
-    const list = await client.request<{ items: { note: string; regarding: { name: string } }[] }>(
-      'GET',
-      '/apis/events.k8s.io/v1/namespaces/default/events',
-    );
     for (const name of ['long', 'accents']) {
-      const note = list.items.find((e) => e.regarding.name === name)?.note ?? '';
+      const note = (await eventsAbout(name))[0]?.note ?? '';
       expect(Buffer.byteLength(note), name).toBeGreaterThan(1000);
       expect(Buffer.byteLength(note), name).toBeLessThanOrEqual(1024);
       expect(note.endsWith('…'), name).toBe(true);
