@@ -10,7 +10,7 @@ import { microTime } from './micro-time.js';
 const REPORTING_CONTROLLER = 'keyless.dev/operator';
 /** The API server counts a note's limit in UTF-8 bytes. */
 const NOTE_LIMIT_BYTES = 1024;
-const MAX_REMEMBERED = 10_000;
+const MAX_REMEMBERED = 50_000;
 
 export interface EventRecorderOptions {
   client: KubeClient;
@@ -18,8 +18,10 @@ export interface EventRecorderOptions {
   logger: Logger;
   /** This process, e.g. the pod name. */
   instance: string;
-  /** The same Event for the same object is not repeated within this window. */
+  /** The same Warning for the same object is not repeated within this window. */
   dedupeWindowMs?: number;
+  /** Warnings remembered at most; past it the oldest are forgotten first. */
+  maxRemembered?: number;
 }
 
 /**
@@ -32,9 +34,11 @@ export interface EventRecorderOptions {
 export class KubeEventRecorder implements EventRecorder {
   private readonly lastSent = new Map<string, number>();
   private readonly window: number;
+  private readonly maxRemembered: number;
 
   constructor(private readonly options: EventRecorderOptions) {
     this.window = options.dedupeWindowMs ?? 10 * 60_000;
+    this.maxRemembered = options.maxRemembered ?? MAX_REMEMBERED;
   }
 
   async record(
@@ -85,12 +89,14 @@ export class KubeEventRecorder implements EventRecorder {
     }
   }
 
+  /** Keeps the map in sending order, so the oldest entries are the first dropped when it is full. */
   private remember(key: string, now: number): void {
-    if (this.lastSent.size >= MAX_REMEMBERED) {
-      for (const [k, at] of this.lastSent) if (now - at >= this.window) this.lastSent.delete(k);
-      if (this.lastSent.size >= MAX_REMEMBERED) this.lastSent.clear();
-    }
+    this.lastSent.delete(key);
     this.lastSent.set(key, now);
+    for (const [oldest, at] of this.lastSent) {
+      if (this.lastSent.size <= this.maxRemembered && now - at < this.window) break;
+      this.lastSent.delete(oldest);
+    }
   }
 }
 
@@ -105,7 +111,7 @@ export function truncateUtf8(text: string, limit: number): string {
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= limit) return text;
   const ellipsis = '…';
-  let end = limit - Buffer.byteLength(ellipsis);
+  let end = Math.max(0, limit - Buffer.byteLength(ellipsis));
   // Step back over continuation bytes (10xxxxxx) so no character is split.
   while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
   return `${bytes.subarray(0, end).toString('utf8')}${ellipsis}`;

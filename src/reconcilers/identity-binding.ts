@@ -10,7 +10,7 @@ import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
 import type { ClusterReader } from './ports.js';
 import { Reason } from './reasons.js';
-import { ReconcileRun, syncAndWriteStatus } from './reconcile-run.js';
+import { ReconcileRun, step, syncAndWriteStatus } from './reconcile-run.js';
 import {
   accountRequest,
   FINALIZER,
@@ -99,14 +99,23 @@ export class IdentityBindingReconciler {
     if (endsAt && endsAt.getTime() <= run.now.getTime()) return this.expire(provider, request, run);
 
     // The finalizer goes on while the cloud is read: it need only precede a write.
-    const [, observed] = await settleAll([
-      hasFinalizer(binding)
-        ? undefined
-        : this.deps.writer.addFinalizer('IdentityBinding', binding, FINALIZER),
-      provider.grants.observe(request).catch((err: unknown) => {
-        throw run.fail(err, 'observing the grants');
-      }),
-    ]);
+    let observed: GrantObservation;
+    try {
+      [, observed] = await settleAll([
+        hasFinalizer(binding)
+          ? undefined
+          : step(
+              this.deps.writer.addFinalizer('IdentityBinding', binding, FINALIZER),
+              'adding the finalizer',
+              {
+                reason: Reason.KubernetesError,
+              },
+            ),
+        step(provider.grants.observe(request), 'observing the grants'),
+      ]);
+    } catch (err) {
+      throw run.failStep(err, 'observing the grants');
+    }
     const current = await converge(
       provider.grants,
       request,

@@ -9,6 +9,33 @@ import { type ConditionInput, notReady, setCondition, syncFailed } from './condi
 import type { ClusterWriter, EventRecorder, EventType, KeylessKind, StatusOf } from './ports.js';
 import { Reason } from './reasons.js';
 
+export interface FailOptions {
+  notReady?: boolean;
+  reason?: string;
+}
+
+/**
+ * One of several concurrent steps failed: carries what `ReconcileRun.fail` needs, so the first
+ * failure (in argument order, see `settleAll`) is reported once however many steps failed.
+ */
+export class StepFailure extends Error {
+  constructor(
+    readonly context: string,
+    override readonly cause: unknown,
+    readonly options: FailOptions = {},
+  ) {
+    super(context, { cause });
+    this.name = 'StepFailure';
+  }
+}
+
+/** `promise`, its failure labelled for `ReconcileRun.failStep`. */
+export function step<T>(promise: Promise<T>, context: string, options?: FailOptions): Promise<T> {
+  return promise.catch((err: unknown) => {
+    throw err instanceof StepFailure ? err : new StepFailure(context, err, options);
+  });
+}
+
 /** An error that asks for a retry no sooner than `retryAfterMs` (a throttled cloud). */
 export class ThrottledError extends Error {
   constructor(
@@ -77,17 +104,20 @@ export class ReconcileRun<K extends KeylessKind> {
     this.pendingEvents.push([type, reason, message]);
   }
 
+  /** Sends the queued Events; one that cannot be sent is logged, never thrown. */
   async sendEvents(): Promise<void> {
     const events = this.pendingEvents.splice(0);
-    await Promise.all(
+    const sent = await Promise.allSettled(
       events.map(([type, reason, message]) =>
         this.events.record(this.kind, this.object, type, reason, message),
       ),
     );
+    for (const outcome of sent)
+      if (outcome.status === 'rejected') this.log.warn({ err: outcome.reason }, 'could not record an Event');
   }
 
   /** A failure with a cause: classified into terminal, throttled or retryable. */
-  fail(err: unknown, context: string, options: { notReady?: boolean; reason?: string } = {}): Error {
+  fail(err: unknown, context: string, options: FailOptions = {}): Error {
     const cause = asError(err);
     const terminalCause = terminalErrorIn(err);
     let reason: string = Reason.CloudError;
@@ -114,6 +144,12 @@ export class ReconcileRun<K extends KeylessKind> {
     this.set(syncFailed(reason, outcome.message));
     if (options.notReady) this.set(notReady(reason, outcome.message));
     return outcome;
+  }
+
+  /** The failure of concurrent `step`s, reported once with its step's context. */
+  failStep(err: unknown, context: string): Error {
+    if (err instanceof StepFailure) return this.fail(err.cause, err.context, err.options);
+    return this.fail(err, context);
   }
 
   /** A failure without a cause that retrying cannot fix (not owned, guardrails, bad reference). */
@@ -153,9 +189,16 @@ export async function syncAndWriteStatus<K extends KeylessKind>(
     run.statusChanged() && !run.finalized ? writer.writeStatus(run.kind, run.object, run.status) : undefined,
     run.sendEvents(),
   ]);
-  // A failed status write is retried even after a terminal failure (already logged), or that
-  // failure's condition would never reach the object.
-  if (status.status === 'rejected') throw status.reason;
+  if (status.status === 'rejected') {
+    // Retried even after a terminal failure, or that failure's condition would never reach the
+    // object; a throttled cloud's Retry-After still holds.
+    if (failure === undefined) throw status.reason;
+    run.log.warn({ err: failure }, 'the reconcile failed, and so did writing its status');
+    const cause = asError(status.reason);
+    if (failure instanceof ThrottledError)
+      throw new ThrottledError(`writing status: ${cause.message}`, failure.retryAfterMs, { cause });
+    throw cause;
+  }
   if (failure !== undefined) throw failure;
   return result;
 }

@@ -11,7 +11,7 @@ import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
 import type { ServiceAccountState } from './ports.js';
 import { Reason } from './reasons.js';
-import { ReconcileRun, syncAndWriteStatus } from './reconcile-run.js';
+import { ReconcileRun, step, syncAndWriteStatus } from './reconcile-run.js';
 import {
   accountRequest,
   FINALIZER,
@@ -73,15 +73,25 @@ export class WorkloadIdentityReconciler {
 
     // The cloud and the ServiceAccounts are read at once, and the finalizer goes on meanwhile: it
     // need only precede a create.
-    const [, observed, serviceAccounts] = await settleAll([
-      hasFinalizer(identity)
-        ? undefined
-        : this.deps.writer.addFinalizer('WorkloadIdentity', identity, FINALIZER),
-      provider.identities.observe(request).catch((err: unknown) => {
-        throw run.fail(err, 'observing the cloud identity');
-      }),
-      this.readServiceAccounts(identity, run),
-    ]);
+    let observed: IdentityObservation;
+    let serviceAccounts: Map<string, ServiceAccountState>;
+    try {
+      [, observed, serviceAccounts] = await settleAll([
+        hasFinalizer(identity)
+          ? undefined
+          : step(
+              this.deps.writer.addFinalizer('WorkloadIdentity', identity, FINALIZER),
+              'adding the finalizer',
+              {
+                reason: Reason.KubernetesError,
+              },
+            ),
+        step(provider.identities.observe(request), 'observing the cloud identity'),
+        this.readServiceAccounts(identity),
+      ]);
+    } catch (err) {
+      throw run.failStep(err, 'observing the cloud identity');
+    }
     if (observed.exists && !sameOwner(observed.owner, request.owner) && !request.adopt) {
       throw run.stop(
         Reason.NotOwned,
@@ -159,28 +169,23 @@ export class WorkloadIdentityReconciler {
     return { requeueAfter: this.deps.resyncAfter(account) };
   }
 
-  private async readServiceAccounts(
-    identity: WorkloadIdentity,
-    run: Run,
-  ): Promise<Map<string, ServiceAccountState>> {
+  private async readServiceAccounts(identity: WorkloadIdentity): Promise<Map<string, ServiceAccountState>> {
     const namespace = identity.metadata.namespace ?? '';
     const states = await settleAll(
-      serviceAccountNames(identity).map(async ({ name }) => {
-        try {
-          return [name, await this.deps.serviceAccounts.get(namespace, name)] as const;
-        } catch (err) {
-          throw run.fail(err, `reading ServiceAccount ${namespace}/${name}`, {
-            reason: Reason.KubernetesError,
-          });
-        }
-      }),
+      serviceAccountNames(identity).map(({ name }) =>
+        step(
+          this.deps.serviceAccounts.get(namespace, name).then((state) => [name, state] as const),
+          `reading ServiceAccount ${namespace}/${name}`,
+          { reason: Reason.KubernetesError },
+        ),
+      ),
     );
     return new Map(states);
   }
 
   /**
-   * Writes Keyless's annotation set on each ServiceAccount subject (`states`: as read before the
-   * cloud was converged); returns those still missing and those whose annotation for this cloud
+   * Writes Keyless's annotation set on each ServiceAccount subject (`states`: as read alongside the
+   * cloud); returns those still missing and those whose annotation for this cloud
    * names another (older) identity.
    */
   private async annotateServiceAccounts(
@@ -196,7 +201,10 @@ export class WorkloadIdentityReconciler {
     const ourKey = serviceAccountAnnotation(account.spec.provider, current.principal)?.key;
     for (const { name, create } of serviceAccountNames(identity)) {
       try {
-        const state = states.get(name) ?? { exists: false, annotations: {} };
+        let state = states.get(name);
+        // Missing when read with the cloud: it may have been applied alongside this identity.
+        if (!state?.exists && !create) state = await this.deps.serviceAccounts.get(namespace, name);
+        if (!state) throw new Error(`ServiceAccount ${name} was not read`);
         if (!state.exists && !create) {
           missing.push(name);
           continue;

@@ -38,6 +38,12 @@ export class DelayHeap {
     this.keys.length = 0;
   }
 
+  /** Replaces the contents with `entries` (key → time). */
+  rebuild(entries: ReadonlyMap<string, number>): void {
+    this.clear();
+    for (const [key, at] of entries) this.push(at, key);
+  }
+
   private up(index: number): void {
     let i = index;
     while (i > 0) {

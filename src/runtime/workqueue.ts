@@ -1,5 +1,9 @@
 import { type Clock, realClock } from './clock.js';
 import { DelayHeap } from './delay-heap.js';
+
+/** Node runs a timer longer than this (about 24.8 days) after 1 ms; a longer delay re-arms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
 
 export interface WorkQueueOptions {
@@ -67,6 +71,8 @@ export class WorkQueue {
     if (existing !== undefined && existing <= at) return;
     this.delayed.set(key, at);
     this.delays.push(at, key);
+    // Stale entries go when their time passes; many keys moved earlier at once are compacted here.
+    if (this.delays.size > 2 * this.delayed.size + 1024) this.delays.rebuild(this.delayed);
     this.armTimer();
   }
 
@@ -161,7 +167,10 @@ export class WorkQueue {
     const next = this.delays.peekTime();
     if (next === undefined || (this.timer && this.timer.at <= next)) return;
     this.timer?.cancel();
-    const cancel = this.clock.setTimeout(() => this.fireDue(), next - this.clock.now());
+    const cancel = this.clock.setTimeout(
+      () => this.fireDue(),
+      Math.min(next - this.clock.now(), MAX_TIMER_MS),
+    );
     this.timer = { at: next, cancel };
   }
 

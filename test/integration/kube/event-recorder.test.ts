@@ -29,13 +29,14 @@ describeWithControlPlane('KubeEventRecorder on a real API server', (controlPlane
 
   const reasonsFor = async (name: string) => (await eventsAbout(name)).map((e) => e.reason);
 
-  const newRecorder = (dedupeWindowMs?: number) =>
+  const newRecorder = (dedupeWindowMs?: number, maxRemembered?: number) =>
     new KubeEventRecorder({
       client,
       clock,
       logger: pino({ level: 'silent' }),
       instance: 'test',
       dedupeWindowMs,
+      maxRemembered,
     });
 
   it('sends a repeated Warning once per window, and every Normal Event', async () => {
@@ -59,6 +60,21 @@ describeWithControlPlane('KubeEventRecorder on a real API server', (controlPlane
     clock.advance(60_000);
     await recorder.record('WorkloadIdentity', object, 'Warning', 'CloudError', 'the cloud said no');
     expect((await reasonsFor('repeats')).filter((r) => r === 'CloudError')).toHaveLength(3);
+  });
+
+  it('forgets the oldest Warnings first when it remembers as many as it may', async () => {
+    const recorder = newRecorder(60_000, 2);
+    const send = (name: string) =>
+      recorder.record('WorkloadIdentity', objectNamed(name), 'Warning', 'CloudError', 'the cloud said no');
+    for (const name of ['first', 'second', 'third']) {
+      await send(name);
+      clock.advance(1);
+    }
+    for (const name of ['third', 'second', 'first']) await send(name);
+
+    expect(await reasonsFor('first')).toHaveLength(2);
+    expect(await reasonsFor('second')).toHaveLength(1);
+    expect(await reasonsFor('third')).toHaveLength(1);
   });
 
   it("cuts a long note to the API server's limit (bytes, not characters) instead of losing the Event", async () => {

@@ -67,9 +67,34 @@ describe('WorkloadIdentity reconciler', () => {
 
     const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
 
-    expect(outcome.error?.message).toBe('the API server refused the patch');
+    expect(outcome.error?.message).toBe('adding the finalizer: the API server refused the patch');
     expect(h.cloud.count('write')).toBe(0);
     expect(h.cloud.identities.size).toBe(0);
+    expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'KubernetesError' });
+    expect(h.cluster.events.map((e) => [e.type, e.reason])).toEqual([['Warning', 'KubernetesError']]);
+  });
+
+  it("reports one failure, the cloud's, when the cloud and the ServiceAccount reads both fail", async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity();
+    h.cloud.failNext(
+      'GetIdentity',
+      new CloudError('IAM is down', { kind: 'retryable', reason: 'ServiceUnavailable' }),
+    );
+    h.cluster.get = async () => {
+      throw new Error('the API server is down too');
+    };
+
+    const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(outcome.error?.message).toBe('observing the cloud identity: IAM is down');
+    expect(h.cluster.events.map((e) => e.reason)).toEqual(['ServiceUnavailable']);
+    expect(condition(h.identity(), 'Synced')).toMatchObject({
+      status: 'False',
+      reason: 'ServiceUnavailable',
+    });
   });
 
   it('sends its Events even when the status write fails, and retries for the status', async () => {
@@ -303,6 +328,24 @@ describe('WorkloadIdentity reconciler', () => {
     expect(h.cluster.serviceAccountAnnotations.get('team/app')).toMatchObject({ 'example.com/keep': 'yes' });
   });
 
+  it('annotates a ServiceAccount created while the cloud was being read, in the same reconcile', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity('app', { subjects: [{ serviceAccount: { name: 'app' } }] });
+    h.cloud.injectFault((operation) => {
+      if (operation === 'CreateIdentity') h.cluster.addServiceAccount('team', 'app', {});
+      return undefined;
+    });
+
+    await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(condition(h.identity(), 'Ready')?.status).toBe('True');
+    expect(h.cluster.serviceAccountAnnotations.get('team/app')).toEqual({
+      'eks.amazonaws.com/role-arn': `memory://acct/identities/${EXTERNAL}`,
+    });
+  });
+
   it('keeps the annotations of identities in other clouds that share the ServiceAccount', async () => {
     const h = reconcilerHarness();
     await h.readyIdentity();
@@ -355,6 +398,26 @@ describe('WorkloadIdentity reconciler', () => {
 
     expect(outcome.error).toMatchObject({ retryAfterMs: 7000 });
     expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'Throttled' });
+  });
+
+  it('keeps the retry-after of a throttled cloud when the status write fails too', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.cloud.failNext(
+      'GetIdentity',
+      new CloudError('slow down', { kind: 'throttled', reason: 'Throttling', retryAfterMs: 7000 }),
+    );
+    h.cluster.writeStatus = async () => {
+      throw new Error('conflict writing status');
+    };
+
+    const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(outcome.error).toMatchObject({
+      retryAfterMs: 7000,
+      message: 'writing status: conflict writing status',
+    });
+    expect(h.cluster.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'Throttled' });
   });
 });
 

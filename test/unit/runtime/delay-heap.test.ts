@@ -9,9 +9,13 @@ describe('DelayHeap', () => {
         const heap = new DelayHeap();
         for (const [at, key] of pairs) heap.push(at, key);
         expect(heap.size).toBe(pairs.length);
-        const popped: number[] = [];
-        for (let next = heap.pop(); next; next = heap.pop()) popped.push(next.at);
-        expect(popped).toEqual(pairs.map(([at]) => at).sort((a, b) => a - b));
+        const popped: [number, string][] = [];
+        for (let next = heap.pop(); next; next = heap.pop()) popped.push([next.at, next.key]);
+        const times = popped.map(([at]) => at);
+        expect(times).toEqual([...times].sort((a, b) => a - b));
+        const byTimeAndKey = (list: [number, string][]) =>
+          [...list].sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+        expect(byTimeAndKey(popped)).toEqual(byTimeAndKey(pairs));
         expect(heap.peekTime()).toBeUndefined();
       }),
     );

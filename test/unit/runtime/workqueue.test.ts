@@ -93,6 +93,41 @@ describe('WorkQueue', () => {
     expect(queue.delayedCount()).toBe(2);
     clock.advance(100);
     expect(await takeAll(queue)).toEqual(['late-then-early', 'early-then-late']);
+    queue.done('late-then-early');
+    queue.done('early-then-late');
+    const adds = queue.addsTotal();
+    clock.advance(10_000);
+    expect(queue.len()).toBe(0);
+    expect(queue.addsTotal()).toBe(adds);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('waits out a delay longer than a Node timer can hold, without spinning', async () => {
+    const { queue, clock } = newQueue();
+    const requested: number[] = [];
+    const setTimer = clock.setTimeout.bind(clock);
+    clock.setTimeout = (fn, ms) => {
+      requested.push(ms);
+      return setTimer(fn, ms);
+    };
+    const thirtyDays = 30 * 24 * 3_600_000;
+    queue.addAfter('monthly', thirtyDays);
+    expect(requested).toEqual([2 ** 31 - 1]);
+    clock.advance(2 ** 31 - 1);
+    expect(queue.len()).toBe(0);
+    expect(clock.pendingTimers()).toBe(1);
+    clock.advance(thirtyDays - (2 ** 31 - 1));
+    expect(await takeAll(queue)).toEqual(['monthly']);
+    expect(requested).toEqual([2 ** 31 - 1, thirtyDays - (2 ** 31 - 1)]);
+  });
+
+  it('compacts the stale entries of keys moved earlier many times', async () => {
+    const { queue, clock } = newQueue();
+    for (let round = 0; round < 10; round++)
+      for (let i = 0; i < 500; i++) queue.addAfter(`k${i}`, 100_000 - round * 1000);
+    expect(queue.delayedCount()).toBe(500);
+    clock.advance(91_000);
+    expect((await takeAll(queue)).length).toBe(500);
     clock.advance(10_000);
     expect(queue.len()).toBe(0);
     expect(clock.pendingTimers()).toBe(0);
