@@ -10,7 +10,7 @@ import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
 import type { ClusterReader } from './ports.js';
 import { Reason } from './reasons.js';
-import { ReconcileRun, step, syncAndWriteStatus } from './reconcile-run.js';
+import { addingFinalizer, ReconcileRun, step, syncAndWriteStatus } from './reconcile-run.js';
 import {
   accountRequest,
   FINALIZER,
@@ -102,15 +102,7 @@ export class IdentityBindingReconciler {
     let observed: GrantObservation;
     try {
       [, observed] = await settleAll([
-        hasFinalizer(binding)
-          ? undefined
-          : step(
-              this.deps.writer.addFinalizer('IdentityBinding', binding, FINALIZER),
-              'adding the finalizer',
-              {
-                reason: Reason.KubernetesError,
-              },
-            ),
+        addingFinalizer(this.deps.writer, 'IdentityBinding', binding, FINALIZER),
         step(provider.grants.observe(request), 'observing the grants'),
       ]);
     } catch (err) {

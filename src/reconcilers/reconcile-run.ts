@@ -36,6 +36,22 @@ export function step<T>(promise: Promise<T>, context: string, options?: FailOpti
   });
 }
 
+/**
+ * Adds Keyless's finalizer unless the object has it, as a `step` to run alongside the cloud reads
+ * (it need only precede a cloud write).
+ */
+export function addingFinalizer(
+  writer: ClusterWriter,
+  kind: KeylessKind,
+  object: KubeObject,
+  finalizer: string,
+): Promise<void> | undefined {
+  if (object.metadata.finalizers?.includes(finalizer)) return undefined;
+  return step(writer.addFinalizer(kind, object, finalizer), 'adding the finalizer', {
+    reason: Reason.KubernetesError,
+  });
+}
+
 /** An error that asks for a retry no sooner than `retryAfterMs` (a throttled cloud). */
 export class ThrottledError extends Error {
   constructor(

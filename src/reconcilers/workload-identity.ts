@@ -11,7 +11,7 @@ import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
 import type { ServiceAccountState } from './ports.js';
 import { Reason } from './reasons.js';
-import { ReconcileRun, step, syncAndWriteStatus } from './reconcile-run.js';
+import { addingFinalizer, ReconcileRun, step, syncAndWriteStatus } from './reconcile-run.js';
 import {
   accountRequest,
   FINALIZER,
@@ -77,15 +77,7 @@ export class WorkloadIdentityReconciler {
     let serviceAccounts: Map<string, ServiceAccountState>;
     try {
       [, observed, serviceAccounts] = await settleAll([
-        hasFinalizer(identity)
-          ? undefined
-          : step(
-              this.deps.writer.addFinalizer('WorkloadIdentity', identity, FINALIZER),
-              'adding the finalizer',
-              {
-                reason: Reason.KubernetesError,
-              },
-            ),
+        addingFinalizer(this.deps.writer, 'WorkloadIdentity', identity, FINALIZER),
         step(provider.identities.observe(request), 'observing the cloud identity'),
         this.readServiceAccounts(identity),
       ]);
