@@ -102,7 +102,7 @@ export class IdentityBindingReconciler {
     let observed: GrantObservation;
     try {
       [, observed] = await settleAll([
-        addingFinalizer(this.deps.writer, 'IdentityBinding', binding, FINALIZER),
+        addingFinalizer(this.deps.writer, 'IdentityBinding', binding),
         step(provider.grants.observe(request), 'observing the grants'),
       ]);
     } catch (err) {

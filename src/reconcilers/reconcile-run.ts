@@ -8,6 +8,7 @@ import { asError, TerminalError, terminalErrorIn } from '../runtime/errors.js';
 import { type ConditionInput, notReady, setCondition, syncFailed } from './conditions.js';
 import type { ClusterWriter, EventRecorder, EventType, KeylessKind, StatusOf } from './ports.js';
 import { Reason } from './reasons.js';
+import { FINALIZER, hasFinalizer } from './requests.js';
 
 export interface FailOptions {
   notReady?: boolean;
@@ -44,10 +45,9 @@ export function addingFinalizer(
   writer: ClusterWriter,
   kind: KeylessKind,
   object: KubeObject,
-  finalizer: string,
 ): Promise<void> | undefined {
-  if (object.metadata.finalizers?.includes(finalizer)) return undefined;
-  return step(writer.addFinalizer(kind, object, finalizer), 'adding the finalizer', {
+  if (hasFinalizer(object)) return undefined;
+  return step(writer.addFinalizer(kind, object, FINALIZER), 'adding the finalizer', {
     reason: Reason.KubernetesError,
   });
 }

@@ -77,7 +77,7 @@ export class WorkloadIdentityReconciler {
     let serviceAccounts: Map<string, ServiceAccountState>;
     try {
       [, observed, serviceAccounts] = await settleAll([
-        addingFinalizer(this.deps.writer, 'WorkloadIdentity', identity, FINALIZER),
+        addingFinalizer(this.deps.writer, 'WorkloadIdentity', identity),
         step(provider.identities.observe(request), 'observing the cloud identity'),
         this.readServiceAccounts(identity),
       ]);
