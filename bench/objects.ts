@@ -1,3 +1,7 @@
+import {
+  identityBinding as bindingManifest,
+  workloadIdentity as identityManifest,
+} from '../test/support/keyless-objects.js';
 import type { Manifest } from '../test/support/kube-manifests.js';
 
 /** The one CloudAccount every benchmark object uses (the in-memory cloud serves every account). */
@@ -36,26 +40,16 @@ export function cloudAccount(resyncMs: number): Manifest {
 
 /** WorkloadIdentity i: one ServiceAccount subject that Keyless creates, as most workloads have. */
 export function workloadIdentity(i: number): Manifest {
-  return {
-    apiVersion: 'keyless.dev/v1alpha1',
-    kind: 'WorkloadIdentity',
-    metadata: { name: identityName(i), namespace: namespaceOf(i) },
-    spec: {
-      accountRef: { name: ACCOUNT },
-      subjects: [{ serviceAccount: { name: identityName(i), create: true } }],
-    },
-  };
+  return identityManifest(identityName(i), ACCOUNT, {}, namespaceOf(i));
 }
 
 /** IdentityBinding i: read access to one bucket for WorkloadIdentity i. */
 export function identityBinding(i: number): Manifest {
-  return {
-    apiVersion: 'keyless.dev/v1alpha1',
-    kind: 'IdentityBinding',
-    metadata: { name: bindingName(i), namespace: namespaceOf(i) },
-    spec: {
-      identityRef: { name: identityName(i) },
-      grants: [{ resource: `arn:aws:s3:::bench-${i}`, access: 'read' }],
-    },
-  };
+  return bindingManifest(
+    bindingName(i),
+    identityName(i),
+    [{ resource: `arn:aws:s3:::bench-${i}`, access: 'read' }],
+    {},
+    namespaceOf(i),
+  );
 }

@@ -19,6 +19,7 @@ import {
   conditionOf,
   identityBinding,
   waitForCondition,
+  withAdoption,
   workloadIdentity,
 } from '../support/keyless-objects.js';
 import { apply, get, type Manifest, remove, waitFor } from '../support/kube-manifests.js';
@@ -250,10 +251,7 @@ describeWithAws('the AWS provider on moto', (world) => {
     expect(conditionOf(refused, 'Synced')?.message).toContain('keyless.dev/adopt');
     expect((await role('legacy'))?.Tags).toEqual([{ Key: 'owner', Value: 'ops' }]);
 
-    await apply(world.admin(), {
-      ...identity,
-      metadata: { ...identity.metadata, annotations: { 'keyless.dev/adopt': 'true' } },
-    });
+    await apply(world.admin(), withAdoption(identity));
     await waitForCondition(world.admin(), identity, 'Ready', { status: 'True' });
     const adopted = await role('legacy');
     expect(adopted?.Tags?.find((t) => t.Key === 'keyless.dev/name')?.Value).toBe('legacy');

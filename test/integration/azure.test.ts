@@ -5,11 +5,12 @@ import { createAzureProvider } from '../../src/providers/azure/provider.js';
 import { cloudRegistry } from '../../src/providers/registry.js';
 import { KubeClient } from '../../src/runtime/kube-client.js';
 import { type AzureFake, startAzureFake } from '../support/azure-fake/index.js';
-import { type CloudBackend, describeWithCloud } from '../support/cloud-world.js';
+import { type CloudBackend, type CloudWorldOptions, describeWithCloud } from '../support/cloud-world.js';
 import {
   conditionOf,
   identityBinding,
   waitForCondition,
+  withAdoption,
   workloadIdentity,
 } from '../support/keyless-objects.js';
 import { apply, get, type Manifest, remove, waitFor } from '../support/kube-manifests.js';
@@ -31,13 +32,14 @@ const ref = (name: string) => ({
   name: identityName({ cluster: 'it', namespace: 'shop', name, uid: '' }),
 });
 
-describeWithCloud<AzureBackend>(
-  'the Azure provider against the wire-level ARM fake',
-  {
+/** The ARM fake and the real provider; both suites share it. */
+function azureWorld(): CloudWorldOptions<AzureBackend> {
+  return {
     accountName: ACCOUNT,
     async start() {
       const fake = await startAzureFake({
         subscriptions: [{ subscriptionId: SUB, tenantId: TENANT, resourceGroups: [RG, 'shop'] }],
+        // Credential writes take long enough to overlap, so concurrent writes would be refused.
         ficWriteMs: 50,
       });
       return { fake, endpoint: fake.endpoint, secretData: { access_token: 'test' }, stop: () => fake.stop() };
@@ -59,7 +61,12 @@ describeWithCloud<AzureBackend>(
         azure: (account) => createAzureProvider(account, { secrets, ca: backend.fake.caPem }),
       });
     },
-  },
+  };
+}
+
+describeWithCloud<AzureBackend>(
+  'the Azure provider against the wire-level ARM fake',
+  azureWorld(),
   (world) => {
     const fake = () => world.backend().fake;
 
@@ -181,10 +188,7 @@ describeWithCloud<AzureBackend>(
       await apply(world.admin(), legacy);
       await waitForCondition(world.admin(), legacy, 'Synced', { status: 'False', reason: 'NotOwned' });
       expect(fake().identities.get(ref('legacy'))?.tags).toEqual({ owner: 'ops' });
-      await apply(world.admin(), {
-        ...legacy,
-        metadata: { ...legacy.metadata, annotations: { 'keyless.dev/adopt': 'true' } },
-      });
+      await apply(world.admin(), withAdoption(legacy));
       await waitForCondition(world.admin(), legacy, 'Ready', { status: 'True' });
       expect(fake().identities.get(ref('legacy'))?.tags).toMatchObject({
         owner: 'ops',
@@ -268,31 +272,7 @@ describeWithCloud<AzureBackend>(
 /** Delete and call budget need the operator the suite started, so they live in a suite of their own. */
 describeWithCloud<AzureBackend>(
   'the Azure provider: delete, Retain and call budget',
-  {
-    accountName: ACCOUNT,
-    async start() {
-      const fake = await startAzureFake({
-        subscriptions: [{ subscriptionId: SUB, tenantId: TENANT, resourceGroups: [RG, 'shop'] }],
-      });
-      return { fake, endpoint: fake.endpoint, secretData: { access_token: 'test' }, stop: () => fake.stop() };
-    },
-    accountSpec: (_backend, controlPlane) => ({
-      provider: 'azure',
-      azure: {
-        subscriptionId: SUB,
-        tenantId: TENANT,
-        resourceGroup: RG,
-        location: 'westeurope',
-        issuerUrl: controlPlane.issuerUrl,
-      },
-    }),
-    providers: (backend, controlPlane) => {
-      const secrets = new KubeSecretReader(new KubeClient(controlPlane.kubeConfig()));
-      return cloudRegistry({
-        azure: (account) => createAzureProvider(account, { secrets, ca: backend.fake.caPem }),
-      });
-    },
-  },
+  azureWorld(),
   (world) => {
     const fake = () => world.backend().fake;
 

@@ -6,6 +6,7 @@ import {
   conditionOf,
   identityBinding,
   waitForCondition,
+  withAdoption,
   workloadIdentity,
 } from '../support/keyless-objects.js';
 import { apply, get, type Manifest, remove, waitFor } from '../support/kube-manifests.js';
@@ -244,10 +245,7 @@ describeWithCloud<GcpBackend>(
       await apply(world.admin(), legacy);
       await waitForCondition(world.admin(), legacy, 'Synced', { status: 'False', reason: 'NotOwned' });
       expect(state().serviceAccount(emailOf('legacy'))?.description).toBe('made by hand');
-      await apply(world.admin(), {
-        ...legacy,
-        metadata: { ...legacy.metadata, annotations: { 'keyless.dev/adopt': 'true' } },
-      });
+      await apply(world.admin(), withAdoption(legacy));
       await waitForCondition(world.admin(), legacy, 'Ready', { status: 'True' });
       expect(state().serviceAccount(emailOf('legacy'))?.description).toContain('Managed by Keyless');
     });

@@ -26,6 +26,11 @@ export function workloadIdentity(
   };
 }
 
+/** `object` annotated keyless.dev/adopt: "true", asking Keyless to take over what exists in the cloud. */
+export function withAdoption(object: Manifest): Manifest {
+  return { ...object, metadata: { ...object.metadata, annotations: { 'keyless.dev/adopt': 'true' } } };
+}
+
 export function identityBinding(
   name: string,
   identity: string,
