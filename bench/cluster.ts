@@ -1,5 +1,5 @@
 import https from 'node:https';
-import { KubeClient } from '../src/runtime/kube-client.js';
+import { KubeClient } from '../src/kube-api/client.js';
 import { type ControlPlane, startControlPlane } from '../test/support/control-plane/launcher.js';
 import { type Manifest, pathOf } from '../test/support/kube-manifests.js';
 import { installKeyless, operatorKubeConfig } from '../test/support/operator-harness.js';

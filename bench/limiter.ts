@@ -1,5 +1,5 @@
-import { AccountLimiter } from '../src/providers/cloud-calls.js';
 import type { MemoryProviderOptions } from '../src/providers/memory/memory-provider.js';
+import { AccountLimiter } from '../src/providers/shared/cloud-calls.js';
 import type { LimiterProfile } from './profiles.js';
 
 /**

@@ -70,7 +70,7 @@ export interface ConvergePoint {
 }
 
 export interface MemoryFigures {
-  /** The operator host before runOperator: Node, tsx, the modules, an empty cloud. */
+  /** The operator host before runOperatorProcess: Node, tsx, the modules, an empty cloud. */
   before: MemorySample;
   after: MemorySample;
   /** Heap held by the in-memory cloud's own contents (not the operator's). */

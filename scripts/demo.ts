@@ -5,14 +5,14 @@
  * Ctrl-C stops everything; `npm run demo -- --exit` stops after printing.
  */
 import { pino } from 'pino';
+import { KubeSecretReader } from '../src/cluster/secret-reader.js';
 import { loadConfig } from '../src/config.js';
-import { KubeSecretReader } from '../src/kube/secret-reader.js';
+import { KubeClient } from '../src/kube-api/client.js';
+import { runOperatorProcess } from '../src/process-lifecycle.js';
 import { createAwsProvider } from '../src/providers/aws/provider.js';
 import { createAzureProvider } from '../src/providers/azure/provider.js';
 import { createGcpProvider } from '../src/providers/gcp/provider.js';
-import { cloudRegistry } from '../src/providers/registry.js';
-import { runOperator } from '../src/run.js';
-import { KubeClient } from '../src/runtime/kube-client.js';
+import { cloudRegistry } from '../src/providers/registry/registry.js';
 import { startAzureFake } from '../test/support/azure-fake/index.js';
 import { resolveControlPlane } from '../test/support/control-plane/binaries.js';
 import { startControlPlane } from '../test/support/control-plane/launcher.js';
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     const kubeConfig = await operatorKubeConfig(controlPlane);
     const secrets = new KubeSecretReader(new KubeClient(kubeConfig));
     let httpPort = 0;
-    operatorDone = runOperator({
+    operatorDone = runOperatorProcess({
       config: loadConfig(['--cluster-name=demo', '--http-address=127.0.0.1:0', '--leader-elect=false'], {}),
       logger: pino({ level: 'warn' }),
       signal: stop.signal,

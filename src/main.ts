@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig, USAGE } from './config.js';
 import { createLogger } from './observability/logger.js';
-import { runOperator } from './run.js';
+import { runOperatorProcess } from './process-lifecycle.js';
 
 /** Wiring only: config, logger, signals, run. */
 async function main(): Promise<number> {
@@ -27,7 +27,7 @@ async function main(): Promise<number> {
       shutdown.abort();
     });
   }
-  const outcome = await runOperator({ config, logger, signal: shutdown.signal });
+  const outcome = await runOperatorProcess({ config, logger, signal: shutdown.signal });
   return outcome === 'stopped' ? 0 : 1;
 }
 

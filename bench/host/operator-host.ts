@@ -11,12 +11,12 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import type { Condition, IdentityBinding, KubeObject, WorkloadIdentity } from '../../src/api/index.js';
 import { loadConfig } from '../../src/config.js';
+import type { Manager } from '../../src/manager.js';
 import type { OperatorMetrics } from '../../src/observability/metrics.js';
-import type { Operator } from '../../src/operator.js';
+import { runOperatorProcess } from '../../src/process-lifecycle.js';
 import type { MemoryCloud } from '../../src/providers/memory/memory-cloud.js';
-import { memoryRegistry } from '../../src/providers/registry.js';
+import { memoryRegistry } from '../../src/providers/registry/registry.js';
 import { isTrue } from '../../src/reconcilers/conditions.js';
-import { runOperator } from '../../src/run.js';
 import { keyOf } from '../../src/runtime/kube-object.js';
 import { drainQuotas, newCloud } from '../cloud.js';
 import { limiterOptions } from '../limiter.js';
@@ -35,7 +35,7 @@ import { CallTracker, RetryLog } from './tracking.js';
 interface Running {
   abort: AbortController;
   done: Promise<string>;
-  operator: Operator;
+  manager: Manager;
   metrics: OperatorMetrics;
   timings: RunTimings;
   cpuAt: NodeJS.CpuUsage;
@@ -82,7 +82,7 @@ const converged = (object: WithStatus) =>
   isTrue(object.status?.conditions, 'Ready') &&
   object.status?.observedGeneration === object.metadata.generation;
 
-function trackReadiness(operator: Operator, timings: RunTimings): void {
+function trackReadiness(manager: Manager, timings: RunTimings): void {
   const watch = <T extends WithStatus>(set: Set<string>) => ({
     onAdd: (o: T) => update(set, o),
     onUpdate: (_old: T, o: T) => update(set, o),
@@ -100,8 +100,8 @@ function trackReadiness(operator: Operator, timings: RunTimings): void {
       for (const resolve of convergeWaiters.splice(0)) resolve();
     }
   };
-  operator.informers.identities.addHandlers(watch<WorkloadIdentity>(ready.identities));
-  operator.informers.bindings.addHandlers(watch<IdentityBinding>(ready.bindings));
+  manager.informers.identities.addHandlers(watch<WorkloadIdentity>(ready.identities));
+  manager.informers.bindings.addHandlers(watch<IdentityBinding>(ready.bindings));
 }
 
 async function start(args: StartArgs): Promise<RunTimings> {
@@ -135,30 +135,30 @@ async function start(args: StartArgs): Promise<RunTimings> {
     convergedAt: undefined,
   };
   const cpuAt = process.cpuUsage();
-  let onStarted: (value: { operator: Operator; metrics: OperatorMetrics }) => void = () => {};
-  const started = new Promise<{ operator: Operator; metrics: OperatorMetrics }>((resolve) => {
+  let onStarted: (value: { manager: Manager; metrics: OperatorMetrics }) => void = () => {};
+  const started = new Promise<{ manager: Manager; metrics: OperatorMetrics }>((resolve) => {
     onStarted = resolve;
   });
-  const done = runOperator({
+  const done = runOperatorProcess({
     config,
     logger: pino({ level: 'error' }, retryLog),
     signal: abort.signal,
     providers,
     kubeConfig: kubeConfigOf(init),
-    onStarted: ({ operator, metrics }) => {
-      onStarted({ operator, metrics });
+    onStarted: ({ manager, metrics }) => {
+      onStarted({ manager, metrics });
       const reconcileDone = metrics.reconcileDone.bind(metrics);
       metrics.reconcileDone = (controller, result, seconds) => {
         timings.firstReconcileAt[controller] ??= Date.now() - seconds * 1000;
         reconcileDone(controller, result, seconds);
       };
-      trackReadiness(operator, timings);
-      void operator.waitForSync().then(() => {
+      trackReadiness(manager, timings);
+      void manager.waitForSync().then(() => {
         timings.syncedAt = Date.now();
       });
     },
   });
-  // runOperator resolves only when it stops: before onStarted, that is a failure to start.
+  // runOperatorProcess resolves only when it stops: before onStarted, that is a failure to start.
   const up = await Promise.race([
     started,
     done.then((outcome) => Promise.reject(new Error(`operator ${outcome}`))),

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Condition, KubeObject } from '../api/index.js';
 import { isCloudError } from '../providers/cloud-error.js';
-import { canonicalJson } from '../providers/drift.js';
+import { canonicalJson } from '../providers/shared/drift.js';
 import type { Clock } from '../runtime/clock.js';
 import type { ReconcileResult } from '../runtime/controller.js';
 import { asError, TerminalError, terminalErrorIn } from '../runtime/errors.js';

@@ -1,8 +1,7 @@
 import type { CloudAccount, WorkloadIdentity } from '../api/index.js';
 import { namespaceAllowed } from '../policy/guardrails.js';
-import { describeOwner, sameOwner } from '../providers/ownership.js';
 import type { CloudProvider, IdentityObservation, IdentityRequest } from '../providers/provider.js';
-import { serviceAccountAnnotation } from '../providers/service-account-annotation.js';
+import { describeOwner, sameOwner } from '../providers/shared/ownership.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { parseKey } from '../runtime/kube-object.js';
 import { settleAll } from '../runtime/settle.js';
@@ -21,7 +20,11 @@ import {
   policies,
   specPending,
 } from './requests.js';
-import { serviceAccountNames, wantedAnnotations } from './service-account-annotations.js';
+import {
+  serviceAccountAnnotation,
+  serviceAccountNames,
+  wantedAnnotations,
+} from './service-account-annotations.js';
 
 type Run = ReconcileRun<'WorkloadIdentity'>;
 const DONE: ReconcileResult = {};

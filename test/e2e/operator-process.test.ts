@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient } from '../../src/runtime/kube-client.js';
+import { KubeClient } from '../../src/kube-api/client.js';
 import { describeWithControlPlane } from '../support/control-plane/index.js';
 import { loadExamples } from '../support/examples.js';
 import { apply, get, type Manifest, waitFor } from '../support/kube-manifests.js';

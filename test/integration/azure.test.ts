@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
-import { KubeSecretReader } from '../../src/kube/secret-reader.js';
+import { KubeSecretReader } from '../../src/cluster/secret-reader.js';
+import { KubeClient } from '../../src/kube-api/client.js';
 import { assignmentName, identityName } from '../../src/providers/azure/mapping.js';
 import { createAzureProvider } from '../../src/providers/azure/provider.js';
-import { cloudRegistry } from '../../src/providers/registry.js';
-import { KubeClient } from '../../src/runtime/kube-client.js';
+import { cloudRegistry } from '../../src/providers/registry/registry.js';
 import { type AzureFake, startAzureFake } from '../support/azure-fake/index.js';
 import { type CloudBackend, type CloudWorldOptions, describeWithCloud } from '../support/cloud-world.js';
 import {

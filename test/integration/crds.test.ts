@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
-import { KubeClient } from '../../src/runtime/kube-client.js';
+import { KubeClient } from '../../src/kube-api/client.js';
 import { describeWithControlPlane } from '../support/control-plane/index.js';
 import { loadExamples } from '../support/examples.js';
 import { INVALID_OBJECTS } from '../support/invalid-objects.js';

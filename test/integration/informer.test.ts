@@ -1,10 +1,10 @@
 import { pino } from 'pino';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import type { WorkloadIdentity } from '../../src/api/index.js';
-import { collectionPath } from '../../src/kube/resources.js';
+import { collectionPath } from '../../src/cluster/resources.js';
+import { KubeClient } from '../../src/kube-api/client.js';
+import { KubeListWatch } from '../../src/kube-api/list-watch.js';
 import { Informer } from '../../src/runtime/informer.js';
-import { KubeClient } from '../../src/runtime/kube-client.js';
-import { KubeListWatch } from '../../src/runtime/kube-list-watch.js';
 import type { ListWatchSource, WatchEvent, WatchHandle } from '../../src/runtime/list-watch-source.js';
 import { describeWithControlPlane } from '../support/control-plane/index.js';
 import { apply, installCrds, type Manifest, remove, waitFor } from '../support/kube-manifests.js';

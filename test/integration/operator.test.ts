@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { IdentityBinding, WorkloadIdentity } from '../../src/api/index.js';
-import { KubeClient } from '../../src/runtime/kube-client.js';
+import { KubeClient } from '../../src/kube-api/client.js';
 import { describeWithControlPlane } from '../support/control-plane/index.js';
 import { loadExamples } from '../support/examples.js';
 import { apply, get, type Manifest, remove, waitFor } from '../support/kube-manifests.js';

@@ -1,4 +1,4 @@
-import type { KubeClient } from '../../src/runtime/kube-client.js';
+import type { KubeClient } from '../../src/kube-api/client.js';
 import { type CloudBackend, cloudAccount, describeWithCloud } from './cloud-world.js';
 import type { ControlPlane } from './control-plane/index.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy/index.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe } from 'vitest';
+import { KubeClient } from '../../src/kube-api/client.js';
 import type { ProviderRegistry } from '../../src/providers/provider.js';
-import { KubeClient } from '../../src/runtime/kube-client.js';
 import { type ControlPlane, shouldSkipControlPlaneTests, useControlPlane } from './control-plane/index.js';
 import { apply, type Manifest } from './kube-manifests.js';
 import {

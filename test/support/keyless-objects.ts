@@ -1,4 +1,4 @@
-import type { KubeClient } from '../../src/runtime/kube-client.js';
+import type { KubeClient } from '../../src/kube-api/client.js';
 import { get, type Manifest, waitFor } from './kube-manifests.js';
 
 export type Observed = Manifest & {

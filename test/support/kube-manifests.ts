@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { isNotFound, type KubeClient } from '../../src/runtime/kube-client.js';
+import { isNotFound, type KubeClient } from '../../src/kube-api/client.js';
 
 export interface Manifest {
   apiVersion: string;

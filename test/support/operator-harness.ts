@@ -1,13 +1,13 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { type Config, loadConfig } from '../../src/config.js';
+import { KubeClient } from '../../src/kube-api/client.js';
+import type { Manager } from '../../src/manager.js';
 import type { OperatorMetrics } from '../../src/observability/metrics.js';
-import type { Operator } from '../../src/operator.js';
+import { type ProcessOutcome, runOperatorProcess } from '../../src/process-lifecycle.js';
 import { MemoryCloud } from '../../src/providers/memory/memory-cloud.js';
 import type { ProviderRegistry } from '../../src/providers/provider.js';
-import { memoryRegistry } from '../../src/providers/registry.js';
-import { type RunOutcome, runOperator } from '../../src/run.js';
-import { KubeClient } from '../../src/runtime/kube-client.js';
+import { memoryRegistry } from '../../src/providers/registry/registry.js';
 import type { ControlPlane } from './control-plane/index.js';
 import { apply, installCrds, readManifests, waitFor } from './kube-manifests.js';
 
@@ -62,11 +62,11 @@ export async function operatorKubeConfig(controlPlane: ControlPlane): Promise<Ku
 export interface RunningOperator {
   cloud: MemoryCloud;
   metrics: OperatorMetrics;
-  operator: Operator;
+  manager: Manager;
   httpPort: number;
   /** Graceful stop (drain, release the Lease); resolves with how the run ended. */
-  stop(): Promise<RunOutcome>;
-  done: Promise<RunOutcome>;
+  stop(): Promise<ProcessOutcome>;
+  done: Promise<ProcessOutcome>;
 }
 
 export interface StartOperatorOptions {
@@ -97,8 +97,8 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
   );
   const cloud = options.cloud ?? new MemoryCloud();
   const abort = new AbortController();
-  let started: { httpPort: number; operator: Operator; metrics: OperatorMetrics } | undefined;
-  const done = runOperator({
+  let started: { httpPort: number; manager: Manager; metrics: OperatorMetrics } | undefined;
+  const done = runOperatorProcess({
     config,
     logger: pino({ level: process.env.KEYLESS_TEST_LOG_LEVEL ?? 'silent' }),
     signal: abort.signal,

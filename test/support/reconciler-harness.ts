@@ -13,7 +13,7 @@ import type { ReconcilerDeps } from '../../src/reconcilers/deps.js';
 import { IdentityBindingReconciler } from '../../src/reconcilers/identity-binding.js';
 import { WorkloadIdentityReconciler } from '../../src/reconcilers/workload-identity.js';
 import type { ReconcileResult } from '../../src/runtime/controller.js';
-import { FakeClock } from '../../src/runtime/fake-clock.js';
+import { FakeClock } from './fake-clock.js';
 import { FakeCluster } from './fake-cluster.js';
 
 export const RESYNC_MS = 600_000;

@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { type AccountLimiter, type CloudCalls, cloudCalls } from '../cloud-calls.js';
+import { type AccountLimiter, type CloudCalls, cloudCalls } from '../shared/cloud-calls.js';
 import { classifyAwsError, isNoSuchEntity } from './errors.js';
 import type { PolicyDocument } from './policy-document.js';
 

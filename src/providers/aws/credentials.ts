@@ -1,7 +1,7 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { terminal } from '../cloud-error.js';
 import type { AccountRequest } from '../provider.js';
-import { credentialsSecretRef, readCredentialsSecret, type SecretReader } from '../secrets.js';
+import { credentialsSecretRef, readCredentialsSecret, type SecretReader } from '../shared/secrets.js';
 
 const SECRET_TTL_MS = 5 * 60_000;
 

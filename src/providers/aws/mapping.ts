@@ -3,9 +3,9 @@ import awsCatalogue from '../../policy/catalogue/aws.json' with { type: 'json' }
 import { type Catalogue, compileCatalogue, fillTemplate } from '../../policy/catalogue/catalogue.js';
 import { parseDuration } from '../../policy/duration.js';
 import { terminal } from '../cloud-error.js';
-import { deterministicName } from '../naming.js';
-import { ownerTags } from '../ownership.js';
 import type { AccountRequest, GrantRequest, IdentityRequest, Owner, ResolvedGrant } from '../provider.js';
+import { deterministicName } from '../shared/naming.js';
+import { ownerTags } from '../shared/ownership.js';
 import { issuerHostPath, oidcProviderArn, parseArn, partitionOf, roleArn } from './arn.js';
 import { type PolicyDocument, policySize, type Statement } from './policy-document.js';
 

@@ -1,5 +1,5 @@
 import type { Drift } from '../../api/index.js';
-import { canonicalJson } from '../drift.js';
+import { canonicalJson } from '../shared/drift.js';
 
 export type StringOrList = string | string[];
 

@@ -1,8 +1,5 @@
 import type { Role } from '@aws-sdk/client-iam';
-import { accountLimiter } from '../cloud-calls.js';
 import { CloudError, terminal } from '../cloud-error.js';
-import { diffFields, diffTags } from '../drift.js';
-import { describeOwner, ownerFromTags, sameOwner } from '../ownership.js';
 import type {
   AccountClient,
   AccountContext,
@@ -15,7 +12,10 @@ import type {
   IdentityObservation,
   IdentityRequest,
 } from '../provider.js';
-import type { SecretReader } from '../secrets.js';
+import { accountLimiter } from '../shared/cloud-calls.js';
+import { diffFields, diffTags } from '../shared/drift.js';
+import { describeOwner, ownerFromTags, sameOwner } from '../shared/ownership.js';
+import type { SecretReader } from '../shared/secrets.js';
 import { oidcProviderArn } from './arn.js';
 import { AwsClient } from './client.js';
 import { credentialsFor } from './credentials.js';

@@ -5,7 +5,7 @@ import {
   ManagedServiceIdentityClient,
 } from '@azure/arm-msi';
 import type { TokenCredential } from '@azure/core-auth';
-import { type AccountLimiter, type CloudCalls, cloudCalls } from '../cloud-calls.js';
+import { type AccountLimiter, type CloudCalls, cloudCalls } from '../shared/cloud-calls.js';
 import { classifyAzureError, isNotFound } from './errors.js';
 
 const ARM_SCOPE = 'https://management.azure.com/.default';

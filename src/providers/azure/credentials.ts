@@ -2,7 +2,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { ClientSecretCredential, DefaultAzureCredential } from '@azure/identity';
 import { terminal } from '../cloud-error.js';
 import type { AccountRequest } from '../provider.js';
-import { credentialsSecretRef, readCredentialsSecret, type SecretReader } from '../secrets.js';
+import { credentialsSecretRef, readCredentialsSecret, type SecretReader } from '../shared/secrets.js';
 import { azureAccountOf } from './mapping.js';
 
 const SECRET_TTL_MS = 5 * 60_000;

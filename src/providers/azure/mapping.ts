@@ -2,9 +2,9 @@ import type { Grant } from '../../api/index.js';
 import azureCatalogue from '../../policy/catalogue/azure.json' with { type: 'json' };
 import { type Catalogue, compileCatalogue } from '../../policy/catalogue/catalogue.js';
 import { terminal } from '../cloud-error.js';
-import { deterministicName } from '../naming.js';
-import { OWNER_TAGS, ownerTags } from '../ownership.js';
 import type { AccountRequest, GrantRequest, IdentityRequest, Owner, ResolvedGrant } from '../provider.js';
+import { deterministicName } from '../shared/naming.js';
+import { OWNER_TAGS, ownerTags } from '../shared/ownership.js';
 import { uuidV5 } from './uuid.js';
 
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';

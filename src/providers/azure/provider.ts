@@ -1,8 +1,5 @@
 import type { FederatedIdentityCredential, Identity } from '@azure/arm-msi';
-import { accountLimiter } from '../cloud-calls.js';
 import { CloudError, terminal } from '../cloud-error.js';
-import { diffTags } from '../drift.js';
-import { describeOwner, sameOwner } from '../ownership.js';
 import type {
   AccountClient,
   AccountRequest,
@@ -14,7 +11,10 @@ import type {
   IdentityObservation,
   IdentityRequest,
 } from '../provider.js';
-import type { SecretReader } from '../secrets.js';
+import { accountLimiter } from '../shared/cloud-calls.js';
+import { diffTags } from '../shared/drift.js';
+import { describeOwner, sameOwner } from '../shared/ownership.js';
+import type { SecretReader } from '../shared/secrets.js';
 import { AzureClient } from './client.js';
 import { credentialFor } from './credentials.js';
 import { codeOf } from './errors.js';

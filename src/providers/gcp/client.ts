@@ -2,10 +2,10 @@ import { v2 } from '@google-cloud/iam';
 import { ProjectsClient } from '@google-cloud/resource-manager';
 import { iam, type iam_v1 } from '@googleapis/iam';
 import { GoogleAuth, OAuth2Client } from 'google-auth-library';
-import { type AccountLimiter, type CloudCalls, cloudCalls } from '../cloud-calls.js';
 import { terminal } from '../cloud-error.js';
 import type { AccountRequest } from '../provider.js';
-import { credentialsSecretRef, readCredentialsSecret, type SecretReader } from '../secrets.js';
+import { type AccountLimiter, type CloudCalls, cloudCalls } from '../shared/cloud-calls.js';
+import { credentialsSecretRef, readCredentialsSecret, type SecretReader } from '../shared/secrets.js';
 import { classifyGcpError, isNotFound } from './errors.js';
 import type { IamPolicy } from './iam-policy.js';
 

@@ -2,8 +2,8 @@ import type { Grant, Subject } from '../../api/index.js';
 import { type Catalogue, compileCatalogue, fillTemplate } from '../../policy/catalogue/catalogue.js';
 import gcpCatalogue from '../../policy/catalogue/gcp.json' with { type: 'json' };
 import { terminal } from '../cloud-error.js';
-import { deterministicName } from '../naming.js';
 import type { AccountRequest, GrantRequest, IdentityRequest, Owner, ResolvedGrant } from '../provider.js';
+import { deterministicName } from '../shared/naming.js';
 
 export const WORKLOAD_IDENTITY_USER = 'roles/iam.workloadIdentityUser';
 export const SERVICE_ACCOUNT_USER = 'roles/iam.serviceAccountUser';

@@ -1,7 +1,4 @@
-import { accountLimiter } from '../cloud-calls.js';
 import { CloudError, terminal } from '../cloud-error.js';
-import { diffFields } from '../drift.js';
-import { describeOwner, sameOwner } from '../ownership.js';
 import type {
   AccountClient,
   AccountContext,
@@ -14,7 +11,10 @@ import type {
   IdentityObservation,
   IdentityRequest,
 } from '../provider.js';
-import type { SecretReader } from '../secrets.js';
+import { accountLimiter } from '../shared/cloud-calls.js';
+import { diffFields } from '../shared/drift.js';
+import { describeOwner, sameOwner } from '../shared/ownership.js';
+import type { SecretReader } from '../shared/secrets.js';
 import { type DenyPolicy, GcpClient, type ServiceAccount } from './client.js';
 import { addMember, hasMember, membersOf, removeMember, setMembers } from './iam-policy.js';
 import {

@@ -2,8 +2,8 @@ import type { Grant } from '../../api/index.js';
 import type { Subject } from '../../api/workload-identity.js';
 import { parseDuration } from '../../policy/duration.js';
 import { terminal } from '../cloud-error.js';
-import { ownerTags } from '../ownership.js';
 import type { AccountRequest, GrantRequest, IdentityRequest, ResolvedGrant } from '../provider.js';
+import { ownerTags } from '../shared/ownership.js';
 
 const ACCESS_PERMISSIONS = {
   read: ['read'],

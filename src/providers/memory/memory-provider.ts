@@ -1,8 +1,4 @@
-import { type AccountLimiter, cloudCalls } from '../cloud-calls.js';
 import { CloudError, terminal } from '../cloud-error.js';
-import { diffFields, diffTags } from '../drift.js';
-import { deterministicName } from '../naming.js';
-import { describeOwner, ownerFromTags, sameOwner } from '../ownership.js';
 import type {
   AccountClient,
   CloudProvider,
@@ -13,6 +9,10 @@ import type {
   IdentityObservation,
   IdentityRequest,
 } from '../provider.js';
+import { type AccountLimiter, cloudCalls } from '../shared/cloud-calls.js';
+import { diffFields, diffTags } from '../shared/drift.js';
+import { deterministicName } from '../shared/naming.js';
+import { describeOwner, ownerFromTags, sameOwner } from '../shared/ownership.js';
 import { grantDocument, identityDocument, resolveGrants } from './mapping.js';
 import type { MemoryCloud, MemoryIdentity, MemoryOperation } from './memory-cloud.js';
 

@@ -11,7 +11,7 @@ export interface RunResult {
   readonly stdout: string;
 }
 
-export interface RunOptions {
+export interface ProcessOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Every output line is also written here. */
   readonly log?: WriteStream;
@@ -24,7 +24,11 @@ export function describeFailure(command: string, args: readonly string[], result
   return `${[command, ...args].join(' ')} ${how}:\n${result.tail.join('\n') || '(no output)'}`;
 }
 
-export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: ProcessOptions = {},
+): Promise<RunResult> {
   const tailLines = options.tailLines ?? 40;
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args], {

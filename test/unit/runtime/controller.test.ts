@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Controller, type Reconcile, type ReconcileResult } from '../../../src/runtime/controller.js';
 import type { ControllerMetrics, ReconcileOutcome } from '../../../src/runtime/controller-metrics.js';
 import { TerminalError } from '../../../src/runtime/errors.js';
-import { FakeClock, flushPromises } from '../../../src/runtime/fake-clock.js';
+import { FakeClock, flushPromises } from '../../support/fake-clock.js';
 
 const silent = pino({ level: 'silent' });
 

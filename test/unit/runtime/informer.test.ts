@@ -1,8 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/runtime/fake-clock.js';
 import { Informer, type InformerOptions } from '../../../src/runtime/informer.js';
 import { keyOf } from '../../../src/runtime/kube-object.js';
+import { FakeClock } from '../../support/fake-clock.js';
 import { FakeListWatchSource, GONE, type TestObject } from './fake-list-watch-source.js';
 
 const SECOND = 1000;

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { FakeClock, flushPromises } from '../../../src/runtime/fake-clock.js';
 import { LeaderElector, type LeaseRecord, type LeaseStore } from '../../../src/runtime/leader-election.js';
+import { FakeClock, flushPromises } from '../../support/fake-clock.js';
 
 /** One Lease with resourceVersion checks, as the API server keeps it. */
 class MemoryLease implements LeaseStore {

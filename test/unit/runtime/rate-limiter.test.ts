@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/runtime/fake-clock.js';
 import {
   BucketRateLimiter,
   defaultControllerRateLimiter,
   ExponentialBackoffLimiter,
   maxOf,
 } from '../../../src/runtime/rate-limiter.js';
+import { FakeClock } from '../../support/fake-clock.js';
 
 describe('ExponentialBackoffLimiter', () => {
   it('doubles from 5 ms per failure of a key, independently per key', () => {

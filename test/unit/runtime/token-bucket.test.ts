@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock, flushPromises } from '../../../src/runtime/fake-clock.js';
 import { TokenBucket } from '../../../src/runtime/token-bucket.js';
+import { FakeClock, flushPromises } from '../../support/fake-clock.js';
 
 /** Starts `acquire` and records when (fake time) it resolved. */
 function track(bucket: TokenBucket, clock: FakeClock, signal?: AbortSignal) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock, flushPromises } from '../../../src/runtime/fake-clock.js';
 import { ExponentialBackoffLimiter } from '../../../src/runtime/rate-limiter.js';
 import { WorkQueue } from '../../../src/runtime/workqueue.js';
+import { FakeClock, flushPromises } from '../../support/fake-clock.js';
 
 function newQueue(clock = new FakeClock(0)) {
   const depths: number[] = [];

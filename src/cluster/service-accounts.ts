@@ -1,0 +1,39 @@
+import { isNotFound, type KubeClient } from '../kube-api/client.js';
+import type { ServiceAccountState, ServiceAccounts } from '../reconcilers/ports.js';
+import { serviceAccountPath } from './resources.js';
+
+export const FIELD_MANAGER = 'keyless';
+
+interface ServiceAccountObject {
+  metadata?: { annotations?: Record<string, string> };
+}
+
+/**
+ * ServiceAccount annotations by server-side apply with the field manager `keyless`. Apply never
+ * forces: an annotation another manager owns is a conflict to report, not to overwrite.
+ */
+export class KubeServiceAccounts implements ServiceAccounts {
+  constructor(private readonly client: KubeClient) {}
+
+  async get(namespace: string, name: string): Promise<ServiceAccountState> {
+    try {
+      const sa = await this.client.request<ServiceAccountObject>('GET', serviceAccountPath(namespace, name));
+      return { exists: true, annotations: sa.metadata?.annotations ?? {} };
+    } catch (err) {
+      if (isNotFound(err)) return { exists: false, annotations: {} };
+      throw err;
+    }
+  }
+
+  async applyAnnotations(
+    namespace: string,
+    name: string,
+    annotations: Record<string, string>,
+  ): Promise<void> {
+    await this.client.request('PATCH', serviceAccountPath(namespace, name), {
+      body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, annotations } },
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: FIELD_MANAGER, force: 'false' },
+    });
+  }
+}

@@ -1,0 +1,181 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { KubeLeaseStore } from './cluster/lease-store.js';
+import { KubeSecretReader } from './cluster/secret-reader.js';
+import type { Config } from './config.js';
+import { KubeClient } from './kube-api/client.js';
+import { Manager } from './manager.js';
+import { OperatorMetrics } from './observability/metrics.js';
+import { resolveAwsGrants } from './providers/aws/mapping.js';
+import { resolveAzureGrants } from './providers/azure/mapping.js';
+import { resolveGcpGrants } from './providers/gcp/mapping.js';
+import { MemoryCloud } from './providers/memory/memory-cloud.js';
+import type { ProviderRegistry } from './providers/provider.js';
+import { instrumentRegistry } from './providers/registry/instrumented.js';
+import { cloudRegistry, deferredFactory, memoryRegistry } from './providers/registry/registry.js';
+import type { SecretReader } from './providers/shared/secrets.js';
+import { type Clock, realClock } from './runtime/clock.js';
+import { startHealthServer } from './runtime/health-server.js';
+import { LeaderElector } from './runtime/leader-election.js';
+
+export interface ProcessOptions {
+  config: Config;
+  logger: Logger;
+  /** Aborting it shuts the operator down gracefully. */
+  signal: AbortSignal;
+  /** Overrides the providers the config selects (tests pass their own in-memory cloud). */
+  providers?: ProviderRegistry;
+  kubeConfig?: KubeConfig;
+  clock?: Clock;
+  /** Called once the operator is up, with what tests and the demo want to see. */
+  onStarted?: (running: { httpPort: number; manager: Manager; metrics: OperatorMetrics }) => void;
+}
+
+export type ProcessOutcome = 'stopped' | 'lost-leadership';
+
+/**
+ * Runs the operator until `signal` aborts (graceful: in-flight reconciles finish, the Lease is
+ * handed over) or leadership is lost (the caller should exit so a fresh process can compete again).
+ */
+export async function runOperatorProcess(options: ProcessOptions): Promise<ProcessOutcome> {
+  const { config, logger, signal } = options;
+  const clock = options.clock ?? realClock;
+  const kubeConfig = options.kubeConfig ?? loadKubeConfig(config.kubeconfig);
+  const client = new KubeClient(kubeConfig);
+  const metrics = new OperatorMetrics();
+  // One JSON line per cloud change, marked stream=audit for a SIEM to pick out, whatever the log level.
+  const audit = logger.child({ stream: 'audit' }, { level: logger.level === 'silent' ? 'silent' : 'info' });
+  client.onRequest((verb, _path, code) => metrics.kubeRequests.inc({ verb, code: String(code) }));
+  const providers = instrumentRegistry(
+    options.providers ??
+      (config.cloud === 'memory'
+        ? memoryRegistry(new MemoryCloud())
+        : realClouds(new KubeSecretReader(client))),
+    {
+      observe: (provider, operation, outcome) => metrics.cloudRequests.inc({ provider, operation, outcome }),
+      audit: (entry) => audit.info({ audit: entry }, 'cloud change'),
+    },
+  );
+  if (config.cloud === 'memory' && !options.providers) {
+    logger.warn('running on the in-memory cloud: nothing is created in AWS, Google Cloud or Azure');
+  }
+  const manager = new Manager({
+    kubeConfig,
+    client,
+    providers,
+    metrics,
+    logger,
+    clock,
+    clusterName: config.clusterName,
+    workers: config.workers,
+    defaultResyncMs: config.defaultResyncMs,
+    instance: config.leaderElection.identity,
+  });
+  const elector = config.leaderElection.enabled
+    ? new LeaderElector({
+        store: new KubeLeaseStore(client, config.leaderElection.namespace, config.leaderElection.leaseName),
+        identity: config.leaderElection.identity,
+        leaseDurationMs: config.leaderElection.leaseDurationMs,
+        renewDeadlineMs: config.leaderElection.renewDeadlineMs,
+        retryPeriodMs: config.leaderElection.retryPeriodMs,
+        clock,
+        logger,
+      })
+    : undefined;
+  const server = await startHealthServer({
+    host: config.httpAddress.host,
+    port: config.httpAddress.port,
+    liveness: {},
+    readiness: { informers: () => (manager.synced() ? undefined : 'informer caches have not synced yet') },
+    metrics: async () => {
+      for (const [state, count] of Object.entries(manager.identityStates()))
+        metrics.identities.set({ state }, count);
+      return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+    },
+    logger,
+  });
+
+  const stopping = new Promise<'stopped'>((resolve) => {
+    if (signal.aborted) resolve('stopped');
+    signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+  });
+  signal.addEventListener('abort', () => elector?.stop(), { once: true });
+
+  let outcome: ProcessOutcome = 'stopped';
+  try {
+    manager.startInformers();
+    options.onStarted?.({ httpPort: server.port, manager, metrics });
+    const leading = elector ? await Promise.race([elector.acquire(), stopping.then(() => false)]) : true;
+    if (leading && !signal.aborted) {
+      await Promise.race([manager.waitForSync(signal), stopping]);
+      if (!signal.aborted) {
+        manager.startControllers();
+        logger.info('controllers started');
+        const lost = elector
+          ? elector.holdUntilLost().then(() => 'lost-leadership' as const)
+          : new Promise<never>(() => {});
+        outcome = await Promise.race([stopping, lost]);
+      }
+    }
+  } finally {
+    await shutDown(manager, config.shutdownTimeoutMs, clock, logger);
+    if (elector && outcome === 'stopped') {
+      await elector.release().catch((err: unknown) => logger.warn({ err }, 'could not release the Lease'));
+    }
+    await server.close();
+    client.close();
+  }
+  logger.info({ outcome }, 'operator stopped');
+  return outcome;
+}
+
+async function shutDown(manager: Manager, timeoutMs: number, clock: Clock, logger: Logger): Promise<void> {
+  const timer = new AbortController();
+  const timedOut = clock.sleep(timeoutMs, timer.signal).then(
+    () => 'timeout' as const,
+    () => 'drained' as const,
+  );
+  const result = await Promise.race([manager.stop().then(() => 'drained' as const), timedOut]);
+  timer.abort();
+  if (result === 'timeout') logger.warn({ timeoutMs }, 'shutdown timed out with reconciles still running');
+}
+
+/**
+ * The clouds this build of Keyless can manage. Each cloud's SDK is imported when the first account
+ * of that cloud calls it, so an operator pays in memory and start time only for the clouds it uses.
+ */
+export function realClouds(secrets: SecretReader): ProviderRegistry {
+  return cloudRegistry({
+    aws: deferredFactory({
+      name: 'aws',
+      resolve: resolveAwsGrants,
+      load: async () => {
+        const { createAwsProvider } = await import('./providers/aws/provider.js');
+        return (account) => createAwsProvider(account, { secrets });
+      },
+    }),
+    gcp: deferredFactory({
+      name: 'gcp',
+      resolve: resolveGcpGrants,
+      load: async () => {
+        const { createGcpProvider } = await import('./providers/gcp/provider.js');
+        return (account) => createGcpProvider(account, { secrets });
+      },
+    }),
+    azure: deferredFactory({
+      name: 'azure',
+      resolve: resolveAzureGrants,
+      load: async () => {
+        const { createAzureProvider } = await import('./providers/azure/provider.js');
+        return (account) => createAzureProvider(account, { secrets });
+      },
+    }),
+  });
+}
+
+function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (path) kubeConfig.loadFromFile(path);
+  else kubeConfig.loadFromCluster();
+  return kubeConfig;
+}
