@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
 import type { CloudAccount, IdentityBinding, WorkloadIdentity } from '../src/api/index.js';
-import { isCloudError } from '../src/providers/cloud-error.js';
 import { MemoryProvider } from '../src/providers/memory/memory-provider.js';
 import type { GrantRequest, IdentityObservation } from '../src/providers/provider.js';
 import { accountRequest, identityRequest, ownerOf } from '../src/reconcilers/requests.js';
+import { realClock } from '../src/runtime/clock.js';
+import { backgroundContext } from '../src/runtime/context.js';
+import { isClassified } from '../src/runtime/errors.js';
 import { countsOf, drainQuotas, newCloud } from './cloud.js';
 import { limiterOptions } from './limiter.js';
 import { cloudAccount, identityBinding, workloadIdentity } from './objects.js';
@@ -48,13 +51,15 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
   const accountReq = accountRequest(account);
   const retriesPerObject = new Map<string, number>();
   let retries = 0;
+  // A script has no deadline: the same context (never aborted) for every call.
+  const ctx = backgroundContext(pino({ level: 'silent' }), realClock);
 
   const retrying = async <T>(key: string, call: () => Promise<T>): Promise<T> => {
     for (;;) {
       try {
         return await call();
       } catch (err) {
-        if (!isCloudError(err) || err.kind !== 'throttled') throw err;
+        if (!isClassified(err) || err.kind !== 'throttled') throw err;
         retries += 1;
         retriesPerObject.set(key, (retriesPerObject.get(key) ?? 0) + 1);
         await sleep(err.retryAfterMs ?? 1000);
@@ -70,8 +75,8 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
       const identity = asObject<WorkloadIdentity>(workloadIdentity(i));
       const request = identityRequest(identity, account, CLUSTER);
       const key = `wi/${i}`;
-      let observed = await retrying(key, () => provider.identities.observe(request));
-      if (!observed.exists) observed = await retrying(key, () => provider.identities.create(request));
+      let observed = await retrying(key, () => provider.identities.observe(ctx, request));
+      if (!observed.exists) observed = await retrying(key, () => provider.identities.create(ctx, request));
       ready.put({ i, identity, observed });
     }
   };
@@ -92,8 +97,8 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
         otherGrants: [],
       };
       const key = `ib/${item.i}`;
-      const observed = await retrying(key, () => provider.grants.observe(request));
-      if (!observed.exists) await retrying(key, () => provider.grants.create(request));
+      const observed = await retrying(key, () => provider.grants.observe(ctx, request));
+      if (!observed.exists) await retrying(key, () => provider.grants.create(ctx, request));
     }
   };
 

@@ -27,7 +27,14 @@ export interface Config {
     renewDeadlineMs: number;
     retryPeriodMs: number;
   };
-  /** Graceful shutdown waits this long for in-flight reconciles. */
+  /** Each reconcile's deadline: its signal aborts then, and every call it makes stops. */
+  reconcileTimeoutMs: number;
+  /** How long one cloud call may take, within the reconcile's deadline. */
+  cloudCallTimeoutMs: number;
+  /**
+   * On SIGTERM, how long in-flight reconciles may take to settle after their contexts are aborted;
+   * past it the process exits non-zero without releasing the Lease.
+   */
   shutdownTimeoutMs: number;
 }
 
@@ -78,11 +85,23 @@ const OPTIONS = {
     default: '10s',
   },
   'retry-period': { type: 'string', env: 'KEYLESS_RETRY_PERIOD', help: 'Lease retry period', default: '2s' },
+  'reconcile-timeout': {
+    type: 'string',
+    env: 'KEYLESS_RECONCILE_TIMEOUT',
+    help: "each reconcile's deadline",
+    default: '60s',
+  },
+  'cloud-call-timeout': {
+    type: 'string',
+    env: 'KEYLESS_CLOUD_CALL_TIMEOUT',
+    help: 'longest single cloud call',
+    default: '20s',
+  },
   'shutdown-timeout': {
     type: 'string',
     env: 'KEYLESS_SHUTDOWN_TIMEOUT',
-    help: 'drain limit',
-    default: '30s',
+    help: 'aborted reconciles must settle within',
+    default: '10s',
   },
   'pod-name': { type: 'string', env: 'POD_NAME', help: 'this replica, in the Lease and Events' },
 } as const;
@@ -141,6 +160,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     throw new ConfigError('leader election needs retry-period < renew-deadline < lease-duration');
   }
   const identity = get('pod-name') ?? hostname();
+  const reconcileTimeoutMs = duration('reconcile-timeout', get);
+  const cloudCallTimeoutMs = duration('cloud-call-timeout', get);
+  if (cloudCallTimeoutMs > reconcileTimeoutMs) {
+    throw new ConfigError('--cloud-call-timeout must not be longer than --reconcile-timeout');
+  }
+  const shutdownTimeoutMs = duration('shutdown-timeout', get);
 
   return {
     kubeconfig: get('kubeconfig') || undefined,
@@ -159,7 +184,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       renewDeadlineMs,
       retryPeriodMs,
     },
-    shutdownTimeoutMs: duration('shutdown-timeout', get),
+    reconcileTimeoutMs,
+    cloudCallTimeoutMs,
+    shutdownTimeoutMs,
   };
 }
 

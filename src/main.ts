@@ -28,6 +28,11 @@ async function main(): Promise<number> {
     });
   }
   const outcome = await runOperatorProcess({ config, logger, signal: shutdown.signal });
+  if (outcome === 'shutdown-timed-out') {
+    // Calls that ignored their abort may still be in flight; ending the process ends them.
+    logger.flush();
+    process.exit(1);
+  }
   return outcome === 'stopped' ? 0 : 1;
 }
 

@@ -33,6 +33,8 @@ export interface ManagerOptions {
   clock: Clock;
   clusterName: string;
   workers: number;
+  /** Each reconcile's deadline. */
+  reconcileTimeoutMs: number;
   defaultResyncMs: number;
   /** This replica, in Events. */
   instance: string;
@@ -98,6 +100,7 @@ export class Manager {
         logger: options.logger,
         metrics: options.metrics,
         workers: options.workers,
+        reconcileTimeoutMs: options.reconcileTimeoutMs,
         clock: options.clock,
       });
     this.controllers = {
@@ -124,7 +127,7 @@ export class Manager {
     for (const controller of Object.values(this.controllers)) controller.start();
   }
 
-  /** Drains the controllers (in-flight reconciles finish), then stops the informers. */
+  /** Stops the controllers (every reconcile aborted and settled), then the informers. */
   async stop(): Promise<void> {
     await Promise.all(Object.values(this.controllers).map((c) => c.stop()));
     for (const informer of Object.values(this.informers)) informer.stop();

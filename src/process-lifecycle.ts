@@ -6,9 +6,9 @@ import type { Config } from './config.js';
 import { KubeClient } from './kube-api/client.js';
 import { Manager } from './manager.js';
 import { OperatorMetrics } from './observability/metrics.js';
-import { resolveAwsGrants } from './providers/aws/mapping.js';
-import { resolveAzureGrants } from './providers/azure/mapping.js';
-import { resolveGcpGrants } from './providers/gcp/mapping.js';
+import { resolveAwsGrants, validateAwsIdentity } from './providers/aws/mapping.js';
+import { resolveAzureGrants, validateAzureIdentity } from './providers/azure/mapping.js';
+import { resolveGcpGrants, validateGcpIdentity } from './providers/gcp/mapping.js';
 import { MemoryCloud } from './providers/memory/memory-cloud.js';
 import type { ProviderRegistry } from './providers/provider.js';
 import { instrumentRegistry } from './providers/registry/instrumented.js';
@@ -31,11 +31,20 @@ export interface ProcessOptions {
   onStarted?: (running: { httpPort: number; manager: Manager; metrics: OperatorMetrics }) => void;
 }
 
-export type ProcessOutcome = 'stopped' | 'lost-leadership';
+/**
+ * - stopped: `signal` aborted and everything settled; the Lease was handed over.
+ * - lost-leadership: the Lease could not be renewed; the caller should exit so a fresh process can
+ *   compete again.
+ * - shutdown-timed-out: reconciles were still running after --shutdown-timeout; the Lease was kept,
+ *   so the standby waits it out instead of overlapping with calls that may still be in flight. The
+ *   caller should exit at once (non-zero), which ends those calls.
+ */
+export type ProcessOutcome = 'stopped' | 'lost-leadership' | 'shutdown-timed-out';
 
 /**
- * Runs the operator until `signal` aborts (graceful: in-flight reconciles finish, the Lease is
- * handed over) or leadership is lost (the caller should exit so a fresh process can compete again).
+ * Runs the operator until `signal` aborts or leadership is lost. Either way it stops taking work,
+ * aborts every reconcile's context, waits (renewing the Lease meanwhile) until each has settled, and
+ * only then releases the Lease, so the next leader's first cloud write comes after this one's last.
  */
 export async function runOperatorProcess(options: ProcessOptions): Promise<ProcessOutcome> {
   const { config, logger, signal } = options;
@@ -50,7 +59,7 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
     options.providers ??
       (config.cloud === 'memory'
         ? memoryRegistry(new MemoryCloud())
-        : realClouds(new KubeSecretReader(client))),
+        : realClouds(new KubeSecretReader(client), { callTimeoutMs: config.cloudCallTimeoutMs })),
     {
       observe: (provider, operation, outcome) => metrics.cloudRequests.inc({ provider, operation, outcome }),
       audit: (entry) => audit.info({ audit: entry }, 'cloud change'),
@@ -68,6 +77,7 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
     clock,
     clusterName: config.clusterName,
     workers: config.workers,
+    reconcileTimeoutMs: config.reconcileTimeoutMs,
     defaultResyncMs: config.defaultResyncMs,
     instance: config.leaderElection.identity,
   });
@@ -99,7 +109,6 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
     if (signal.aborted) resolve('stopped');
     signal.addEventListener('abort', () => resolve('stopped'), { once: true });
   });
-  signal.addEventListener('abort', () => elector?.stop(), { once: true });
 
   let outcome: ProcessOutcome = 'stopped';
   try {
@@ -118,9 +127,13 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
       }
     }
   } finally {
-    await shutDown(manager, config.shutdownTimeoutMs, clock, logger);
+    // The elector keeps renewing while the reconciles settle: the Lease must not lapse under them.
+    const settled = await shutDown(manager, config.shutdownTimeoutMs, clock, logger);
+    if (!settled) outcome = 'shutdown-timed-out';
     if (elector && outcome === 'stopped') {
       await elector.release().catch((err: unknown) => logger.warn({ err }, 'could not release the Lease'));
+    } else {
+      elector?.stop();
     }
     await server.close();
     client.close();
@@ -129,45 +142,57 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
   return outcome;
 }
 
-async function shutDown(manager: Manager, timeoutMs: number, clock: Clock, logger: Logger): Promise<void> {
+/** Aborts every reconcile and waits for them to settle; false when some still ran after `timeoutMs`. */
+async function shutDown(manager: Manager, timeoutMs: number, clock: Clock, logger: Logger): Promise<boolean> {
   const timer = new AbortController();
   const timedOut = clock.sleep(timeoutMs, timer.signal).then(
     () => 'timeout' as const,
-    () => 'drained' as const,
+    () => 'settled' as const,
   );
-  const result = await Promise.race([manager.stop().then(() => 'drained' as const), timedOut]);
+  const result = await Promise.race([manager.stop().then(() => 'settled' as const), timedOut]);
   timer.abort();
-  if (result === 'timeout') logger.warn({ timeoutMs }, 'shutdown timed out with reconciles still running');
+  if (result === 'timeout') {
+    logger.error(
+      { timeoutMs },
+      'reconciles were still running after the shutdown timeout; exiting without releasing the Lease',
+    );
+    return false;
+  }
+  return true;
 }
 
 /**
  * The clouds this build of Keyless can manage. Each cloud's SDK is imported when the first account
  * of that cloud calls it, so an operator pays in memory and start time only for the clouds it uses.
  */
-export function realClouds(secrets: SecretReader): ProviderRegistry {
+export function realClouds(secrets: SecretReader, options: { callTimeoutMs: number }): ProviderRegistry {
+  const { callTimeoutMs } = options;
   return cloudRegistry({
     aws: deferredFactory({
       name: 'aws',
       resolve: resolveAwsGrants,
+      validate: validateAwsIdentity,
       load: async () => {
         const { createAwsProvider } = await import('./providers/aws/provider.js');
-        return (account) => createAwsProvider(account, { secrets });
+        return (account) => createAwsProvider(account, { secrets, callTimeoutMs });
       },
     }),
     gcp: deferredFactory({
       name: 'gcp',
       resolve: resolveGcpGrants,
+      validate: validateGcpIdentity,
       load: async () => {
         const { createGcpProvider } = await import('./providers/gcp/provider.js');
-        return (account) => createGcpProvider(account, { secrets });
+        return (account) => createGcpProvider(account, { secrets, callTimeoutMs });
       },
     }),
     azure: deferredFactory({
       name: 'azure',
       resolve: resolveAzureGrants,
+      validate: validateAzureIdentity,
       load: async () => {
         const { createAzureProvider } = await import('./providers/azure/provider.js');
-        return (account) => createAzureProvider(account, { secrets });
+        return (account) => createAzureProvider(account, { secrets, callTimeoutMs });
       },
     }),
   });

@@ -141,7 +141,7 @@ async function start(args: StartArgs): Promise<RunTimings> {
   });
   const done = runOperatorProcess({
     config,
-    logger: pino({ level: 'error' }, retryLog),
+    logger: pino({ level: 'info' }, retryLog),
     signal: abort.signal,
     providers,
     kubeConfig: kubeConfigOf(init),

@@ -1,5 +1,6 @@
-import { isCloudError } from '../../src/providers/cloud-error.js';
 import type { ProviderRegistry } from '../../src/providers/provider.js';
+import { type Around, wrapProvider } from '../../src/providers/registry/wrap.js';
+import { isClassified } from '../../src/runtime/errors.js';
 import type { ObjectRecord, RetryRecord } from './protocol.js';
 
 type Kind = 'WorkloadIdentity' | 'IdentityBinding';
@@ -20,48 +21,33 @@ export class CallTracker {
   }
 
   wrap(registry: ProviderRegistry): ProviderRegistry {
+    const around: Around = async (operation, args, next) => {
+      const [part, method] = operation.split('.');
+      const kind: Kind | undefined =
+        part === 'identities' ? 'WorkloadIdentity' : part === 'grants' ? 'IdentityBinding' : undefined;
+      if (!this.enabled || !kind) return next();
+      const request = args[1] as { owner: { namespace: string; name: string } };
+      const access: Access = method === 'observe' ? 'read' : 'write';
+      const at = Date.now();
+      const record = this.record(`${kind} ${request.owner.namespace}/${request.owner.name}`, at);
+      record[access === 'read' ? 'reads' : 'writes'] += 1;
+      if (access === 'read') this.readTimes.push(at);
+      try {
+        return await next();
+      } catch (err) {
+        if (isClassified(err) && err.kind === 'throttled') record.throttled += 1;
+        throw err;
+      }
+    };
     return {
       forAccount: (account) => {
         const provider = registry.forAccount(account);
-        const { identities, grants } = provider;
-        const track = <R extends { owner: { namespace: string; name: string } }, T>(
-          kind: Kind,
-          access: Access,
-          call: (request: R) => Promise<T>,
-        ) => {
-          return async (request: R): Promise<T> => {
-            if (!this.enabled) return call(request);
-            const key = `${kind} ${request.owner.namespace}/${request.owner.name}`;
-            const at = Date.now();
-            const record = this.record(key, at);
-            record[access === 'read' ? 'reads' : 'writes'] += 1;
-            if (access === 'read') this.readTimes.push(at);
-            try {
-              return await call(request);
-            } catch (err) {
-              if (isCloudError(err) && err.kind === 'throttled') record.throttled += 1;
-              throw err;
-            }
-          };
-        };
-        return {
-          ...provider,
-          identities: {
-            observe: track('WorkloadIdentity', 'read', (r) => identities.observe(r)),
-            create: track('WorkloadIdentity', 'write', (r) => identities.create(r)),
-            update: (r, observed) =>
-              track('WorkloadIdentity', 'write', (x: typeof r) => identities.update(x, observed))(r),
-            delete: track('WorkloadIdentity', 'write', (r) => identities.delete(r)),
-          },
-          grants: {
-            resolve: (g, a) => grants.resolve(g, a),
-            observe: track('IdentityBinding', 'read', (r) => grants.observe(r)),
-            create: track('IdentityBinding', 'write', (r) => grants.create(r)),
-            update: (r, observed) =>
-              track('IdentityBinding', 'write', (x: typeof r) => grants.update(x, observed))(r),
-            delete: track('IdentityBinding', 'write', (r) => grants.delete(r)),
-          },
-        };
+        return wrapProvider(
+          provider.name,
+          { validate: provider.identities.validate, resolve: provider.grants.resolve },
+          () => provider,
+          around,
+        );
       },
     };
   }

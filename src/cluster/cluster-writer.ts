@@ -11,16 +11,26 @@ import { resourcePath } from './resources.js';
 export class KubeClusterWriter implements ClusterWriter {
   constructor(private readonly client: KubeClient) {}
 
-  async addFinalizer(kind: KeylessKind, object: KubeObject, finalizer: string): Promise<void> {
+  async addFinalizer(
+    kind: KeylessKind,
+    object: KubeObject,
+    finalizer: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const current = object.metadata.finalizers;
     if (current?.includes(finalizer)) return;
     const patch = current
       ? [{ op: 'add', path: '/metadata/finalizers/-', value: finalizer }]
       : [{ op: 'add', path: '/metadata/finalizers', value: [finalizer] }];
-    await this.patch(kind, object, patch, `adding finalizer ${finalizer}`);
+    await this.patch(kind, object, patch, `adding finalizer ${finalizer}`, signal);
   }
 
-  async removeFinalizer(kind: KeylessKind, object: KubeObject, finalizer: string): Promise<void> {
+  async removeFinalizer(
+    kind: KeylessKind,
+    object: KubeObject,
+    finalizer: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const index = object.metadata.finalizers?.indexOf(finalizer) ?? -1;
     if (index === -1) return;
     const patch = [
@@ -28,7 +38,7 @@ export class KubeClusterWriter implements ClusterWriter {
       { op: 'remove', path: `/metadata/finalizers/${index}` },
     ];
     try {
-      await this.patch(kind, object, patch, `removing finalizer ${finalizer}`);
+      await this.patch(kind, object, patch, `removing finalizer ${finalizer}`, signal);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -46,10 +56,20 @@ export class KubeClusterWriter implements ClusterWriter {
     }
   }
 
-  private async patch(kind: KeylessKind, object: KubeObject, patch: object[], what: string): Promise<void> {
+  private async patch(
+    kind: KeylessKind,
+    object: KubeObject,
+    patch: object[],
+    what: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const path = resourcePath(kind, object.metadata.namespace, object.metadata.name);
     try {
-      await this.client.request('PATCH', path, { body: patch, contentType: 'application/json-patch+json' });
+      await this.client.request('PATCH', path, {
+        body: patch,
+        contentType: 'application/json-patch+json',
+        ...(signal ? { signal } : {}),
+      });
     } catch (err) {
       throw new Error(`${what} on ${kind} ${keyOf(object)}`, { cause: err });
     }

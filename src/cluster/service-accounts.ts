@@ -15,9 +15,11 @@ interface ServiceAccountObject {
 export class KubeServiceAccounts implements ServiceAccounts {
   constructor(private readonly client: KubeClient) {}
 
-  async get(namespace: string, name: string): Promise<ServiceAccountState> {
+  async get(namespace: string, name: string, signal?: AbortSignal): Promise<ServiceAccountState> {
     try {
-      const sa = await this.client.request<ServiceAccountObject>('GET', serviceAccountPath(namespace, name));
+      const sa = await this.client.request<ServiceAccountObject>('GET', serviceAccountPath(namespace, name), {
+        ...(signal ? { signal } : {}),
+      });
       return { exists: true, annotations: sa.metadata?.annotations ?? {} };
     } catch (err) {
       if (isNotFound(err)) return { exists: false, annotations: {} };
@@ -29,8 +31,10 @@ export class KubeServiceAccounts implements ServiceAccounts {
     namespace: string,
     name: string,
     annotations: Record<string, string>,
+    signal?: AbortSignal,
   ): Promise<void> {
     await this.client.request('PATCH', serviceAccountPath(namespace, name), {
+      ...(signal ? { signal } : {}),
       body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, annotations } },
       contentType: 'application/apply-patch+yaml',
       query: { fieldManager: FIELD_MANAGER, force: 'false' },

@@ -7,25 +7,27 @@ import type {
   ProviderName,
   WorkloadIdentitySpec,
 } from '../api/index.js';
+import type { Context } from '../runtime/context.js';
 
 /**
  * The one contract between the reconcilers and a cloud. Every method is idempotent: creating
- * what exists is not an error, deleting what is missing is not an error. Failures are thrown as
- * `CloudError` (see cloud-error.ts), already classified.
+ * what exists is not an error, deleting what is missing is not an error. Every asynchronous method
+ * takes the reconcile's context first, whose signal must reach each cloud call. Failures are thrown
+ * as `ClassifiedError` (src/runtime/errors.ts), classified once by the cloud's own classifier.
  */
 export interface CloudProvider {
   readonly name: ProviderName | 'memory';
   readonly accounts: AccountClient;
-  readonly identities: ExternalClient<IdentityRequest, IdentityObservation>;
+  readonly identities: ExternalClient<IdentityRequest, IdentityObservation> & IdentityValidator;
   readonly grants: ExternalClient<GrantRequest, GrantObservation> & GrantResolver;
 }
 
 /** Observe, create, update, delete: the shape of every managed cloud thing. */
 export interface ExternalClient<Request, Observation> {
-  observe(request: Request): Promise<Observation>;
-  create(request: Request): Promise<Observation>;
-  update(request: Request, observed: Observation): Promise<Observation>;
-  delete(request: Request): Promise<void>;
+  observe(ctx: Context, request: Request): Promise<Observation>;
+  create(ctx: Context, request: Request): Promise<Observation>;
+  update(ctx: Context, request: Request, observed: Observation): Promise<Observation>;
+  delete(ctx: Context, request: Request): Promise<void>;
 }
 
 /** Who a cloud object belongs to, as written into its tags, labels or description. */
@@ -55,9 +57,9 @@ export interface AccountContext {
 export interface AccountClient {
   /**
    * Proves the credentials work for this account (and keeps account-wide objects such as AWS's OIDC
-   * provider or Google Cloud's guardrail deny policy); throws a CloudError when they do not.
+   * provider or Google Cloud's guardrail deny policy); throws a ClassifiedError when they do not.
    */
-  check(account: AccountRequest, context: AccountContext): Promise<AccountObservation>;
+  check(ctx: Context, account: AccountRequest, context: AccountContext): Promise<AccountObservation>;
 }
 
 export interface IdentityRequest {
@@ -124,10 +126,19 @@ export interface ResolvedGrant {
   condition?: string;
 }
 
+export interface IdentityValidator {
+  /**
+   * Pure: checks the identity request against what the cloud would refuse (a session duration out
+   * of range, too many tags, a subject the cloud cannot trust), before any call and before the
+   * finalizer. Throws a terminal ClassifiedError naming the field.
+   */
+  validate(request: IdentityRequest): void;
+}
+
 export interface GrantResolver {
   /**
    * Pure: translates grants through the cloud's access catalogue and checks what the cloud would
-   * refuse (malformed resource names, size limits). Throws a terminal CloudError naming the grant.
+   * refuse (malformed resource names, size limits). Throws a terminal ClassifiedError naming the grant.
    */
   resolve(grants: Grant[], account: AccountRequest): ResolvedGrant[];
 }

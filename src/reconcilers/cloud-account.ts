@@ -1,11 +1,10 @@
 import type { CloudAccount, WorkloadIdentity } from '../api/index.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
-import { TerminalError } from '../runtime/errors.js';
 import { parseKey } from '../runtime/kube-object.js';
 import { ready, synced } from './conditions.js';
 import type { ReconcilerDeps } from './deps.js';
 import { Reason } from './reasons.js';
-import { ReconcileRun, syncAndWriteStatus } from './reconcile-run.js';
+import { ensureFinalizer, ReconcileRun, syncAndWriteStatus } from './reconcile-run.js';
 import { accountRequest, FINALIZER, hasFinalizer, isBeingDeleted } from './requests.js';
 
 /**
@@ -20,25 +19,25 @@ export class CloudAccountReconciler {
   readonly reconcile = async (key: string, context: ReconcileContext): Promise<ReconcileResult> => {
     const account = this.deps.cluster.account(parseKey(key).name);
     if (!account) return {};
-    const run = new ReconcileRun('CloudAccount', account, context.logger, this.deps.events, this.deps.clock);
+    const run = new ReconcileRun('CloudAccount', account, context, this.deps.events);
     return syncAndWriteStatus(run, this.deps.writer, () => this.sync(account, run));
   };
 
   private async sync(account: CloudAccount, run: ReconcileRun<'CloudAccount'>): Promise<ReconcileResult> {
     const identities = this.deps.cluster.identitiesOf(account.metadata.name);
     if (isBeingDeleted(account)) return this.finalize(account, identities, run);
-    if (!hasFinalizer(account)) await this.deps.writer.addFinalizer('CloudAccount', account, FINALIZER);
+    await ensureFinalizer(this.deps.writer, run);
     run.status.identityCount = identities.length;
     run.observed();
     const provider = this.deps.providers.forAccount(accountRequest(account));
     try {
       const principals = identities.flatMap((wi) => (wi.status?.principal ? [wi.status.principal] : []));
-      const observation = await provider.accounts.check(accountRequest(account), { principals });
+      const observation = await provider.accounts.check(run.ctx, accountRequest(account), { principals });
       run.status.callerIdentity = observation.callerIdentity;
       run.set(ready(Reason.CredentialsValid, `Signed in as ${observation.callerIdentity}.`), synced());
     } catch (err) {
       const failure = run.fail(err, 'checking the credentials', { notReady: true });
-      if (!(failure instanceof TerminalError)) throw failure;
+      if (failure.kind !== 'terminal') throw failure;
     }
     return { requeueAfter: this.deps.resyncAfter(account) };
   }
@@ -61,7 +60,11 @@ export class CloudAccountReconciler {
       );
       return {};
     }
-    await this.deps.writer.removeFinalizer('CloudAccount', account, FINALIZER);
+    try {
+      await this.deps.writer.removeFinalizer('CloudAccount', account, FINALIZER, run.ctx.signal);
+    } catch (err) {
+      throw run.fail(err, 'removing the finalizer', { reason: Reason.KubernetesError });
+    }
     run.finalized = true;
     return {};
   }

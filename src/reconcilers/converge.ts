@@ -30,7 +30,7 @@ export async function converge<Request, Obs extends Observation>(
 ): Promise<Obs> {
   if (!observed.exists) {
     try {
-      const created = await client.create(request);
+      const created = await client.create(run.ctx, request);
       run.event('Normal', Reason.Created, `Created ${options.what}.`);
       recordSync(run, notDrifted());
       return created;
@@ -50,7 +50,7 @@ export async function converge<Request, Obs extends Observation>(
     return observed;
   }
   try {
-    const updated = await client.update(request, observed);
+    const updated = await client.update(run.ctx, request, observed);
     if (options.adopting) run.event('Normal', Reason.Adopted, `Adopted ${options.what}.`);
     else if (correcting) run.event('Normal', Reason.DriftCorrected, describeDrift(options.what, observed));
     else run.event('Normal', Reason.Updated, `Updated ${options.what}.`);

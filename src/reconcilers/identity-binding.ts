@@ -4,13 +4,12 @@ import { guardrailViolations } from '../policy/guardrails.js';
 import type { CloudProvider, GrantObservation, GrantRequest, ResolvedGrant } from '../providers/provider.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { parseKey } from '../runtime/kube-object.js';
-import { settleAll } from '../runtime/settle.js';
 import { drifted, getCondition, isTrue, notDrifted, notReady, ready, synced } from './conditions.js';
 import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
 import type { ClusterReader } from './ports.js';
 import { Reason } from './reasons.js';
-import { addingFinalizer, ReconcileRun, step, syncAndWriteStatus } from './reconcile-run.js';
+import { ensureFinalizer, ReconcileRun, syncAndWriteStatus } from './reconcile-run.js';
 import {
   accountRequest,
   FINALIZER,
@@ -35,13 +34,7 @@ export class IdentityBindingReconciler {
     const { namespace, name } = parseKey(key);
     const binding = this.deps.cluster.binding(namespace ?? '', name);
     if (!binding) return DONE;
-    const run = new ReconcileRun(
-      'IdentityBinding',
-      binding,
-      context.logger,
-      this.deps.events,
-      this.deps.clock,
-    );
+    const run = new ReconcileRun('IdentityBinding', binding, context, this.deps.events);
     return syncAndWriteStatus(run, this.deps.writer, () => this.sync(binding, run));
   };
 
@@ -72,6 +65,7 @@ export class IdentityBindingReconciler {
       return DONE;
     }
 
+    run.recheckAfterMs = this.deps.resyncAfter(account);
     const endsAt = grantsEndAt(binding);
     run.status.expiresAt = endsAt?.toISOString();
     const provider = this.deps.providers.forAccount(accountRequest(account));
@@ -80,7 +74,7 @@ export class IdentityBindingReconciler {
       resolved = provider.grants.resolve(binding.spec.grants, accountRequest(account));
     } catch (err) {
       run.observed();
-      throw run.fail(err, 'translating the grants', { notReady: true });
+      throw run.fail(err, 'checking the grants', { notReady: true });
     }
     const created = Date.parse(binding.metadata.creationTimestamp ?? '') || run.now.getTime();
     const violations = guardrailViolations(account.spec.guardrails, resolved, {
@@ -98,16 +92,14 @@ export class IdentityBindingReconciler {
       return this.observeOnly(provider, request, account, run);
     if (endsAt && endsAt.getTime() <= run.now.getTime()) return this.expire(provider, request, run);
 
-    // The finalizer goes on while the cloud is read: it need only precede a write.
     let observed: GrantObservation;
     try {
-      [, observed] = await settleAll([
-        addingFinalizer(this.deps.writer, 'IdentityBinding', binding),
-        step(provider.grants.observe(request), 'observing the grants'),
-      ]);
+      observed = await provider.grants.observe(run.ctx, request);
     } catch (err) {
-      throw run.failStep(err, 'observing the grants');
+      throw run.fail(err, 'observing the grants');
     }
+    // Nothing refuses the binding: what follows writes what deletion must undo.
+    await ensureFinalizer(this.deps.writer, run);
     const current = await converge(
       provider.grants,
       request,
@@ -129,9 +121,9 @@ export class IdentityBindingReconciler {
 
   private async expire(provider: CloudProvider, request: GrantRequest, run: Run): Promise<ReconcileResult> {
     try {
-      const observed = await provider.grants.observe(request);
+      const observed = await provider.grants.observe(run.ctx, request);
       if (observed.exists) {
-        await provider.grants.delete(request);
+        await provider.grants.delete(run.ctx, request);
         run.event(
           'Normal',
           Reason.Expired,
@@ -160,7 +152,7 @@ export class IdentityBindingReconciler {
   ): Promise<ReconcileResult> {
     let observed: GrantObservation;
     try {
-      observed = await provider.grants.observe(request);
+      observed = await provider.grants.observe(run.ctx, request);
     } catch (err) {
       throw run.fail(err, 'observing the grants');
     }
@@ -205,13 +197,17 @@ export class IdentityBindingReconciler {
         run.now,
       );
       try {
-        await provider.grants.delete(request);
+        await provider.grants.delete(run.ctx, request);
         run.event('Normal', Reason.Deleted, `Removed the grants of ${binding.metadata.name}.`);
       } catch (err) {
         throw run.fail(err, 'removing the grants');
       }
     }
-    await this.deps.writer.removeFinalizer('IdentityBinding', binding, FINALIZER);
+    try {
+      await this.deps.writer.removeFinalizer('IdentityBinding', binding, FINALIZER, run.ctx.signal);
+    } catch (err) {
+      throw run.fail(err, 'removing the finalizer', { reason: Reason.KubernetesError });
+    }
     run.finalized = true;
     return DONE;
   }

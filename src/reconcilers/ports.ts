@@ -31,8 +31,13 @@ export interface StatusOf {
 
 export interface ClusterWriter {
   /** Adds the finalizer (a JSON patch guarded by resourceVersion) unless present. */
-  addFinalizer(kind: KeylessKind, object: KubeObject, finalizer: string): Promise<void>;
-  removeFinalizer(kind: KeylessKind, object: KubeObject, finalizer: string): Promise<void>;
+  addFinalizer(kind: KeylessKind, object: KubeObject, finalizer: string, signal?: AbortSignal): Promise<void>;
+  removeFinalizer(
+    kind: KeylessKind,
+    object: KubeObject,
+    finalizer: string,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Replaces the status subresource. Callers only call it when the status changed. */
   writeStatus<K extends KeylessKind>(kind: K, object: KubeObject, status: StatusOf[K]): Promise<void>;
 }
@@ -43,13 +48,18 @@ export interface ServiceAccountState {
 }
 
 export interface ServiceAccounts {
-  get(namespace: string, name: string): Promise<ServiceAccountState>;
+  get(namespace: string, name: string, signal?: AbortSignal): Promise<ServiceAccountState>;
   /**
    * Server-side apply with the field manager `keyless`: `annotations` becomes Keyless's whole set on
    * this ServiceAccount (keys no longer listed are released, other managers' keys stay). Creates
    * the ServiceAccount when it is missing.
    */
-  applyAnnotations(namespace: string, name: string, annotations: Record<string, string>): Promise<void>;
+  applyAnnotations(
+    namespace: string,
+    name: string,
+    annotations: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<void>;
 }
 
 export type EventType = 'Normal' | 'Warning';

@@ -1,25 +1,26 @@
 import type { Logger } from 'pino';
 import type { Condition, KubeObject } from '../api/index.js';
-import { isCloudError } from '../providers/cloud-error.js';
 import { canonicalJson } from '../providers/shared/drift.js';
-import type { Clock } from '../runtime/clock.js';
-import type { ReconcileResult } from '../runtime/controller.js';
-import { asError, TerminalError, terminalErrorIn } from '../runtime/errors.js';
+import { interruptedByShutdown } from '../runtime/context.js';
+import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
+import { asError, ClassifiedError, classificationOf } from '../runtime/errors.js';
 import { type ConditionInput, notReady, setCondition, syncFailed } from './conditions.js';
 import type { ClusterWriter, EventRecorder, EventType, KeylessKind, StatusOf } from './ports.js';
-import { Reason } from './reasons.js';
+import { causeOutsideObject, Reason } from './reasons.js';
 import { FINALIZER, hasFinalizer } from './requests.js';
 
 export interface FailOptions {
   notReady?: boolean;
+  /** The reason when the failure carries no classification of its own (default CloudError). */
   reason?: string;
 }
 
 /**
- * One of several concurrent steps failed: carries what `ReconcileRun.fail` needs, so the first
- * failure (in argument order, see `settleAll`) is reported once however many steps failed.
+ * The label of a failed concurrent step: what `ReconcileRun.fail` needs, so the first failure (in
+ * argument order, see `settleAll`) is reported once however many steps failed. Not an error model
+ * of its own: `failStep` unwraps it into the usual ClassifiedError.
  */
-export class StepFailure extends Error {
+class StepFailure extends Error {
   constructor(
     readonly context: string,
     override readonly cause: unknown,
@@ -38,57 +39,56 @@ export function step<T>(promise: Promise<T>, context: string, options?: FailOpti
 }
 
 /**
- * Adds Keyless's finalizer unless the object has it, as a `step` to run alongside the cloud reads
- * (it need only precede a cloud write).
+ * Adds Keyless's finalizer unless the object has it. Called once nothing refuses the object and
+ * before the first write the finalizer must undo (a cloud write, a ServiceAccount annotation).
  */
-export function addingFinalizer(
+export async function ensureFinalizer<K extends KeylessKind>(
   writer: ClusterWriter,
-  kind: KeylessKind,
-  object: KubeObject,
-): Promise<void> | undefined {
-  if (hasFinalizer(object)) return undefined;
-  return step(writer.addFinalizer(kind, object, FINALIZER), 'adding the finalizer', {
-    reason: Reason.KubernetesError,
-  });
-}
-
-/** An error that asks for a retry no sooner than `retryAfterMs` (a throttled cloud). */
-export class ThrottledError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs: number,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'ThrottledError';
+  run: ReconcileRun<K>,
+): Promise<void> {
+  if (hasFinalizer(run.object)) return;
+  try {
+    await writer.addFinalizer(run.kind, run.object, FINALIZER, run.ctx.signal);
+  } catch (err) {
+    throw run.fail(err, 'adding the finalizer', { reason: Reason.KubernetesError });
   }
 }
 
 /**
- * One reconcile of one object: the status being built, the logger and the Event recorder.
- * Every failure goes through `fail` or `stop`, so each has the same shape: log, Event, condition,
- * and an error for the controller (retry, retry after, or terminal).
+ * One reconcile of one object: the status being built, its context (signal, deadline, logger,
+ * clock) and the Event recorder. Every failure goes through `fail` or `stop`, so each has the same
+ * shape: log, Event, condition, and a ClassifiedError for the controller (retry, retry after, stop,
+ * or stop and look again later).
  */
 export class ReconcileRun<K extends KeylessKind> {
   readonly status: StatusOf[K] & { conditions?: Condition[]; observedGeneration?: number };
   private readonly original: string;
   /** Set once the finalizer is gone: the object may no longer exist, so its status is not written. */
   finalized = false;
+  /**
+   * How long a terminal failure whose cause lies outside the object (not owned, access denied, the
+   * account's guardrails) waits before it is checked again: the account's resync interval, once
+   * the sync knows the account.
+   */
+  recheckAfterMs: number | undefined;
   private readonly pendingEvents: [EventType, string, string][] = [];
 
   constructor(
     readonly kind: K,
     readonly object: KubeObject & { status?: StatusOf[K] },
-    readonly log: Logger,
+    readonly ctx: ReconcileContext,
     private readonly events: EventRecorder,
-    private readonly clock: Clock,
   ) {
     this.status = structuredClone(object.status ?? {}) as StatusOf[K];
     this.original = canonicalJson(this.status);
   }
 
+  get log(): Logger {
+    return this.ctx.logger;
+  }
+
   get now(): Date {
-    return new Date(this.clock.now());
+    return new Date(this.ctx.clock.now());
   }
 
   set(...conditions: ConditionInput[]): void {
@@ -132,49 +132,45 @@ export class ReconcileRun<K extends KeylessKind> {
       if (outcome.status === 'rejected') this.log.warn({ err: outcome.reason }, 'could not record an Event');
   }
 
-  /** A failure with a cause: classified into terminal, throttled or retryable. */
-  fail(err: unknown, context: string, options: FailOptions = {}): Error {
+  /**
+   * A failure with a cause, reported once: its classification (the cause's own, or the reconcile's
+   * signal's when the deadline or shutdown stopped it, else retryable with `options.reason`), a
+   * message that says where it happened, a log line, a Warning Event and the Synced condition.
+   */
+  fail(err: unknown, context: string, options: FailOptions = {}): ClassifiedError {
     const cause = asError(err);
-    const terminalCause = terminalErrorIn(err);
-    let reason: string = Reason.CloudError;
-    let outcome: Error;
-    if (isCloudError(err)) {
-      reason = err.reason;
-      if (err.kind === 'terminal')
-        outcome = new TerminalError(reason, `${context}: ${err.message}`, { cause });
-      else if (err.kind === 'throttled') {
-        reason = Reason.Throttled;
-        outcome = new ThrottledError(`${context}: ${err.message}`, err.retryAfterMs ?? 1000, { cause });
-      } else outcome = new Error(`${context}: ${err.message}`, { cause });
-    } else if (terminalCause) {
-      reason = terminalCause.reason;
-      outcome = new TerminalError(reason, `${context}: ${terminalCause.message}`, { cause });
-    } else {
-      reason = options.reason ?? Reason.CloudError;
-      outcome = new Error(`${context}: ${cause.message}`, { cause });
-    }
-    this.log.warn({ err: cause, reason }, context);
-    // A terminal failure is this generation's outcome; a retry may still succeed with it.
-    if (outcome instanceof TerminalError) this.observed();
-    this.event('Warning', reason, outcome.message);
-    this.set(syncFailed(reason, outcome.message));
-    if (options.notReady) this.set(notReady(reason, outcome.message));
+    const signal = this.ctx.signal;
+    const found = classificationOf(err) ?? (signal.aborted ? classificationOf(signal.reason) : undefined);
+    const kind = found?.kind ?? 'retryable';
+    const reason =
+      kind === 'throttled' ? Reason.Throttled : (found?.reason ?? options.reason ?? Reason.CloudError);
+    const detail = classificationOf(err) || !signal.aborted ? cause.message : asError(signal.reason).message;
+    const outcome = new ClassifiedError(`${context}: ${detail}`, {
+      kind,
+      reason,
+      ...(kind === 'throttled' ? { retryAfterMs: found?.retryAfterMs ?? 1000 } : {}),
+      ...this.recheck(kind, reason),
+      cause,
+    });
+    this.report(outcome, options.notReady ?? false, rootProgrammingError(cause));
     return outcome;
   }
 
   /** The failure of concurrent `step`s, reported once with its step's context. */
-  failStep(err: unknown, context: string): Error {
+  failStep(err: unknown, context: string): ClassifiedError {
     if (err instanceof StepFailure) return this.fail(err.cause, err.context, err.options);
     return this.fail(err, context);
   }
 
   /** A failure without a cause that retrying cannot fix (not owned, guardrails, bad reference). */
-  stop(reason: string, message: string): TerminalError {
-    this.log.warn({ reason }, message);
-    this.event('Warning', reason, message);
-    this.set(syncFailed(reason, message), notReady(reason, message));
-    this.observed();
-    return new TerminalError(reason, message);
+  stop(reason: string, message: string): ClassifiedError {
+    const outcome = new ClassifiedError(message, {
+      kind: 'terminal',
+      reason,
+      ...this.recheck('terminal', reason),
+    });
+    this.report(outcome, true, undefined);
+    return outcome;
   }
 
   /** Not a failure: the object waits for another one (its identity, its account) to be ready. */
@@ -182,12 +178,45 @@ export class ReconcileRun<K extends KeylessKind> {
     this.log.info({ reason }, message);
     this.set(notReady(reason, message), syncFailed(reason, message));
   }
+
+  private recheck(kind: ClassifiedError['kind'], reason: string): { recheckAfterMs?: number } {
+    return kind === 'terminal' && this.recheckAfterMs !== undefined && causeOutsideObject(reason)
+      ? { recheckAfterMs: this.recheckAfterMs }
+      : {};
+  }
+
+  /** Log, Event, condition: the same for every failure. */
+  private report(failure: ClassifiedError, setNotReady: boolean, bug: Error | undefined): void {
+    const fields = { reason: failure.reason, kind: failure.kind, ...(bug ? { err: bug } : {}) };
+    if (interruptedByShutdown(this.ctx.signal)) {
+      this.log.info(fields, `${failure.message} (interrupted by shutdown)`);
+      return;
+    }
+    if (failure.kind === 'throttled') this.log.info(fields, failure.message);
+    else this.log.warn(fields, failure.message);
+    // A terminal failure is this generation's outcome; a retry may still succeed with it.
+    if (failure.kind === 'terminal') this.observed();
+    this.event('Warning', failure.reason, failure.message);
+    this.set(syncFailed(failure.reason, failure.message));
+    if (setNotReady) this.set(notReady(failure.reason, failure.message));
+  }
+}
+
+/** The innermost cause when it is a programming error, whose stack is worth logging. */
+function rootProgrammingError(err: Error): Error | undefined {
+  let root: unknown = err;
+  for (let depth = 0; depth < 16 && root instanceof Error && root.cause !== undefined; depth++)
+    root = root.cause;
+  return root instanceof TypeError || root instanceof ReferenceError || root instanceof RangeError
+    ? root
+    : undefined;
 }
 
 /**
  * Runs one sync and then writes the status if it changed, on every exit path (as ACK's deferred
  * status update does), so no early return or failure leaves stale conditions behind. The sync's
- * Events are sent at the same time.
+ * Events are sent at the same time. A sync stopped by shutdown writes nothing: the next leader
+ * reconciles the object again.
  */
 export async function syncAndWriteStatus<K extends KeylessKind>(
   run: ReconcileRun<K>,
@@ -201,6 +230,10 @@ export async function syncAndWriteStatus<K extends KeylessKind>(
   } catch (err) {
     failure = err;
   }
+  if (interruptedByShutdown(run.ctx.signal)) {
+    if (failure !== undefined) throw failure;
+    return result;
+  }
   const [status] = await Promise.allSettled([
     run.statusChanged() && !run.finalized ? writer.writeStatus(run.kind, run.object, run.status) : undefined,
     run.sendEvents(),
@@ -208,12 +241,19 @@ export async function syncAndWriteStatus<K extends KeylessKind>(
   if (status.status === 'rejected') {
     // Retried even after a terminal failure, or that failure's condition would never reach the
     // object; a throttled cloud's Retry-After still holds.
-    if (failure === undefined) throw status.reason;
-    run.log.warn({ err: failure }, 'the reconcile failed, and so did writing its status');
     const cause = asError(status.reason);
-    if (failure instanceof ThrottledError)
-      throw new ThrottledError(`writing status: ${cause.message}`, failure.retryAfterMs, { cause });
-    throw cause;
+    const previous = classificationOf(failure);
+    const throttled = previous?.kind === 'throttled' ? previous : undefined;
+    run.log.warn(
+      { reason: Reason.KubernetesError, ...(previous ? { after: previous.reason } : {}) },
+      `writing status: ${cause.message}`,
+    );
+    throw new ClassifiedError(`writing status: ${cause.message}`, {
+      kind: throttled ? 'throttled' : 'retryable',
+      reason: throttled ? Reason.Throttled : Reason.KubernetesError,
+      ...(throttled?.retryAfterMs !== undefined ? { retryAfterMs: throttled.retryAfterMs } : {}),
+      cause,
+    });
   }
   if (failure !== undefined) throw failure;
   return result;

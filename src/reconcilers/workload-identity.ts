@@ -10,7 +10,7 @@ import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
 import type { ServiceAccountState } from './ports.js';
 import { Reason } from './reasons.js';
-import { addingFinalizer, ReconcileRun, step, syncAndWriteStatus } from './reconcile-run.js';
+import { ensureFinalizer, ReconcileRun, step, syncAndWriteStatus } from './reconcile-run.js';
 import {
   accountRequest,
   FINALIZER,
@@ -40,13 +40,7 @@ export class WorkloadIdentityReconciler {
     const { namespace, name } = parseKey(key);
     const identity = this.deps.cluster.identity(namespace ?? '', name);
     if (!identity) return DONE;
-    const run = new ReconcileRun(
-      'WorkloadIdentity',
-      identity,
-      context.logger,
-      this.deps.events,
-      this.deps.clock,
-    );
+    const run = new ReconcileRun('WorkloadIdentity', identity, context, this.deps.events);
     return syncAndWriteStatus(run, this.deps.writer, () => this.sync(identity, run));
   };
 
@@ -62,6 +56,7 @@ export class WorkloadIdentityReconciler {
       run.wait(Reason.AccountNotReady, `CloudAccount ${account.metadata.name} is not Ready.`);
       return DONE;
     }
+    run.recheckAfterMs = this.deps.resyncAfter(account);
     if (!namespaceAllowed(account.spec.guardrails, identity.metadata.namespace ?? '')) {
       throw run.stop(
         Reason.NamespaceNotAllowed,
@@ -71,18 +66,21 @@ export class WorkloadIdentityReconciler {
 
     const provider = this.deps.providers.forAccount(accountRequest(account));
     const request = identityRequest(identity, account, this.deps.clusterName);
+    try {
+      provider.identities.validate(request);
+    } catch (err) {
+      throw run.fail(err, 'checking the spec', { notReady: true });
+    }
     if (policies.management(identity) === 'ObserveOnly')
       return this.observeOnly(provider, request, account, run);
 
-    // The cloud and the ServiceAccounts are read at once, and the finalizer goes on meanwhile: it
-    // need only precede a create.
+    // The cloud and the ServiceAccounts are read at once.
     let observed: IdentityObservation;
     let serviceAccounts: Map<string, ServiceAccountState>;
     try {
-      [, observed, serviceAccounts] = await settleAll([
-        addingFinalizer(this.deps.writer, 'WorkloadIdentity', identity),
-        step(provider.identities.observe(request), 'observing the cloud identity'),
-        this.readServiceAccounts(identity),
+      [observed, serviceAccounts] = await settleAll([
+        step(provider.identities.observe(run.ctx, request), 'observing the cloud identity'),
+        this.readServiceAccounts(identity, run),
       ]);
     } catch (err) {
       throw run.failStep(err, 'observing the cloud identity');
@@ -94,6 +92,8 @@ export class WorkloadIdentityReconciler {
           'annotate this object with keyless.dev/adopt: "true" to take it over.',
       );
     }
+    // Nothing refuses the object: what follows writes what deletion must undo.
+    await ensureFinalizer(this.deps.writer, run);
 
     const current = await converge(
       provider.identities,
@@ -146,7 +146,7 @@ export class WorkloadIdentityReconciler {
   ): Promise<ReconcileResult> {
     let observed: IdentityObservation;
     try {
-      observed = await provider.identities.observe(request);
+      observed = await provider.identities.observe(run.ctx, request);
     } catch (err) {
       throw run.fail(err, 'observing the cloud identity');
     }
@@ -164,12 +164,17 @@ export class WorkloadIdentityReconciler {
     return { requeueAfter: this.deps.resyncAfter(account) };
   }
 
-  private async readServiceAccounts(identity: WorkloadIdentity): Promise<Map<string, ServiceAccountState>> {
+  private async readServiceAccounts(
+    identity: WorkloadIdentity,
+    run: Run,
+  ): Promise<Map<string, ServiceAccountState>> {
     const namespace = identity.metadata.namespace ?? '';
     const states = await settleAll(
       serviceAccountNames(identity).map(({ name }) =>
         step(
-          this.deps.serviceAccounts.get(namespace, name).then((state) => [name, state] as const),
+          this.deps.serviceAccounts
+            .get(namespace, name, run.ctx.signal)
+            .then((state) => [name, state] as const),
           `reading ServiceAccount ${namespace}/${name}`,
           { reason: Reason.KubernetesError },
         ),
@@ -198,7 +203,8 @@ export class WorkloadIdentityReconciler {
       try {
         let state = states.get(name);
         // Missing when read with the cloud: it may have been applied alongside this identity.
-        if (!state?.exists && !create) state = await this.deps.serviceAccounts.get(namespace, name);
+        if (!state?.exists && !create)
+          state = await this.deps.serviceAccounts.get(namespace, name, run.ctx.signal);
         if (!state) throw new Error(`ServiceAccount ${name} was not read`);
         if (!state.exists && !create) {
           missing.push(name);
@@ -212,7 +218,7 @@ export class WorkloadIdentityReconciler {
           claimed.push(`${name} (by ${claimedBy[ourKey]})`);
         const stale = Object.entries(annotations).some(([k, v]) => state.annotations[k] !== v);
         if (!state.exists || stale)
-          await this.deps.serviceAccounts.applyAnnotations(namespace, name, annotations);
+          await this.deps.serviceAccounts.applyAnnotations(namespace, name, annotations, run.ctx.signal);
       } catch (err) {
         throw run.fail(err, `annotating ServiceAccount ${namespace}/${name}`, {
           reason: Reason.KubernetesError,
@@ -240,9 +246,9 @@ export class WorkloadIdentityReconciler {
       const provider = this.deps.providers.forAccount(accountRequest(account));
       const request = identityRequest(identity, account, this.deps.clusterName);
       try {
-        const observed = await provider.identities.observe(request);
+        const observed = await provider.identities.observe(run.ctx, request);
         if (observed.exists && sameOwner(observed.owner, request.owner)) {
-          await provider.identities.delete(request);
+          await provider.identities.delete(run.ctx, request);
           run.event('Normal', Reason.Deleted, `Deleted ${observed.externalName}.`);
         }
       } catch (err) {
@@ -258,7 +264,11 @@ export class WorkloadIdentityReconciler {
       );
     }
     await this.releaseServiceAccounts(identity, run);
-    await this.deps.writer.removeFinalizer('WorkloadIdentity', identity, FINALIZER);
+    try {
+      await this.deps.writer.removeFinalizer('WorkloadIdentity', identity, FINALIZER, run.ctx.signal);
+    } catch (err) {
+      throw run.fail(err, 'removing the finalizer', { reason: Reason.KubernetesError });
+    }
     run.finalized = true;
     return DONE;
   }
@@ -267,13 +277,13 @@ export class WorkloadIdentityReconciler {
     const namespace = identity.metadata.namespace ?? '';
     for (const { name } of serviceAccountNames(identity)) {
       try {
-        const state = await this.deps.serviceAccounts.get(namespace, name);
+        const state = await this.deps.serviceAccounts.get(namespace, name, run.ctx.signal);
         if (!state.exists) continue;
         const { annotations } = wantedAnnotations(this.deps.cluster, namespace, name, {
           identity,
           principal: undefined,
         });
-        await this.deps.serviceAccounts.applyAnnotations(namespace, name, annotations);
+        await this.deps.serviceAccounts.applyAnnotations(namespace, name, annotations, run.ctx.signal);
       } catch (err) {
         throw run.fail(err, `releasing ServiceAccount ${namespace}/${name}`, {
           reason: Reason.KubernetesError,

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type Clock, realClock } from './clock.js';
+import { type Context, interruptedByShutdown, shuttingDown, withDeadline } from './context.js';
 import { type ControllerMetrics, noControllerMetrics, type ReconcileOutcome } from './controller-metrics.js';
-import { asError, retryAfterMsOf, terminalErrorIn } from './errors.js';
+import { asError, classificationOf } from './errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { WorkQueue } from './workqueue.js';
 
@@ -11,16 +12,17 @@ export interface ReconcileResult {
   requeueAfter?: number;
 }
 
-export interface ReconcileContext {
-  /** Carries `controller`, `key` and `reconcileId`. */
-  logger: Logger;
-  reconcileId: string;
+/** One reconcile's context; its logger carries `controller`, `key` and `reconcileId`. */
+export interface ReconcileContext extends Context {
+  readonly reconcileId: string;
 }
 
 /**
  * Converges the object named by `key` (`namespace/name`). Level-based: it reads current state and
- * never learns which event woke it. Throw a TerminalError for failures retrying cannot fix; any
- * other error is retried with backoff (or after its `retryAfterMs`, if longer).
+ * never learns which event woke it. A failure classified terminal (see errors.ts) is not retried
+ * until the object changes, or until its `recheckAfterMs`; any other error is retried with backoff
+ * (or after its `retryAfterMs`, if longer). The context's signal aborts at the deadline and on
+ * shutdown, and must reach every call the reconcile makes.
  */
 export type Reconcile = (key: string, context: ReconcileContext) => Promise<ReconcileResult>;
 
@@ -31,6 +33,8 @@ export interface ControllerOptions {
   metrics?: ControllerMetrics;
   /** Reconciles run in parallel (never two for the same key). */
   workers?: number;
+  /** Each reconcile's deadline. */
+  reconcileTimeoutMs?: number;
   clock?: Clock;
   rateLimiter?: RateLimiter;
   /** Injectable for tests. */
@@ -38,6 +42,7 @@ export interface ControllerOptions {
 }
 
 const newShortId = (): string => randomBytes(4).toString('hex');
+const DEFAULT_RECONCILE_TIMEOUT_MS = 60_000;
 
 /**
  * Runs `reconcile` for queued keys on N workers. A Controller is single-use: after `stop` it stays
@@ -52,6 +57,9 @@ export class Controller {
   private readonly workerCount: number;
   private readonly clock: Clock;
   private readonly newReconcileId: () => string;
+  private readonly reconcileTimeoutMs: number;
+  /** Aborted by `stop`: every reconcile's context hangs off it. */
+  private readonly stopping = new AbortController();
   private workers: Promise<void>[] | undefined;
 
   constructor(options: ControllerOptions) {
@@ -66,6 +74,7 @@ export class Controller {
     this.workerCount = workers;
     this.clock = options.clock ?? realClock;
     this.newReconcileId = options.newReconcileId ?? newShortId;
+    this.reconcileTimeoutMs = options.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS;
     this.queue = new WorkQueue({
       clock: this.clock,
       ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
@@ -84,10 +93,14 @@ export class Controller {
     this.workers = Array.from({ length: this.workerCount }, () => this.runWorker());
   }
 
-  /** Takes no new work and resolves once every in-flight reconcile has finished. */
+  /**
+   * Takes no new work, aborts every in-flight reconcile's context, and resolves once each of them
+   * has settled (so no call they started is still running).
+   */
   async stop(): Promise<void> {
     this.queue.shutDown();
-    // Each worker finishes its current reconcile, then sees the shut-down queue and returns.
+    this.stopping.abort(shuttingDown());
+    // Each worker settles its current reconcile, then sees the shut-down queue and returns.
     await Promise.all(this.workers ?? []);
     this.logger.info('controller stopped');
   }
@@ -109,10 +122,11 @@ export class Controller {
     const reconcileId = this.newReconcileId();
     const logger = this.logger.child({ reconcileId, key });
     const startedAt = this.clock.now();
+    const scope = withDeadline(this.stopping.signal, this.reconcileTimeoutMs, logger, this.clock);
     let outcome: ReconcileOutcome;
     try {
       // A synchronous throw from `reconcile` is caught here exactly like a rejection.
-      const result = await this.reconcile(key, { logger, reconcileId });
+      const result = await this.reconcile(key, { ...scope.context, reconcileId });
       this.queue.forget(key);
       const requeueAfter = result?.requeueAfter;
       if (requeueAfter !== undefined && requeueAfter > 0) {
@@ -124,25 +138,38 @@ export class Controller {
         logger.debug('reconciled');
       }
     } catch (thrown) {
-      const err = asError(thrown);
-      const terminal = terminalErrorIn(err);
-      if (terminal) {
-        this.queue.forget(key);
-        outcome = 'terminal';
-        logger.error(
-          { err, reason: terminal.reason },
-          'reconcile failed; not retrying until the object changes',
-        );
-      } else {
-        const retryAfterMs = retryAfterMsOf(err);
-        const delayMs = this.queue.addRateLimited(key, retryAfterMs ?? 0);
-        outcome = 'error';
-        logger.error(
-          { err, retryInMs: delayMs, retryAfterMs, retries: this.queue.retries(key) },
-          'reconcile failed; retrying',
-        );
-      }
+      outcome = this.handleFailure(key, asError(thrown), scope.context.signal, logger);
+    } finally {
+      scope.end();
     }
     this.metrics.reconcileDone(this.name, outcome, (this.clock.now() - startedAt) / 1000);
+  }
+
+  /** Terminal: wait for a change (or the recheck); throttled: the server's delay; else backoff. */
+  private handleFailure(key: string, err: Error, signal: AbortSignal, logger: Logger): ReconcileOutcome {
+    const classified = classificationOf(err);
+    const reason = classified?.reason;
+    if (interruptedByShutdown(signal)) {
+      logger.info({ reason: reason ?? 'ShuttingDown' }, 'reconcile interrupted by shutdown');
+      return 'error';
+    }
+    if (classified?.kind === 'terminal') {
+      this.queue.forget(key);
+      const recheckAfterMs = classified.recheckAfterMs;
+      if (recheckAfterMs !== undefined) this.queue.addAfter(key, recheckAfterMs);
+      logger.info(
+        { reason, recheckAfterMs },
+        recheckAfterMs === undefined
+          ? 'reconcile failed; not retrying until the object changes'
+          : 'reconcile failed; checking again later',
+      );
+      return 'terminal';
+    }
+    const retryAfterMs = classified?.kind === 'throttled' ? classified.retryAfterMs : undefined;
+    const delayMs = this.queue.addRateLimited(key, retryAfterMs ?? 0);
+    const fields = { reason, retryInMs: delayMs, retryAfterMs, retries: this.queue.retries(key) };
+    if (classified) logger.info(fields, 'reconcile failed; retrying');
+    else logger.error({ err, ...fields }, 'reconcile failed unexpectedly; retrying');
+    return 'error';
   }
 }

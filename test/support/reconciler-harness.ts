@@ -12,7 +12,8 @@ import { CloudAccountReconciler } from '../../src/reconcilers/cloud-account.js';
 import type { ReconcilerDeps } from '../../src/reconcilers/deps.js';
 import { IdentityBindingReconciler } from '../../src/reconcilers/identity-binding.js';
 import { WorkloadIdentityReconciler } from '../../src/reconcilers/workload-identity.js';
-import type { ReconcileResult } from '../../src/runtime/controller.js';
+import { backgroundContext } from '../../src/runtime/context.js';
+import type { ReconcileContext, ReconcileResult } from '../../src/runtime/controller.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeCluster } from './fake-cluster.js';
 
@@ -46,9 +47,19 @@ export function reconcilerHarness() {
     WorkloadIdentity: new WorkloadIdentityReconciler(deps),
     IdentityBinding: new IdentityBindingReconciler(deps),
   };
-  const context = { logger: pino({ level: 'silent' }), reconcileId: 'test' };
+  const logger = pino({ level: 'silent' });
 
-  async function reconcile(kind: keyof typeof reconcilers, key: string): Promise<Outcome> {
+  /** One reconcile, as the controller runs it: with a context that `signal` (if given) aborts. */
+  async function reconcile(
+    kind: keyof typeof reconcilers,
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<Outcome> {
+    const context: ReconcileContext = {
+      ...backgroundContext(logger, clock),
+      ...(signal ? { signal } : {}),
+      reconcileId: 'test',
+    };
     try {
       return { result: await reconcilers[kind].reconcile(key, context) };
     } catch (error) {

@@ -12,6 +12,9 @@ describe('loadConfig', () => {
       workers: 4,
       httpAddress: { host: '0.0.0.0', port: 8080 },
       defaultResyncMs: 600_000,
+      reconcileTimeoutMs: 60_000,
+      cloudCallTimeoutMs: 20_000,
+      shutdownTimeoutMs: 10_000,
       leaderElection: {
         enabled: true,
         namespace: 'keyless-system',
@@ -46,6 +49,9 @@ describe('loadConfig', () => {
     [['--log-level', 'loud'], ENV, /--log-level must be one of/],
     [['--leader-elect', 'yes'], ENV, /--leader-elect must be true or false/],
     [['--unknown-flag'], ENV, /Unknown option '--unknown-flag'/],
+    [['--reconcile-timeout', '0s'], ENV, /--reconcile-timeout must be a positive duration/],
+    [['--reconcile-timeout', '10s'], ENV, /--cloud-call-timeout must not be longer than --reconcile-timeout/],
+    [['--shutdown-timeout', 'soon'], ENV, /--shutdown-timeout must be a positive duration/],
   ])('refuses %j with one clear line', (argv, env, message) => {
     expect(() => loadConfig(argv, env)).toThrow(ConfigError);
     expect(() => loadConfig(argv, env)).toThrow(message);

@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import type { Context } from '../../runtime/context.js';
 import { type AccountLimiter, type CloudCalls, cloudCalls } from '../shared/cloud-calls.js';
 import { classifyAwsError, isNoSuchEntity } from './errors.js';
 import type { PolicyDocument } from './policy-document.js';
@@ -32,6 +33,7 @@ export interface AwsClientOptions {
   credentials: AwsCredentialIdentityProvider | undefined;
   /** Shared by every call to this account; paused when AWS throttles. */
   limiter: AccountLimiter;
+  callTimeoutMs: number;
 }
 
 export interface RoleInput {
@@ -49,7 +51,7 @@ const tagList = (tags: Record<string, string>) =>
 
 /**
  * IAM and STS calls for one account, and nothing else: every call waits for the account's rate
- * limiter, and every failure leaves here classified (a CloudError). Keyless owns retries, so the
+ * limiter, and every failure leaves here classified (a ClassifiedError). Keyless owns retries, so the
  * SDK makes one attempt.
  */
 export class AwsClient {
@@ -63,6 +65,7 @@ export class AwsClient {
       options.limiter,
       classifyAwsError,
       isNoSuchEntity,
+      options.callTimeoutMs,
     ));
     const common = {
       region: options.region,
@@ -74,39 +77,45 @@ export class AwsClient {
     this.sts = new STSClient(common);
   }
 
-  getCallerIdentity() {
-    return this.call('GetCallerIdentity', () => this.sts.send(new GetCallerIdentityCommand({})));
-  }
-
-  async getOidcProvider(arn: string) {
-    return this.optional('GetOpenIDConnectProvider', () =>
-      this.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })),
+  getCallerIdentity(ctx: Context) {
+    return this.call(ctx, 'GetCallerIdentity', (abortSignal) =>
+      this.sts.send(new GetCallerIdentityCommand({}), { abortSignal }),
     );
   }
 
-  createOidcProvider(url: string, clientIds: string[], tags: Record<string, string>) {
-    return this.call('CreateOpenIDConnectProvider', () =>
+  async getOidcProvider(ctx: Context, arn: string) {
+    return this.optional(ctx, 'GetOpenIDConnectProvider', (abortSignal) =>
+      this.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }), { abortSignal }),
+    );
+  }
+
+  createOidcProvider(ctx: Context, url: string, clientIds: string[], tags: Record<string, string>) {
+    return this.call(ctx, 'CreateOpenIDConnectProvider', (abortSignal) =>
       this.iam.send(
         new CreateOpenIDConnectProviderCommand({ Url: url, ClientIDList: clientIds, Tags: tagList(tags) }),
+        { abortSignal },
       ),
     );
   }
 
-  addOidcClientId(arn: string, clientId: string) {
-    return this.call('AddClientIDToOpenIDConnectProvider', () =>
+  addOidcClientId(ctx: Context, arn: string, clientId: string) {
+    return this.call(ctx, 'AddClientIDToOpenIDConnectProvider', (abortSignal) =>
       this.iam.send(
         new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: clientId }),
+        { abortSignal },
       ),
     );
   }
 
-  async getRole(name: string): Promise<Role | undefined> {
-    const out = await this.optional('GetRole', () => this.iam.send(new GetRoleCommand({ RoleName: name })));
+  async getRole(ctx: Context, name: string): Promise<Role | undefined> {
+    const out = await this.optional(ctx, 'GetRole', (abortSignal) =>
+      this.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal }),
+    );
     return out?.Role;
   }
 
-  async createRole(role: RoleInput): Promise<Role> {
-    const out = await this.call('CreateRole', () =>
+  async createRole(ctx: Context, role: RoleInput): Promise<Role> {
+    const out = await this.call(ctx, 'CreateRole', (abortSignal) =>
       this.iam.send(
         new CreateRoleCommand({
           RoleName: role.name,
@@ -117,111 +126,132 @@ export class AwsClient {
           Description: role.description,
           ...(role.permissionsBoundary ? { PermissionsBoundary: role.permissionsBoundary } : {}),
         }),
+        { abortSignal },
       ),
     );
     if (!out.Role) throw new Error(`CreateRole ${role.name}: the response has no Role`);
     return out.Role;
   }
 
-  updateTrustPolicy(name: string, trustPolicy: PolicyDocument) {
-    return this.call('UpdateAssumeRolePolicy', () =>
+  updateTrustPolicy(ctx: Context, name: string, trustPolicy: PolicyDocument) {
+    return this.call(ctx, 'UpdateAssumeRolePolicy', (abortSignal) =>
       this.iam.send(
         new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: JSON.stringify(trustPolicy) }),
+        { abortSignal },
       ),
     );
   }
 
-  tagRole(name: string, tags: Record<string, string>) {
-    return this.call('TagRole', () =>
-      this.iam.send(new TagRoleCommand({ RoleName: name, Tags: tagList(tags) })),
+  tagRole(ctx: Context, name: string, tags: Record<string, string>) {
+    return this.call(ctx, 'TagRole', (abortSignal) =>
+      this.iam.send(new TagRoleCommand({ RoleName: name, Tags: tagList(tags) }), { abortSignal }),
     );
   }
 
-  putPermissionsBoundary(name: string, arn: string) {
-    return this.call('PutRolePermissionsBoundary', () =>
-      this.iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: name, PermissionsBoundary: arn })),
+  putPermissionsBoundary(ctx: Context, name: string, arn: string) {
+    return this.call(ctx, 'PutRolePermissionsBoundary', (abortSignal) =>
+      this.iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: name, PermissionsBoundary: arn }), {
+        abortSignal,
+      }),
     );
   }
 
-  deletePermissionsBoundary(name: string) {
-    return this.call('DeleteRolePermissionsBoundary', () =>
-      this.iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: name })),
+  deletePermissionsBoundary(ctx: Context, name: string) {
+    return this.call(ctx, 'DeleteRolePermissionsBoundary', (abortSignal) =>
+      this.iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: name }), { abortSignal }),
     );
   }
 
-  updateRole(name: string, maxSessionSeconds: number, description: string) {
-    return this.call('UpdateRole', () =>
+  updateRole(ctx: Context, name: string, maxSessionSeconds: number, description: string) {
+    return this.call(ctx, 'UpdateRole', (abortSignal) =>
       this.iam.send(
         new UpdateRoleCommand({
           RoleName: name,
           MaxSessionDuration: maxSessionSeconds,
           Description: description,
         }),
+        { abortSignal },
       ),
     );
   }
 
-  async deleteRole(name: string): Promise<void> {
-    await this.optional('DeleteRole', () => this.iam.send(new DeleteRoleCommand({ RoleName: name })));
+  async deleteRole(ctx: Context, name: string): Promise<void> {
+    await this.optional(ctx, 'DeleteRole', (abortSignal) =>
+      this.iam.send(new DeleteRoleCommand({ RoleName: name }), { abortSignal }),
+    );
   }
 
-  async listRolePolicyNames(role: string): Promise<string[]> {
-    const names: string[] = [];
+  /** The role's inline policy names; undefined when the role does not exist. */
+  async listRolePolicyNames(ctx: Context, role: string): Promise<string[] | undefined> {
+    return this.listAll(ctx, 'ListRolePolicies', async (marker, abortSignal) => {
+      const page = await this.iam.send(
+        new ListRolePoliciesCommand({ RoleName: role, ...(marker ? { Marker: marker } : {}) }),
+        { abortSignal },
+      );
+      return { items: page.PolicyNames ?? [], next: page.IsTruncated ? page.Marker : undefined };
+    });
+  }
+
+  /** The ARNs of the managed policies attached to the role; undefined when the role does not exist. */
+  async listAttachedPolicyArns(ctx: Context, role: string): Promise<string[] | undefined> {
+    return this.listAll(ctx, 'ListAttachedRolePolicies', async (marker, abortSignal) => {
+      const page = await this.iam.send(
+        new ListAttachedRolePoliciesCommand({ RoleName: role, ...(marker ? { Marker: marker } : {}) }),
+        { abortSignal },
+      );
+      const items = (page.AttachedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : []));
+      return { items, next: page.IsTruncated ? page.Marker : undefined };
+    });
+  }
+
+  /** Every page of a list, one limited call each; undefined when the listed-on entity is missing. */
+  private async listAll(
+    ctx: Context,
+    operation: string,
+    page: (marker: string | undefined, signal: AbortSignal) => Promise<{ items: string[]; next?: string }>,
+  ): Promise<string[] | undefined> {
+    const all: string[] = [];
     let marker: string | undefined;
     do {
-      const page = await this.call('ListRolePolicies', () =>
-        this.iam.send(new ListRolePoliciesCommand({ RoleName: role, ...(marker ? { Marker: marker } : {}) })),
-      );
-      names.push(...(page.PolicyNames ?? []));
-      marker = page.IsTruncated ? page.Marker : undefined;
+      const current = marker;
+      const result = await this.optional(ctx, operation, (signal) => page(current, signal));
+      if (!result) return undefined;
+      all.push(...result.items);
+      marker = result.next;
     } while (marker);
-    return names;
+    return all;
   }
 
-  async listAttachedPolicyArns(role: string): Promise<string[]> {
-    const arns: string[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.call('ListAttachedRolePolicies', () =>
-        this.iam.send(
-          new ListAttachedRolePoliciesCommand({ RoleName: role, ...(marker ? { Marker: marker } : {}) }),
-        ),
-      );
-      arns.push(...(page.AttachedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : [])));
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
-    return arns;
-  }
-
-  detachRolePolicy(role: string, policyArn: string) {
-    return this.call('DetachRolePolicy', () =>
-      this.iam.send(new DetachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn })),
+  detachRolePolicy(ctx: Context, role: string, policyArn: string) {
+    return this.call(ctx, 'DetachRolePolicy', (abortSignal) =>
+      this.iam.send(new DetachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn }), { abortSignal }),
     );
   }
 
   /** The policy document as IAM returns it (URL-encoded), or undefined when it (or the role) is missing. */
-  async getRolePolicy(role: string, policyName: string): Promise<string | undefined> {
-    const out = await this.optional('GetRolePolicy', () =>
-      this.iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: policyName })),
+  async getRolePolicy(ctx: Context, role: string, policyName: string): Promise<string | undefined> {
+    const out = await this.optional(ctx, 'GetRolePolicy', (abortSignal) =>
+      this.iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: policyName }), { abortSignal }),
     );
     return out?.PolicyDocument;
   }
 
-  putRolePolicy(role: string, policyName: string, document: PolicyDocument) {
-    return this.call('PutRolePolicy', () =>
+  putRolePolicy(ctx: Context, role: string, policyName: string, document: PolicyDocument) {
+    return this.call(ctx, 'PutRolePolicy', (abortSignal) =>
       this.iam.send(
         new PutRolePolicyCommand({
           RoleName: role,
           PolicyName: policyName,
           PolicyDocument: JSON.stringify(document),
         }),
+        { abortSignal },
       ),
     );
   }
 
-  async deleteRolePolicy(role: string, policyName: string): Promise<void> {
-    await this.optional('DeleteRolePolicy', () =>
-      this.iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: policyName })),
+  async deleteRolePolicy(ctx: Context, role: string, policyName: string): Promise<void> {
+    await this.optional(ctx, 'DeleteRolePolicy', (abortSignal) =>
+      this.iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: policyName }), { abortSignal }),
     );
   }
 }

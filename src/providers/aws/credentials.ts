@@ -1,5 +1,5 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { terminal } from '../cloud-error.js';
+import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest } from '../provider.js';
 import { credentialsSecretRef, readCredentialsSecret, type SecretReader } from '../shared/secrets.js';
 

@@ -1,4 +1,4 @@
-import { CloudError } from '../cloud-error.js';
+import { ClassifiedError } from '../../runtime/errors.js';
 
 /** Throttled callers wait at least this long when AWS gives no hint (it usually does not). */
 export const DEFAULT_THROTTLE_MS = 1_000;
@@ -70,14 +70,14 @@ export function isAlreadyExists(err: unknown): boolean {
  * NoSuchEntity is retryable (IAM is eventually consistent right after a create): callers that
  * expect it (observe, delete) handle it before it gets here.
  */
-export function classifyAwsError(err: unknown, operation: string): CloudError {
-  if (err instanceof CloudError) return err;
+export function classifyAwsError(err: unknown, operation: string): ClassifiedError {
+  if (err instanceof ClassifiedError) return err;
   const sdk = err as SdkError;
   const name = sdk?.name ?? 'Error';
   const status = sdk?.$metadata?.httpStatusCode;
   const message = `${operation}: ${name}: ${sdk?.message ?? String(err)}`;
   if (THROTTLED.has(name) || sdk?.$retryable?.throttling || status === 429) {
-    return new CloudError(message, {
+    return new ClassifiedError(message, {
       kind: 'throttled',
       reason: 'Throttled',
       retryAfterMs: DEFAULT_THROTTLE_MS,
@@ -85,22 +85,26 @@ export function classifyAwsError(err: unknown, operation: string): CloudError {
     });
   }
   if (isNoSuchEntity(err) || RETRYABLE.has(name)) {
-    return new CloudError(message, { kind: 'retryable', reason: REASONS[name] ?? name, cause: err });
+    return new ClassifiedError(message, { kind: 'retryable', reason: REASONS[name] ?? name, cause: err });
   }
   if (ACCESS_DENIED.has(name)) {
-    return new CloudError(`${message} (the operator's credentials lack the permission for ${operation})`, {
-      kind: 'terminal',
-      reason: 'AccessDenied',
-      cause: err,
-    });
+    return new ClassifiedError(
+      `${message} (the operator's credentials lack the permission for ${operation})`,
+      {
+        kind: 'terminal',
+        reason: 'AccessDenied',
+        cause: err,
+      },
+    );
   }
   if (CREDENTIALS.has(name)) {
-    return new CloudError(message, { kind: 'terminal', reason: 'InvalidCredentials', cause: err });
+    return new ClassifiedError(message, { kind: 'terminal', reason: 'InvalidCredentials', cause: err });
   }
-  if (REASONS[name]) return new CloudError(message, { kind: 'terminal', reason: REASONS[name], cause: err });
+  if (REASONS[name])
+    return new ClassifiedError(message, { kind: 'terminal', reason: REASONS[name], cause: err });
   if (status !== undefined && status >= 400 && status < 500) {
-    return new CloudError(message, { kind: 'terminal', reason: 'InvalidRequest', cause: err });
+    return new ClassifiedError(message, { kind: 'terminal', reason: 'InvalidRequest', cause: err });
   }
   // 5xx, timeouts, resets, DNS: worth another try.
-  return new CloudError(message, { kind: 'retryable', reason: 'CloudUnavailable', cause: err });
+  return new ClassifiedError(message, { kind: 'retryable', reason: 'CloudUnavailable', cause: err });
 }

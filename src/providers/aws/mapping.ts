@@ -2,7 +2,7 @@ import type { Grant } from '../../api/index.js';
 import awsCatalogue from '../../policy/catalogue/aws.json' with { type: 'json' };
 import { type Catalogue, compileCatalogue, fillTemplate } from '../../policy/catalogue/catalogue.js';
 import { parseDuration } from '../../policy/duration.js';
-import { terminal } from '../cloud-error.js';
+import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest, GrantRequest, IdentityRequest, Owner, ResolvedGrant } from '../provider.js';
 import { deterministicName } from '../shared/naming.js';
 import { ownerTags } from '../shared/ownership.js';
@@ -261,4 +261,9 @@ export function checkInlinePolicySize(request: GrantRequest, othersSize: number)
 
 export function grantSummary(grant: ResolvedGrant): string {
   return grant.permissions.join(',');
+}
+
+/** Everything about the role that AWS would refuse, checked before any call (see desiredRole). */
+export function validateAwsIdentity(request: IdentityRequest): void {
+  desiredRole(request);
 }

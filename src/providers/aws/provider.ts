@@ -1,5 +1,6 @@
 import type { Role } from '@aws-sdk/client-iam';
-import { CloudError, terminal } from '../cloud-error.js';
+import type { Context } from '../../runtime/context.js';
+import { ClassifiedError, terminal } from '../../runtime/errors.js';
 import type {
   AccountClient,
   AccountContext,
@@ -11,8 +12,9 @@ import type {
   GrantResolver,
   IdentityObservation,
   IdentityRequest,
+  IdentityValidator,
 } from '../provider.js';
-import { accountLimiter } from '../shared/cloud-calls.js';
+import { accountLimiter, DEFAULT_CALL_TIMEOUT_MS } from '../shared/cloud-calls.js';
 import { diffFields, diffTags } from '../shared/drift.js';
 import { describeOwner, ownerFromTags, sameOwner } from '../shared/ownership.js';
 import type { SecretReader } from '../shared/secrets.js';
@@ -29,6 +31,7 @@ import {
   partition,
   resolveAwsGrants,
   STS_AUDIENCE,
+  validateAwsIdentity,
 } from './mapping.js';
 import { parsePolicyDocument, policyDrift, policySize } from './policy-document.js';
 
@@ -37,6 +40,8 @@ export const DEFAULT_RATES = { read: { qps: 20, burst: 40 }, write: { qps: 10, b
 
 export interface AwsProviderOptions {
   secrets: SecretReader;
+  /** How long one IAM or STS call may take. */
+  callTimeoutMs?: number;
 }
 
 /** The AWS provider for one CloudAccount: IAM roles, inline policies, the cluster's OIDC provider. */
@@ -47,6 +52,7 @@ export function createAwsProvider(account: AccountRequest, options: AwsProviderO
     endpoint: account.spec.endpoint,
     credentials: credentialsFor(account, options.secrets),
     limiter: accountLimiter(DEFAULT_RATES, account.spec.rateLimits),
+    callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
   });
   return {
     name: 'aws',
@@ -60,9 +66,9 @@ class AwsAccounts implements AccountClient {
   constructor(private readonly client: AwsClient) {}
 
   /** The credentials work, in the right account, and the cluster's OIDC provider is there (or made). */
-  async check(account: AccountRequest, _context: AccountContext) {
+  async check(ctx: Context, account: AccountRequest, _context: AccountContext) {
     const aws = awsAccountOf(account);
-    const caller = await this.client.getCallerIdentity();
+    const caller = await this.client.getCallerIdentity(ctx);
     if (caller.Account !== aws.accountId) {
       throw terminal(
         'AccountMismatch',
@@ -70,7 +76,7 @@ class AwsAccounts implements AccountClient {
       );
     }
     const arn = oidcProviderArn(partition(aws), aws.accountId, aws.oidcProvider.issuerUrl);
-    const existing = await this.client.getOidcProvider(arn);
+    const existing = await this.client.getOidcProvider(ctx, arn);
     if (!existing && !aws.oidcProvider.manage) {
       throw terminal(
         'OIDCProviderNotFound',
@@ -78,32 +84,34 @@ class AwsAccounts implements AccountClient {
       );
     }
     if (!existing) {
-      await this.client.createOidcProvider(aws.oidcProvider.issuerUrl, [STS_AUDIENCE], {
+      await this.client.createOidcProvider(ctx, aws.oidcProvider.issuerUrl, [STS_AUDIENCE], {
         'keyless.dev/cloudaccount': account.name,
       });
     } else if (aws.oidcProvider.manage && !existing.ClientIDList?.includes(STS_AUDIENCE)) {
-      await this.client.addOidcClientId(arn, STS_AUDIENCE);
+      await this.client.addOidcClientId(ctx, arn, STS_AUDIENCE);
     }
     return { callerIdentity: caller.Arn ?? `account ${caller.Account}` };
   }
 }
 
-class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation> {
+class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation>, IdentityValidator {
   constructor(private readonly client: AwsClient) {}
 
-  async observe(request: IdentityRequest): Promise<IdentityObservation> {
+  validate = validateAwsIdentity;
+
+  async observe(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const desired = desiredRole(request);
-    return observationOf(desired, await this.client.getRole(desired.name));
+    return observationOf(desired, await this.client.getRole(ctx, desired.name));
   }
 
-  async create(request: IdentityRequest): Promise<IdentityObservation> {
+  async create(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const desired = desiredRole(request);
     try {
-      return observationOf(desired, await this.client.createRole(desired));
+      return observationOf(desired, await this.client.createRole(ctx, desired));
     } catch (err) {
-      if (!(err instanceof CloudError) || err.reason !== 'EntityAlreadyExists') throw err;
+      if (!(err instanceof ClassifiedError) || err.reason !== 'EntityAlreadyExists') throw err;
       // Created by an earlier attempt whose answer was lost, or by someone else.
-      const observed = await this.observe(request);
+      const observed = await this.observe(ctx, request);
       if (!sameOwner(observed.owner, request.owner) && !request.adopt) {
         throw terminal(
           'NotOwned',
@@ -111,36 +119,44 @@ class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation> {
           err,
         );
       }
-      return observed.upToDate ? observed : this.update(request, observed);
+      return observed.upToDate ? observed : this.update(ctx, request, observed);
     }
   }
 
   /** Only the parts that differ: one call each for trust, tags, boundary, session and description. */
-  async update(request: IdentityRequest, observed: IdentityObservation): Promise<IdentityObservation> {
+  async update(
+    ctx: Context,
+    request: IdentityRequest,
+    observed: IdentityObservation,
+  ): Promise<IdentityObservation> {
     const desired = desiredRole(request);
     const differs = (prefix: string) => observed.drift.some((d) => d.field.startsWith(prefix));
-    if (differs('trustPolicy')) await this.client.updateTrustPolicy(desired.name, desired.trustPolicy);
-    if (differs('tags')) await this.client.tagRole(desired.name, desired.tags);
+    if (differs('trustPolicy')) await this.client.updateTrustPolicy(ctx, desired.name, desired.trustPolicy);
+    if (differs('tags')) await this.client.tagRole(ctx, desired.name, desired.tags);
     if (differs('permissionsBoundary')) {
       if (desired.permissionsBoundary)
-        await this.client.putPermissionsBoundary(desired.name, desired.permissionsBoundary);
-      else await this.client.deletePermissionsBoundary(desired.name);
+        await this.client.putPermissionsBoundary(ctx, desired.name, desired.permissionsBoundary);
+      else await this.client.deletePermissionsBoundary(ctx, desired.name);
     }
     if (differs('maxSessionDuration') || differs('description')) {
-      await this.client.updateRole(desired.name, desired.maxSessionSeconds, desired.description);
+      await this.client.updateRole(ctx, desired.name, desired.maxSessionSeconds, desired.description);
     }
     return { ...observed, upToDate: true, drift: [], owner: request.owner };
   }
 
-  /** Inline policies, attached policies, then the role: IAM refuses to delete a role with either. */
-  async delete(request: IdentityRequest): Promise<void> {
+  /**
+   * Inline policies, attached policies, then the role: IAM refuses to delete a role with either.
+   * The caller has just observed the role, so it is not read again: a role already gone answers
+   * the first list with NoSuchEntity.
+   */
+  async delete(ctx: Context, request: IdentityRequest): Promise<void> {
     const name = desiredRole(request).name;
-    if (!(await this.client.getRole(name))) return;
-    for (const policy of await this.client.listRolePolicyNames(name))
-      await this.client.deleteRolePolicy(name, policy);
-    for (const arn of await this.client.listAttachedPolicyArns(name))
-      await this.client.detachRolePolicy(name, arn);
-    await this.client.deleteRole(name);
+    const policies = await this.client.listRolePolicyNames(ctx, name);
+    if (!policies) return;
+    for (const policy of policies) await this.client.deleteRolePolicy(ctx, name, policy);
+    for (const arn of (await this.client.listAttachedPolicyArns(ctx, name)) ?? [])
+      await this.client.detachRolePolicy(ctx, name, arn);
+    await this.client.deleteRole(ctx, name);
   }
 }
 
@@ -192,9 +208,10 @@ class AwsInlinePolicies implements ExternalClient<GrantRequest, GrantObservation
 
   resolve = resolveAwsGrants;
 
-  async observe(request: GrantRequest): Promise<GrantObservation> {
+  async observe(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
     const wanted = inlinePolicy(request.grants, request.expiresAt);
     const text = await this.client.getRolePolicy(
+      ctx,
       request.identity.externalName,
       inlinePolicyName(request.owner),
     );
@@ -212,30 +229,30 @@ class AwsInlinePolicies implements ExternalClient<GrantRequest, GrantObservation
     };
   }
 
-  async create(request: GrantRequest): Promise<GrantObservation> {
-    return this.put(request);
+  async create(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
+    return this.put(ctx, request);
   }
 
-  async update(request: GrantRequest): Promise<GrantObservation> {
-    return this.put(request);
+  async update(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
+    return this.put(ctx, request);
   }
 
-  async delete(request: GrantRequest): Promise<void> {
-    await this.client.deleteRolePolicy(request.identity.externalName, inlinePolicyName(request.owner));
+  async delete(ctx: Context, request: GrantRequest): Promise<void> {
+    await this.client.deleteRolePolicy(ctx, request.identity.externalName, inlinePolicyName(request.owner));
   }
 
-  private async put(request: GrantRequest): Promise<GrantObservation> {
+  private async put(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
     const role = request.identity.externalName;
     const name = inlinePolicyName(request.owner);
     let othersSize = 0;
-    for (const other of await this.client.listRolePolicyNames(role)) {
+    for (const other of (await this.client.listRolePolicyNames(ctx, role)) ?? []) {
       if (other === name) continue;
-      const text = await this.client.getRolePolicy(role, other);
+      const text = await this.client.getRolePolicy(ctx, role, other);
       if (text !== undefined) othersSize += policySize(parsePolicyDocument(text));
     }
     checkInlinePolicySize(request, othersSize);
     const document = inlinePolicy(request.grants, request.expiresAt);
-    await this.client.putRolePolicy(role, name, document);
+    await this.client.putRolePolicy(ctx, role, name, document);
     return {
       exists: true,
       upToDate: true,

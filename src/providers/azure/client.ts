@@ -5,6 +5,7 @@ import {
   ManagedServiceIdentityClient,
 } from '@azure/arm-msi';
 import type { TokenCredential } from '@azure/core-auth';
+import type { Context } from '../../runtime/context.js';
 import { type AccountLimiter, type CloudCalls, cloudCalls } from '../shared/cloud-calls.js';
 import { classifyAzureError, isNotFound } from './errors.js';
 
@@ -19,12 +20,13 @@ export interface AzureClientOptions {
   ca: string | undefined;
   /** Shared by every call to this subscription; paused when ARM throttles. */
   limiter: AccountLimiter;
+  callTimeoutMs: number;
 }
 
 /**
  * ARM calls for one subscription (managed identities, federated credentials, role assignments and
  * definitions), and nothing else: every call waits for the subscription's rate limiter and every
- * failure leaves here classified (a CloudError). The SDK's own retries are off.
+ * failure leaves here classified (a ClassifiedError). The SDK's own retries are off.
  */
 export class AzureClient {
   private readonly msi: ManagedServiceIdentityClient;
@@ -37,6 +39,7 @@ export class AzureClient {
       options.limiter,
       classifyAzureError,
       isNotFound,
+      options.callTimeoutMs,
     ));
     const common = {
       retryOptions: { maxRetries: 0 },
@@ -52,79 +55,101 @@ export class AzureClient {
     );
   }
 
-  getIdentity(resourceGroup: string, name: string): Promise<Identity | undefined> {
-    return this.optional('identities.get', () => this.msi.userAssignedIdentities.get(resourceGroup, name));
-  }
-
-  putIdentity(resourceGroup: string, name: string, identity: Identity): Promise<Identity> {
-    return this.call('identities.put', () =>
-      this.msi.userAssignedIdentities.createOrUpdate(resourceGroup, name, identity),
+  getIdentity(ctx: Context, resourceGroup: string, name: string): Promise<Identity | undefined> {
+    return this.optional(ctx, 'identities.get', (abortSignal) =>
+      this.msi.userAssignedIdentities.get(resourceGroup, name, { abortSignal }),
     );
   }
 
-  async deleteIdentity(resourceGroup: string, name: string): Promise<void> {
-    await this.optional('identities.delete', () =>
-      this.msi.userAssignedIdentities.delete(resourceGroup, name),
+  putIdentity(ctx: Context, resourceGroup: string, name: string, identity: Identity): Promise<Identity> {
+    return this.call(ctx, 'identities.put', (abortSignal) =>
+      this.msi.userAssignedIdentities.createOrUpdate(resourceGroup, name, identity, { abortSignal }),
     );
   }
 
-  listCredentials(resourceGroup: string, identity: string): Promise<FederatedIdentityCredential[]> {
-    return this.call('federatedCredentials.list', async () => {
+  async deleteIdentity(ctx: Context, resourceGroup: string, name: string): Promise<void> {
+    await this.optional(ctx, 'identities.delete', (abortSignal) =>
+      this.msi.userAssignedIdentities.delete(resourceGroup, name, { abortSignal }),
+    );
+  }
+
+  listCredentials(
+    ctx: Context,
+    resourceGroup: string,
+    identity: string,
+  ): Promise<FederatedIdentityCredential[]> {
+    return this.call(ctx, 'federatedCredentials.list', async (abortSignal) => {
       const all: FederatedIdentityCredential[] = [];
-      for await (const credential of this.msi.federatedIdentityCredentials.list(resourceGroup, identity))
+      for await (const credential of this.msi.federatedIdentityCredentials.list(resourceGroup, identity, {
+        abortSignal,
+      }))
         all.push(credential);
       return all;
     });
   }
 
   putCredential(
+    ctx: Context,
     resourceGroup: string,
     identity: string,
     name: string,
     credential: FederatedIdentityCredential,
   ) {
-    return this.call('federatedCredentials.put', () =>
-      this.msi.federatedIdentityCredentials.createOrUpdate(resourceGroup, identity, name, credential),
+    return this.call(ctx, 'federatedCredentials.put', (abortSignal) =>
+      this.msi.federatedIdentityCredentials.createOrUpdate(resourceGroup, identity, name, credential, {
+        abortSignal,
+      }),
     );
   }
 
-  async deleteCredential(resourceGroup: string, identity: string, name: string): Promise<void> {
-    await this.optional('federatedCredentials.delete', () =>
-      this.msi.federatedIdentityCredentials.delete(resourceGroup, identity, name),
+  async deleteCredential(ctx: Context, resourceGroup: string, identity: string, name: string): Promise<void> {
+    await this.optional(ctx, 'federatedCredentials.delete', (abortSignal) =>
+      this.msi.federatedIdentityCredentials.delete(resourceGroup, identity, name, { abortSignal }),
     );
   }
 
-  getAssignment(scope: string, name: string): Promise<RoleAssignment | undefined> {
-    return this.optional('roleAssignments.get', () => this.authorization.roleAssignments.get(scope, name));
+  getAssignment(ctx: Context, scope: string, name: string): Promise<RoleAssignment | undefined> {
+    return this.optional(ctx, 'roleAssignments.get', (abortSignal) =>
+      this.authorization.roleAssignments.get(scope, name, { abortSignal }),
+    );
   }
 
   putAssignment(
+    ctx: Context,
     scope: string,
     name: string,
     roleDefinitionId: string,
     principalId: string,
   ): Promise<RoleAssignment> {
-    return this.call('roleAssignments.put', () =>
-      this.authorization.roleAssignments.create(scope, name, {
-        roleDefinitionId,
-        principalId,
-        principalType: 'ServicePrincipal',
-        description: 'Managed by Keyless',
-      }),
+    return this.call(ctx, 'roleAssignments.put', (abortSignal) =>
+      this.authorization.roleAssignments.create(
+        scope,
+        name,
+        {
+          roleDefinitionId,
+          principalId,
+          principalType: 'ServicePrincipal',
+          description: 'Managed by Keyless',
+        },
+        { abortSignal },
+      ),
     );
   }
 
-  async deleteAssignment(scope: string, name: string): Promise<void> {
-    await this.optional('roleAssignments.delete', () =>
-      this.authorization.roleAssignments.delete(scope, name),
+  async deleteAssignment(ctx: Context, scope: string, name: string): Promise<void> {
+    await this.optional(ctx, 'roleAssignments.delete', (abortSignal) =>
+      this.authorization.roleAssignments.delete(scope, name, { abortSignal }),
     );
   }
 
   /** A role's definition id by its name, as seen at `scope` (built-in roles are visible everywhere). */
-  findRoleDefinition(scope: string, roleName: string): Promise<string | undefined> {
-    return this.call('roleDefinitions.list', async () => {
+  findRoleDefinition(ctx: Context, scope: string, roleName: string): Promise<string | undefined> {
+    return this.call(ctx, 'roleDefinitions.list', async (abortSignal) => {
       const filter = `roleName eq '${roleName.replace(/'/g, "''")}'`;
-      for await (const definition of this.authorization.roleDefinitions.list(scope, { filter })) {
+      for await (const definition of this.authorization.roleDefinitions.list(scope, {
+        filter,
+        abortSignal,
+      })) {
         if (definition.id) return definition.id;
       }
       return undefined;

@@ -1,6 +1,6 @@
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { ClientSecretCredential, DefaultAzureCredential } from '@azure/identity';
-import { terminal } from '../cloud-error.js';
+import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest } from '../provider.js';
 import { credentialsSecretRef, readCredentialsSecret, type SecretReader } from '../shared/secrets.js';
 import { azureAccountOf } from './mapping.js';

@@ -1,4 +1,4 @@
-import { CloudError } from '../cloud-error.js';
+import { ClassifiedError } from '../../runtime/errors.js';
 
 const DEFAULT_THROTTLE_MS = 1_000;
 const RETRYABLE_CODES = new Set([
@@ -49,13 +49,13 @@ function retryAfterMs(err: unknown): number {
 }
 
 /** The one place Azure SDK errors (RestError) are classified. `operation` names the call. */
-export function classifyAzureError(err: unknown, operation: string): CloudError {
-  if (err instanceof CloudError) return err;
+export function classifyAzureError(err: unknown, operation: string): ClassifiedError {
+  if (err instanceof ClassifiedError) return err;
   const status = statusOf(err);
   const code = codeOf(err) ?? '';
   const message = `${operation}: ${code ? `${code}: ` : ''}${(err as RestErrorLike)?.message ?? String(err)}`;
-  const make = (kind: CloudError['kind'], reason: string, extra: { retryAfterMs?: number } = {}) =>
-    new CloudError(message, { kind, reason, cause: err, ...extra });
+  const make = (kind: ClassifiedError['kind'], reason: string, extra: { retryAfterMs?: number } = {}) =>
+    new ClassifiedError(message, { kind, reason, cause: err, ...extra });
   if (status === 429) return make('throttled', 'Throttled', { retryAfterMs: retryAfterMs(err) });
   if (RETRYABLE_CODES.has(code)) return make('retryable', code);
   if (TERMINAL_REASONS[code]) return make('terminal', TERMINAL_REASONS[code]);

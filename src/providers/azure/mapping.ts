@@ -1,7 +1,7 @@
 import type { Grant } from '../../api/index.js';
 import azureCatalogue from '../../policy/catalogue/azure.json' with { type: 'json' };
 import { type Catalogue, compileCatalogue } from '../../policy/catalogue/catalogue.js';
-import { terminal } from '../cloud-error.js';
+import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest, GrantRequest, IdentityRequest, Owner, ResolvedGrant } from '../provider.js';
 import { deterministicName } from '../shared/naming.js';
 import { OWNER_TAGS, ownerTags } from '../shared/ownership.js';
@@ -170,4 +170,11 @@ export function principalOfRequest(request: GrantRequest): string {
   const principalId = request.identity.principal.principalId;
   if (!principalId) throw terminal('IdentityNotReady', 'the identity has no principalId yet');
   return principalId;
+}
+
+/** Everything about the managed identity that Azure would refuse, checked before any call. */
+export function validateAzureIdentity(request: IdentityRequest): void {
+  resourceGroupOf(request);
+  identityTags(request);
+  federatedCredentials(request);
 }

@@ -1,5 +1,6 @@
 import type { FederatedIdentityCredential, Identity } from '@azure/arm-msi';
-import { CloudError, terminal } from '../cloud-error.js';
+import type { Context } from '../../runtime/context.js';
+import { ClassifiedError, terminal } from '../../runtime/errors.js';
 import type {
   AccountClient,
   AccountRequest,
@@ -10,8 +11,9 @@ import type {
   GrantResolver,
   IdentityObservation,
   IdentityRequest,
+  IdentityValidator,
 } from '../provider.js';
-import { accountLimiter } from '../shared/cloud-calls.js';
+import { accountLimiter, DEFAULT_CALL_TIMEOUT_MS } from '../shared/cloud-calls.js';
 import { diffTags } from '../shared/drift.js';
 import { describeOwner, sameOwner } from '../shared/ownership.js';
 import type { SecretReader } from '../shared/secrets.js';
@@ -34,6 +36,7 @@ import {
   principalOfRequest,
   resolveAzureGrants,
   resourceGroupOf,
+  validateAzureIdentity,
 } from './mapping.js';
 
 /** Client-side defaults, below the cloud's documented quotas; a CloudAccount's spec.rateLimits overrides them. */
@@ -43,6 +46,8 @@ export interface AzureProviderOptions {
   secrets: SecretReader;
   /** Extra CA for `spec.endpoint` (tests); in a cluster use NODE_EXTRA_CA_CERTS. */
   ca?: string;
+  /** How long one ARM call may take. */
+  callTimeoutMs?: number;
 }
 
 /** The Azure provider for one CloudAccount: managed identities, federated credentials, role assignments. */
@@ -54,6 +59,7 @@ export function createAzureProvider(account: AccountRequest, options: AzureProvi
     endpoint: account.spec.endpoint,
     ca: options.ca,
     limiter: accountLimiter(DEFAULT_RATES, account.spec.rateLimits),
+    callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
   });
   return {
     name: 'azure',
@@ -67,9 +73,9 @@ class AzureAccounts implements AccountClient {
   constructor(private readonly client: AzureClient) {}
 
   /** Looking up a built-in role at the subscription proves the credentials and the subscription. */
-  async check(account: AccountRequest) {
+  async check(ctx: Context, account: AccountRequest) {
     const azure = azureAccountOf(account);
-    await this.client.findRoleDefinition(`/subscriptions/${azure.subscriptionId}`, 'Reader');
+    await this.client.findRoleDefinition(ctx, `/subscriptions/${azure.subscriptionId}`, 'Reader');
     return {
       callerIdentity: `a principal of tenant ${azure.tenantId} in subscription ${azure.subscriptionId}`,
     };
@@ -100,15 +106,17 @@ class KeyedMutex {
   }
 }
 
-class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObservation> {
+class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObservation>, IdentityValidator {
   private readonly credentialWrites = new KeyedMutex();
+
+  validate = validateAzureIdentity;
 
   constructor(private readonly client: AzureClient) {}
 
-  async observe(request: IdentityRequest): Promise<IdentityObservation> {
+  async observe(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const name = identityName(request.owner);
     const resourceGroup = resourceGroupOf(request);
-    const found = await this.client.getIdentity(resourceGroup, name);
+    const found = await this.client.getIdentity(ctx, resourceGroup, name);
     if (!found)
       return {
         exists: false,
@@ -119,7 +127,7 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
         principal: undefined,
       };
     const wanted = federatedCredentials(request);
-    const existing = await this.client.listCredentials(resourceGroup, name);
+    const existing = await this.client.listCredentials(ctx, resourceGroup, name);
     const drift = [
       ...diffTags('tags', identityTags(request), found.tags),
       ...credentialDrift(wanted, existing),
@@ -127,39 +135,43 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
     return observationOf(name, found, drift);
   }
 
-  async create(request: IdentityRequest): Promise<IdentityObservation> {
+  async create(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const name = identityName(request.owner);
     const resourceGroup = resourceGroupOf(request);
     const desired = federatedCredentials(request);
-    const existing = await this.client.getIdentity(resourceGroup, name);
+    const existing = await this.client.getIdentity(ctx, resourceGroup, name);
     if (existing && !sameOwner(ownerFromAzureTags(existing.tags), request.owner) && !request.adopt) {
       throw terminal(
         'NotOwned',
         `managed identity ${name} already exists and belongs to ${describeOwner(ownerFromAzureTags(existing.tags))}`,
       );
     }
-    const identity = await this.client.putIdentity(resourceGroup, name, {
+    const identity = await this.client.putIdentity(ctx, resourceGroup, name, {
       location: azureAccountOf(request.account).location,
       tags: { ...(existing?.tags ?? {}), ...identityTags(request) },
     });
-    await this.writeCredentials(resourceGroup, name, desired);
+    await this.writeCredentials(ctx, resourceGroup, name, desired);
     return observationOf(name, identity, []);
   }
 
-  async update(request: IdentityRequest, observed: IdentityObservation): Promise<IdentityObservation> {
+  async update(
+    ctx: Context,
+    request: IdentityRequest,
+    observed: IdentityObservation,
+  ): Promise<IdentityObservation> {
     const name = identityName(request.owner);
     const resourceGroup = resourceGroupOf(request);
     let identity: Identity | undefined;
     if (observed.drift.some((d) => d.field.startsWith('tags'))) {
       // PUT replaces every tag: keep the ones other tools set.
-      const current = await this.client.getIdentity(resourceGroup, name);
-      identity = await this.client.putIdentity(resourceGroup, name, {
+      const current = await this.client.getIdentity(ctx, resourceGroup, name);
+      identity = await this.client.putIdentity(ctx, resourceGroup, name, {
         location: current?.location ?? azureAccountOf(request.account).location,
         tags: { ...(current?.tags ?? {}), ...identityTags(request) },
       });
     }
     if (observed.drift.some((d) => d.field.startsWith('federatedCredentials'))) {
-      await this.writeCredentials(resourceGroup, name, federatedCredentials(request));
+      await this.writeCredentials(ctx, resourceGroup, name, federatedCredentials(request));
     }
     return {
       ...observed,
@@ -171,18 +183,18 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
   }
 
   /** Deleting the identity deletes its credentials; role assignments went with the bindings first. */
-  async delete(request: IdentityRequest): Promise<void> {
+  async delete(ctx: Context, request: IdentityRequest): Promise<void> {
     const name = identityName(request.owner);
     const resourceGroup = resourceGroupOf(request);
     try {
-      await this.client.deleteIdentity(resourceGroup, name);
+      await this.client.deleteIdentity(ctx, resourceGroup, name);
     } catch (err) {
       // ARM may accept a delete for later (202); it is done when the identity is gone.
-      if (!(err instanceof CloudError) || (err.cause as { statusCode?: number })?.statusCode !== 202)
+      if (!(err instanceof ClassifiedError) || (err.cause as { statusCode?: number })?.statusCode !== 202)
         throw err;
     }
-    if (await this.client.getIdentity(resourceGroup, name)) {
-      throw new CloudError(`managed identity ${name} is still being deleted`, {
+    if (await this.client.getIdentity(ctx, resourceGroup, name)) {
+      throw new ClassifiedError(`managed identity ${name} is still being deleted`, {
         kind: 'retryable',
         reason: 'Deleting',
       });
@@ -195,12 +207,13 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
    * any other credential on an identity Keyless owns: it would let another subject use it.
    */
   private async writeCredentials(
+    ctx: Context,
     resourceGroup: string,
     identity: string,
     desired: DesiredCredential[],
   ): Promise<void> {
     await this.credentialWrites.run(`${resourceGroup}/${identity}`, async () => {
-      const existing = await this.client.listCredentials(resourceGroup, identity);
+      const existing = await this.client.listCredentials(ctx, resourceGroup, identity);
       const wanted = new Set(desired.map(credentialKey));
       const present = new Set(existing.map((c) => credentialKey(c)));
       const extra = existing.filter((c) => !wanted.has(credentialKey(c)) || !sameAudiences(c));
@@ -216,10 +229,11 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
         );
       }
       for (const credential of extra) {
-        if (credential.name) await this.client.deleteCredential(resourceGroup, identity, credential.name);
+        if (credential.name)
+          await this.client.deleteCredential(ctx, resourceGroup, identity, credential.name);
       }
       for (const credential of missing) {
-        await this.client.putCredential(resourceGroup, identity, credential.name, {
+        await this.client.putCredential(ctx, resourceGroup, identity, credential.name, {
           issuer: credential.issuer,
           subject: credential.subject,
           audiences: credential.audiences,
@@ -298,13 +312,13 @@ class AzureRoleAssignments implements ExternalClient<GrantRequest, GrantObservat
 
   resolve = resolveAzureGrants;
 
-  async observe(request: GrantRequest): Promise<GrantObservation> {
+  async observe(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
     const principalId = principalOfRequest(request);
-    const planned = await this.plan(request);
+    const planned = await this.plan(ctx, request);
     const drift = [];
     const applied = [];
     for (const a of planned) {
-      const found = await this.client.getAssignment(a.scope, a.name);
+      const found = await this.client.getAssignment(ctx, a.scope, a.name);
       const same =
         found?.principalId === principalId &&
         found.roleDefinitionId?.toLowerCase() === a.roleDefinitionId.toLowerCase();
@@ -318,7 +332,7 @@ class AzureRoleAssignments implements ExternalClient<GrantRequest, GrantObservat
       }
     }
     for (const stale of this.stale(request, planned)) {
-      if (await this.client.getAssignment(stale.scope, stale.name)) {
+      if (await this.client.getAssignment(ctx, stale.scope, stale.name)) {
         drift.push({
           field: `roleAssignments[${stale.scope} (${stale.name})]`,
           wanted: 'absent',
@@ -334,31 +348,31 @@ class AzureRoleAssignments implements ExternalClient<GrantRequest, GrantObservat
     };
   }
 
-  async create(request: GrantRequest): Promise<GrantObservation> {
-    return this.apply(request);
+  async create(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
+    return this.apply(ctx, request);
   }
 
-  async update(request: GrantRequest): Promise<GrantObservation> {
-    return this.apply(request);
+  async update(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
+    return this.apply(ctx, request);
   }
 
-  async delete(request: GrantRequest): Promise<void> {
-    const planned = await this.plan(request).catch(() => []);
+  async delete(ctx: Context, request: GrantRequest): Promise<void> {
+    const planned = await this.plan(ctx, request).catch(() => []);
     for (const a of [...planned, ...this.stale(request, planned)])
-      await this.client.deleteAssignment(a.scope, a.name);
+      await this.client.deleteAssignment(ctx, a.scope, a.name);
   }
 
-  private async apply(request: GrantRequest): Promise<GrantObservation> {
+  private async apply(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
     const principalId = principalOfRequest(request);
-    const planned = await this.plan(request);
+    const planned = await this.plan(ctx, request);
     for (const stale of this.stale(request, planned))
-      await this.client.deleteAssignment(stale.scope, stale.name);
+      await this.client.deleteAssignment(ctx, stale.scope, stale.name);
     for (const a of planned) {
       try {
-        await this.client.putAssignment(a.scope, a.name, a.roleDefinitionId, principalId);
+        await this.client.putAssignment(ctx, a.scope, a.name, a.roleDefinitionId, principalId);
       } catch (err) {
         // The same role for the same principal at the same scope under another name: the access is there.
-        if (!(err instanceof CloudError && codeOf(err.cause) === 'RoleAssignmentExists')) throw err;
+        if (!(err instanceof ClassifiedError && codeOf(err.cause) === 'RoleAssignmentExists')) throw err;
       }
     }
     return {
@@ -372,12 +386,12 @@ class AzureRoleAssignments implements ExternalClient<GrantRequest, GrantObservat
     };
   }
 
-  private async plan(request: GrantRequest): Promise<PlannedAssignment[]> {
+  private async plan(ctx: Context, request: GrantRequest): Promise<PlannedAssignment[]> {
     const planned: PlannedAssignment[] = [];
     for (const grant of request.grants) {
       const role = grant.permissions[0] ?? '';
       const scope = grant.scopes[0] ?? grant.resource;
-      const roleDefinitionId = await this.roleDefinitionId(request, scope, role);
+      const roleDefinitionId = await this.roleDefinitionId(ctx, request, scope, role);
       planned.push({
         resource: grant.resource,
         role,
@@ -397,7 +411,12 @@ class AzureRoleAssignments implements ExternalClient<GrantRequest, GrantObservat
       .filter((a) => !wanted.has(a.name));
   }
 
-  private roleDefinitionId(request: GrantRequest, scope: string, role: string): Promise<string> {
+  private roleDefinitionId(
+    ctx: Context,
+    request: GrantRequest,
+    scope: string,
+    role: string,
+  ): Promise<string> {
     const subscriptionId = azureAccountOf(request.account).subscriptionId;
     if (isRoleDefinitionId(role)) {
       return Promise.resolve(
@@ -411,7 +430,7 @@ class AzureRoleAssignments implements ExternalClient<GrantRequest, GrantObservat
     if (!cached) {
       cached = (async () => {
         try {
-          const id = await this.client.findRoleDefinition(scope, role);
+          const id = await this.client.findRoleDefinition(ctx, scope, role);
           if (!id) throw terminal('RoleNotFound', `no role named "${role}" is defined at ${scope}`);
           return id;
         } catch (err) {

@@ -2,7 +2,8 @@ import { v2 } from '@google-cloud/iam';
 import { ProjectsClient } from '@google-cloud/resource-manager';
 import { iam, type iam_v1 } from '@googleapis/iam';
 import { GoogleAuth, OAuth2Client } from 'google-auth-library';
-import { terminal } from '../cloud-error.js';
+import type { Context } from '../../runtime/context.js';
+import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest } from '../provider.js';
 import { type AccountLimiter, type CloudCalls, cloudCalls } from '../shared/cloud-calls.js';
 import { credentialsSecretRef, readCredentialsSecret, type SecretReader } from '../shared/secrets.js';
@@ -33,7 +34,7 @@ interface Clients {
 
 /**
  * IAM v1, Resource Manager v3 and IAM v2 calls for one account, and nothing else: every call waits
- * for the account's rate limiter, and every failure leaves here classified (a CloudError). The gax
+ * for the account's rate limiter, and every failure leaves here classified (a ClassifiedError). The gax
  * clients use their REST transport; Keyless owns retries.
  */
 export class GcpClient {
@@ -45,135 +46,177 @@ export class GcpClient {
     private readonly account: AccountRequest,
     private readonly secrets: SecretReader,
     limiter: AccountLimiter,
+    callTimeoutMs: number,
   ) {
-    this.calls = cloudCalls(limiter, classifyGcpError, isNotFound);
+    this.calls = cloudCalls(limiter, classifyGcpError, isNotFound, callTimeoutMs);
   }
 
-  async getServiceAccount(email: string): Promise<ServiceAccount | undefined> {
+  async getServiceAccount(ctx: Context, email: string): Promise<ServiceAccount | undefined> {
     return this.optional(
+      ctx,
       'serviceAccounts.get',
-      async (c) =>
-        (await c.iam.projects.serviceAccounts.get({ name: `projects/-/serviceAccounts/${email}` })).data,
+      async (c, signal) =>
+        (
+          await c.iam.projects.serviceAccounts.get(
+            { name: `projects/-/serviceAccounts/${email}` },
+            { signal },
+          )
+        ).data,
     );
   }
 
   async createServiceAccount(
+    ctx: Context,
     projectId: string,
     accountId: string,
     body: { displayName: string; description: string },
   ) {
     return this.call(
+      ctx,
       'serviceAccounts.create',
-      async (c) =>
+      async (c, signal) =>
         (
-          await c.iam.projects.serviceAccounts.create({
-            name: `projects/${projectId}`,
-            requestBody: { accountId, serviceAccount: body },
-          })
+          await c.iam.projects.serviceAccounts.create(
+            {
+              name: `projects/${projectId}`,
+              requestBody: { accountId, serviceAccount: body },
+            },
+            { signal },
+          )
         ).data,
     );
   }
 
   async patchServiceAccount(
+    ctx: Context,
     projectId: string,
     email: string,
     body: { displayName: string; description: string },
   ) {
     const name = `projects/${projectId}/serviceAccounts/${email}`;
     return this.call(
+      ctx,
       'serviceAccounts.patch',
-      async (c) =>
+      async (c, signal) =>
         (
-          await c.iam.projects.serviceAccounts.patch({
-            name,
-            requestBody: { serviceAccount: body, updateMask: 'displayName,description' },
-          })
+          await c.iam.projects.serviceAccounts.patch(
+            {
+              name,
+              requestBody: { serviceAccount: body, updateMask: 'displayName,description' },
+            },
+            { signal },
+          )
         ).data,
     );
   }
 
-  async deleteServiceAccount(email: string): Promise<void> {
-    await this.optional('serviceAccounts.delete', (c) =>
-      c.iam.projects.serviceAccounts.delete({ name: `projects/-/serviceAccounts/${email}` }),
+  async deleteServiceAccount(ctx: Context, email: string): Promise<void> {
+    await this.optional(ctx, 'serviceAccounts.delete', (c, signal) =>
+      c.iam.projects.serviceAccounts.delete({ name: `projects/-/serviceAccounts/${email}` }, { signal }),
     );
   }
 
   /** A service account's or a project's allow policy, by resource name (projects/P or projects/-/serviceAccounts/E). */
-  async getPolicy(resource: string): Promise<IamPolicy> {
+  async getPolicy(ctx: Context, resource: string): Promise<IamPolicy> {
     if (resource.includes('/serviceAccounts/')) {
       return this.call(
+        ctx,
         'serviceAccounts.getIamPolicy',
-        async (c) =>
+        async (c, signal) =>
           (
-            await c.iam.projects.serviceAccounts.getIamPolicy({
-              resource,
-              'options.requestedPolicyVersion': 3,
-            })
+            await c.iam.projects.serviceAccounts.getIamPolicy(
+              {
+                resource,
+                'options.requestedPolicyVersion': 3,
+              },
+              { signal },
+            )
           ).data as IamPolicy,
       );
     }
-    return this.call('projects.getIamPolicy', async (c) => {
-      const [policy] = await c.projects.getIamPolicy({ resource, options: { requestedPolicyVersion: 3 } });
+    return this.call(ctx, 'projects.getIamPolicy', async (c, signal) => {
+      const [policy] = await cancelledBy(
+        signal,
+        c.projects.getIamPolicy({ resource, options: { requestedPolicyVersion: 3 } }),
+      );
       return policy as IamPolicy;
     });
   }
 
   /** Writes an allow policy; a stale etag fails with a retryable Conflict. */
-  async setPolicy(resource: string, policy: IamPolicy): Promise<IamPolicy> {
+  async setPolicy(ctx: Context, resource: string, policy: IamPolicy): Promise<IamPolicy> {
     if (resource.includes('/serviceAccounts/')) {
       return this.call(
+        ctx,
         'serviceAccounts.setIamPolicy',
-        async (c) =>
+        async (c, signal) =>
           (
-            await c.iam.projects.serviceAccounts.setIamPolicy({
-              resource,
-              requestBody: { policy: policy as iam_v1.Schema$Policy },
-            })
+            await c.iam.projects.serviceAccounts.setIamPolicy(
+              {
+                resource,
+                requestBody: { policy: policy as iam_v1.Schema$Policy },
+              },
+              { signal },
+            )
           ).data as IamPolicy,
       );
     }
-    return this.call('projects.setIamPolicy', async (c) => {
-      const [written] = await c.projects.setIamPolicy({ resource, policy: policy as never });
+    return this.call(ctx, 'projects.setIamPolicy', async (c, signal) => {
+      const [written] = await cancelledBy(
+        signal,
+        c.projects.setIamPolicy({ resource, policy: policy as never }),
+      );
       return written as IamPolicy;
     });
   }
 
-  async getDenyPolicy(name: string): Promise<DenyPolicy | undefined> {
-    return this.optional('denyPolicies.get', async (c) => {
-      const [policy] = await c.policies.getPolicy({ name });
+  async getDenyPolicy(ctx: Context, name: string): Promise<DenyPolicy | undefined> {
+    return this.optional(ctx, 'denyPolicies.get', async (c, signal) => {
+      const [policy] = await cancelledBy(signal, c.policies.getPolicy({ name }));
       return policy as DenyPolicy;
     });
   }
 
-  async createDenyPolicy(parent: string, policyId: string, policy: DenyPolicy): Promise<void> {
-    await this.call('denyPolicies.create', async (c) => {
-      const [operation] = await c.policies.createPolicy({ parent, policyId, policy: policy as never });
-      await operation.promise();
+  async createDenyPolicy(ctx: Context, parent: string, policyId: string, policy: DenyPolicy): Promise<void> {
+    await this.call(ctx, 'denyPolicies.create', async (c, signal) => {
+      const [operation] = await cancelledBy(
+        signal,
+        c.policies.createPolicy({ parent, policyId, policy: policy as never }),
+      );
+      await completion(operation, signal);
     });
   }
 
-  async updateDenyPolicy(policy: DenyPolicy): Promise<void> {
-    await this.call('denyPolicies.update', async (c) => {
-      const [operation] = await c.policies.updatePolicy({ policy: policy as never });
-      await operation.promise();
+  async updateDenyPolicy(ctx: Context, policy: DenyPolicy): Promise<void> {
+    await this.call(ctx, 'denyPolicies.update', async (c, signal) => {
+      const [operation] = await cancelledBy(signal, c.policies.updatePolicy({ policy: policy as never }));
+      await completion(operation, signal);
     });
   }
 
-  async deleteDenyPolicy(name: string): Promise<void> {
-    await this.optional('denyPolicies.delete', async (c) => {
-      const [operation] = await c.policies.deletePolicy({ name });
-      await operation.promise();
+  async deleteDenyPolicy(ctx: Context, name: string): Promise<void> {
+    await this.optional(ctx, 'denyPolicies.delete', async (c, signal) => {
+      const [operation] = await cancelledBy(signal, c.policies.deletePolicy({ name }));
+      await completion(operation, signal);
     });
   }
 
-  private async optional<T>(operation: string, send: (c: Clients) => Promise<T>): Promise<T | undefined> {
+  private async optional<T>(
+    ctx: Context,
+    operation: string,
+    send: (c: Clients, signal: AbortSignal) => Promise<T>,
+  ): Promise<T | undefined> {
     const clients = await this.connect();
-    return this.calls.optional(operation, () => send(clients));
+    return this.calls.optional(ctx, operation, (signal) => send(clients, signal));
   }
 
-  private async call<T>(operation: string, send: (c: Clients) => Promise<T>): Promise<T> {
+  private async call<T>(
+    ctx: Context,
+    operation: string,
+    send: (c: Clients, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const clients = await this.connect();
-    return this.calls.call(operation, () => send(clients));
+    return this.calls.call(ctx, operation, (signal) => send(clients, signal));
   }
 
   private async connect(): Promise<Clients> {
@@ -185,6 +228,44 @@ export class GcpClient {
       if (this.clients === pending) this.clients = undefined;
       throw err;
     }
+  }
+}
+
+/**
+ * A gax call, cancelled when `signal` aborts: gax methods return a promise with `cancel()` (which
+ * aborts the HTTP request) instead of taking a signal.
+ */
+function cancelledBy<T>(signal: AbortSignal, call: Promise<T>): Promise<T> {
+  const cancel = (): void => (call as Promise<T> & { cancel?: () => void }).cancel?.();
+  if (signal.aborted) cancel();
+  else signal.addEventListener('abort', cancel, { once: true });
+  return call.finally(() => signal.removeEventListener('abort', cancel));
+}
+
+interface LongRunning {
+  promise(): Promise<unknown>;
+  removeAllListeners(event: 'complete'): unknown;
+}
+
+/**
+ * Waits for a long-running operation. gax polls while anything listens for `complete`, and its
+ * polling takes no signal: on abort the listeners go (so polling stops after the poll in flight)
+ * and the wait ends with the signal's reason.
+ */
+async function completion(operation: LongRunning, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  let onAbort = (): void => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      operation.removeAllListeners('complete');
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([operation.promise(), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 

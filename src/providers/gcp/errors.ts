@@ -1,4 +1,4 @@
-import { CloudError } from '../cloud-error.js';
+import { ClassifiedError } from '../../runtime/errors.js';
 
 const DEFAULT_THROTTLE_MS = 1_000;
 /** gRPC status codes, which the gax clients may report instead of HTTP statuses. */
@@ -95,12 +95,12 @@ export function googleMessageOf(err: unknown): string {
 }
 
 /** The one place Google client errors are classified. `operation` names the call for the message. */
-export function classifyGcpError(err: unknown, operation: string): CloudError {
-  if (err instanceof CloudError) return err;
+export function classifyGcpError(err: unknown, operation: string): ClassifiedError {
+  if (err instanceof ClassifiedError) return err;
   const status = httpStatusOf(err);
   const message = `${operation}: ${googleMessageOf(err)}`;
-  const make = (kind: CloudError['kind'], reason: string, extra: { retryAfterMs?: number } = {}) =>
-    new CloudError(message, { kind, reason, cause: err, ...extra });
+  const make = (kind: ClassifiedError['kind'], reason: string, extra: { retryAfterMs?: number } = {}) =>
+    new ClassifiedError(message, { kind, reason, cause: err, ...extra });
   switch (status) {
     case 429:
       return make('throttled', 'Throttled', { retryAfterMs: retryAfterMs(err) });

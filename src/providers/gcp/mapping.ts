@@ -1,7 +1,7 @@
 import type { Grant, Subject } from '../../api/index.js';
 import { type Catalogue, compileCatalogue, fillTemplate } from '../../policy/catalogue/catalogue.js';
 import gcpCatalogue from '../../policy/catalogue/gcp.json' with { type: 'json' };
-import { terminal } from '../cloud-error.js';
+import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest, GrantRequest, IdentityRequest, Owner, ResolvedGrant } from '../provider.js';
 import { deterministicName } from '../shared/naming.js';
 
@@ -252,4 +252,10 @@ export function denyPermission(permission: string): string {
   if (permission.includes('/')) return permission;
   const [service, ...rest] = permission.split('.');
   return `${service}.googleapis.com/${rest.join('.')}`;
+}
+
+/** Everything about the service account that Google Cloud would refuse, checked before any call. */
+export function validateGcpIdentity(request: IdentityRequest): void {
+  displayName(request);
+  trustBindings(request);
 }

@@ -1,5 +1,6 @@
 import { type Clock, realClock } from '../../runtime/clock.js';
-import { CloudError } from '../cloud-error.js';
+import type { Context } from '../../runtime/context.js';
+import { ClassifiedError } from '../../runtime/errors.js';
 import type { GcpClient } from './client.js';
 import type { IamPolicy } from './iam-policy.js';
 
@@ -7,6 +8,7 @@ import type { IamPolicy } from './iam-policy.js';
 export type PolicyMutation = (policy: IamPolicy) => boolean;
 
 interface Waiter {
+  ctx: Context;
   mutate: PolicyMutation;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -26,6 +28,9 @@ export interface PolicyWriterOptions {
  * a stale etag is retried with jitter on a fresh read, and only the callers' own edits are applied.
  * Edits to the same policy within a short window are coalesced into one write, so fifty bindings
  * in one project make one setIamPolicy instead of fighting over the etag.
+ *
+ * A caller whose context aborts stops waiting at once (its edit may still be in a write already
+ * under way); the shared read-modify-write is aborted only when every caller in it has been.
  */
 export class PolicyWriter {
   private readonly pending = new Map<string, Waiter[]>();
@@ -47,14 +52,34 @@ export class PolicyWriter {
     this.random = options.random ?? Math.random;
   }
 
-  update(resource: string, mutate: PolicyMutation): Promise<void> {
+  update(ctx: Context, resource: string, mutate: PolicyMutation): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      ctx.signal.throwIfAborted();
+      const onAbort = (): void => {
+        const batch = this.pending.get(resource);
+        const index = batch?.indexOf(waiter) ?? -1;
+        if (batch && index !== -1) batch.splice(index, 1);
+        reject(ctx.signal.reason);
+      };
+      const waiter: Waiter = {
+        ctx,
+        mutate,
+        resolve: () => {
+          ctx.signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (err) => {
+          ctx.signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
       const batch = this.pending.get(resource);
       if (batch) {
-        batch.push({ mutate, resolve, reject });
+        batch.push(waiter);
         return;
       }
-      this.pending.set(resource, [{ mutate, resolve, reject }]);
+      this.pending.set(resource, [waiter]);
       if (!this.flushing.has(resource)) this.clock.setTimeout(() => this.startFlush(resource), this.windowMs);
     });
   }
@@ -66,6 +91,7 @@ export class PolicyWriter {
   private startFlush(resource: string): void {
     const waiters = this.pending.get(resource) ?? [];
     this.pending.delete(resource);
+    if (waiters.length === 0) return;
     this.flushing.add(resource);
     this.flush(resource, waiters).then(
       () => this.settle(resource, waiters, undefined),
@@ -83,20 +109,39 @@ export class PolicyWriter {
   }
 
   private async flush(resource: string, waiters: Waiter[]): Promise<void> {
+    const ctx = sharedContext(waiters.map((w) => w.ctx));
     for (let attempt = 1; ; attempt++) {
-      const policy = await this.client.getPolicy(resource);
+      const policy = await this.client.getPolicy(ctx, resource);
       let changed = false;
       for (const waiter of waiters) changed = waiter.mutate(policy) || changed;
       if (!changed) return;
       try {
         this.writes += 1;
-        await this.client.setPolicy(resource, policy);
+        await this.client.setPolicy(ctx, resource, policy);
         return;
       } catch (err) {
-        const stale = err instanceof CloudError && err.reason === 'Aborted';
+        const stale = err instanceof ClassifiedError && err.reason === 'Aborted';
         if (!stale || attempt >= this.maxAttempts) throw err;
-        await this.clock.sleep(Math.round((25 + this.random() * 100) * attempt));
+        await this.clock.sleep(Math.round((25 + this.random() * 100) * attempt), ctx.signal);
       }
     }
   }
+}
+
+/** The context of a write shared by several callers: it stops once every one of them has stopped. */
+function sharedContext(contexts: Context[]): Context {
+  const [first] = contexts;
+  if (!first) throw new Error('a policy write needs at least one caller');
+  const all = new AbortController();
+  const check = (): void => {
+    if (contexts.every((c) => c.signal.aborted)) all.abort(first.signal.reason);
+  };
+  for (const c of contexts) c.signal.addEventListener('abort', check, { once: true });
+  check();
+  return {
+    signal: all.signal,
+    deadline: Math.max(...contexts.map((c) => c.deadline)),
+    logger: first.logger,
+    clock: first.clock,
+  };
 }

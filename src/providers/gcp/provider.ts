@@ -1,4 +1,5 @@
-import { CloudError, terminal } from '../cloud-error.js';
+import type { Context } from '../../runtime/context.js';
+import { ClassifiedError, terminal } from '../../runtime/errors.js';
 import type {
   AccountClient,
   AccountContext,
@@ -10,8 +11,9 @@ import type {
   GrantResolver,
   IdentityObservation,
   IdentityRequest,
+  IdentityValidator,
 } from '../provider.js';
-import { accountLimiter } from '../shared/cloud-calls.js';
+import { accountLimiter, DEFAULT_CALL_TIMEOUT_MS } from '../shared/cloud-calls.js';
 import { diffFields } from '../shared/drift.js';
 import { describeOwner, sameOwner } from '../shared/ownership.js';
 import type { SecretReader } from '../shared/secrets.js';
@@ -35,6 +37,7 @@ import {
   serviceAccountResource,
   summaryOf,
   trustBindings,
+  validateGcpIdentity,
 } from './mapping.js';
 import { type PolicyMutation, PolicyWriter, type PolicyWriterOptions } from './policy-writer.js';
 
@@ -44,6 +47,8 @@ export const DEFAULT_RATES = { read: { qps: 20, burst: 40 }, write: { qps: 10, b
 export interface GcpProviderOptions {
   secrets: SecretReader;
   policyWriter?: PolicyWriterOptions;
+  /** How long one Google Cloud call may take. */
+  callTimeoutMs?: number;
 }
 
 export const DENY_POLICY_ID = 'keyless-guardrails';
@@ -58,6 +63,7 @@ export function createGcpProvider(
     account,
     options.secrets,
     accountLimiter(DEFAULT_RATES, account.spec.rateLimits),
+    options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
   );
   const writer = new PolicyWriter(client, options.policyWriter);
   return {
@@ -73,10 +79,10 @@ class GcpAccounts implements AccountClient {
   constructor(private readonly client: GcpClient) {}
 
   /** Reading the project's policy proves the credentials; then the guardrail deny policy is kept. */
-  async check(account: AccountRequest, context: AccountContext) {
+  async check(ctx: Context, account: AccountRequest, context: AccountContext) {
     const gcp = gcpAccountOf(account);
-    await this.client.getPolicy(`projects/${gcp.projectId}`);
-    await this.keepDenyPolicy(account, context);
+    await this.client.getPolicy(ctx, `projects/${gcp.projectId}`);
+    await this.keepDenyPolicy(ctx, account, context);
     return { callerIdentity: `a principal with access to project ${gcp.projectId}` };
   }
 
@@ -84,7 +90,11 @@ class GcpAccounts implements AccountClient {
    * One IAM v2 deny policy on the project denies the account's deniedActions to every service
    * account Keyless manages there; it goes when there is nothing to deny.
    */
-  private async keepDenyPolicy(account: AccountRequest, context: AccountContext): Promise<void> {
+  private async keepDenyPolicy(
+    ctx: Context,
+    account: AccountRequest,
+    context: AccountContext,
+  ): Promise<void> {
     const gcp = gcpAccountOf(account);
     const parent = `policies/${encodeURIComponent(`cloudresourcemanager.googleapis.com/projects/${gcp.projectId}`)}/denypolicies`;
     const name = `${parent}/${DENY_POLICY_ID}`;
@@ -98,9 +108,9 @@ class GcpAccounts implements AccountClient {
         ),
       ),
     ].sort();
-    const existing = await this.client.getDenyPolicy(name);
+    const existing = await this.client.getDenyPolicy(ctx, name);
     if (permissions.length === 0 || principals.length === 0) {
-      if (existing) await this.client.deleteDenyPolicy(name);
+      if (existing) await this.client.deleteDenyPolicy(ctx, name);
       return;
     }
     const wanted: DenyPolicy = {
@@ -108,7 +118,7 @@ class GcpAccounts implements AccountClient {
       rules: [{ denyRule: { deniedPrincipals: principals, deniedPermissions: permissions } }],
     };
     if (!existing) {
-      await this.client.createDenyPolicy(parent, DENY_POLICY_ID, wanted);
+      await this.client.createDenyPolicy(ctx, parent, DENY_POLICY_ID, wanted);
       return;
     }
     const rule = existing.rules?.[0]?.denyRule;
@@ -116,19 +126,21 @@ class GcpAccounts implements AccountClient {
       existing.rules?.length === 1 &&
       JSON.stringify([...(rule?.deniedPrincipals ?? [])].sort()) === JSON.stringify(principals) &&
       JSON.stringify([...(rule?.deniedPermissions ?? [])].sort()) === JSON.stringify(permissions);
-    if (!same) await this.client.updateDenyPolicy({ ...wanted, name, etag: existing.etag ?? null });
+    if (!same) await this.client.updateDenyPolicy(ctx, { ...wanted, name, etag: existing.etag ?? null });
   }
 }
 
-class GcpServiceAccounts implements ExternalClient<IdentityRequest, IdentityObservation> {
+class GcpServiceAccounts implements ExternalClient<IdentityRequest, IdentityObservation>, IdentityValidator {
   constructor(
     private readonly client: GcpClient,
     private readonly writer: PolicyWriter,
   ) {}
 
-  async observe(request: IdentityRequest): Promise<IdentityObservation> {
+  validate = validateGcpIdentity;
+
+  async observe(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const email = serviceAccountEmail(request.owner, gcpAccountOf(request.account));
-    const found = await this.client.getServiceAccount(email);
+    const found = await this.client.getServiceAccount(ctx, email);
     if (!found)
       return {
         exists: false,
@@ -138,7 +150,7 @@ class GcpServiceAccounts implements ExternalClient<IdentityRequest, IdentityObse
         owner: undefined,
         principal: undefined,
       };
-    const policy = await this.client.getPolicy(serviceAccountResource(email));
+    const policy = await this.client.getPolicy(ctx, serviceAccountResource(email));
     const trust = trustBindings(request);
     const drift = [
       ...diffFields(
@@ -155,20 +167,20 @@ class GcpServiceAccounts implements ExternalClient<IdentityRequest, IdentityObse
     return observation(email, found, drift);
   }
 
-  async create(request: IdentityRequest): Promise<IdentityObservation> {
+  async create(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const gcp = gcpAccountOf(request.account);
     const email = serviceAccountEmail(request.owner, gcp);
     try {
-      await this.client.createServiceAccount(gcp.projectId, accountId(request.owner), {
+      await this.client.createServiceAccount(ctx, gcp.projectId, accountId(request.owner), {
         displayName: displayName(request),
         description: ownerDescription(request.owner),
       });
     } catch (err) {
-      if (!(err instanceof CloudError && err.reason === 'AlreadyExists')) throw err;
-      const observed = await this.observe(request);
+      if (!(err instanceof ClassifiedError && err.reason === 'AlreadyExists')) throw err;
+      const observed = await this.observe(ctx, request);
       if (!observed.exists) {
         // Created moments ago (by an earlier attempt whose answer was lost), not yet visible: IAM is eventually consistent.
-        throw new CloudError(`service account ${email} exists but is not visible yet`, {
+        throw new ClassifiedError(`service account ${email} exists but is not visible yet`, {
           kind: 'retryable',
           reason: 'NotYetVisible',
           cause: err,
@@ -183,7 +195,7 @@ class GcpServiceAccounts implements ExternalClient<IdentityRequest, IdentityObse
       }
     }
     // Right after a create the account may not be visible yet (404): the retry comes back here.
-    await this.writeTrust(request, email);
+    await this.writeTrust(ctx, request, email);
     return {
       exists: true,
       upToDate: true,
@@ -194,28 +206,35 @@ class GcpServiceAccounts implements ExternalClient<IdentityRequest, IdentityObse
     };
   }
 
-  async update(request: IdentityRequest, observed: IdentityObservation): Promise<IdentityObservation> {
+  async update(
+    ctx: Context,
+    request: IdentityRequest,
+    observed: IdentityObservation,
+  ): Promise<IdentityObservation> {
     const gcp = gcpAccountOf(request.account);
     const email = serviceAccountEmail(request.owner, gcp);
     const differs = (prefix: string) => observed.drift.some((d) => d.field.startsWith(prefix));
     if (differs('displayName') || differs('description') || !sameOwner(observed.owner, request.owner)) {
-      await this.client.patchServiceAccount(gcp.projectId, email, {
+      await this.client.patchServiceAccount(ctx, gcp.projectId, email, {
         displayName: displayName(request),
         description: ownerDescription(request.owner),
       });
     }
-    if (differs('iamPolicy')) await this.writeTrust(request, email);
+    if (differs('iamPolicy')) await this.writeTrust(ctx, request, email);
     return { ...observed, upToDate: true, drift: [], owner: request.owner };
   }
 
-  async delete(request: IdentityRequest): Promise<void> {
-    await this.client.deleteServiceAccount(serviceAccountEmail(request.owner, gcpAccountOf(request.account)));
+  async delete(ctx: Context, request: IdentityRequest): Promise<void> {
+    await this.client.deleteServiceAccount(
+      ctx,
+      serviceAccountEmail(request.owner, gcpAccountOf(request.account)),
+    );
   }
 
   /** On the account Keyless owns, who may act as it is kept exactly as declared: an extra member could impersonate it. */
-  private async writeTrust(request: IdentityRequest, email: string): Promise<void> {
+  private async writeTrust(ctx: Context, request: IdentityRequest, email: string): Promise<void> {
     const trust = trustBindings(request);
-    await this.writer.update(serviceAccountResource(email), (policy) =>
+    await this.writer.update(ctx, serviceAccountResource(email), (policy) =>
       MANAGED_SA_ROLES.map((role) => setMembers(policy, role, trust[role])).some(Boolean),
     );
   }
@@ -244,12 +263,12 @@ class GcpMembers implements ExternalClient<GrantRequest, GrantObservation>, Gran
 
   resolve = resolveGcpGrants;
 
-  async observe(request: GrantRequest): Promise<GrantObservation> {
+  async observe(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
     const { wanted, stale } = plannedGrants(request);
     const member = memberOf(request);
     const policies = new Map<string, Awaited<ReturnType<GcpClient['getPolicy']>>>();
     for (const target of new Set([...wanted, ...stale].map((g) => g.target))) {
-      policies.set(target, await this.client.getPolicy(target));
+      policies.set(target, await this.client.getPolicy(ctx, target));
     }
     const present = (g: MemberGrant) => hasMember(policies.get(g.target) ?? {}, g, member);
     const drift = [
@@ -269,31 +288,32 @@ class GcpMembers implements ExternalClient<GrantRequest, GrantObservation>, Gran
     };
   }
 
-  async create(request: GrantRequest): Promise<GrantObservation> {
-    return this.apply(request);
+  async create(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
+    return this.apply(ctx, request);
   }
 
-  async update(request: GrantRequest): Promise<GrantObservation> {
-    return this.apply(request);
+  async update(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
+    return this.apply(ctx, request);
   }
 
-  async delete(request: GrantRequest): Promise<void> {
+  async delete(ctx: Context, request: GrantRequest): Promise<void> {
     const { wanted, stale } = plannedGrants(request);
     const keep = new Set(request.otherGrants.map((g) => memberGrantKey(memberGrantOf(g))));
     const member = memberOf(request);
     const removals = [...wanted, ...stale].filter((g) => !keep.has(memberGrantKey(g)));
     await this.forEachTarget(
+      ctx,
       removals,
       (grants) => (policy) => grants.map((g) => removeMember(policy, g, member)).some(Boolean),
     );
   }
 
   /** Adds the wanted members and takes away the stale ones, one read-modify-write per policy. */
-  private async apply(request: GrantRequest): Promise<GrantObservation> {
+  private async apply(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
     const { wanted, stale } = plannedGrants(request);
     const member = memberOf(request);
     const owner = `${request.owner.namespace}/${request.owner.name}`;
-    await this.forEachTarget([...wanted, ...stale], (grants) => (policy) => {
+    await this.forEachTarget(ctx, [...wanted, ...stale], (grants) => (policy) => {
       let changed = false;
       for (const g of grants) {
         const isWanted = wanted.some((w) => memberGrantKey(w) === memberGrantKey(g));
@@ -314,10 +334,14 @@ class GcpMembers implements ExternalClient<GrantRequest, GrantObservation>, Gran
     return { exists: true, upToDate: true, drift: [], applied: appliedOf(request, wanted) };
   }
 
-  private async forEachTarget(grants: MemberGrant[], mutation: (grants: MemberGrant[]) => PolicyMutation) {
+  private async forEachTarget(
+    ctx: Context,
+    grants: MemberGrant[],
+    mutation: (grants: MemberGrant[]) => PolicyMutation,
+  ) {
     const byTarget = new Map<string, MemberGrant[]>();
     for (const g of grants) byTarget.set(g.target, [...(byTarget.get(g.target) ?? []), g]);
-    await Promise.all([...byTarget].map(([target, list]) => this.writer.update(target, mutation(list))));
+    await Promise.all([...byTarget].map(([target, list]) => this.writer.update(ctx, target, mutation(list))));
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Grant } from '../../api/index.js';
 import type { Subject } from '../../api/workload-identity.js';
 import { parseDuration } from '../../policy/duration.js';
-import { terminal } from '../cloud-error.js';
+import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest, GrantRequest, IdentityRequest, ResolvedGrant } from '../provider.js';
 import { ownerTags } from '../shared/ownership.js';
 
@@ -22,11 +22,21 @@ export function trustEntry(namespace: string, subject: Subject): string {
   return `serverless:${subject.serverless?.platform ?? 'unknown'}`;
 }
 
+/** Like AWS's roles: sessions last from 1h to 12h. */
+const SESSION_SECONDS = { min: 3600, max: 43_200 };
+
 export function identityDocument(request: IdentityRequest): MemoryIdentityDocument {
+  const maxSessionSeconds = parseDuration(request.spec.maxSessionDuration ?? '1h') / 1000;
+  if (maxSessionSeconds < SESSION_SECONDS.min || maxSessionSeconds > SESSION_SECONDS.max) {
+    throw terminal(
+      'InvalidSpec',
+      `maxSessionDuration ${request.spec.maxSessionDuration} is outside what the in-memory cloud allows (1h to 12h)`,
+    );
+  }
   return {
     tags: { ...(request.spec.tags ?? {}), ...ownerTags(request.owner) },
     trust: [...new Set(request.spec.subjects.map((s) => trustEntry(request.owner.namespace, s)))].sort(),
-    maxSessionSeconds: parseDuration(request.spec.maxSessionDuration ?? '1h') / 1000,
+    maxSessionSeconds,
   };
 }
 

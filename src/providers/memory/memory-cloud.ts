@@ -1,5 +1,5 @@
 import { type Clock, realClock } from '../../runtime/clock.js';
-import { CloudError } from '../cloud-error.js';
+import { ClassifiedError } from '../../runtime/errors.js';
 
 export interface MemoryIdentity {
   name: string;
@@ -30,7 +30,7 @@ export const MEMORY_OPERATIONS = {
 export type MemoryOperation = keyof typeof MEMORY_OPERATIONS;
 
 /** Decides whether one call fails; returning undefined lets it through. */
-export type FaultInjector = (operation: MemoryOperation, target: string) => CloudError | undefined;
+export type FaultInjector = (operation: MemoryOperation, target: string) => ClassifiedError | undefined;
 
 export interface RateLimit {
   qps: number;
@@ -107,7 +107,7 @@ export class MemoryCloud {
   }
 
   /** Fails the next `times` calls of one operation with `error`. */
-  failNext(operation: MemoryOperation, error: CloudError, times = 1): void {
+  failNext(operation: MemoryOperation, error: ClassifiedError, times = 1): void {
     let left = times;
     const remove = this.injectFault((op) => {
       if (op !== operation || left <= 0) return undefined;
@@ -134,13 +134,13 @@ export class MemoryCloud {
   }
 
   /** Runs one cloud call: counted, delayed by the latency, failed by any matching fault. */
-  async call<T>(operation: MemoryOperation, target: string, body: () => T): Promise<T> {
+  async call<T>(operation: MemoryOperation, target: string, body: () => T, signal?: AbortSignal): Promise<T> {
     this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
-    if (this.latencyMs > 0) await this.clock.sleep(this.latencyMs);
+    if (this.latencyMs > 0) await this.clock.sleep(this.latencyMs, signal);
     const wait = this.quotas[MEMORY_OPERATIONS[operation]]?.take(this.clock.now()) ?? 0;
     if (wait > 0) {
       this.throttled.set(operation, (this.throttled.get(operation) ?? 0) + 1);
-      throw new CloudError(`${operation} ${target}: rate exceeded`, {
+      throw new ClassifiedError(`${operation} ${target}: rate exceeded`, {
         kind: 'throttled',
         reason: 'Throttled',
         retryAfterMs: wait,

@@ -1,4 +1,5 @@
-import { CloudError, terminal } from '../cloud-error.js';
+import type { Context } from '../../runtime/context.js';
+import { ClassifiedError, terminal } from '../../runtime/errors.js';
 import type {
   AccountClient,
   CloudProvider,
@@ -8,6 +9,7 @@ import type {
   GrantResolver,
   IdentityObservation,
   IdentityRequest,
+  IdentityValidator,
 } from '../provider.js';
 import { type AccountLimiter, cloudCalls } from '../shared/cloud-calls.js';
 import { diffFields, diffTags } from '../shared/drift.js';
@@ -16,7 +18,7 @@ import { describeOwner, ownerFromTags, sameOwner } from '../shared/ownership.js'
 import { grantDocument, identityDocument, resolveGrants } from './mapping.js';
 import type { MemoryCloud, MemoryIdentity, MemoryOperation } from './memory-cloud.js';
 
-type Call = <T>(operation: MemoryOperation, target: string, body: () => T) => Promise<T>;
+type Call = <T>(ctx: Context, operation: MemoryOperation, target: string, body: () => T) => Promise<T>;
 
 export interface MemoryProviderOptions {
   /** A client-side limiter shared by every call, paused when the cloud throttles, as real providers do. */
@@ -25,14 +27,15 @@ export interface MemoryProviderOptions {
 
 /** The cloud's `call`, behind the provider's limiter when there is one, as the real clients do. */
 function limitedCall(cloud: MemoryCloud, limiter: AccountLimiter | undefined): Call {
-  if (!limiter) return (operation, target, body) => cloud.call(operation, target, body);
-  const calls = cloudCalls(limiter, asCloudError, () => false);
-  return (operation, target, body) => calls.call(operation, () => cloud.call(operation, target, body));
+  if (!limiter) return (ctx, operation, target, body) => cloud.call(operation, target, body, ctx.signal);
+  const calls = cloudCalls(limiter, asClassified, () => false);
+  return (ctx, operation, target, body) =>
+    calls.call(ctx, operation, (signal) => cloud.call(operation, target, body, signal));
 }
 
-function asCloudError(err: unknown, operation: string): CloudError {
-  if (err instanceof CloudError) return err;
-  return new CloudError(`${operation}: ${String(err)}`, {
+function asClassified(err: unknown, operation: string): ClassifiedError {
+  if (err instanceof ClassifiedError) return err;
+  return new ClassifiedError(`${operation}: ${String(err)}`, {
     kind: 'retryable',
     reason: 'CloudUnavailable',
     cause: err,
@@ -53,34 +56,39 @@ export function grantSetName(request: GrantRequest): string {
 export class MemoryProvider implements CloudProvider {
   readonly name = 'memory' as const;
   readonly accounts: AccountClient;
-  readonly identities: ExternalClient<IdentityRequest, IdentityObservation>;
+  readonly identities: ExternalClient<IdentityRequest, IdentityObservation> & IdentityValidator;
   readonly grants: ExternalClient<GrantRequest, GrantObservation> & GrantResolver;
 
   constructor(cloud: MemoryCloud, options: MemoryProviderOptions = {}) {
     const call = limitedCall(cloud, options.limiter);
     this.accounts = {
-      check: (account) => call('CheckAccount', account.name, () => ({ callerIdentity: 'memory:operator' })),
+      check: (ctx, account) =>
+        call(ctx, 'CheckAccount', account.name, () => ({ callerIdentity: 'memory:operator' })),
     };
     this.identities = new MemoryIdentities(cloud, call);
     this.grants = new MemoryGrants(cloud, call);
   }
 }
 
-class MemoryIdentities implements ExternalClient<IdentityRequest, IdentityObservation> {
+class MemoryIdentities implements ExternalClient<IdentityRequest, IdentityObservation>, IdentityValidator {
   constructor(
     private readonly cloud: MemoryCloud,
     private readonly call: Call,
   ) {}
 
-  async observe(request: IdentityRequest): Promise<IdentityObservation> {
+  validate(request: IdentityRequest): void {
+    identityDocument(request);
+  }
+
+  async observe(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const name = identityName(request);
-    const found = await this.call('GetIdentity', name, () => this.cloud.identities.get(name));
+    const found = await this.call(ctx, 'GetIdentity', name, () => this.cloud.identities.get(name));
     return observationOf(request, name, found);
   }
 
-  async create(request: IdentityRequest): Promise<IdentityObservation> {
+  async create(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const name = identityName(request);
-    const stored = await this.call('CreateIdentity', name, () => {
+    const stored = await this.call(ctx, 'CreateIdentity', name, () => {
       const existing = this.cloud.identities.get(name);
       if (existing) {
         if (!sameOwner(ownerFromTags(existing.tags), request.owner) && !request.adopt) {
@@ -103,9 +111,9 @@ class MemoryIdentities implements ExternalClient<IdentityRequest, IdentityObserv
     return observationOf(request, name, stored);
   }
 
-  async update(request: IdentityRequest): Promise<IdentityObservation> {
+  async update(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const name = identityName(request);
-    const stored = await this.call('UpdateIdentity', name, () => {
+    const stored = await this.call(ctx, 'UpdateIdentity', name, () => {
       const existing = this.cloud.identities.get(name);
       if (!existing) throw terminal('NotFound', `identity ${name} vanished during update`);
       Object.assign(existing, identityDocument(request));
@@ -114,9 +122,9 @@ class MemoryIdentities implements ExternalClient<IdentityRequest, IdentityObserv
     return observationOf(request, name, stored);
   }
 
-  async delete(request: IdentityRequest): Promise<void> {
+  async delete(ctx: Context, request: IdentityRequest): Promise<void> {
     const name = identityName(request);
-    await this.call('DeleteIdentity', name, () => {
+    await this.call(ctx, 'DeleteIdentity', name, () => {
       this.cloud.identities.delete(name);
       for (const [key, set] of this.cloud.grantSets)
         if (set.identityName === name) this.cloud.grantSets.delete(key);
@@ -161,34 +169,34 @@ class MemoryGrants implements ExternalClient<GrantRequest, GrantObservation>, Gr
 
   resolve = resolveGrants;
 
-  async observe(request: GrantRequest): Promise<GrantObservation> {
+  async observe(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
     const key = grantSetName(request);
-    const found = await this.call('GetGrants', key, () => this.cloud.grantSets.get(key));
+    const found = await this.call(ctx, 'GetGrants', key, () => this.cloud.grantSets.get(key));
     if (!found) return { exists: false, upToDate: false, drift: [], applied: [] };
     const wanted = { permissions: grantDocument(request), expiresAt: request.expiresAt?.toISOString() };
     const drift = diffFields(wanted, found);
     return { exists: true, upToDate: drift.length === 0, drift, applied: appliedOf(found.permissions) };
   }
 
-  async create(request: GrantRequest): Promise<GrantObservation> {
-    return this.put(request);
+  async create(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
+    return this.put(ctx, request);
   }
 
-  async update(request: GrantRequest): Promise<GrantObservation> {
-    return this.put(request);
+  async update(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
+    return this.put(ctx, request);
   }
 
-  async delete(request: GrantRequest): Promise<void> {
+  async delete(ctx: Context, request: GrantRequest): Promise<void> {
     const key = grantSetName(request);
-    await this.call('DeleteGrants', key, () => this.cloud.grantSets.delete(key));
+    await this.call(ctx, 'DeleteGrants', key, () => this.cloud.grantSets.delete(key));
   }
 
-  private async put(request: GrantRequest): Promise<GrantObservation> {
+  private async put(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
     const key = grantSetName(request);
     const permissions = grantDocument(request);
-    await this.call('PutGrants', key, () => {
+    await this.call(ctx, 'PutGrants', key, () => {
       if (!this.cloud.identities.has(request.identity.externalName)) {
-        throw new CloudError(`identity ${request.identity.externalName} does not exist`, {
+        throw new ClassifiedError(`identity ${request.identity.externalName} does not exist`, {
           kind: 'retryable',
           reason: 'IdentityNotFound',
         });

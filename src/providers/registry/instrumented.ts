@@ -1,5 +1,6 @@
-import { isCloudError } from '../cloud-error.js';
-import type { CloudProvider, ExternalClient, Owner, ProviderRegistry } from '../provider.js';
+import { asError, isClassified } from '../../runtime/errors.js';
+import type { CloudProvider, Owner, ProviderRegistry } from '../provider.js';
+import { type Around, wrapProvider } from './wrap.js';
 
 export type CallOutcome = 'success' | 'retryable' | 'throttled' | 'terminal';
 
@@ -31,7 +32,7 @@ interface Described {
 /**
  * Wraps every provider a registry hands out so each contract call (identities.observe,
  * grants.update, accounts.check ...) is counted by outcome, and each change (create, update,
- * delete) also goes to the audit stream. An error that is not a CloudError counts as retryable,
+ * delete) also goes to the audit stream. An error that is not a ClassifiedError counts as retryable,
  * as the reconcilers treat it.
  */
 export function instrumentRegistry(
@@ -52,42 +53,31 @@ export function instrumentRegistry(
   };
 }
 
+/** Every call counted by outcome; creates, updates and deletes also audited, with their request's owner. */
 function instrumentProvider(provider: CloudProvider, { observe, audit }: Instrumentation): CloudProvider {
-  const track = async <T>(operation: string, call: () => Promise<T>, change?: Described): Promise<T> => {
+  const around: Around = async (operation, args, next) => {
+    const change = CHANGES.has(operation.split('.')[1] ?? '') ? (args[1] as Described) : undefined;
     try {
-      const result = await call();
+      const result = await next();
       observe(provider.name, operation, 'success');
       if (change) audit(entry(provider.name, operation, change, 'success'));
       return result;
     } catch (err) {
-      const outcome = isCloudError(err) ? err.kind : 'retryable';
+      const outcome = isClassified(err) ? err.kind : 'retryable';
       observe(provider.name, operation, outcome);
-      if (change)
-        audit({ ...entry(provider.name, operation, change, outcome), error: (err as Error).message });
+      if (change) audit({ ...entry(provider.name, operation, change, outcome), error: asError(err).message });
       throw err;
     }
   };
-  const client = <R extends Described, O>(
-    kind: string,
-    inner: ExternalClient<R, O>,
-  ): ExternalClient<R, O> => ({
-    observe: (request) => track(`${kind}.observe`, () => inner.observe(request)),
-    create: (request) => track(`${kind}.create`, () => inner.create(request), request),
-    update: (request, observed) => track(`${kind}.update`, () => inner.update(request, observed), request),
-    delete: (request) => track(`${kind}.delete`, () => inner.delete(request), request),
-  });
-  return {
-    name: provider.name,
-    accounts: {
-      check: (account, context) => track('accounts.check', () => provider.accounts.check(account, context)),
-    },
-    identities: client('identities', provider.identities),
-    grants: {
-      ...client('grants', provider.grants),
-      resolve: (grants, account) => provider.grants.resolve(grants, account),
-    },
-  };
+  return wrapProvider(
+    provider.name,
+    { validate: provider.identities.validate, resolve: provider.grants.resolve },
+    () => provider,
+    around,
+  );
 }
+
+const CHANGES = new Set(['create', 'update', 'delete']);
 
 function entry(provider: string, operation: string, change: Described, outcome: CallOutcome): AuditEntry {
   const { cluster, namespace, name, uid } = change.owner;

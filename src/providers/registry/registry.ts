@@ -1,14 +1,8 @@
-import { asError } from '../../runtime/errors.js';
-import { CloudError } from '../cloud-error.js';
+import { asError, terminal } from '../../runtime/errors.js';
 import type { MemoryCloud } from '../memory/memory-cloud.js';
 import { MemoryProvider, type MemoryProviderOptions } from '../memory/memory-provider.js';
-import type {
-  AccountRequest,
-  CloudProvider,
-  ExternalClient,
-  GrantResolver,
-  ProviderRegistry,
-} from '../provider.js';
+import type { AccountRequest, CloudProvider, ProviderRegistry } from '../provider.js';
+import { type PureParts, wrapProvider } from './wrap.js';
 
 /** Every account is served by one in-memory cloud: for the demo, tests and benchmarks. */
 export function memoryRegistry(cloud: MemoryCloud, options: MemoryProviderOptions = {}): ProviderRegistry {
@@ -41,37 +35,34 @@ export function cloudRegistry(
 }
 
 /** A cloud whose provider module, and so its SDK, is imported only when an account first calls it. */
-export interface DeferredCloud {
+export interface DeferredCloud extends PureParts {
   name: AccountRequest['spec']['provider'];
   /** Imports the provider module; called at most once, however many accounts use the cloud. */
   load: () => Promise<ProviderFactory>;
-  /**
-   * The cloud's grant translation, from its SDK-free mapping module: `resolve` is synchronous and
-   * the binding reconciler calls it before any cloud call, so it cannot wait for `load`.
-   */
-  resolve: GrantResolver['resolve'];
 }
 
 /**
  * A factory whose providers import the cloud's module on their first call and then delegate to the
- * provider it builds. An import that fails leaves the cloud unusable until the operator restarts:
- * every call answers a terminal ProviderUnavailable wrapping the import's error.
+ * provider it builds. The spec checks and grant translation come from the cloud's SDK-free mapping
+ * module: the reconcilers run them before any call, so they cannot wait for the import. An import
+ * that fails leaves the cloud unusable until the operator restarts: every call answers a terminal
+ * ProviderUnavailable wrapping the import's error.
  */
 export function deferredFactory(cloud: DeferredCloud): ProviderFactory {
   let loading: Promise<ProviderFactory> | undefined;
   const loaded = (): Promise<ProviderFactory> => {
     loading ??= cloud.load().catch((err: unknown) => {
-      throw new CloudError(`could not load the ${cloud.name} provider: ${asError(err).message}`, {
-        kind: 'terminal',
-        reason: 'ProviderUnavailable',
-        cause: err,
-      });
+      throw terminal(
+        'ProviderUnavailable',
+        `could not load the ${cloud.name} provider: ${asError(err).message}`,
+        err,
+      );
     });
     return loading;
   };
   return (account) => {
     let provider: CloudProvider | undefined;
-    return delegating(cloud.name, cloud.resolve, async () => {
+    return wrapProvider(cloud.name, cloud, async () => {
       const create = await loaded();
       // Checked after the await, so concurrent first calls build one provider (one rate limiter).
       provider ??= create(account);
@@ -80,39 +71,9 @@ export function deferredFactory(cloud: DeferredCloud): ProviderFactory {
   };
 }
 
-function delegating(
-  name: CloudProvider['name'],
-  resolve: GrantResolver['resolve'],
-  current: () => Promise<CloudProvider>,
-): CloudProvider {
-  const client = <Request, Observation>(
-    pick: (provider: CloudProvider) => ExternalClient<Request, Observation>,
-  ): ExternalClient<Request, Observation> => ({
-    observe: async (request) => pick(await current()).observe(request),
-    create: async (request) => pick(await current()).create(request),
-    update: async (request, observed) => pick(await current()).update(request, observed),
-    delete: async (request) => pick(await current()).delete(request),
-  });
-  return {
-    name,
-    accounts: { check: async (account, context) => (await current()).accounts.check(account, context) },
-    identities: client((provider) => provider.identities),
-    grants: { ...client((provider) => provider.grants), resolve },
-  };
-}
-
 function unavailable(name: AccountRequest['spec']['provider']): CloudProvider {
   const fail = (): never => {
-    throw new CloudError(`the ${name} provider is not available in this build of Keyless`, {
-      kind: 'terminal',
-      reason: 'ProviderUnavailable',
-    });
+    throw terminal('ProviderUnavailable', `the ${name} provider is not available in this build of Keyless`);
   };
-  const client = { observe: fail, create: fail, update: fail, delete: fail };
-  return {
-    name,
-    accounts: { check: async () => fail() },
-    identities: { ...client, observe: async () => fail() },
-    grants: { ...client, observe: async () => fail(), resolve: fail },
-  };
+  return wrapProvider(name, { validate: fail, resolve: fail }, fail);
 }

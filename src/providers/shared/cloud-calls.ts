@@ -1,8 +1,9 @@
 import type { Clock } from '../../runtime/clock.js';
+import type { Context } from '../../runtime/context.js';
+import { ClassifiedError, isClassified } from '../../runtime/errors.js';
 import { TokenBucket } from '../../runtime/token-bucket.js';
-import { type CloudError, isCloudError } from '../cloud-error.js';
 
-export type Classify = (err: unknown, operation: string) => CloudError;
+export type Classify = (err: unknown, operation: string) => ClassifiedError;
 
 export interface Rate {
   qps: number;
@@ -39,44 +40,88 @@ export function accountLimiter(
   });
 }
 
+/** How long one cloud call may take when the account's provider is not told otherwise. */
+export const DEFAULT_CALL_TIMEOUT_MS = 20_000;
+
+/** What a client's call hands the SDK: the signal that stops this one call. */
+export type Send<T> = (signal: AbortSignal) => Promise<T>;
+
 export interface CloudCalls {
-  /** One call: waits for the account's limiter, classifies any failure, pauses everyone on throttling. */
-  call<T>(operation: string, send: () => Promise<T>): Promise<T>;
+  /**
+   * One call: waits for the account's limiter, gives the SDK a signal that aborts with the
+   * reconcile (deadline, shutdown) or after the per-call timeout, classifies any failure, and pauses
+   * everyone on throttling.
+   */
+  call<T>(ctx: Context, operation: string, send: Send<T>): Promise<T>;
   /** The same, where the cloud's "not found" means absent (undefined), not a failure. */
-  optional<T>(operation: string, send: () => Promise<T>): Promise<T | undefined>;
+  optional<T>(ctx: Context, operation: string, send: Send<T>): Promise<T | undefined>;
 }
 
 /**
- * How every cloud client makes its calls: behind the account's buckets, with each failure
- * classified once by the cloud's own classifier. A throttled answer pauses the bucket (reads or
- * writes) for its retry-after, so every caller of that account slows down, not just the one that
- * was refused.
+ * How every cloud client makes its calls: behind the account's buckets, bounded in time, with each
+ * failure classified once by the cloud's own classifier. A throttled answer pauses the bucket
+ * (reads or writes) for its retry-after, so every caller of that account slows down, not just the
+ * one that was refused. A call stopped by its signal is a retryable `Timeout` (or `ShuttingDown`),
+ * whatever the SDK made of the abort.
  */
 export function cloudCalls(
   limiter: AccountLimiter,
   classify: Classify,
   isNotFound: (cause: unknown) => boolean,
+  callTimeoutMs: number = DEFAULT_CALL_TIMEOUT_MS,
 ): CloudCalls {
-  const call = async <T>(operation: string, send: () => Promise<T>): Promise<T> => {
+  const call = async <T>(ctx: Context, operation: string, send: Send<T>): Promise<T> => {
     const bucket = limiter.for(operation);
-    await bucket.acquire();
     try {
-      return await send();
+      await bucket.acquire(ctx.signal);
     } catch (err) {
+      throw stopped(ctx.signal, `${operation} (waiting for the account's rate limit)`, err);
+    }
+    const timeout = new AbortController();
+    const cancelTimer = ctx.clock.setTimeout(
+      () => timeout.abort(callTimedOut(operation, callTimeoutMs)),
+      callTimeoutMs,
+    );
+    const signal = AbortSignal.any([ctx.signal, timeout.signal]);
+    try {
+      return await send(signal);
+    } catch (err) {
+      if (signal.aborted) throw stopped(signal, operation, err);
       const classified = classify(err, operation);
       if (classified.kind === 'throttled') bucket.pause(classified.retryAfterMs ?? 1000);
       throw classified;
+    } finally {
+      cancelTimer();
     }
   };
   return {
     call,
-    async optional<T>(operation: string, send: () => Promise<T>): Promise<T | undefined> {
+    async optional<T>(ctx: Context, operation: string, send: Send<T>): Promise<T | undefined> {
       try {
-        return await call(operation, send);
+        return await call(ctx, operation, send);
       } catch (err) {
-        if (isCloudError(err) && isNotFound(err.cause)) return undefined;
+        if (isClassified(err) && isNotFound(err.cause)) return undefined;
         throw err;
       }
     },
   };
+}
+
+function callTimedOut(operation: string, ms: number): ClassifiedError {
+  return new ClassifiedError(`${operation} did not answer within ${ms / 1000}s`, {
+    kind: 'retryable',
+    reason: 'Timeout',
+  });
+}
+
+/** The failure of a call its signal stopped: the signal's own classification, naming the call. */
+function stopped(signal: AbortSignal, operation: string, err: unknown): ClassifiedError {
+  const reason: unknown = signal.reason;
+  if (isClassified(reason))
+    return new ClassifiedError(`${operation}: ${reason.message}`, {
+      kind: reason.kind,
+      reason: reason.reason,
+      cause: err,
+    });
+  return new ClassifiedError(`${operation}: aborted`, { kind: 'retryable', reason: 'Timeout', cause: err });
 }

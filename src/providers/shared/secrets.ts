@@ -1,4 +1,4 @@
-import { terminal } from '../cloud-error.js';
+import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest } from '../provider.js';
 
 /** Reads a Kubernetes Secret's decoded data, for CloudAccounts with `credentials.source: Secret`. */

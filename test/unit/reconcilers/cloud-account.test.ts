@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CloudError } from '../../../src/providers/cloud-error.js';
+import { ClassifiedError } from '../../../src/runtime/errors.js';
 import { condition, RESYNC_MS, reconcilerHarness } from '../../support/reconciler-harness.js';
 
 describe('CloudAccount reconciler', () => {
@@ -26,7 +26,7 @@ describe('CloudAccount reconciler', () => {
     h.applyAccount();
     h.cloud.failNext(
       'CheckAccount',
-      new CloudError('access denied', { kind: 'terminal', reason: 'AccessDenied' }),
+      new ClassifiedError('access denied', { kind: 'terminal', reason: 'AccessDenied' }),
     );
 
     const outcome = await h.reconcile('CloudAccount', 'acct');
@@ -43,7 +43,7 @@ describe('CloudAccount reconciler', () => {
     h.applyAccount();
     h.cloud.failNext(
       'CheckAccount',
-      new CloudError('503', { kind: 'retryable', reason: 'ServiceUnavailable' }),
+      new ClassifiedError('503', { kind: 'retryable', reason: 'ServiceUnavailable' }),
     );
 
     const outcome = await h.reconcile('CloudAccount', 'acct');

@@ -1,18 +1,21 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { CloudError } from '../../../src/providers/cloud-error.js';
 import { Controller } from '../../../src/runtime/controller.js';
-import { condition, reconcilerHarness } from '../../support/reconciler-harness.js';
+import { ClassifiedError } from '../../../src/runtime/errors.js';
+import { condition, RESYNC_MS, reconcilerHarness } from '../../support/reconciler-harness.js';
 
 describe('failures under the controller', () => {
-  it('a terminal cloud error is tried once and not again until the object changes', async () => {
+  it('a terminal error caused by the spec is tried once and not again until the object changes', async () => {
     const h = reconcilerHarness();
     h.applyAccount();
     await h.reconcile('CloudAccount', 'acct');
     h.applyIdentity();
     h.cloud.injectFault((operation) =>
       operation === 'CreateIdentity'
-        ? new CloudError('role quota reached', { kind: 'terminal', reason: 'LimitExceeded' })
+        ? new ClassifiedError('the policy is malformed', {
+            kind: 'terminal',
+            reason: 'MalformedPolicyDocument',
+          })
         : undefined,
     );
     const controller = new Controller({
@@ -28,7 +31,40 @@ describe('failures under the controller', () => {
     await h.clock.advanceAsync(60 * 60_000);
 
     expect(h.cloud.calls.get('CreateIdentity')).toBe(1);
+    expect(condition(h.identity(), 'Synced')).toMatchObject({
+      status: 'False',
+      reason: 'MalformedPolicyDocument',
+    });
+    await controller.stop();
+  });
+
+  it('a terminal error caused outside the object is checked again at the resync interval, not sooner', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity();
+    let quotaReached = true;
+    h.cloud.injectFault((operation) =>
+      operation === 'CreateIdentity' && quotaReached
+        ? new ClassifiedError('role quota reached', { kind: 'terminal', reason: 'LimitExceeded' })
+        : undefined,
+    );
+    const controller = new Controller({
+      name: 'WorkloadIdentity',
+      reconcile: h.reconcilers.WorkloadIdentity.reconcile,
+      logger: pino({ level: 'silent' }),
+      clock: h.clock,
+    });
+    controller.start();
+    controller.enqueue('team/app');
+
+    await h.clock.advanceAsync(RESYNC_MS - 1);
+    expect(h.cloud.calls.get('CreateIdentity')).toBe(1);
     expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'LimitExceeded' });
+    quotaReached = false;
+    await h.clock.advanceAsync(1);
+    expect(h.cloud.calls.get('CreateIdentity')).toBe(2);
+    expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'True' });
     await controller.stop();
   });
 
@@ -39,7 +75,7 @@ describe('failures under the controller', () => {
     h.applyIdentity();
     h.cloud.injectFault((operation) =>
       operation === 'CreateIdentity'
-        ? new CloudError('service unavailable', { kind: 'retryable', reason: 'ServiceUnavailable' })
+        ? new ClassifiedError('service unavailable', { kind: 'retryable', reason: 'ServiceUnavailable' })
         : undefined,
     );
     const controller = new Controller({

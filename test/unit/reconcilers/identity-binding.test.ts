@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { FINALIZER } from '../../../src/reconcilers/requests.js';
-import { TerminalError } from '../../../src/runtime/errors.js';
 import { condition, RESYNC_MS, reconcilerHarness, slowFinalizers } from '../../support/reconciler-harness.js';
 
 function grantKeys(h: ReturnType<typeof reconcilerHarness>) {
@@ -30,7 +29,7 @@ describe('IdentityBinding reconciler', () => {
     expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'True', reason: 'Available' });
   });
 
-  it('reads the grants while its finalizer is written, and grants only once the finalizer is on', async () => {
+  it('adds its finalizer once the grants were read and nothing refuses them, and grants only after that', async () => {
     const h = reconcilerHarness();
     await h.readyIdentity();
     h.applyBinding();
@@ -43,7 +42,7 @@ describe('IdentityBinding reconciler', () => {
 
     expect((await h.reconcile('IdentityBinding', 'team/app-read')).error).toBeUndefined();
 
-    expect(log).toEqual(['finalizer started', 'GetGrants', 'finalizer written', 'PutGrants']);
+    expect(log).toEqual(['GetGrants', 'finalizer started', 'finalizer written', 'PutGrants']);
     expect(finalizersAtPut).toEqual([FINALIZER]);
   });
 
@@ -75,7 +74,7 @@ describe('IdentityBinding reconciler', () => {
 
     const outcome = await h.reconcile('IdentityBinding', 'team/app-read');
 
-    expect(outcome.error).toBeInstanceOf(TerminalError);
+    expect(outcome.error).toMatchObject({ kind: 'terminal' });
     expect(condition(h.binding(), 'Synced')).toMatchObject({ reason: 'CrossNamespaceReference' });
   });
 
@@ -145,8 +144,9 @@ describe('IdentityBinding reconciler', () => {
 
     const outcome = await h.reconcile('IdentityBinding', 'team/app-read');
 
-    expect(outcome.error).toBeInstanceOf(TerminalError);
+    expect(outcome.error).toMatchObject({ kind: 'terminal', recheckAfterMs: RESYNC_MS });
     expect(h.cloud.count()).toBe(0);
+    expect(h.binding()?.metadata.finalizers).toBeUndefined();
     const synced = condition(h.binding(), 'Synced');
     expect(synced?.reason).toBe('GuardrailViolation');
     expect(synced?.message).toContain('grant 0 (arn:aws:s3:::bucket): access write exceeds');

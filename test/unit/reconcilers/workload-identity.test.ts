@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CloudError } from '../../../src/providers/cloud-error.js';
 import { identityName } from '../../../src/providers/memory/memory-provider.js';
 import { FINALIZER } from '../../../src/reconcilers/requests.js';
-import { TerminalError } from '../../../src/runtime/errors.js';
+import { ClassifiedError } from '../../../src/runtime/errors.js';
 import { condition, RESYNC_MS, reconcilerHarness, slowFinalizers } from '../../support/reconciler-harness.js';
 
 const OWNER = { cluster: 'test-cluster', namespace: 'team', name: 'app', uid: '' };
@@ -38,7 +37,7 @@ describe('WorkloadIdentity reconciler', () => {
     expect(h.cluster.events.map((e) => e.reason)).toContain('Created');
   });
 
-  it('reads the cloud while its finalizer is written, and creates only once the finalizer is on', async () => {
+  it('adds its finalizer once the cloud was read and nothing refuses it, and creates only after that', async () => {
     const h = reconcilerHarness();
     h.applyAccount();
     await h.reconcile('CloudAccount', 'acct');
@@ -52,7 +51,7 @@ describe('WorkloadIdentity reconciler', () => {
 
     expect((await h.reconcile('WorkloadIdentity', 'team/app')).error).toBeUndefined();
 
-    expect(log).toEqual(['finalizer started', 'GetIdentity', 'finalizer written', 'CreateIdentity']);
+    expect(log).toEqual(['GetIdentity', 'finalizer started', 'finalizer written', 'CreateIdentity']);
     expect(finalizersAtCreate).toEqual([FINALIZER]);
   });
 
@@ -81,7 +80,7 @@ describe('WorkloadIdentity reconciler', () => {
     h.applyIdentity();
     h.cloud.failNext(
       'GetIdentity',
-      new CloudError('IAM is down', { kind: 'retryable', reason: 'ServiceUnavailable' }),
+      new ClassifiedError('IAM is down', { kind: 'retryable', reason: 'ServiceUnavailable' }),
     );
     h.cluster.get = async () => {
       throw new Error('the API server is down too');
@@ -108,7 +107,11 @@ describe('WorkloadIdentity reconciler', () => {
 
     const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
 
-    expect(outcome.error?.message).toBe('conflict writing status');
+    expect(outcome.error).toMatchObject({
+      message: 'writing status: conflict writing status',
+      kind: 'retryable',
+      reason: 'KubernetesError',
+    });
     expect(h.cluster.events.map((e) => e.reason)).toEqual(['Created']);
   });
 
@@ -231,6 +234,45 @@ describe('WorkloadIdentity reconciler', () => {
     expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'False', reason: 'WaitingForBindings' });
   });
 
+  it('checks the spec before any cloud call and before the finalizer, and says it is the spec', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity('app', { maxSessionDuration: '24h' });
+    h.cloud.resetCounts();
+
+    const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(outcome.error).toMatchObject({ kind: 'terminal', reason: 'InvalidSpec' });
+    expect((outcome.error as ClassifiedError).recheckAfterMs).toBeUndefined();
+    expect(h.cloud.count()).toBe(0);
+    expect(h.identity()?.metadata.finalizers).toBeUndefined();
+    const ready = condition(h.identity(), 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    expect(ready?.message).toMatch(/^checking the spec: maxSessionDuration 24h is outside/);
+    expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+  });
+
+  it('adds no finalizer to an identity it refuses as NotOwned, and checks again at the resync interval', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.cloud.identities.set(EXTERNAL, {
+      name: EXTERNAL,
+      accountName: 'acct',
+      tags: { owner: 'another-team' },
+      trust: [],
+      maxSessionSeconds: 3600,
+      principalId: 'p-1',
+    });
+    h.applyIdentity();
+
+    const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(outcome.error).toMatchObject({ kind: 'terminal', reason: 'NotOwned', recheckAfterMs: RESYNC_MS });
+    expect(h.identity()?.metadata.finalizers).toBeUndefined();
+  });
+
   it('reports NotOwned and never changes an identity that belongs to someone else', async () => {
     const h = reconcilerHarness();
     h.applyAccount();
@@ -248,7 +290,7 @@ describe('WorkloadIdentity reconciler', () => {
 
     const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
 
-    expect(outcome.error).toBeInstanceOf(TerminalError);
+    expect(outcome.error).toMatchObject({ kind: 'terminal' });
     expect(h.cloud.identities.get(EXTERNAL)).toEqual(foreign);
     expect(h.cloud.count('write')).toBe(0);
     expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'NotOwned' });
@@ -299,7 +341,7 @@ describe('WorkloadIdentity reconciler', () => {
 
     const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
 
-    expect(outcome.error).toBeInstanceOf(TerminalError);
+    expect(outcome.error).toMatchObject({ kind: 'terminal' });
     expect(condition(h.identity(), 'Synced')).toMatchObject({
       status: 'False',
       reason: 'NamespaceNotAllowed',
@@ -374,13 +416,13 @@ describe('WorkloadIdentity reconciler', () => {
     await h.reconcile('CloudAccount', 'acct');
     h.cloud.failNext(
       'CreateIdentity',
-      new CloudError('role limit reached', { kind: 'terminal', reason: 'LimitExceeded' }),
+      new ClassifiedError('role limit reached', { kind: 'terminal', reason: 'LimitExceeded' }),
     );
     h.applyIdentity();
 
     const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
 
-    expect(outcome.error).toBeInstanceOf(TerminalError);
+    expect(outcome.error).toMatchObject({ kind: 'terminal' });
     expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'LimitExceeded' });
     expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'False', reason: 'LimitExceeded' });
     expect(h.cluster.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'LimitExceeded' });
@@ -391,7 +433,7 @@ describe('WorkloadIdentity reconciler', () => {
     await h.readyIdentity();
     h.cloud.failNext(
       'GetIdentity',
-      new CloudError('slow down', { kind: 'throttled', reason: 'Throttling', retryAfterMs: 7000 }),
+      new ClassifiedError('slow down', { kind: 'throttled', reason: 'Throttling', retryAfterMs: 7000 }),
     );
 
     const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
@@ -405,7 +447,7 @@ describe('WorkloadIdentity reconciler', () => {
     await h.readyIdentity();
     h.cloud.failNext(
       'GetIdentity',
-      new CloudError('slow down', { kind: 'throttled', reason: 'Throttling', retryAfterMs: 7000 }),
+      new ClassifiedError('slow down', { kind: 'throttled', reason: 'Throttling', retryAfterMs: 7000 }),
     );
     h.cluster.writeStatus = async () => {
       throw new Error('conflict writing status');

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Controller, type Reconcile, type ReconcileResult } from '../../../src/runtime/controller.js';
 import type { ControllerMetrics, ReconcileOutcome } from '../../../src/runtime/controller-metrics.js';
-import { TerminalError } from '../../../src/runtime/errors.js';
+import { terminal, throttled } from '../../../src/runtime/errors.js';
 import { FakeClock, flushPromises } from '../../support/fake-clock.js';
 
 const silent = pino({ level: 'silent' });
@@ -143,13 +143,11 @@ describe('Controller', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
-  it('does not retry a TerminalError (also when wrapped), until the key is enqueued again', async () => {
+  it('does not retry a terminal failure (also when wrapped), until the key is enqueued again', async () => {
     let calls = 0;
     const { controller, clock, outcomes } = setup(async () => {
       calls++;
-      throw new Error('observing failed', {
-        cause: new TerminalError('NotOwned', 'role exists and is not ours'),
-      });
+      throw new Error('observing failed', { cause: terminal('InvalidSpec', 'the spec is wrong') });
     });
     controller.enqueue('a');
     await clock.advanceAsync(60 * 60_000);
@@ -230,8 +228,7 @@ describe('Controller', () => {
     const times: number[] = [];
     const { controller, clock } = setup(async () => {
       times.push(clock.now());
-      const throttled = Object.assign(new Error('429 Too Many Requests'), { retryAfterMs: 3000 });
-      throw new Error('granting failed', { cause: throttled });
+      throw new Error('granting failed', { cause: throttled('429 Too Many Requests', 3000) });
     });
     controller.enqueue('a');
     await clock.advanceAsync(2999);
@@ -296,9 +293,106 @@ describe('Controller', () => {
       expect.objectContaining({ controller: 'widgets', key: 'ns/good', reconcileId: 'r1', seenId: 'r1' }),
       expect.objectContaining({ controller: 'widgets', key: 'ns/bad', reconcileId: 'r2', seenId: 'r2' }),
     ]);
-    const failure = lines.find((line) => line.msg === 'reconcile failed; retrying');
+    const failure = lines.find((line) => line.msg === 'reconcile failed unexpectedly; retrying');
     expect(failure).toMatchObject({ controller: 'widgets', key: 'ns/bad', reconcileId: 'r2', retryInMs: 5 });
     expect(failure?.err).toMatchObject({ message: 'boom' });
+  });
+
+  it('logs a classified failure once, with its reason and when it is retried, and no stack', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const controller = new Controller({
+      name: 'widgets',
+      logger,
+      clock: new FakeClock(0),
+      reconcile: async () => {
+        throw throttled('GetRole: Throttling: Rate exceeded', 2000);
+      },
+    });
+    controller.start();
+    controller.enqueue('ns/a');
+    await flushPromises();
+    await controller.stop();
+    const failures = lines.filter((line) => String(line.msg).startsWith('reconcile failed'));
+    expect(failures).toEqual([
+      expect.objectContaining({ msg: 'reconcile failed; retrying', reason: 'Throttled', retryInMs: 2000 }),
+    ]);
+    expect(failures[0]).not.toHaveProperty('err');
+  });
+
+  it('gives each reconcile a deadline: its signal aborts with a Timeout, and the worker is free for other keys', async () => {
+    const clock = new FakeClock(0);
+    const seen: Array<[string, unknown]> = [];
+    const controller = new Controller({
+      name: 'widgets',
+      logger: silent,
+      clock,
+      workers: 1,
+      reconcileTimeoutMs: 60_000,
+      reconcile: (key, { signal, deadline }) => {
+        if (key === 'fast') {
+          seen.push([key, deadline]);
+          return Promise.resolve({});
+        }
+        // A call that never answers but honours its signal, as every cloud call must.
+        return new Promise((_, reject) => {
+          signal.addEventListener('abort', () => {
+            seen.push([key, signal.reason]);
+            reject(signal.reason);
+          });
+        });
+      },
+    });
+    controller.start();
+    controller.enqueue('hung');
+    controller.enqueue('fast');
+    await clock.advanceAsync(59_999);
+    expect(seen).toEqual([]);
+    await clock.advanceAsync(1);
+    expect(seen[0]).toEqual(['hung', expect.objectContaining({ kind: 'retryable', reason: 'Timeout' })]);
+    expect(seen[1]).toEqual(['fast', 120_000]);
+    expect(controller.queue.retries('hung')).toBe(1);
+    await controller.stop();
+  });
+
+  it('stop aborts every in-flight reconcile with ShuttingDown and resolves once each has settled', async () => {
+    const clock = new FakeClock(0);
+    const reasons: unknown[] = [];
+    const settles: Array<() => void> = [];
+    const controller = new Controller({
+      name: 'widgets',
+      logger: silent,
+      clock,
+      workers: 2,
+      reconcile: (_key, { signal }) =>
+        new Promise((_, reject) => {
+          signal.addEventListener('abort', () => {
+            reasons.push(signal.reason);
+            // The call stops a moment after its abort, as an HTTP request does.
+            settles.push(() => reject(signal.reason));
+          });
+        }),
+    });
+    controller.start();
+    controller.enqueue('a');
+    controller.enqueue('b');
+    await flushPromises();
+    let stopped = false;
+    const stopping = controller.stop().then(() => {
+      stopped = true;
+    });
+    await flushPromises();
+    expect(reasons).toEqual([
+      expect.objectContaining({ reason: 'ShuttingDown' }),
+      expect.objectContaining({ reason: 'ShuttingDown' }),
+    ]);
+    expect(stopped).toBe(false);
+    settles[0]?.();
+    await flushPromises();
+    expect(stopped).toBe(false);
+    settles[1]?.();
+    await stopping;
+    expect(stopped).toBe(true);
   });
 
   it('reports queue depth', async () => {

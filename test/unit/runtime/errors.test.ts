@@ -1,35 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { asError, retryAfterMsOf, TerminalError, terminalErrorIn } from '../../../src/runtime/errors.js';
+import { asError, classificationOf, retryable, terminal } from '../../../src/runtime/errors.js';
 import { isResourceExpired } from '../../../src/runtime/resource-expired.js';
 
-describe('TerminalError', () => {
-  it('is found directly and through a cause chain', () => {
-    const terminal = new TerminalError('InvalidSpec', 'grant resource is not an ARN');
-    expect(terminalErrorIn(terminal)).toBe(terminal);
-    expect(terminalErrorIn(new Error('outer', { cause: new Error('middle', { cause: terminal }) }))).toBe(
-      terminal,
+describe('ClassifiedError', () => {
+  it('is found directly and through a cause chain, outermost first', () => {
+    const inner = terminal('InvalidSpec', 'grant resource is not an ARN');
+    const outer = retryable('Timeout', 'the deadline passed', inner);
+    expect(classificationOf(inner)).toBe(inner);
+    expect(classificationOf(new Error('outer', { cause: new Error('middle', { cause: inner }) }))).toBe(
+      inner,
     );
-    expect(terminalErrorIn(new Error('plain'))).toBeUndefined();
-    expect(terminal.reason).toBe('InvalidSpec');
-    expect(terminal.name).toBe('TerminalError');
+    expect(classificationOf(outer)).toBe(outer);
+    expect(classificationOf(new Error('plain'))).toBeUndefined();
+    expect(inner).toMatchObject({ name: 'ClassifiedError', kind: 'terminal', reason: 'InvalidSpec' });
   });
 
   it('survives a cyclic cause chain', () => {
     const a = new Error('a');
     const b = new Error('b', { cause: a });
     (a as { cause?: unknown }).cause = b;
-    expect(terminalErrorIn(a)).toBeUndefined();
-    expect(retryAfterMsOf(a)).toBeUndefined();
-  });
-});
-
-describe('retryAfterMsOf', () => {
-  it('reads retryAfterMs from the error or its causes, ignoring nonsense', () => {
-    expect(retryAfterMsOf(Object.assign(new Error('429'), { retryAfterMs: 2000 }))).toBe(2000);
-    expect(retryAfterMsOf(new Error('x', { cause: { retryAfterMs: 5 } }))).toBe(5);
-    expect(retryAfterMsOf(Object.assign(new Error('429'), { retryAfterMs: Number.NaN }))).toBeUndefined();
-    expect(retryAfterMsOf(Object.assign(new Error('429'), { retryAfterMs: -1 }))).toBeUndefined();
-    expect(retryAfterMsOf('string')).toBeUndefined();
+    expect(classificationOf(a)).toBeUndefined();
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryCloud } from '../../../../src/providers/memory/memory-cloud.js';
 import { MemoryProvider } from '../../../../src/providers/memory/memory-provider.js';
 import { AccountLimiter } from '../../../../src/providers/shared/cloud-calls.js';
+import { testContext } from '../../../support/context.js';
 import { FakeClock } from '../../../support/fake-clock.js';
 
 const ACCOUNT = { name: 'a', spec: { provider: 'aws' as const } };
@@ -28,9 +29,10 @@ describe('the in-memory cloud', () => {
       limiter: new AccountLimiter({ read: rate, write: rate }, clock),
     });
     const context = { principals: [] };
-    await provider.accounts.check(ACCOUNT, context);
-    await expect(provider.accounts.check(ACCOUNT, context)).rejects.toMatchObject({ kind: 'throttled' });
-    const next = provider.accounts.check(ACCOUNT, context);
+    const ctx = testContext(clock);
+    await provider.accounts.check(ctx, ACCOUNT, context);
+    await expect(provider.accounts.check(ctx, ACCOUNT, context)).rejects.toMatchObject({ kind: 'throttled' });
+    const next = provider.accounts.check(ctx, ACCOUNT, context);
     await clock.advanceAsync(999);
     expect(cloud.calls.get('CheckAccount')).toBe(2);
     await clock.advanceAsync(1);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { CloudAccountSpec } from '../../../../src/api/index.js';
-import { CloudError } from '../../../../src/providers/cloud-error.js';
 import { resolveGrants } from '../../../../src/providers/memory/mapping.js';
 import { MemoryCloud } from '../../../../src/providers/memory/memory-cloud.js';
 import { MemoryProvider } from '../../../../src/providers/memory/memory-provider.js';
@@ -12,11 +11,14 @@ import {
   memoryRegistry,
   type ProviderFactory,
 } from '../../../../src/providers/registry/registry.js';
+import { ClassifiedError } from '../../../../src/runtime/errors.js';
+import { testContext } from '../../../support/context.js';
 
 const AWS: CloudAccountSpec = {
   provider: 'aws',
   aws: { accountId: '123456789012', region: 'us-east-1', oidcProvider: { issuerUrl: 'https://issuer' } },
 };
+const ctx = testContext();
 const GCP: CloudAccountSpec = {
   provider: 'gcp',
   gcp: { projectId: 'shop', projectNumber: '123', workloadIdentityPool: 'pool' },
@@ -25,13 +27,13 @@ const GCP: CloudAccountSpec = {
 describe('cloudRegistry', () => {
   it('answers every call for a cloud without a provider in this build with a terminal ProviderUnavailable', async () => {
     const provider = cloudRegistry({}).forAccount({ name: 'a', spec: AWS });
-    await expect(provider.accounts.check({ name: 'a', spec: AWS }, { principals: [] })).rejects.toMatchObject(
-      {
-        kind: 'terminal',
-        reason: 'ProviderUnavailable',
-        message: 'the aws provider is not available in this build of Keyless',
-      },
-    );
+    await expect(
+      provider.accounts.check(ctx, { name: 'a', spec: AWS }, { principals: [] }),
+    ).rejects.toMatchObject({
+      kind: 'terminal',
+      reason: 'ProviderUnavailable',
+      message: 'the aws provider is not available in this build of Keyless',
+    });
   });
 
   it('builds one provider per account and rebuilds it when the account spec changes', () => {
@@ -58,6 +60,7 @@ function countedCloud(name: DeferredCloud['name'], cloud = new MemoryCloud()) {
   const deferred: DeferredCloud = {
     name,
     resolve: resolveGrants,
+    validate: () => {},
     load: () => {
       counts.loads += 1;
       return module;
@@ -87,7 +90,7 @@ describe('deferredFactory', () => {
     expect(provider.grants.resolve([{ resource: 'bucket', access: 'read' }], account)).toHaveLength(1);
     expect(aws.counts.loads).toBe(0);
 
-    await expect(provider.accounts.check(account, { principals: [] })).resolves.toMatchObject({
+    await expect(provider.accounts.check(ctx, account, { principals: [] })).resolves.toMatchObject({
       callerIdentity: expect.any(String),
     });
     expect(aws.counts).toEqual({ loads: 1, built: ['a'] });
@@ -103,7 +106,7 @@ describe('deferredFactory', () => {
     ];
     const calls = accounts.flatMap((account) => {
       const provider = registry.forAccount(account);
-      return [1, 2, 3].map(() => provider.accounts.check(account, { principals: [] }));
+      return [1, 2, 3].map(() => provider.accounts.check(ctx, account, { principals: [] }));
     });
     aws.load();
     await Promise.all(calls);
@@ -117,6 +120,7 @@ describe('deferredFactory', () => {
       aws: deferredFactory({
         name: 'aws',
         resolve: resolveGrants,
+        validate: () => {},
         load: async () => {
           loads += 1;
           throw cause;
@@ -132,21 +136,21 @@ describe('deferredFactory', () => {
       adopt: false,
     };
     const failures = await Promise.allSettled([
-      provider.accounts.check(account, { principals: [] }),
-      provider.identities.observe(request),
-      registry.forAccount({ name: 'b', spec: AWS }).identities.delete(request),
+      provider.accounts.check(ctx, account, { principals: [] }),
+      provider.identities.observe(ctx, request),
+      registry.forAccount({ name: 'b', spec: AWS }).identities.delete(ctx, request),
     ]);
 
     for (const failure of failures) {
       expect(failure.status).toBe('rejected');
       const err = (failure as PromiseRejectedResult).reason;
-      expect(err).toBeInstanceOf(CloudError);
+      expect(err).toBeInstanceOf(ClassifiedError);
       expect(err).toMatchObject({
         kind: 'terminal',
         reason: 'ProviderUnavailable',
         message: "could not load the aws provider: Cannot find package '@aws-sdk/client-iam'",
       });
-      expect((err as CloudError).cause).toBe(cause);
+      expect((err as ClassifiedError).cause).toBe(cause);
     }
     expect(loads).toBe(1);
   });
@@ -158,11 +162,11 @@ describe('deferredFactory', () => {
     const before = { name: 'a', spec: AWS };
     const after = { name: 'a', spec: { ...AWS, resyncInterval: '1m' } };
 
-    await registry.forAccount(before).accounts.check(before, { principals: [] });
-    await registry.forAccount(before).accounts.check(before, { principals: [] });
+    await registry.forAccount(before).accounts.check(ctx, before, { principals: [] });
+    await registry.forAccount(before).accounts.check(ctx, before, { principals: [] });
     const rebuilt = registry.forAccount(after);
     expect(rebuilt).not.toBe(registry.forAccount(before));
-    await rebuilt.accounts.check(after, { principals: [] });
+    await rebuilt.accounts.check(ctx, after, { principals: [] });
 
     expect(aws.counts).toEqual({ loads: 1, built: ['a', 'a'] });
   });
@@ -173,6 +177,7 @@ describe('deferredFactory', () => {
       gcp: deferredFactory({
         name: 'gcp',
         resolve: resolveGrants,
+        validate: () => {},
         load: async () => (account) => {
           attempts += 1;
           if (attempts === 1) throw new Error(`no credentials for ${account.name}`);
@@ -182,10 +187,10 @@ describe('deferredFactory', () => {
     });
     const account = { name: 'a', spec: GCP };
     const provider = registry.forAccount(account);
-    await expect(provider.accounts.check(account, { principals: [] })).rejects.toThrow(
+    await expect(provider.accounts.check(ctx, account, { principals: [] })).rejects.toThrow(
       'no credentials for a',
     );
-    await expect(provider.accounts.check(account, { principals: [] })).resolves.toBeDefined();
+    await expect(provider.accounts.check(ctx, account, { principals: [] })).resolves.toBeDefined();
     expect(attempts).toBe(2);
   });
 });
@@ -201,9 +206,12 @@ describe('instrumentRegistry', () => {
     const provider = registry.forAccount({ name: 'a', spec: AWS });
     expect(registry.forAccount({ name: 'a', spec: AWS })).toBe(provider);
 
-    await provider.accounts.check({ name: 'a', spec: AWS }, { principals: [] });
-    cloud.failNext('CheckAccount', new CloudError('slow down', { kind: 'throttled', reason: 'Throttling' }));
-    await expect(provider.accounts.check({ name: 'a', spec: AWS }, { principals: [] })).rejects.toThrow(
+    await provider.accounts.check(ctx, { name: 'a', spec: AWS }, { principals: [] });
+    cloud.failNext(
+      'CheckAccount',
+      new ClassifiedError('slow down', { kind: 'throttled', reason: 'Throttling' }),
+    );
+    await expect(provider.accounts.check(ctx, { name: 'a', spec: AWS }, { principals: [] })).rejects.toThrow(
       'slow down',
     );
 
@@ -229,10 +237,13 @@ describe('the audit stream', () => {
       spec: { accountRef: { name: 'a' }, subjects: [{ serviceAccount: { name: 'orders-api' } }] },
       adopt: false,
     };
-    await provider.identities.observe(request);
-    await provider.identities.create(request);
-    cloud.failNext('DeleteIdentity', new CloudError('denied', { kind: 'terminal', reason: 'AccessDenied' }));
-    await expect(provider.identities.delete(request)).rejects.toThrow('denied');
+    await provider.identities.observe(ctx, request);
+    await provider.identities.create(ctx, request);
+    cloud.failNext(
+      'DeleteIdentity',
+      new ClassifiedError('denied', { kind: 'terminal', reason: 'AccessDenied' }),
+    );
+    await expect(provider.identities.delete(ctx, request)).rejects.toThrow('denied');
 
     expect(entries).toEqual([
       {
