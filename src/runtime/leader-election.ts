@@ -40,6 +40,8 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private readonly abort = new AbortController();
+  /** The renew loop, while it runs: a release must not race a renew still in flight. */
+  private renewing: Promise<void> | undefined;
 
   constructor(private readonly options: LeaderElectionOptions) {}
 
@@ -61,7 +63,12 @@ export class LeaderElector {
   }
 
   /** Renews until renewing fails for longer than the renew deadline; resolves when leadership ends. */
-  async holdUntilLost(): Promise<void> {
+  holdUntilLost(): Promise<void> {
+    this.renewing ??= this.renewUntilLost();
+    return this.renewing;
+  }
+
+  private async renewUntilLost(): Promise<void> {
     let lastRenew = this.options.clock.now();
     while (!this.stopped && this.leading) {
       await this.sleep(this.options.retryPeriodMs);
@@ -83,9 +90,14 @@ export class LeaderElector {
     this.abort.abort(new Error('leader election stopped'));
   }
 
-  /** Gives the Lease up so another replica takes over at once instead of after a lease duration. */
+  /**
+   * Gives the Lease up so another replica takes over at once instead of after a lease duration.
+   * Waits for a renew still in flight first: written after it, the release would carry a stale
+   * resourceVersion and be refused, leaving the Lease held until it expires.
+   */
   async release(): Promise<void> {
     this.stop();
+    await this.renewing;
     if (!this.leading || !this.observed) return;
     this.leading = false;
     const now = new Date(this.options.clock.now()).toISOString();

@@ -42,12 +42,13 @@ export const AWS_ACCOUNT_NAME = 'aws-test';
 export function describeWithAws(
   name: string,
   body: (world: AwsWorld) => void,
-  options: { enforceIam?: boolean; resyncInterval?: string } = {},
+  options: { enforceIam?: boolean; resyncInterval?: string; operatorArgs?: string[] } = {},
 ): void {
   describeWithCloud<AwsBackend>(
     name,
     {
       accountName: AWS_ACCOUNT_NAME,
+      ...(options.operatorArgs ? { operatorArgs: options.operatorArgs } : {}),
       async start() {
         const availability = motoAvailability();
         if (availability.kind === 'unavailable') throw new Error(availability.reason);

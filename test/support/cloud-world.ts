@@ -35,6 +35,8 @@ export interface CloudWorldOptions<B extends CloudBackend> {
   accountName: string;
   /** Providers of the test's own making; default: the operator's real clouds. */
   providers?(backend: B, kubeConfig: ControlPlane): ProviderRegistry;
+  /** Extra operator flags, e.g. a short --reconcile-timeout. */
+  operatorArgs?: string[];
 }
 
 export const CREDENTIALS_SECRET = 'cloud-credentials';
@@ -76,7 +78,7 @@ export function describeWithCloud<B extends CloudBackend>(
         kubeConfig: await operatorKubeConfig(controlPlane()),
         realClouds: true,
         ...(providers ? { providers } : {}),
-        args: ['--leader-elect=false'],
+        args: ['--leader-elect=false', ...(options.operatorArgs ?? [])],
       });
     });
 

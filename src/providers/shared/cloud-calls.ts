@@ -108,20 +108,26 @@ export function cloudCalls(
 }
 
 function callTimedOut(operation: string, ms: number): ClassifiedError {
-  return new ClassifiedError(`${operation} did not answer within ${ms / 1000}s`, {
+  return new ClassifiedError(`${operation}: no answer within ${ms / 1000}s`, {
     kind: 'retryable',
     reason: 'Timeout',
   });
 }
 
-/** The failure of a call its signal stopped: the signal's own classification, naming the call. */
+/**
+ * The failure of a call its signal stopped: the signal's own classification, naming the call (the
+ * per-call timeout names it already).
+ */
 function stopped(signal: AbortSignal, operation: string, err: unknown): ClassifiedError {
   const reason: unknown = signal.reason;
   if (isClassified(reason))
-    return new ClassifiedError(`${operation}: ${reason.message}`, {
-      kind: reason.kind,
-      reason: reason.reason,
-      cause: err,
-    });
+    return new ClassifiedError(
+      reason.message.startsWith(operation) ? reason.message : `${operation}: ${reason.message}`,
+      {
+        kind: reason.kind,
+        reason: reason.reason,
+        cause: err,
+      },
+    );
   return new ClassifiedError(`${operation}: aborted`, { kind: 'retryable', reason: 'Timeout', cause: err });
 }

@@ -14,5 +14,5 @@ export {
   awsQueryError,
   awsQueryOperation,
 } from './aws-query.js';
-export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './proxy.js';
+export { type FaultProxy, type FaultProxyOptions, type ProxiedCall, startFaultProxy } from './proxy.js';
 export type { FaultResponse, FaultRule, InjectedFault, ProxiedRequest } from './rules.js';

@@ -22,6 +22,17 @@ export interface FaultProxyOptions {
   readonly operationOf?: (request: IncomingMessage, body: Buffer) => string;
 }
 
+/** One request as the proxy saw it, for tests about ordering in time. */
+export interface ProxiedCall {
+  readonly operation: string;
+  /** When the proxy had read the request (ms since the epoch). */
+  readonly receivedAt: number;
+  /** When its connection's response ended: answered, or closed by the client (an abort). */
+  closedAt: number | undefined;
+  /** True when the client got a complete answer; false when it went away first. */
+  answered: boolean;
+}
+
 export interface FaultProxy {
   /** `http://127.0.0.1:PORT`: give this to clients instead of the target. */
   readonly endpoint: string;
@@ -29,6 +40,8 @@ export interface FaultProxy {
   /** Requests received per operation since the start or `resetCounts()`, faulted ones included. */
   counts(): Record<string, number>;
   resetCounts(): void;
+  /** Every request since the start, in the order received. */
+  calls(): readonly ProxiedCall[];
   /** Adds a rule after the existing ones; the first rule matching a request applies to it. */
   inject(rule: FaultRule): InjectedFault;
   clearFaults(): void;
@@ -92,6 +105,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const operationOf = options.operationOf ?? awsQueryOperation;
   const rules = new FaultRules();
   const counts = new Map<string, number>();
+  const calls: ProxiedCall[] = [];
   const agent = new http.Agent({ keepAlive: true });
   const stopping = new AbortController();
   const inFlight = new Set<Promise<void>>();
@@ -131,6 +145,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const body = await readBody(request);
     const operation = operationOf(request, body);
     counts.set(operation, (counts.get(operation) ?? 0) + 1);
+    const call: ProxiedCall = { operation, receivedAt: Date.now(), closedAt: undefined, answered: false };
+    calls.push(call);
+    response.once('close', () => {
+      call.closedAt = Date.now();
+      call.answered = response.writableFinished;
+    });
     const rule = rules.take({
       method: request.method ?? 'GET',
       url: request.url ?? '/',
@@ -195,6 +215,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     port,
     counts: () => Object.fromEntries(counts),
     resetCounts: () => counts.clear(),
+    calls: () => calls,
     inject: (rule) => rules.inject(rule),
     clearFaults: () => rules.clear(),
     stop: () => {

@@ -87,6 +87,29 @@ describe('LeaderElector', () => {
     b.stop();
   });
 
+  it('releases after a renew that is still in flight, so the release is not refused as stale', async () => {
+    const clock = new FakeClock();
+    const lease = new MemoryLease();
+    const a = elector(lease, clock, 'a');
+    await a.acquire();
+    const holding = a.holdUntilLost();
+    let finishRenew: () => void = () => {};
+    const update = lease.update.bind(lease);
+    // The API server has applied the renew; its answer has not reached the elector yet.
+    lease.update = async (record) => {
+      const written = await update(record);
+      if (record.holderIdentity === 'a') await new Promise<void>((resolve) => (finishRenew = resolve));
+      return written;
+    };
+    await clock.advanceAsync(2_000);
+    const released = a.release();
+    await flushPromises();
+    finishRenew();
+    await released;
+    await holding;
+    expect(lease.record).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
+  });
+
   it('stops leading when it cannot renew within the renew deadline', async () => {
     const clock = new FakeClock();
     const lease = new MemoryLease();
