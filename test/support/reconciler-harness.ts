@@ -112,6 +112,7 @@ export function reconcilerHarness() {
   return {
     clock,
     cloud,
+    provider,
     cluster,
     reconcilers,
     reconcile,
