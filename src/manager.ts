@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { CloudAccount, Condition, IdentityBinding, KubeObject, WorkloadIdentity } from './api/index.js';
+import type { CloudAccount, IdentityBinding, WorkloadIdentity } from './api/index.js';
 import { bindingIndexers, CacheClusterReader, identityIndexers } from './cluster/cluster-reader.js';
 import { KubeClusterWriter } from './cluster/cluster-writer.js';
 import { KubeEventRecorder } from './cluster/event-recorder.js';
@@ -12,25 +12,31 @@ import type { OperatorMetrics } from './observability/metrics.js';
 import { parseDuration } from './policy/duration.js';
 import type { ProviderRegistry } from './providers/provider.js';
 import { CloudAccountReconciler } from './reconcilers/cloud-account.js';
-import { getCondition, isTrue } from './reconcilers/conditions.js';
+import { isTrue } from './reconcilers/conditions.js';
 import type { ReconcilerDeps } from './reconcilers/deps.js';
-import { firstObservationDelay, type Observable } from './reconcilers/first-observation.js';
+import { firstObservationDelay } from './reconcilers/first-observation.js';
 import { IdentityBindingReconciler } from './reconcilers/identity-binding.js';
 import type { KeylessKind } from './reconcilers/ports.js';
 import { WorkloadIdentityReconciler } from './reconcilers/workload-identity.js';
 import { jitter } from './runtime/backoff.js';
 import type { Clock } from './runtime/clock.js';
 import { Controller, type Reconcile } from './runtime/controller.js';
-import { Informer } from './runtime/informer.js';
-import { keyOf } from './runtime/kube-object.js';
+import { Informer, type InformerHandlers } from './runtime/informer.js';
+import type { ListWatchSource } from './runtime/list-watch-source.js';
+import { type KindObjects, type Timing, type WatchChange, wakeUpsFrom } from './wake-ups.js';
+
+/** Where each kind's informer lists and watches from. */
+export type ManagerSources = { [K in KeylessKind]: ListWatchSource<KindObjects[K]> };
 
 export interface ManagerOptions {
-  kubeConfig: KubeConfig;
+  sources: ManagerSources;
   client: KubeClient;
   providers: ProviderRegistry;
   metrics: OperatorMetrics;
   logger: Logger;
   clock: Clock;
+  /** For jitter and the spread of first observations; injectable for deterministic tests. */
+  random?: () => number;
   clusterName: string;
   workers: number;
   /** Each reconcile's deadline. */
@@ -40,10 +46,25 @@ export interface ManagerOptions {
   instance: string;
 }
 
+/** The API server's collections of the three kinds. */
+export function kubeListWatchSources(kubeConfig: KubeConfig): ManagerSources {
+  return {
+    CloudAccount: new KubeListWatch<CloudAccount>({ kubeConfig, path: collectionPath('CloudAccount') }),
+    WorkloadIdentity: new KubeListWatch<WorkloadIdentity>({
+      kubeConfig,
+      path: collectionPath('WorkloadIdentity'),
+    }),
+    IdentityBinding: new KubeListWatch<IdentityBinding>({
+      kubeConfig,
+      path: collectionPath('IdentityBinding'),
+    }),
+  };
+}
+
 /**
- * The operator's moving parts: one informer and one controller per kind, wired so that a change
- * to one object wakes the objects that depend on it. Informers run on every replica (a warm
- * standby takes over fast); controllers only on the leader.
+ * The operator's moving parts: one informer and one controller per kind, wired by the wake-up
+ * graph (wake-ups.ts) so that a change to one object wakes the objects that depend on it.
+ * Informers run on every replica (a warm standby takes over fast); controllers only on the leader.
  */
 export class Manager {
   readonly informers: {
@@ -54,24 +75,29 @@ export class Manager {
   readonly controllers: Record<KeylessKind, Controller>;
   private readonly cluster: CacheClusterReader;
   private readonly defaultResyncMs: number;
+  private readonly clock: Clock;
+  private readonly random: () => number;
 
   constructor(options: ManagerOptions) {
     this.defaultResyncMs = options.defaultResyncMs;
-    const informer = <T extends KubeObject>(
-      kind: KeylessKind,
-      indexers?: Record<string, (o: T) => string[]>,
+    this.clock = options.clock;
+    this.random = options.random ?? Math.random;
+    const informer = <K extends KeylessKind>(
+      kind: K,
+      indexers?: Record<string, (o: KindObjects[K]) => string[]>,
     ) =>
-      new Informer<T>({
+      new Informer<KindObjects[K]>({
         name: kind,
-        source: new KubeListWatch<T>({ kubeConfig: options.kubeConfig, path: collectionPath(kind) }),
+        source: options.sources[kind],
         logger: options.logger,
         clock: options.clock,
+        random: this.random,
         ...(indexers ? { indexers } : {}),
       });
     this.informers = {
-      accounts: informer<CloudAccount>('CloudAccount'),
-      identities: informer<WorkloadIdentity>('WorkloadIdentity', identityIndexers),
-      bindings: informer<IdentityBinding>('IdentityBinding', bindingIndexers),
+      accounts: informer('CloudAccount'),
+      identities: informer('WorkloadIdentity', identityIndexers),
+      bindings: informer('IdentityBinding', bindingIndexers),
     };
     this.cluster = new CacheClusterReader({
       accounts: this.informers.accounts.store,
@@ -91,7 +117,7 @@ export class Manager {
       providers: options.providers,
       clock: options.clock,
       clusterName: options.clusterName,
-      resyncAfter: (account) => jitter(this.resyncInterval(account), Math.random, 0.2),
+      resyncAfter: (account) => jitter(this.resyncInterval(account), this.random, 0.2),
     };
     const controller = (name: KeylessKind, reconcile: Reconcile) =>
       new Controller({
@@ -108,7 +134,9 @@ export class Manager {
       WorkloadIdentity: controller('WorkloadIdentity', new WorkloadIdentityReconciler(deps).reconcile),
       IdentityBinding: controller('IdentityBinding', new IdentityBindingReconciler(deps).reconcile),
     };
-    this.wire();
+    this.informers.accounts.addHandlers(this.wakeUpHandlers('CloudAccount'));
+    this.informers.identities.addHandlers(this.wakeUpHandlers('WorkloadIdentity'));
+    this.informers.bindings.addHandlers(this.wakeUpHandlers('IdentityBinding'));
   }
 
   startInformers(): void {
@@ -146,86 +174,30 @@ export class Manager {
     return account?.spec.resyncInterval ? parseDuration(account.spec.resyncInterval) : this.defaultResyncMs;
   }
 
-  private enqueueAdded(controller: Controller, object: Observable, account: CloudAccount | undefined): void {
-    const delay = firstObservationDelay(object, this.resyncInterval(account), Date.now(), Math.random);
-    if (delay === 0) controller.enqueue(keyOf(object));
-    else controller.queue.addAfter(keyOf(object), delay);
+  /** The informer handlers of `from`: each change is run through the edges leaving that kind. */
+  private wakeUpHandlers<F extends KeylessKind>(from: F): InformerHandlers<KindObjects[F]> {
+    const edges = wakeUpsFrom(from);
+    const changed = (change: WatchChange, object: KindObjects[F], old?: KindObjects[F]) => {
+      for (const edge of edges) {
+        if (!edge.on.includes(change)) continue;
+        if (old && edge.when && !edge.when(old, object)) continue;
+        const keys = edge.keys(object, this.cluster, old);
+        if (keys.length === 0) continue;
+        const delay = this.delayOf(edge.timing, object);
+        for (const key of keys) this.controllers[edge.to].queue.addAfter(key, delay);
+      }
+    };
+    return {
+      onAdd: (object) => changed('added', object),
+      onUpdate: (old, object) => changed('updated', object, old),
+      onDelete: (object) => changed('deleted', object),
+    };
   }
 
-  private wire(): void {
-    const {
-      CloudAccount: accounts,
-      WorkloadIdentity: identities,
-      IdentityBinding: bindings,
-    } = this.controllers;
-    const enqueueIdentitiesOf = (account: CloudAccount) => {
-      for (const wi of this.cluster.identitiesOf(account.metadata.name)) identities.enqueue(keyOf(wi));
-    };
-    const enqueueBindingsOf = (wi: WorkloadIdentity) => {
-      for (const ib of this.cluster.bindingsOf(wi.metadata.namespace ?? '', wi.metadata.name))
-        bindings.enqueue(keyOf(ib));
-    };
-
-    this.informers.accounts.addHandlers({
-      onAdd: (account) => accounts.enqueue(keyOf(account)),
-      onUpdate: (old, account) => {
-        if (needsReconcile(old, account)) accounts.enqueue(keyOf(account));
-        if (readinessChanged(old, account) || old.metadata.generation !== account.metadata.generation) {
-          enqueueIdentitiesOf(account);
-        }
-      },
-      onDelete: (account) => enqueueIdentitiesOf(account),
-    });
-
-    this.informers.identities.addHandlers({
-      onAdd: (wi) => {
-        this.enqueueAdded(identities, wi, this.cluster.account(wi.spec.accountRef.name));
-        accounts.enqueue(wi.spec.accountRef.name);
-      },
-      onUpdate: (old, wi) => {
-        if (needsReconcile(old, wi)) identities.enqueue(keyOf(wi));
-        if (readinessChanged(old, wi) || old.status?.externalName !== wi.status?.externalName)
-          enqueueBindingsOf(wi);
-        if (old.spec.accountRef.name !== wi.spec.accountRef.name) accounts.enqueue(old.spec.accountRef.name);
-      },
-      onDelete: (wi) => {
-        accounts.enqueue(wi.spec.accountRef.name);
-        enqueueBindingsOf(wi);
-      },
-    });
-
-    this.informers.bindings.addHandlers({
-      onAdd: (ib) => {
-        const identity = this.cluster.identity(ib.metadata.namespace ?? '', ib.spec.identityRef.name);
-        this.enqueueAdded(bindings, ib, identity && this.cluster.account(identity.spec.accountRef.name));
-      },
-      onUpdate: (old, ib) => {
-        if (needsReconcile(old, ib)) bindings.enqueue(keyOf(ib));
-      },
-      // The identity may be waiting for its last binding to go before it deletes itself.
-      onDelete: (ib) => identities.enqueue(`${ib.metadata.namespace}/${ib.spec.identityRef.name}`),
-    });
+  private delayOf<F extends KeylessKind>(timing: Timing<F>, object: KindObjects[F]): number {
+    if (timing === 'now') return 0;
+    if ('settleMs' in timing) return timing.settleMs;
+    const account = timing.firstObservation(object, this.cluster);
+    return firstObservationDelay(object, this.resyncInterval(account), this.clock.now(), this.random);
   }
-}
-
-/**
- * A change worth a reconcile of the object itself. The operator's own writes (status, its
- * finalizer) are not: reacting to them would cost a second cloud read per converge.
- */
-function needsReconcile(old: KubeObject, current: KubeObject): boolean {
-  const a = old.metadata;
-  const b = current.metadata;
-  return (
-    a.generation !== b.generation ||
-    a.deletionTimestamp !== b.deletionTimestamp ||
-    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {})
-  );
-}
-
-/** Ready moved (True, False, or not yet set): dependants should look again. */
-function readinessChanged(old: { status?: { conditions?: Condition[] } }, current: typeof old): boolean {
-  return (
-    getCondition(old.status?.conditions, 'Ready')?.status !==
-    getCondition(current.status?.conditions, 'Ready')?.status
-  );
 }

@@ -4,7 +4,7 @@ import { KubeLeaseStore } from './cluster/lease-store.js';
 import { KubeSecretReader } from './cluster/secret-reader.js';
 import type { Config } from './config.js';
 import { KubeClient } from './kube-api/client.js';
-import { Manager } from './manager.js';
+import { kubeListWatchSources, Manager } from './manager.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { resolveAwsGrants, validateAwsIdentity } from './providers/aws/mapping.js';
 import { resolveAzureGrants, validateAzureIdentity } from './providers/azure/mapping.js';
@@ -69,7 +69,7 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
     logger.warn('running on the in-memory cloud: nothing is created in AWS, Google Cloud or Azure');
   }
   const manager = new Manager({
-    kubeConfig,
+    sources: kubeListWatchSources(kubeConfig),
     client,
     providers,
     metrics,

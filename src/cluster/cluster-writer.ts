@@ -1,12 +1,17 @@
 import type { KubeObject } from '../api/index.js';
-import { isNotFound, type KubeClient } from '../kube-api/client.js';
+import { isConflict, isNotFound, type KubeClient } from '../kube-api/client.js';
 import type { ClusterWriter, KeylessKind, StatusOf } from '../reconcilers/ports.js';
 import { resourcePath } from './resources.js';
 
+/** Attempts at adding a finalizer to an object that keeps changing under it. */
+const FINALIZER_ATTEMPTS = 3;
+
 /**
- * Finalizers by JSON patch (add appends; remove tests the exact position first, so a concurrent
- * change fails the patch instead of removing the wrong entry) and status by merge patch on the
- * status subresource. Only Keyless writes status, one worker per object at a time.
+ * Finalizers by JSON patch, each guarded so that a list the cache has not seen yet is never
+ * overwritten: an add first tests the resourceVersion the caller saw (another controller's
+ * finalizer added since then fails the patch, and the add is tried again on the object as it is
+ * now); a remove tests the exact position first. Status by merge patch on the status subresource:
+ * only Keyless writes status, one worker per object at a time.
  */
 export class KubeClusterWriter implements ClusterWriter {
   constructor(private readonly client: KubeClient) {}
@@ -17,12 +22,31 @@ export class KubeClusterWriter implements ClusterWriter {
     finalizer: string,
     signal?: AbortSignal,
   ): Promise<void> {
-    const current = object.metadata.finalizers;
-    if (current?.includes(finalizer)) return;
-    const patch = current
-      ? [{ op: 'add', path: '/metadata/finalizers/-', value: finalizer }]
-      : [{ op: 'add', path: '/metadata/finalizers', value: [finalizer] }];
-    await this.patch(kind, object, patch, `adding finalizer ${finalizer}`, signal);
+    const path = resourcePath(kind, object.metadata.namespace, object.metadata.name);
+    let seen = object;
+    for (let attempt = 1; !seen.metadata.finalizers?.includes(finalizer); attempt++) {
+      try {
+        await this.client.request('PATCH', path, {
+          body: finalizerAddition(seen, finalizer),
+          contentType: 'application/json-patch+json',
+          ...(signal ? { signal } : {}),
+        });
+        return;
+      } catch (err) {
+        const what = `adding finalizer ${finalizer} on ${kind} ${keyOf(object)}`;
+        const refused = isConflict(err) || isUnprocessable(err);
+        if (!refused || attempt >= FINALIZER_ATTEMPTS) throw new Error(what, { cause: err });
+        const current = await this.client
+          .request<KubeObject>('GET', path, { ...(signal ? { signal } : {}) })
+          .catch((readErr: unknown) => {
+            throw new Error(`${what}: re-reading it after the patch was refused`, { cause: readErr });
+          });
+        // Refused on the very version it tested: not a race, so trying again cannot help.
+        if (current.metadata.resourceVersion === seen.metadata.resourceVersion)
+          throw new Error(what, { cause: err });
+        seen = current;
+      }
+    }
   }
 
   async removeFinalizer(
@@ -40,7 +64,7 @@ export class KubeClusterWriter implements ClusterWriter {
     try {
       await this.patch(kind, object, patch, `removing finalizer ${finalizer}`, signal);
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (!isNotFound((err as Error).cause)) throw err;
     }
   }
 
@@ -79,6 +103,23 @@ export class KubeClusterWriter implements ClusterWriter {
 /** A merge patch removes a field only when it is sent as null; undefined fields would be kept. */
 function withNulls(status: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(status).map(([k, v]) => [k, v === undefined ? null : v]));
+}
+
+/**
+ * The patch applies only to the version `seen` is: its list is extended (a JSON patch `add` of the
+ * whole list would replace the server's, dropping entries the caller has not seen) and the test
+ * on resourceVersion fails the patch if the server's list differs.
+ */
+function finalizerAddition(seen: KubeObject, finalizer: string): object[] {
+  const guard = { op: 'test', path: '/metadata/resourceVersion', value: seen.metadata.resourceVersion };
+  return seen.metadata.finalizers
+    ? [guard, { op: 'add', path: '/metadata/finalizers/-', value: finalizer }]
+    : [guard, { op: 'add', path: '/metadata/finalizers', value: [finalizer] }];
+}
+
+/** A failed JSON patch `test` is answered 422. */
+function isUnprocessable(err: unknown): boolean {
+  return (err as { statusCode?: number })?.statusCode === 422;
 }
 
 function keyOf(object: KubeObject): string {

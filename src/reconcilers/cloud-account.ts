@@ -8,10 +8,23 @@ import { ensureFinalizer, ReconcileRun, syncAndWriteStatus } from './reconcile-r
 import { accountRequest, FINALIZER, hasFinalizer, isBeingDeleted } from './requests.js';
 
 /**
+ * Whether the account's check keeps something made of its identities' principals, so that a change
+ * of those principals needs a check: Google Cloud's guardrail deny policy lists them.
+ */
+export function checkKeepsPrincipals(account: CloudAccount): boolean {
+  return account.spec.provider === 'gcp';
+}
+
+/**
  * CloudAccount → Ready when the operator's credentials work in that account, checked again every
  * resync interval. Credentials get fixed outside Kubernetes (a Secret rotated, a permission
  * granted), so even a terminal failure is checked again, at that slow pace. Deleting an account
  * waits for its WorkloadIdentities.
+ *
+ * The cloud is checked whenever this runs, so what wakes it is kept to what the check depends on
+ * (see wake-ups.ts): the account's own changes, its resync and, where `checkKeepsPrincipals`, its
+ * identities' principals. An identity joining or leaving does not: the count in status is taken
+ * from the cache on each of those runs, so it costs no status write of its own.
  */
 export class CloudAccountReconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
@@ -58,7 +71,8 @@ export class CloudAccountReconciler {
         Reason.WaitingForIdentities,
         `Deletion waits for ${identities.length} WorkloadIdentities to be deleted: ${names.join(', ')}${identities.length > 10 ? ', ...' : ''}.`,
       );
-      return {};
+      // The last identity to go wakes it; until then this message is brought up to date at resync pace.
+      return { requeueAfter: this.deps.resyncAfter(account) };
     }
     try {
       await this.deps.writer.removeFinalizer('CloudAccount', account, FINALIZER, run.ctx.signal);

@@ -30,8 +30,12 @@ export interface StatusOf {
 }
 
 export interface ClusterWriter {
-  /** Adds the finalizer (a JSON patch guarded by resourceVersion) unless present. */
+  /**
+   * Adds the finalizer unless present, keeping every other finalizer: the write is guarded by the
+   * resourceVersion of `object`, and tried again on the current object when that has moved on.
+   */
   addFinalizer(kind: KeylessKind, object: KubeObject, finalizer: string, signal?: AbortSignal): Promise<void>;
+  /** Removes the finalizer, and only it; an object that is already gone has none to remove. */
   removeFinalizer(
     kind: KeylessKind,
     object: KubeObject,

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { accountId, ownerDescription } from '../../src/providers/gcp/mapping.js';
-import { type CloudBackend, describeWithCloud } from '../support/cloud-world.js';
+import { type CloudBackend, cloudAccount, describeWithCloud } from '../support/cloud-world.js';
 import { type GcpFake, startGcpFake } from '../support/gcp-fake/index.js';
 import {
   conditionOf,
@@ -12,6 +12,8 @@ import {
 import { apply, get, type Manifest, remove, waitFor } from '../support/kube-manifests.js';
 
 const PROJECT = { projectId: 'keyless-test', projectNumber: '123456789012' };
+/** A project of its own for an account that resyncs only hourly. */
+const SLOW_PROJECT = { projectId: 'keyless-slow', projectNumber: '223456789012' };
 const ACCOUNT = 'gcp-test';
 const POOL = 'keyless-test.svc.id.goog';
 const BUCKET = '//storage.googleapis.com/projects/_/buckets/shop-reports';
@@ -26,15 +28,15 @@ interface GcpBackend extends CloudBackend {
   fake: GcpFake;
 }
 
-const emailOf = (name: string) =>
-  `${accountId({ cluster: 'it', namespace: 'shop', name, uid: '' })}@${PROJECT.projectId}.iam.gserviceaccount.com`;
+const emailOf = (name: string, projectId = PROJECT.projectId) =>
+  `${accountId({ cluster: 'it', namespace: 'shop', name, uid: '' })}@${projectId}.iam.gserviceaccount.com`;
 
 describeWithCloud<GcpBackend>(
   'the Google Cloud provider against the wire-level fake',
   {
     accountName: ACCOUNT,
     async start() {
-      const fake = await startGcpFake({ projects: [PROJECT], consistencyDelayMs: 300 });
+      const fake = await startGcpFake({ projects: [PROJECT, SLOW_PROJECT], consistencyDelayMs: 300 });
       fake.state.editProjectPolicy(PROJECT.projectId, (p) => ({
         ...p,
         version: 3,
@@ -107,6 +109,35 @@ describeWithCloud<GcpBackend>(
         deniedPermissions: ['iam.googleapis.com/serviceAccountKeys.create'],
         deniedPrincipals: [`principal://iam.googleapis.com/projects/-/serviceAccounts/${emailOf('reports')}`],
       });
+    });
+
+    it('puts a new service account in the deny policy within seconds, not at the next resync, and takes it out when it goes', async () => {
+      const account = cloudAccount(
+        'gcp-hourly',
+        {
+          provider: 'gcp',
+          gcp: { ...SLOW_PROJECT, workloadIdentityPool: POOL },
+          guardrails: { deniedActions: ['iam.serviceAccountKeys.create'] },
+          resyncInterval: '1h',
+        },
+        fake().endpoint,
+      );
+      await apply(world.admin(), account);
+      await waitForCondition(world.admin(), account, 'Ready', { status: 'True' });
+      const denied = () => state().denyPolicy(SLOW_PROJECT.projectId, 'keyless-guardrails');
+      const identity = workloadIdentity('prompt', 'gcp-hourly');
+
+      await apply(world.admin(), identity);
+      await waitForCondition(world.admin(), identity, 'Ready', { status: 'True' });
+      const deny = await waitFor('the new service account in the deny policy', () => denied(), 10_000);
+      expect(deny.rules?.[0]?.denyRule?.deniedPrincipals).toEqual([
+        `principal://iam.googleapis.com/projects/-/serviceAccounts/${emailOf('prompt', SLOW_PROJECT.projectId)}`,
+      ]);
+
+      await remove(world.admin(), identity);
+      await waitFor('the deny policy gone with its last member', () => denied() === undefined, 10_000);
+      await remove(world.admin(), account);
+      await waitFor('the hourly account gone', async () => (await get(world.admin(), account)) === undefined);
     });
 
     it('corrects an extra member on its own service account and a removed grant; reports them under Report', async () => {

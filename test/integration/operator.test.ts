@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { IdentityBinding, WorkloadIdentity } from '../../src/api/index.js';
 import { KubeClient } from '../../src/kube-api/client.js';
+import { PRINCIPALS_SETTLE_MS } from '../../src/wake-ups.js';
 import { describeWithControlPlane } from '../support/control-plane/index.js';
 import { loadExamples } from '../support/examples.js';
 import { apply, get, type Manifest, remove, waitFor } from '../support/kube-manifests.js';
@@ -112,8 +113,9 @@ describeWithControlPlane('the operator on a real API server, as its own ServiceA
     };
     await apply(admin, identity);
     await waitFor('the steady identity Ready', async () => ready(await get<Conditioned>(admin, identity)));
-    // Let the last status write of the first converge settle.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Let the last status writes of the first converge settle, the Google Cloud example account's
+    // check after its identities' principals among them.
+    await new Promise((resolve) => setTimeout(resolve, PRINCIPALS_SETTLE_MS + 1500));
 
     const reconcilesBefore = await counterValue(running.metrics, 'keyless_reconcile_total', {
       controller: 'WorkloadIdentity',
@@ -228,6 +230,113 @@ describeWithControlPlane('the operator on a real API server, as its own ServiceA
     await remove(admin, binding);
     await waitFor('identity gone', async () => (await get(admin, identity)) === undefined);
     expect(running.cloud.grantSets.size).toBe(grantsBefore - 1);
+  });
+  it('checks an account on its own changes only, re-judges refused bindings when they come, and deletes it after its identities', async () => {
+    const account: Manifest = {
+      apiVersion: 'keyless.dev/v1alpha1',
+      kind: 'CloudAccount',
+      metadata: { name: 'tally' },
+      spec: {
+        provider: 'aws',
+        aws: {
+          accountId: '123456789012',
+          region: 'us-east-1',
+          oidcProvider: { issuerUrl: 'https://issuer' },
+        },
+        guardrails: { maxAccess: 'read' },
+        resyncInterval: '1h',
+      },
+    };
+    const checks: string[] = [];
+    const stopCounting = running.cloud.injectFault((operation, target) => {
+      if (operation === 'CheckAccount' && target === 'tally') checks.push(target);
+      return undefined;
+    });
+    try {
+      await apply(admin, account);
+      await waitFor('account tally Ready', async () => ready(await get<Conditioned>(admin, account)));
+      const identities = Array.from(
+        { length: 20 },
+        (_, i): Manifest => ({
+          apiVersion: 'keyless.dev/v1alpha1',
+          kind: 'WorkloadIdentity',
+          metadata: { name: `tally-${i}`, namespace: 'shop' },
+          spec: {
+            accountRef: { name: 'tally' },
+            subjects: [{ serviceAccount: { name: `tally-${i}`, create: true } }],
+          },
+        }),
+      );
+      const refused: Manifest = {
+        apiVersion: 'keyless.dev/v1alpha1',
+        kind: 'IdentityBinding',
+        metadata: { name: 'tally-0-write', namespace: 'shop' },
+        spec: {
+          identityRef: { name: 'tally-0' },
+          grants: [{ resource: 'arn:aws:s3:::tally', access: 'write' }],
+        },
+      };
+      const before = await get<Conditioned>(admin, account);
+      checks.length = 0;
+
+      for (const identity of identities) await apply(admin, identity);
+      await apply(admin, refused);
+      for (const identity of identities)
+        await waitFor(`${identity.metadata.name} Ready`, async () =>
+          ready(await get<Conditioned>(admin, identity)),
+        );
+      await waitFor('the write grant refused', async () =>
+        (await get<Conditioned>(admin, refused))?.status?.conditions?.find(
+          (c) => c.type === 'Synced' && c.reason === 'GuardrailViolation',
+        ),
+      );
+      // Twenty identities and a binding arriving cost the account no check and no write.
+      expect(checks).toEqual([]);
+      expect((await get<Conditioned>(admin, account))?.metadata.resourceVersion).toBe(
+        before?.metadata.resourceVersion,
+      );
+
+      await apply(admin, {
+        ...account,
+        spec: { ...(account.spec as object), guardrails: { maxAccess: 'write' } },
+      });
+      await waitFor('the binding granted once the guardrails allow it', async () =>
+        ready(await get<Conditioned>(admin, refused)),
+      );
+      const relaxed = await waitFor('the account to count its identities', async () => {
+        const current = await get<Manifest & { status?: { identityCount?: number } }>(admin, account);
+        return current?.status?.identityCount === 20 && current;
+      });
+      expect(relaxed.status?.identityCount).toBe(20);
+      expect(checks).toEqual(['tally']);
+
+      checks.length = 0;
+      await remove(admin, refused);
+      const [leaving, staying] = [identities.slice(0, 10), identities.slice(10)];
+      for (const identity of leaving) await remove(admin, identity);
+      for (const identity of leaving)
+        await waitFor(
+          `${identity.metadata.name} gone`,
+          async () => (await get(admin, identity)) === undefined,
+        );
+      // Ten identities leaving cost it no check either.
+      expect(checks).toEqual([]);
+
+      await remove(admin, account);
+      await waitFor('the account waiting for its identities', async () =>
+        (await get<Conditioned>(admin, account))?.status?.conditions?.find(
+          (c) => c.type === 'Ready' && c.reason === 'WaitingForIdentities',
+        ),
+      );
+      for (const identity of staying) await remove(admin, identity);
+      await waitFor(
+        'the account gone after its last identity',
+        async () => (await get(admin, account)) === undefined,
+      );
+      expect(checks).toEqual([]);
+    } finally {
+      stopCounting();
+    }
   });
 });
 

@@ -123,6 +123,7 @@ export function reconcilerHarness() {
   return {
     clock,
     cloud,
+    provider,
     cluster,
     reconcilers,
     reconcile,

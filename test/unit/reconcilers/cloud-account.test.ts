@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { AccountContext } from '../../../src/providers/provider.js';
+import { checkKeepsPrincipals } from '../../../src/reconcilers/cloud-account.js';
 import { ClassifiedError } from '../../../src/runtime/errors.js';
 import { condition, RESYNC_MS, reconcilerHarness } from '../../support/reconciler-harness.js';
 
@@ -19,6 +21,33 @@ describe('CloudAccount reconciler', () => {
       callerIdentity: 'memory:operator',
       observedGeneration: 1,
     });
+  });
+
+  it('gives the check the principals its identities have so far, from the cache', async () => {
+    const h = reconcilerHarness();
+    const contexts: AccountContext[] = [];
+    const check = h.provider.accounts.check.bind(h.provider.accounts);
+    h.provider.accounts.check = (ctx, account, context) => {
+      contexts.push(context);
+      return check(ctx, account, context);
+    };
+    const converged = await h.readyIdentity();
+    h.applyIdentity('new');
+    contexts.length = 0;
+
+    await h.reconcile('CloudAccount', 'acct');
+
+    expect(converged.status?.principal).toBeDefined();
+    expect(contexts).toEqual([{ principals: [converged.status?.principal] }]);
+    expect(h.cluster.account('acct')?.status?.identityCount).toBe(2);
+  });
+
+  it('says which accounts keep something made of their identities’ principals: Google Cloud’s', () => {
+    const h = reconcilerHarness();
+    const provider = (name: 'aws' | 'gcp' | 'azure') => h.applyAccount(name, { provider: name });
+    expect(checkKeepsPrincipals(provider('gcp'))).toBe(true);
+    expect(checkKeepsPrincipals(provider('aws'))).toBe(false);
+    expect(checkKeepsPrincipals(provider('azure'))).toBe(false);
   });
 
   it('reports refused credentials and checks again only after the resync interval', async () => {
@@ -59,7 +88,10 @@ describe('deleting a CloudAccount', () => {
     await h.readyIdentity();
     h.cluster.delete('CloudAccount', undefined, 'acct');
 
-    await h.reconcile('CloudAccount', 'acct');
+    const cloudCalls = h.cloud.count();
+    // The last identity to go wakes it; meanwhile its message is kept current at the resync pace.
+    expect(await h.reconcile('CloudAccount', 'acct')).toEqual({ result: { requeueAfter: RESYNC_MS } });
+    expect(h.cloud.count()).toBe(cloudCalls);
     expect(condition(h.cluster.account('acct'), 'Ready')).toMatchObject({
       status: 'False',
       reason: 'WaitingForIdentities',

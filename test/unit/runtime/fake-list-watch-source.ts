@@ -24,18 +24,18 @@ export type WatchMode =
   /** Connects and then never says anything again (the silent watch of client-node #596). */
   | 'silent';
 
-interface ActiveWatch {
+interface ActiveWatch<T> {
   readonly id: number;
-  readonly onEvent: (...event: WatchEvent<TestObject>) => void;
+  readonly onEvent: (...event: WatchEvent<T>) => void;
   readonly onDone: (err?: unknown) => void;
   silent: boolean;
   aborted: boolean;
   ended: boolean;
 }
 
-interface LogEntry {
+interface LogEntry<T> {
   readonly revision: number;
-  readonly event: WatchEvent<TestObject>;
+  readonly event: WatchEvent<T>;
 }
 
 const GONE_STATUS: KubeStatus = {
@@ -54,9 +54,11 @@ const GONE_STATUS: KubeStatus = {
  *
  * resourceVersions count *down* (`999999990`, `999999989`, …): any code comparing them as numbers
  * or strings instead of treating them as opaque will misbehave.
+ *
+ * It holds `TestObject`s by default (`upsert`); any other kind's objects go in with `apply`.
  */
-export class FakeListWatchSource implements ListWatchSource<TestObject> {
-  readonly objects = new Map<string, TestObject>();
+export class FakeListWatchSource<T extends KubeObject = TestObject> implements ListWatchSource<T> {
+  readonly objects = new Map<string, T>();
   /** What the informer asked for, in order: `list`, `watch#N from RV`, `abort#N`. */
   readonly calls: string[] = [];
   listCalls = 0;
@@ -67,8 +69,8 @@ export class FakeListWatchSource implements ListWatchSource<TestObject> {
   readonly listFailures: unknown[] = [];
   private revision = 0;
   private compactedThrough = 0;
-  private readonly log: LogEntry[] = [];
-  private readonly watches: ActiveWatch[] = [];
+  private readonly log: LogEntry<T>[] = [];
+  private readonly watches: ActiveWatch<T>[] = [];
 
   static resourceVersion(revision: number): string {
     return String(1_000_000_000 - revision);
@@ -82,12 +84,20 @@ export class FakeListWatchSource implements ListWatchSource<TestObject> {
     return this.open().length;
   }
 
-  upsert(name: string, value: string, namespace: string | undefined = 'ns'): TestObject {
+  upsert(
+    this: FakeListWatchSource<TestObject>,
+    name: string,
+    value: string,
+    namespace: string | undefined = 'ns',
+  ): TestObject {
+    return this.apply({ metadata: { name, ...(namespace ? { namespace } : {}) }, spec: { value } });
+  }
+
+  /** Creates or replaces the object (a copy, with the next resourceVersion) and returns the copy. */
+  apply(object: T): T {
     const resourceVersion = FakeListWatchSource.resourceVersion(++this.revision);
-    const obj: TestObject = {
-      metadata: { name, ...(namespace ? { namespace } : {}), resourceVersion },
-      spec: { value },
-    };
+    const obj = structuredClone(object);
+    obj.metadata = { ...obj.metadata, resourceVersion };
     const key = keyOf(obj);
     const type = this.objects.has(key) ? 'MODIFIED' : 'ADDED';
     this.objects.set(key, obj);
@@ -117,7 +127,8 @@ export class FakeListWatchSource implements ListWatchSource<TestObject> {
 
   bookmark(): void {
     const metadata = { name: '', resourceVersion: FakeListWatchSource.resourceVersion(this.revision) };
-    for (const watch of this.live()) watch.onEvent('BOOKMARK', { metadata, spec: { value: '' } });
+    const bookmark = { metadata, spec: { value: '' } } as KubeObject as T;
+    for (const watch of this.live()) watch.onEvent('BOOKMARK', bookmark);
   }
 
   sendError(status: KubeStatus): void {
@@ -134,7 +145,7 @@ export class FakeListWatchSource implements ListWatchSource<TestObject> {
     for (const watch of this.live()) watch.silent = true;
   }
 
-  async list(): Promise<ListResult<TestObject>> {
+  async list(): Promise<ListResult<T>> {
     this.calls.push('list');
     this.listCalls++;
     await Promise.resolve();
@@ -148,10 +159,10 @@ export class FakeListWatchSource implements ListWatchSource<TestObject> {
 
   async watch(
     resourceVersion: string,
-    onEvent: (...event: WatchEvent<TestObject>) => void,
+    onEvent: (...event: WatchEvent<T>) => void,
     onDone: (err?: unknown) => void,
   ): Promise<WatchHandle> {
-    const watch: ActiveWatch = {
+    const watch: ActiveWatch<T> = {
       id: ++this.watchCalls,
       onEvent,
       onDone,
@@ -198,21 +209,21 @@ export class FakeListWatchSource implements ListWatchSource<TestObject> {
     return handle;
   }
 
-  private open(): ActiveWatch[] {
+  private open(): ActiveWatch<T>[] {
     return this.watches.filter((w) => !w.aborted && !w.ended);
   }
 
-  private live(): ActiveWatch[] {
+  private live(): ActiveWatch<T>[] {
     return this.open().filter((w) => !w.silent);
   }
 
-  private end(watch: ActiveWatch, err: unknown): void {
+  private end(watch: ActiveWatch<T>, err: unknown): void {
     if (watch.ended) return;
     watch.ended = true;
     watch.onDone(err);
   }
 
-  private record(event: WatchEvent<TestObject>): void {
+  private record(event: WatchEvent<T>): void {
     this.log.push({ revision: this.revision, event });
     for (const watch of this.live()) watch.onEvent(...event);
   }
