@@ -1,3 +1,5 @@
+import type { Reason } from '../api/reasons.js';
+
 /**
  * How a failed cloud call should be handled. Every provider classifies its SDK's errors into
  * exactly one of these, once, in its own errors module.
@@ -9,15 +11,15 @@ export type CloudErrorKind = 'retryable' | 'throttled' | 'terminal';
 
 export interface CloudErrorOptions {
   kind: CloudErrorKind;
-  /** A CamelCase reason for the Synced condition and the Event, e.g. AccessDenied. */
-  reason: string;
+  /** The reason for the Synced condition and the Event, from the catalogue (src/api/reasons.ts). */
+  reason: Reason;
   retryAfterMs?: number;
   cause?: unknown;
 }
 
 export class CloudError extends Error {
   readonly kind: CloudErrorKind;
-  readonly reason: string;
+  readonly reason: Reason;
   readonly retryAfterMs: number | undefined;
 
   constructor(message: string, options: CloudErrorOptions) {
@@ -33,6 +35,6 @@ export function isCloudError(err: unknown): err is CloudError {
   return err instanceof CloudError;
 }
 
-export function terminal(reason: string, message: string, cause?: unknown): CloudError {
+export function terminal(reason: Reason, message: string, cause?: unknown): CloudError {
   return new CloudError(message, { kind: 'terminal', reason, cause });
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Condition, KubeObject } from '../api/index.js';
+import { isReason, Reason } from '../api/reasons.js';
 import { isCloudError } from '../providers/cloud-error.js';
 import { canonicalJson } from '../providers/shared/drift.js';
 import type { Clock } from '../runtime/clock.js';
@@ -7,12 +8,11 @@ import type { ReconcileResult } from '../runtime/controller.js';
 import { asError, TerminalError, terminalErrorIn } from '../runtime/errors.js';
 import { type ConditionInput, notReady, setCondition, syncFailed } from './conditions.js';
 import type { ClusterWriter, EventRecorder, EventType, KeylessKind, StatusOf } from './ports.js';
-import { Reason } from './reasons.js';
 import { FINALIZER, hasFinalizer } from './requests.js';
 
 export interface FailOptions {
   notReady?: boolean;
-  reason?: string;
+  reason?: Reason;
 }
 
 /**
@@ -74,7 +74,7 @@ export class ReconcileRun<K extends KeylessKind> {
   private readonly original: string;
   /** Set once the finalizer is gone: the object may no longer exist, so its status is not written. */
   finalized = false;
-  private readonly pendingEvents: [EventType, string, string][] = [];
+  private readonly pendingEvents: [EventType, Reason, string][] = [];
 
   constructor(
     readonly kind: K,
@@ -116,7 +116,7 @@ export class ReconcileRun<K extends KeylessKind> {
    * Queues an Event; `syncAndWriteStatus` sends the queue alongside the status write, so Events
    * (best-effort: a failed one is logged, never fails the reconcile) add no round trip to it.
    */
-  event(type: EventType, reason: string, message: string): void {
+  event(type: EventType, reason: Reason, message: string): void {
     this.pendingEvents.push([type, reason, message]);
   }
 
@@ -136,7 +136,7 @@ export class ReconcileRun<K extends KeylessKind> {
   fail(err: unknown, context: string, options: FailOptions = {}): Error {
     const cause = asError(err);
     const terminalCause = terminalErrorIn(err);
-    let reason: string = Reason.CloudError;
+    let reason: Reason = Reason.CloudError;
     let outcome: Error;
     if (isCloudError(err)) {
       reason = err.reason;
@@ -147,7 +147,7 @@ export class ReconcileRun<K extends KeylessKind> {
         outcome = new ThrottledError(`${context}: ${err.message}`, err.retryAfterMs ?? 1000, { cause });
       } else outcome = new Error(`${context}: ${err.message}`, { cause });
     } else if (terminalCause) {
-      reason = terminalCause.reason;
+      reason = isReason(terminalCause.reason) ? terminalCause.reason : Reason.CloudError;
       outcome = new TerminalError(reason, `${context}: ${terminalCause.message}`, { cause });
     } else {
       reason = options.reason ?? Reason.CloudError;
@@ -169,7 +169,7 @@ export class ReconcileRun<K extends KeylessKind> {
   }
 
   /** A failure without a cause that retrying cannot fix (not owned, guardrails, bad reference). */
-  stop(reason: string, message: string): TerminalError {
+  stop(reason: Reason, message: string): TerminalError {
     this.log.warn({ reason }, message);
     this.event('Warning', reason, message);
     this.set(syncFailed(reason, message), notReady(reason, message));
@@ -178,7 +178,7 @@ export class ReconcileRun<K extends KeylessKind> {
   }
 
   /** Not a failure: the object waits for another one (its identity, its account) to be ready. */
-  wait(reason: string, message: string): void {
+  wait(reason: Reason, message: string): void {
     this.log.info({ reason }, message);
     this.set(notReady(reason, message), syncFailed(reason, message));
   }

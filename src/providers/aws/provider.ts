@@ -1,4 +1,5 @@
 import type { Role } from '@aws-sdk/client-iam';
+import { Reason } from '../../api/reasons.js';
 import { CloudError, terminal } from '../cloud-error.js';
 import type {
   AccountClient,
@@ -65,7 +66,7 @@ class AwsAccounts implements AccountClient {
     const caller = await this.client.getCallerIdentity();
     if (caller.Account !== aws.accountId) {
       throw terminal(
-        'AccountMismatch',
+        Reason.AccountMismatch,
         `the operator's credentials are for account ${caller.Account}, not spec.aws.accountId ${aws.accountId}`,
       );
     }
@@ -73,7 +74,7 @@ class AwsAccounts implements AccountClient {
     const existing = await this.client.getOidcProvider(arn);
     if (!existing && !aws.oidcProvider.manage) {
       throw terminal(
-        'OIDCProviderNotFound',
+        Reason.OIDCProviderNotFound,
         `IAM OIDC provider ${arn} does not exist: create it for ${aws.oidcProvider.issuerUrl}, or set spec.aws.oidcProvider.manage: true`,
       );
     }
@@ -101,12 +102,12 @@ class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation> {
     try {
       return observationOf(desired, await this.client.createRole(desired));
     } catch (err) {
-      if (!(err instanceof CloudError) || err.reason !== 'EntityAlreadyExists') throw err;
+      if (!(err instanceof CloudError) || err.reason !== Reason.AlreadyExists) throw err;
       // Created by an earlier attempt whose answer was lost, or by someone else.
       const observed = await this.observe(request);
       if (!sameOwner(observed.owner, request.owner) && !request.adopt) {
         throw terminal(
-          'NotOwned',
+          Reason.NotOwned,
           `role ${desired.name} already exists and belongs to ${describeOwner(observed.owner)}`,
           err,
         );

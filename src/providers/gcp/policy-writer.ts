@@ -1,3 +1,4 @@
+import { Reason } from '../../api/reasons.js';
 import { type Clock, realClock } from '../../runtime/clock.js';
 import { CloudError } from '../cloud-error.js';
 import type { GcpClient } from './client.js';
@@ -93,7 +94,7 @@ export class PolicyWriter {
         await this.client.setPolicy(resource, policy);
         return;
       } catch (err) {
-        const stale = err instanceof CloudError && err.reason === 'Aborted';
+        const stale = err instanceof CloudError && err.reason === Reason.Conflict;
         if (!stale || attempt >= this.maxAttempts) throw err;
         await this.clock.sleep(Math.round((25 + this.random() * 100) * attempt));
       }

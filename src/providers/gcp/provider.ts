@@ -1,3 +1,4 @@
+import { Reason } from '../../api/reasons.js';
 import { CloudError, terminal } from '../cloud-error.js';
 import type {
   AccountClient,
@@ -164,19 +165,19 @@ class GcpServiceAccounts implements ExternalClient<IdentityRequest, IdentityObse
         description: ownerDescription(request.owner),
       });
     } catch (err) {
-      if (!(err instanceof CloudError && err.reason === 'AlreadyExists')) throw err;
+      if (!(err instanceof CloudError && err.reason === Reason.AlreadyExists)) throw err;
       const observed = await this.observe(request);
       if (!observed.exists) {
         // Created moments ago (by an earlier attempt whose answer was lost), not yet visible: IAM is eventually consistent.
         throw new CloudError(`service account ${email} exists but is not visible yet`, {
           kind: 'retryable',
-          reason: 'NotYetVisible',
+          reason: Reason.NotFound,
           cause: err,
         });
       }
       if (!sameOwner(observed.owner, request.owner) && !request.adopt) {
         throw terminal(
-          'NotOwned',
+          Reason.NotOwned,
           `service account ${email} already exists and belongs to ${describeOwner(observed.owner)}`,
           err,
         );

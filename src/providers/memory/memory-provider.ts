@@ -1,3 +1,4 @@
+import { Reason } from '../../api/reasons.js';
 import { CloudError, terminal } from '../cloud-error.js';
 import type {
   AccountClient,
@@ -34,7 +35,7 @@ function asCloudError(err: unknown, operation: string): CloudError {
   if (err instanceof CloudError) return err;
   return new CloudError(`${operation}: ${String(err)}`, {
     kind: 'retryable',
-    reason: 'CloudUnavailable',
+    reason: Reason.CloudUnavailable,
     cause: err,
   });
 }
@@ -85,7 +86,7 @@ class MemoryIdentities implements ExternalClient<IdentityRequest, IdentityObserv
       if (existing) {
         if (!sameOwner(ownerFromTags(existing.tags), request.owner) && !request.adopt) {
           throw terminal(
-            'NotOwned',
+            Reason.NotOwned,
             `identity ${name} exists and belongs to ${describeOwner(ownerFromTags(existing.tags))}`,
           );
         }
@@ -107,7 +108,12 @@ class MemoryIdentities implements ExternalClient<IdentityRequest, IdentityObserv
     const name = identityName(request);
     const stored = await this.call('UpdateIdentity', name, () => {
       const existing = this.cloud.identities.get(name);
-      if (!existing) throw terminal('NotFound', `identity ${name} vanished during update`);
+      if (!existing) {
+        throw new CloudError(`identity ${name} vanished during update`, {
+          kind: 'retryable',
+          reason: Reason.NotFound,
+        });
+      }
       Object.assign(existing, identityDocument(request));
       return existing;
     });
@@ -190,7 +196,7 @@ class MemoryGrants implements ExternalClient<GrantRequest, GrantObservation>, Gr
       if (!this.cloud.identities.has(request.identity.externalName)) {
         throw new CloudError(`identity ${request.identity.externalName} does not exist`, {
           kind: 'retryable',
-          reason: 'IdentityNotFound',
+          reason: Reason.NotFound,
         });
       }
       this.cloud.grantSets.set(key, {

@@ -1,3 +1,4 @@
+import { Reason } from '../../api/reasons.js';
 import { asError } from '../../runtime/errors.js';
 import { CloudError } from '../cloud-error.js';
 import type { MemoryCloud } from '../memory/memory-cloud.js';
@@ -63,7 +64,7 @@ export function deferredFactory(cloud: DeferredCloud): ProviderFactory {
     loading ??= cloud.load().catch((err: unknown) => {
       throw new CloudError(`could not load the ${cloud.name} provider: ${asError(err).message}`, {
         kind: 'terminal',
-        reason: 'ProviderUnavailable',
+        reason: Reason.ProviderUnavailable,
         cause: err,
       });
     });
@@ -105,7 +106,7 @@ function unavailable(name: AccountRequest['spec']['provider']): CloudProvider {
   const fail = (): never => {
     throw new CloudError(`the ${name} provider is not available in this build of Keyless`, {
       kind: 'terminal',
-      reason: 'ProviderUnavailable',
+      reason: Reason.ProviderUnavailable,
     });
   };
   const client = { observe: fail, create: fail, update: fail, delete: fail };

@@ -43,7 +43,7 @@ describe('CloudAccount reconciler', () => {
     h.applyAccount();
     h.cloud.failNext(
       'CheckAccount',
-      new CloudError('503', { kind: 'retryable', reason: 'ServiceUnavailable' }),
+      new CloudError('503', { kind: 'retryable', reason: 'CloudUnavailable' }),
     );
 
     const outcome = await h.reconcile('CloudAccount', 'acct');

@@ -39,7 +39,7 @@ describe('failures under the controller', () => {
     h.applyIdentity();
     h.cloud.injectFault((operation) =>
       operation === 'CreateIdentity'
-        ? new CloudError('service unavailable', { kind: 'retryable', reason: 'ServiceUnavailable' })
+        ? new CloudError('service unavailable', { kind: 'retryable', reason: 'CloudUnavailable' })
         : undefined,
     );
     const controller = new Controller({

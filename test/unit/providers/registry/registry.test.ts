@@ -202,7 +202,7 @@ describe('instrumentRegistry', () => {
     expect(registry.forAccount({ name: 'a', spec: AWS })).toBe(provider);
 
     await provider.accounts.check({ name: 'a', spec: AWS }, { principals: [] });
-    cloud.failNext('CheckAccount', new CloudError('slow down', { kind: 'throttled', reason: 'Throttling' }));
+    cloud.failNext('CheckAccount', new CloudError('slow down', { kind: 'throttled', reason: 'Throttled' }));
     await expect(provider.accounts.check({ name: 'a', spec: AWS }, { principals: [] })).rejects.toThrow(
       'slow down',
     );
