@@ -223,7 +223,7 @@ export const REASONS = {
   },
   UnsupportedResource: {
     meaning:
-      'This cloud cannot narrow a grant to that kind of resource (e.g. Pub/Sub topics); the message says what to grant instead.',
+      'This cloud cannot narrow a grant to that kind of resource (such as a Pub/Sub topic); the message says what to grant instead.',
     carriedBy: FAILURE,
     outcome: 'TerminalSpec',
   },
@@ -246,7 +246,7 @@ export const REASONS = {
   },
   InvalidRequest: {
     meaning:
-      "The cloud refused a value Keyless sent as invalid (e.g. a malformed policy); the cloud's message names it.",
+      "The cloud refused a value Keyless sent as invalid (such as a malformed policy); the cloud's message names it.",
     carriedBy: FAILURE,
     outcome: 'TerminalSpec',
   },
@@ -288,7 +288,7 @@ export const REASONS = {
   },
   InvalidAccount: {
     meaning:
-      "The CloudAccount's spec cannot be used for this cloud (e.g. a workloadIdentityPool of neither accepted form).",
+      "The CloudAccount's spec cannot be used for this cloud (such as a workloadIdentityPool of neither accepted form).",
     carriedBy: FAILURE,
     outcome: 'TerminalExternal',
   },
@@ -305,7 +305,7 @@ export const REASONS = {
   },
   LimitExceeded: {
     meaning:
-      "A cloud quota is reached (e.g. IAM roles per AWS account, role assignments per Azure subscription); the cloud's message names it.",
+      "A cloud quota is reached (such as IAM roles per AWS account, role assignments per Azure subscription); the cloud's message names it.",
     carriedBy: FAILURE,
     outcome: 'TerminalExternal',
   },
