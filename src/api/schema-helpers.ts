@@ -21,8 +21,8 @@ export const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]
 export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
 /**
- * An IAM action (`service:Action`, with `*` and `?` as wildcards) or `*`, as the AWS provider checks
- * it. Written without backslashes, so it can sit in a CEL string literal.
+ * An IAM action (`service:Action`, with `*` and `?` as wildcards) or `*`: the CRD refuses others and
+ * the AWS provider checks with it too. Written without backslashes, so it can sit in a CEL string literal.
  */
 export const IAM_ACTION_PATTERN = '^([*]|[a-z0-9-]+:[A-Za-z0-9*?]+)$';
 

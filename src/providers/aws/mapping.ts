@@ -1,5 +1,6 @@
 import type { Grant } from '../../api/index.js';
 import { Reason } from '../../api/reasons.js';
+import { IAM_ACTION_PATTERN } from '../../api/schema-helpers.js';
 import awsCatalogue from '../../policy/catalogue/aws.json' with { type: 'json' };
 import { type Catalogue, compileCatalogue, fillTemplate } from '../../policy/catalogue/catalogue.js';
 import { parseDuration } from '../../policy/duration.js';
@@ -22,7 +23,7 @@ export const AWS_LIMITS = {
 
 export const STS_AUDIENCE = 'sts.amazonaws.com';
 const NAME_CHARACTERS = /[^A-Za-z0-9+=,.@_-]/g;
-const ACTION = /^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$/;
+const ACTION = new RegExp(IAM_ACTION_PATTERN);
 const lookup = compileCatalogue(awsCatalogue as Catalogue);
 
 export type AwsAccount = NonNullable<AccountRequest['spec']['aws']>;
