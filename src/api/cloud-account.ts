@@ -1,7 +1,17 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ConditionsSchema } from './conditions.js';
 import type { KubeObject } from './object-meta.js';
-import { Duration, StringEnum, withRules } from './schema-helpers.js';
+import {
+  DNS_LABEL_PATTERN,
+  DNS_SUBDOMAIN_PATTERN,
+  Duration,
+  GRANT_DURATION,
+  StringEnum,
+  withRules,
+} from './schema-helpers.js';
+
+/** A namespace name in which * stands for any characters. */
+const NAMESPACE_GLOB_PATTERN = '^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$';
 
 export const PROVIDERS = ['aws', 'gcp', 'azure'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -81,8 +91,8 @@ const CredentialsSchema = withRules(
     }),
     secretRef: Type.Optional(
       Type.Object({
-        name: Type.String({ minLength: 1, maxLength: 253 }),
-        namespace: Type.String({ minLength: 1, maxLength: 63 }),
+        name: Type.String({ pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253 }),
+        namespace: Type.String({ pattern: DNS_LABEL_PATTERN, maxLength: 63 }),
       }),
     ),
   }),
@@ -93,12 +103,18 @@ const CredentialsSchema = withRules(
       fieldPath: '.secretRef',
       reason: 'FieldValueRequired',
     },
+    {
+      rule: "self.source == 'Secret' || !has(self.secretRef)",
+      message: 'credentials.secretRef is read only when credentials.source is Secret',
+      fieldPath: '.secretRef',
+      reason: 'FieldValueForbidden',
+    },
   ],
 );
 
 const GuardrailsSchema = Type.Object({
   allowedNamespaces: Type.Optional(
-    Type.Array(Type.String({ maxLength: 63 }), {
+    Type.Array(Type.String({ pattern: NAMESPACE_GLOB_PATTERN, maxLength: 63 }), {
       maxItems: 256,
       description: 'Namespaces (exact or glob with *) whose identities may use this account. Empty: all.',
     }),
@@ -122,7 +138,12 @@ const GuardrailsSchema = Type.Object({
     StringEnum(ACCESS_LEVELS, { description: 'The highest access level a grant may ask.' }),
   ),
   maxGrantDuration: Type.Optional(
-    Duration('Longest temporary grant; with this set, every grant must be temporary.'),
+    Duration({
+      field: 'guardrails.maxGrantDuration',
+      min: GRANT_DURATION.min,
+      max: GRANT_DURATION.max,
+      description: `Longest temporary grant, ${GRANT_DURATION.min} to ${GRANT_DURATION.max}; with this set, every grant must be temporary.`,
+    }),
   ),
   requirePermissionsBoundary: Type.Optional(
     Type.Boolean({ description: 'AWS: refuse identities that would get no permissions boundary.' }),
@@ -145,7 +166,14 @@ export const CloudAccountSpecSchema = withRules(
     ),
     guardrails: Type.Optional(GuardrailsSchema),
     resyncInterval: Type.Optional(
-      Duration('How often the cloud is re-observed (jittered).', { default: '10m' }),
+      Duration({
+        field: 'resyncInterval',
+        min: '1s',
+        max: '24h',
+        why: 'each resync reads every identity and binding of the account from the cloud',
+        description:
+          "How often the cloud is re-observed (jittered), 1s to 24h. Without it, the operator's --default-resync (10m).",
+      }),
     ),
     rateLimits: Type.Optional(
       Type.Object(

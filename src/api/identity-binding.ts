@@ -2,24 +2,49 @@ import { type Static, Type } from '@sinclair/typebox';
 import { ACCESS_LEVELS } from './cloud-account.js';
 import { ConditionsSchema, DriftListSchema } from './conditions.js';
 import type { KubeObject } from './object-meta.js';
-import { Duration, StringEnum, withRules } from './schema-helpers.js';
+import {
+  DNS_SUBDOMAIN_PATTERN,
+  Duration,
+  GRANT_DURATION,
+  IAM_ACTION_PATTERN,
+  StringEnum,
+  withRules,
+} from './schema-helpers.js';
 
 const GrantSchema = withRules(
   Type.Object({
-    resource: Type.String({
-      minLength: 1,
-      maxLength: 2048,
-      description: 'An AWS ARN, a Google Cloud full resource name, or an Azure resource ID.',
-    }),
+    resource: withRules(
+      Type.String({
+        minLength: 1,
+        maxLength: 2048,
+        description: 'An AWS ARN (or *), a Google Cloud full resource name, or an Azure resource ID.',
+      }),
+      [
+        {
+          rule: "self == '*' || self.startsWith('arn:') || self.startsWith('//') || self.startsWith('/subscriptions/')",
+          message:
+            'resource must be an AWS ARN (arn:...) or *, a Google Cloud full resource name (//SERVICE/...) or an Azure resource ID (/subscriptions/...)',
+        },
+      ],
+    ),
     access: Type.Optional(
       StringEnum(ACCESS_LEVELS, { description: 'Cloud-neutral access, from the catalogue.' }),
     ),
     actions: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
-        minItems: 1,
-        maxItems: 100,
-        description: 'AWS: raw IAM actions (escape hatch; guardrails still apply).',
-      }),
+      Type.Array(
+        withRules(Type.String({ minLength: 1, maxLength: 128 }), [
+          {
+            rule: `self.matches('${IAM_ACTION_PATTERN}')`,
+            message:
+              'each action is an IAM action such as s3:GetObject (service:Action, with * and ? as wildcards) or *',
+          },
+        ]),
+        {
+          minItems: 1,
+          maxItems: 100,
+          description: 'AWS: raw IAM actions (escape hatch; guardrails still apply).',
+        },
+      ),
     ),
     role: Type.Optional(
       Type.String({
@@ -48,7 +73,7 @@ export const IdentityBindingSpecSchema = withRules(
     identityRef: withRules(
       Type.Object({
         name: Type.String({
-          minLength: 1,
+          pattern: DNS_SUBDOMAIN_PATTERN,
           maxLength: 253,
           description: 'A WorkloadIdentity in this namespace.',
         }),
@@ -67,9 +92,21 @@ export const IdentityBindingSpecSchema = withRules(
     ),
     grants: Type.Array(GrantSchema, { minItems: 1, maxItems: 50 }),
     expiresAt: Type.Optional(
-      Type.String({ format: 'date-time', description: 'The grants end at this time.' }),
+      Type.String({
+        format: 'date-time',
+        description:
+          'The grants end at this time: an RFC 3339 date-time with a time zone, such as 2030-01-01T00:00:00Z.',
+      }),
     ),
-    duration: Type.Optional(Duration('The grants end this long after the binding was created.')),
+    duration: Type.Optional(
+      Duration({
+        field: 'duration',
+        min: GRANT_DURATION.min,
+        max: GRANT_DURATION.max,
+        why: 'for a later end, use expiresAt',
+        description: `The grants end this long after the binding was created, ${GRANT_DURATION.min} to ${GRANT_DURATION.max}.`,
+      }),
+    ),
   }),
   [
     {

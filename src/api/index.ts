@@ -5,4 +5,5 @@ export * from './group.js';
 export * from './identity-binding.js';
 export * from './kinds.js';
 export * from './object-meta.js';
+export * from './reasons.js';
 export * from './workload-identity.js';

@@ -16,11 +16,55 @@ export function StringEnum<const T extends readonly string[]>(
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
 
-/** Go-style duration as accepted by Kubernetes APIs: 90s, 15m, 1h30m. */
-export const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
+/** Kubernetes object names (DNS-1123 subdomains) and namespace names (DNS-1123 labels). */
+export const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
-export function Duration(description: string, extra: { default?: string } = {}) {
-  return Type.String({ pattern: DURATION_PATTERN, description, ...extra });
+/**
+ * An IAM action (`service:Action`, with `*` and `?` as wildcards) or `*`: the CRD refuses others and
+ * the AWS provider checks with it too. Written without backslashes, so it can sit in a CEL string literal.
+ */
+export const IAM_ACTION_PATTERN = '^([*]|[a-z0-9-]+:[A-Za-z0-9*?]+)$';
+
+/** Go-style duration as accepted by Kubernetes APIs: 90s, 15m, 1h30m. */
+export const DURATION_PATTERN = '^([0-9]+([.][0-9]+)?(ms|s|m|h))+$';
+
+/** How long a temporary grant (a binding's duration, an account's maxGrantDuration) may last. */
+export const GRANT_DURATION = { min: '1m', max: '8760h' } as const;
+
+export interface DurationField {
+  /** How messages name the field, e.g. maxSessionDuration. */
+  field: string;
+  /** The shortest and longest duration allowed, as durations: 1h, 12h. */
+  min: string;
+  max: string;
+  /** Why the range is what it is, appended to the message. */
+  why?: string;
+  description: string;
+  default?: string;
+}
+
+/**
+ * A duration field: the pattern, and a CEL rule that parses the value (`duration(self)`) and checks
+ * its range, so `kubectl apply` refuses it with a message naming the field and the range. A value
+ * that is not a duration at all gets the pattern's message only.
+ */
+export function Duration(options: DurationField) {
+  const { field, min, max, why } = options;
+  return withRules(
+    Type.String({
+      pattern: DURATION_PATTERN,
+      maxLength: 32,
+      description: options.description,
+      ...(options.default !== undefined ? { default: options.default } : {}),
+    }),
+    [
+      {
+        rule: `!self.matches('${DURATION_PATTERN}') || (duration(self) >= duration('${min}') && duration(self) <= duration('${max}'))`,
+        message: `${field} must be a duration from ${min} to ${max}${why ? ` (${why})` : ''}`,
+      },
+    ],
+  );
 }
 
 export function withRules<T extends TSchema>(schema: T, rules: CelRule[]): T {

@@ -1,18 +1,15 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ConditionsSchema, DriftListSchema } from './conditions.js';
 import type { KubeObject } from './object-meta.js';
-import { Duration, StringEnum, StringMap, withRules } from './schema-helpers.js';
+import { DNS_SUBDOMAIN_PATTERN, Duration, StringEnum, StringMap, withRules } from './schema-helpers.js';
 
 export const SERVERLESS_PLATFORMS = ['AWSLambda', 'GCPCloudRunFunction', 'AzureFunction'] as const;
 export type ServerlessPlatform = (typeof SERVERLESS_PLATFORMS)[number];
 
-const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
-const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
-
 const ServiceAccountSubjectSchema = withRules(
   Type.Object({
     name: Type.String({
-      pattern: DNS_SUBDOMAIN,
+      pattern: DNS_SUBDOMAIN_PATTERN,
       maxLength: 253,
       description: 'ServiceAccount in this namespace.',
     }),
@@ -33,16 +30,26 @@ const ServiceAccountSubjectSchema = withRules(
   ],
 );
 
-const ServerlessSubjectSchema = Type.Object({
-  platform: StringEnum(SERVERLESS_PLATFORMS),
-  deployers: Type.Optional(
-    Type.Array(Type.String({ maxLength: 320 }), {
-      maxItems: 20,
-      description:
-        'GCP: principals that may deploy functions running as this identity (iam.serviceAccountUser).',
-    }),
-  ),
-});
+const ServerlessSubjectSchema = withRules(
+  Type.Object({
+    platform: StringEnum(SERVERLESS_PLATFORMS),
+    deployers: Type.Optional(
+      Type.Array(Type.String({ maxLength: 320 }), {
+        maxItems: 20,
+        description:
+          'GCP: principals that may deploy functions running as this identity (iam.serviceAccountUser).',
+      }),
+    ),
+  }),
+  [
+    {
+      rule: "!has(self.deployers) || self.platform == 'GCPCloudRunFunction'",
+      message: 'serverless.deployers is for platform GCPCloudRunFunction only',
+      fieldPath: '.deployers',
+      reason: 'FieldValueForbidden',
+    },
+  ],
+);
 
 const SubjectSchema = withRules(
   Type.Object({
@@ -60,16 +67,36 @@ export type Subject = Static<typeof SubjectSchema>;
 
 export const WorkloadIdentitySpecSchema = Type.Object({
   accountRef: Type.Object(
-    { name: Type.String({ pattern: DNS_SUBDOMAIN, maxLength: 253 }) },
+    { name: Type.String({ pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253 }) },
     { description: 'The CloudAccount this identity lives in.' },
   ),
-  subjects: Type.Array(SubjectSchema, {
-    minItems: 1,
-    maxItems: 20,
-    description: 'Who may assume this identity.',
-  }),
+  subjects: withRules(
+    Type.Array(SubjectSchema, {
+      minItems: 1,
+      maxItems: 20,
+      description: 'Who may assume this identity.',
+    }),
+    [
+      {
+        rule: 'self.all(s, !has(s.serviceAccount) || self.filter(t, has(t.serviceAccount) && t.serviceAccount.name == s.serviceAccount.name).size() == 1)',
+        message: 'each ServiceAccount is named by one subject only',
+      },
+      {
+        rule: 'self.all(s, !has(s.serverless) || self.filter(t, has(t.serverless) && t.serverless.platform == s.serverless.platform).size() == 1)',
+        message: 'each serverless platform is named by one subject only (list all its deployers there)',
+      },
+    ],
+  ),
   maxSessionDuration: Type.Optional(
-    Duration('Lifetime of the temporary credentials the cloud issues (AWS: 1h to 12h).', { default: '1h' }),
+    Duration({
+      field: 'maxSessionDuration',
+      min: '1h',
+      max: '12h',
+      why: "what AWS allows for a role's sessions",
+      description:
+        "Lifetime of the temporary credentials the cloud issues, 1h to 12h: on AWS the role's MaxSessionDuration. Google Cloud and Azure ignore it (the cloud sets their tokens' lifetime).",
+      default: '1h',
+    }),
   ),
   deletionPolicy: Type.Optional(
     StringEnum(['Delete', 'Retain'] as const, {
@@ -113,7 +140,20 @@ export const WorkloadIdentitySpecSchema = Type.Object({
       ),
     }),
   ),
-  tags: Type.Optional(StringMap('Extra tags/labels on the cloud identity.', { maxProperties: 40 })),
+  tags: Type.Optional(
+    withRules(
+      StringMap(
+        'Extra tags on the cloud identity (AWS and Azure; Google Cloud service accounts have none). Keys starting with keyless.dev/ are Keyless’s own.',
+        { maxProperties: 40 },
+      ),
+      [
+        {
+          rule: "self.all(k, k != '' && !k.startsWith('keyless.dev/') && !k.startsWith('keyless.dev-'))",
+          message: 'tag keys may not be empty or start with keyless.dev/ (the ownership tags Keyless writes)',
+        },
+      ],
+    ),
+  ),
 });
 export type WorkloadIdentitySpec = Static<typeof WorkloadIdentitySpecSchema>;
 
@@ -146,5 +186,3 @@ export interface WorkloadIdentity extends KubeObject {
   spec: WorkloadIdentitySpec;
   status?: WorkloadIdentityStatus;
 }
-
-export const DNS_LABEL_PATTERN = DNS_LABEL;

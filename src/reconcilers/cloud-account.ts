@@ -1,9 +1,9 @@
 import type { CloudAccount, WorkloadIdentity } from '../api/index.js';
+import { Reason } from '../api/reasons.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { parseKey } from '../runtime/kube-object.js';
 import { ready, synced } from './conditions.js';
 import type { ReconcilerDeps } from './deps.js';
-import { Reason } from './reasons.js';
 import { ensureFinalizer, ReconcileRun, syncAndWriteStatus } from './reconcile-run.js';
 import { accountRequest, FINALIZER, hasFinalizer, isBeingDeleted } from './requests.js';
 

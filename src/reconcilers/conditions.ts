@@ -1,11 +1,12 @@
 import { type Condition, ConditionType, type Drift } from '../api/index.js';
+import { Reason } from '../api/reasons.js';
 
 export type ConditionStatus = Condition['status'];
 
 export interface ConditionInput {
   type: ConditionType;
   status: ConditionStatus;
-  reason: string;
+  reason: Reason;
   message: string;
 }
 
@@ -47,13 +48,13 @@ export function isTrue(conditions: Condition[] | undefined, type: ConditionType)
   return getCondition(conditions, type)?.status === 'True';
 }
 
-export const ready = (reason: string, message: string): ConditionInput => ({
+export const ready = (reason: Reason, message: string): ConditionInput => ({
   type: ConditionType.Ready,
   status: 'True',
   reason,
   message,
 });
-export const notReady = (reason: string, message: string): ConditionInput => ({
+export const notReady = (reason: Reason, message: string): ConditionInput => ({
   type: ConditionType.Ready,
   status: 'False',
   reason,
@@ -62,10 +63,10 @@ export const notReady = (reason: string, message: string): ConditionInput => ({
 export const synced = (message = 'The last reconcile succeeded.'): ConditionInput => ({
   type: ConditionType.Synced,
   status: 'True',
-  reason: 'ReconcileSuccess',
+  reason: Reason.ReconcileSuccess,
   message,
 });
-export const syncFailed = (reason: string, message: string): ConditionInput => ({
+export const syncFailed = (reason: Reason, message: string): ConditionInput => ({
   type: ConditionType.Synced,
   status: 'False',
   reason,
@@ -74,7 +75,7 @@ export const syncFailed = (reason: string, message: string): ConditionInput => (
 export const drifted = (drift: Drift[], corrected: boolean): ConditionInput => ({
   type: ConditionType.Drifted,
   status: corrected ? 'False' : 'True',
-  reason: corrected ? 'DriftCorrected' : 'DriftDetected',
+  reason: corrected ? Reason.DriftCorrected : Reason.DriftDetected,
   message: corrected
     ? `Corrected out-of-band changes to ${drift.map((d) => d.field).join(', ')}.`
     : `The cloud differs from spec in ${drift.map((d) => d.field).join(', ')}.`,
@@ -82,6 +83,6 @@ export const drifted = (drift: Drift[], corrected: boolean): ConditionInput => (
 export const notDrifted = (): ConditionInput => ({
   type: ConditionType.Drifted,
   status: 'False',
-  reason: 'NoDrift',
+  reason: Reason.NoDrift,
   message: 'The cloud matches spec.',
 });

@@ -1,7 +1,7 @@
+import { Reason } from '../api/reasons.js';
 import type { ExternalClient, Observation } from '../providers/provider.js';
 import { type ConditionInput, drifted, notDrifted } from './conditions.js';
 import type { KeylessKind } from './ports.js';
-import { Reason } from './reasons.js';
 import type { ReconcileRun } from './reconcile-run.js';
 
 type ManagedKind = Extract<KeylessKind, 'WorkloadIdentity' | 'IdentityBinding'>;

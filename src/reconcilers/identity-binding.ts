@@ -1,4 +1,5 @@
 import type { CloudAccount, IdentityBinding, WorkloadIdentity } from '../api/index.js';
+import { Reason } from '../api/reasons.js';
 import { grantsEndAt } from '../policy/expiry.js';
 import { guardrailViolations } from '../policy/guardrails.js';
 import type { CloudProvider, GrantObservation, GrantRequest, ResolvedGrant } from '../providers/provider.js';
@@ -8,7 +9,6 @@ import { drifted, getCondition, isTrue, notDrifted, notReady, ready, synced } fr
 import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
 import type { ClusterReader } from './ports.js';
-import { Reason } from './reasons.js';
 import { ensureFinalizer, ReconcileRun, syncAndWriteStatus } from './reconcile-run.js';
 import {
   accountRequest,

@@ -1,18 +1,18 @@
 import type { Logger } from 'pino';
 import type { Condition, KubeObject } from '../api/index.js';
+import { isReason, REASONS, Reason } from '../api/reasons.js';
 import { canonicalJson } from '../providers/shared/drift.js';
 import { interruptedByShutdown } from '../runtime/context.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { asError, ClassifiedError, classificationOf } from '../runtime/errors.js';
 import { type ConditionInput, notReady, setCondition, syncFailed } from './conditions.js';
 import type { ClusterWriter, EventRecorder, EventType, KeylessKind, StatusOf } from './ports.js';
-import { causeOutsideObject, Reason } from './reasons.js';
 import { FINALIZER, hasFinalizer } from './requests.js';
 
 export interface FailOptions {
   notReady?: boolean;
   /** The reason when the failure carries no classification of its own (default CloudError). */
-  reason?: string;
+  reason?: Reason;
 }
 
 /**
@@ -71,7 +71,7 @@ export class ReconcileRun<K extends KeylessKind> {
    * the sync knows the account.
    */
   recheckAfterMs: number | undefined;
-  private readonly pendingEvents: [EventType, string, string][] = [];
+  private readonly pendingEvents: [EventType, Reason, string][] = [];
 
   constructor(
     readonly kind: K,
@@ -116,7 +116,7 @@ export class ReconcileRun<K extends KeylessKind> {
    * Queues an Event; `syncAndWriteStatus` sends the queue alongside the status write, so Events
    * (best-effort: a failed one is logged, never fails the reconcile) add no round trip to it.
    */
-  event(type: EventType, reason: string, message: string): void {
+  event(type: EventType, reason: Reason, message: string): void {
     this.pendingEvents.push([type, reason, message]);
   }
 
@@ -163,7 +163,7 @@ export class ReconcileRun<K extends KeylessKind> {
   }
 
   /** A failure without a cause that retrying cannot fix (not owned, guardrails, bad reference). */
-  stop(reason: string, message: string): ClassifiedError {
+  stop(reason: Reason, message: string): ClassifiedError {
     const outcome = new ClassifiedError(message, {
       kind: 'terminal',
       reason,
@@ -174,13 +174,15 @@ export class ReconcileRun<K extends KeylessKind> {
   }
 
   /** Not a failure: the object waits for another one (its identity, its account) to be ready. */
-  wait(reason: string, message: string): void {
+  wait(reason: Reason, message: string): void {
     this.log.info({ reason }, message);
     this.set(notReady(reason, message), syncFailed(reason, message));
   }
 
+  /** Terminal failures whose cause lies outside the object are looked at again (see REASONS). */
   private recheck(kind: ClassifiedError['kind'], reason: string): { recheckAfterMs?: number } {
-    return kind === 'terminal' && this.recheckAfterMs !== undefined && causeOutsideObject(reason)
+    const outside = isReason(reason) && REASONS[reason].outcome === 'TerminalExternal';
+    return kind === 'terminal' && this.recheckAfterMs !== undefined && outside
       ? { recheckAfterMs: this.recheckAfterMs }
       : {};
   }
@@ -196,9 +198,10 @@ export class ReconcileRun<K extends KeylessKind> {
     else this.log.warn(fields, failure.message);
     // A terminal failure is this generation's outcome; a retry may still succeed with it.
     if (failure.kind === 'terminal') this.observed();
-    this.event('Warning', failure.reason, failure.message);
-    this.set(syncFailed(failure.reason, failure.message));
-    if (setNotReady) this.set(notReady(failure.reason, failure.message));
+    const reason = isReason(failure.reason) ? failure.reason : Reason.CloudError;
+    this.event('Warning', reason, failure.message);
+    this.set(syncFailed(reason, failure.message));
+    if (setNotReady) this.set(notReady(reason, failure.message));
   }
 }
 

@@ -1,4 +1,5 @@
 import type { CloudAccount, WorkloadIdentity } from '../api/index.js';
+import { Reason } from '../api/reasons.js';
 import { namespaceAllowed } from '../policy/guardrails.js';
 import type { CloudProvider, IdentityObservation, IdentityRequest } from '../providers/provider.js';
 import { describeOwner, sameOwner } from '../providers/shared/ownership.js';
@@ -9,7 +10,6 @@ import { drifted, isTrue, notDrifted, notReady, ready, synced } from './conditio
 import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
 import type { ServiceAccountState } from './ports.js';
-import { Reason } from './reasons.js';
 import { ensureFinalizer, ReconcileRun, step, syncAndWriteStatus } from './reconcile-run.js';
 import {
   accountRequest,

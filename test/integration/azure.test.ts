@@ -110,10 +110,13 @@ describeWithCloud<AzureBackend>(
       );
       const events = await world
         .admin()
-        .request<{ items: { reason: string }[] }>('GET', '/apis/events.k8s.io/v1/namespaces/shop/events');
+        .request<{ items: { reason: string; note?: string }[] }>(
+          'GET',
+          '/apis/events.k8s.io/v1/namespaces/shop/events',
+        );
       expect(
-        events.items.filter(
-          (e) => e.reason === 'ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity',
+        events.items.filter((e) =>
+          e.note?.includes('ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity'),
         ),
       ).toEqual([]);
     });
@@ -212,7 +215,7 @@ describeWithCloud<AzureBackend>(
       await apply(world.admin(), denied);
       const refused = await waitForCondition(world.admin(), denied, 'Synced', {
         status: 'False',
-        reason: 'AuthorizationFailed',
+        reason: 'AccessDenied',
       });
       expect(conditionOf(refused, 'Synced')?.message).toContain(
         'does not have authorization to perform action',

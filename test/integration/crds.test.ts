@@ -2,7 +2,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube-api/client.js';
 import { describeWithControlPlane } from '../support/control-plane/index.js';
 import { loadExamples } from '../support/examples.js';
-import { INVALID_OBJECTS } from '../support/invalid-objects.js';
+import { INVALID_OBJECTS, VALID_EDGE_OBJECTS } from '../support/invalid-objects.js';
 import { installCrds, type Manifest, pathOf, waitFor } from '../support/kube-manifests.js';
 
 describeWithControlPlane('the generated CRDs on a real API server', (controlPlane) => {
@@ -44,6 +44,12 @@ describeWithControlPlane('the generated CRDs on a real API server', (controlPlan
         file,
       ).resolves.toMatchObject({ kind: object.kind });
     }
+  });
+
+  it.each(VALID_EDGE_OBJECTS)('accept $name (server-side dry run)', async ({ object }) => {
+    await expect(
+      admin.request('POST', pathOf(object as Manifest), { body: object, query: { dryRun: 'All' } }),
+    ).resolves.toMatchObject({ kind: object.kind });
   });
 
   it.each(INVALID_OBJECTS)('refuse $name, naming the field', async ({ object, field, message }) => {

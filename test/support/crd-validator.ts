@@ -121,10 +121,14 @@ function checkString(schema: Schema, value: string, path: string, errors: FieldE
   if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) {
     errors.push({ path, message: `should match '${schema.pattern}'` });
   }
-  if (schema.format === 'date-time' && Number.isNaN(Date.parse(value))) {
-    errors.push({ path, message: 'must be an RFC 3339 date-time' });
+  if (schema.format === 'date-time' && !(RFC3339.test(value) && Number.isFinite(Date.parse(value)))) {
+    errors.push({ path, message: `${path} in body must be of type date-time` });
   }
 }
+
+/** As the API server reads the date-time format: RFC 3339, with a time zone. */
+const RFC3339 =
+  /^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,5 +1,6 @@
 /**
- * Objects the CRD schemas must refuse, with the field the refusal must point at.
+ * Objects the CRD schemas must refuse, with the field the refusal must point at (and, below, objects
+ * at the edges they must accept).
  * Unit tests check them against the generated schemas; integration tests against a real API server.
  */
 export interface InvalidCase {
@@ -169,5 +170,228 @@ export const INVALID_OBJECTS: InvalidCase[] = [
     object: binding({ identityRef: { name: 'app' }, grants: [] }),
     field: 'spec.grants',
     message: 'should have at least 1 items',
+  },
+  {
+    name: 'session duration longer than AWS allows',
+    object: identity({ accountRef: { name: 'a' }, subjects: SUBJECTS, maxSessionDuration: '720h' }),
+    field: 'spec.maxSessionDuration',
+    message: "maxSessionDuration must be a duration from 1h to 12h (what AWS allows for a role's sessions)",
+  },
+  {
+    name: 'session duration shorter than AWS allows',
+    object: identity({ accountRef: { name: 'a' }, subjects: SUBJECTS, maxSessionDuration: '59m59s' }),
+    field: 'spec.maxSessionDuration',
+    message: 'maxSessionDuration must be a duration from 1h to 12h',
+  },
+  {
+    name: 'resync interval of zero',
+    object: account({ provider: 'aws', aws: AWS, resyncInterval: '0s' }),
+    field: 'spec.resyncInterval',
+    message: 'resyncInterval must be a duration from 1s to 24h',
+  },
+  {
+    name: 'resync interval below a second',
+    object: account({ provider: 'aws', aws: AWS, resyncInterval: '500ms' }),
+    field: 'spec.resyncInterval',
+    message: 'resyncInterval must be a duration from 1s to 24h',
+  },
+  {
+    name: 'resync interval over a day',
+    object: account({ provider: 'aws', aws: AWS, resyncInterval: '24h1s' }),
+    field: 'spec.resyncInterval',
+    message: 'resyncInterval must be a duration from 1s to 24h',
+  },
+  {
+    name: 'longest grant shorter than a minute',
+    object: account({ provider: 'aws', aws: AWS, guardrails: { maxGrantDuration: '30s' } }),
+    field: 'spec.guardrails.maxGrantDuration',
+    message: 'guardrails.maxGrantDuration must be a duration from 1m to 8760h',
+  },
+  {
+    name: 'longest grant over a year',
+    object: account({ provider: 'aws', aws: AWS, guardrails: { maxGrantDuration: '8761h' } }),
+    field: 'spec.guardrails.maxGrantDuration',
+    message: 'guardrails.maxGrantDuration must be a duration from 1m to 8760h',
+  },
+  {
+    name: 'grant duration over a year',
+    object: binding({ identityRef: { name: 'app' }, grants: [GRANT], duration: '10000h' }),
+    field: 'spec.duration',
+    message: 'duration must be a duration from 1m to 8760h (for a later end, use expiresAt)',
+  },
+  {
+    name: 'grant duration shorter than a minute',
+    object: binding({ identityRef: { name: 'app' }, grants: [GRANT], duration: '59s' }),
+    field: 'spec.duration',
+    message: 'duration must be a duration from 1m to 8760h',
+  },
+  {
+    name: 'expiresAt without a time zone',
+    object: binding({ identityRef: { name: 'app' }, grants: [GRANT], expiresAt: '2030-01-01T00:00:00' }),
+    field: 'spec.expiresAt',
+    message: 'must be of type date-time',
+  },
+  {
+    name: 'expiresAt as a date only',
+    object: binding({ identityRef: { name: 'app' }, grants: [GRANT], expiresAt: '2030-01-01' }),
+    field: 'spec.expiresAt',
+    message: 'must be of type date-time',
+  },
+  {
+    name: 'one ServiceAccount in two subjects',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [{ serviceAccount: { name: 'app' } }, { serviceAccount: { name: 'app', create: true } }],
+    }),
+    field: 'spec.subjects',
+    message: 'each ServiceAccount is named by one subject only',
+  },
+  {
+    name: 'one serverless platform in two subjects',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [
+        { serverless: { platform: 'GCPCloudRunFunction', deployers: ['user:ana@example.com'] } },
+        { serverless: { platform: 'GCPCloudRunFunction', deployers: ['user:bo@example.com'] } },
+      ],
+    }),
+    field: 'spec.subjects',
+    message: 'each serverless platform is named by one subject only',
+  },
+  {
+    name: 'deployers for a platform other than Cloud Run functions',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [{ serverless: { platform: 'AWSLambda', deployers: ['user:ana@example.com'] } }],
+    }),
+    field: 'spec.subjects[0].serverless.deployers',
+    message: 'serverless.deployers is for platform GCPCloudRunFunction only',
+  },
+  {
+    name: 'a tag in Keyless’s ownership namespace',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: SUBJECTS,
+      tags: { 'keyless.dev/name': 'other' },
+    }),
+    field: 'spec.tags',
+    message: 'tag keys may not be empty or start with keyless.dev/',
+  },
+  {
+    name: 'a tag with an empty key',
+    object: identity({ accountRef: { name: 'a' }, subjects: SUBJECTS, tags: { '': 'x' } }),
+    field: 'spec.tags',
+    message: 'tag keys may not be empty or start with keyless.dev/',
+  },
+  {
+    name: 'a resource that is no cloud’s resource name',
+    object: binding({
+      identityRef: { name: 'app' },
+      grants: [{ resource: 'shop-invoices', access: 'read' }],
+    }),
+    field: 'spec.grants[0].resource',
+    message: 'resource must be an AWS ARN (arn:...) or *',
+  },
+  {
+    name: 'an action without its service',
+    object: binding({
+      identityRef: { name: 'app' },
+      grants: [{ resource: 'arn:aws:s3:::b', actions: ['s3:GetObject', 'GetObject'] }],
+    }),
+    field: 'spec.grants[0].actions[1]',
+    message: 'each action is an IAM action such as s3:GetObject',
+  },
+  {
+    name: 'a secretRef with ambient credentials',
+    object: account({
+      provider: 'aws',
+      aws: AWS,
+      credentials: { source: 'Ambient', secretRef: { name: 'aws', namespace: 'keyless-system' } },
+    }),
+    field: 'spec.credentials.secretRef',
+    message: 'credentials.secretRef is read only when credentials.source is Secret',
+  },
+  {
+    name: 'an identityRef that is no object name',
+    object: binding({ identityRef: { name: 'Orders_API' }, grants: [GRANT] }),
+    field: 'spec.identityRef.name',
+    message: 'should match',
+  },
+  {
+    name: 'an allowed namespace that is no namespace name',
+    object: account({ provider: 'aws', aws: AWS, guardrails: { allowedNamespaces: ['Shop'] } }),
+    field: 'spec.guardrails.allowedNamespaces[0]',
+    message: 'should match',
+  },
+];
+
+/** Objects at the edges of the schemas' ranges, which they must accept. */
+export const VALID_EDGE_OBJECTS: { name: string; object: Record<string, unknown> }[] = [
+  {
+    name: 'a session duration of 1h, in minutes',
+    object: identity({ accountRef: { name: 'a' }, subjects: SUBJECTS, maxSessionDuration: '60m' }),
+  },
+  {
+    name: 'a session duration of 12h, in hours and minutes',
+    object: identity({ accountRef: { name: 'a' }, subjects: SUBJECTS, maxSessionDuration: '11h60m' }),
+  },
+  {
+    name: 'a resync interval of 1s, in milliseconds',
+    object: account({ provider: 'aws', aws: AWS, resyncInterval: '1000ms' }),
+  },
+  {
+    name: 'a resync interval of 24h and grants of at most a minute',
+    object: account({
+      provider: 'aws',
+      aws: AWS,
+      resyncInterval: '24h',
+      guardrails: { maxGrantDuration: '1m' },
+    }),
+  },
+  {
+    name: 'a grant for 8760h',
+    object: binding({ identityRef: { name: 'app' }, grants: [GRANT], duration: '8760h' }),
+  },
+  {
+    name: 'a grant for 1.5 minutes',
+    object: binding({ identityRef: { name: 'app' }, grants: [GRANT], duration: '1.5m' }),
+  },
+  {
+    name: 'expiresAt with an offset and fractional seconds',
+    object: binding({
+      identityRef: { name: 'app' },
+      grants: [GRANT],
+      expiresAt: '2030-06-30T23:59:59.5+02:00',
+    }),
+  },
+  {
+    name: 'a ServiceAccount and a serverless subject, tags near Keyless’s own',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [{ serviceAccount: { name: 'app' } }, { serverless: { platform: 'AWSLambda' } }],
+      tags: { 'keyless.development': 'yes', team: 'shop' },
+    }),
+  },
+  {
+    name: 'grants on every cloud’s resource names, with wildcard actions',
+    object: binding({
+      identityRef: { name: 'app' },
+      grants: [
+        { resource: '*', actions: ['s3:List*', 'sqs:Get?ueue*'] },
+        { resource: '//storage.googleapis.com/projects/_/buckets/b', access: 'read' },
+        {
+          resource: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg',
+          role: 'Reader',
+        },
+      ],
+    }),
+  },
+  {
+    name: 'allowed namespaces with globs',
+    object: account({
+      provider: 'aws',
+      aws: AWS,
+      guardrails: { allowedNamespaces: ['shop', 'team-*', '*'] },
+    }),
   },
 ];

@@ -1,4 +1,5 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { Reason } from '../../api/reasons.js';
 import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest } from '../provider.js';
 import { credentialsSecretRef, readCredentialsSecret, type SecretReader } from '../shared/secrets.js';
@@ -30,7 +31,7 @@ export function credentialsFor(
     const secretAccessKey = data[SECRET_KEYS.secretAccessKey];
     if (!accessKeyId || !secretAccessKey) {
       throw terminal(
-        'InvalidCredentials',
+        Reason.InvalidCredentials,
         `Secret ${ref.namespace}/${ref.name} must hold ${SECRET_KEYS.accessKeyId} and ${SECRET_KEYS.secretAccessKey}`,
       );
     }

@@ -1,3 +1,4 @@
+import { Reason } from '../../api/reasons.js';
 import { ClassifiedError } from '../../runtime/errors.js';
 
 /** Throttled callers wait at least this long when AWS gives no hint (it usually does not). */
@@ -11,17 +12,24 @@ const THROTTLED = new Set([
   'SlowDown',
   'RequestThrottled',
 ]);
-const RETRYABLE = new Set([
-  'ServiceFailure',
-  'ServiceFailureException',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'ConcurrentModification',
-  'ConcurrentModificationException',
-  'DeleteConflict',
-  'DeleteConflictException',
-  'RequestTimeout',
-  'RequestTimeoutException',
+/** Retried with backoff: server faults, and conflicts that clear once the other change is done. */
+const RETRYABLE = new Map<string, Reason>([
+  ['ServiceFailure', Reason.CloudUnavailable],
+  ['ServiceFailureException', Reason.CloudUnavailable],
+  ['InternalFailure', Reason.CloudUnavailable],
+  ['ServiceUnavailable', Reason.CloudUnavailable],
+  ['RequestTimeout', Reason.CloudUnavailable],
+  ['RequestTimeoutException', Reason.CloudUnavailable],
+  ['ConcurrentModification', Reason.Conflict],
+  ['ConcurrentModificationException', Reason.Conflict],
+  ['DeleteConflict', Reason.Conflict],
+  ['DeleteConflictException', Reason.Conflict],
+  // IAM is eventually consistent: right after a create, the role may not be found yet.
+  ['NoSuchEntity', Reason.NotFound],
+  ['NoSuchEntityException', Reason.NotFound],
+  // Created by an earlier attempt whose answer was lost, or by someone else: the retry observes it.
+  ['EntityAlreadyExists', Reason.AlreadyExists],
+  ['EntityAlreadyExistsException', Reason.AlreadyExists],
 ]);
 const CREDENTIALS = new Set([
   'InvalidClientTokenId',
@@ -32,19 +40,15 @@ const CREDENTIALS = new Set([
   'CredentialsProviderError',
 ]);
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
-const REASONS: Record<string, string> = {
-  LimitExceeded: 'LimitExceeded',
-  LimitExceededException: 'LimitExceeded',
-  MalformedPolicyDocument: 'MalformedPolicyDocument',
-  MalformedPolicyDocumentException: 'MalformedPolicyDocument',
-  InvalidInput: 'InvalidInput',
-  InvalidInputException: 'InvalidInput',
-  ValidationError: 'InvalidInput',
-  NoSuchEntity: 'NoSuchEntity',
-  NoSuchEntityException: 'NoSuchEntity',
-  EntityAlreadyExists: 'EntityAlreadyExists',
-  EntityAlreadyExistsException: 'EntityAlreadyExists',
-};
+const TERMINAL = new Map<string, Reason>([
+  ['LimitExceeded', Reason.LimitExceeded],
+  ['LimitExceededException', Reason.LimitExceeded],
+  ['MalformedPolicyDocument', Reason.InvalidRequest],
+  ['MalformedPolicyDocumentException', Reason.InvalidRequest],
+  ['InvalidInput', Reason.InvalidRequest],
+  ['InvalidInputException', Reason.InvalidRequest],
+  ['ValidationError', Reason.InvalidRequest],
+]);
 
 interface SdkError {
   name?: string;
@@ -68,7 +72,7 @@ export function isAlreadyExists(err: unknown): boolean {
 /**
  * The one place AWS SDK errors are classified. `operation` names the IAM/STS call for the message;
  * NoSuchEntity is retryable (IAM is eventually consistent right after a create): callers that
- * expect it (observe, delete) handle it before it gets here.
+ * expect it (observe, delete) handle it before it gets here. The SDK's error name stays in the message.
  */
 export function classifyAwsError(err: unknown, operation: string): ClassifiedError {
   if (err instanceof ClassifiedError) return err;
@@ -79,32 +83,31 @@ export function classifyAwsError(err: unknown, operation: string): ClassifiedErr
   if (THROTTLED.has(name) || sdk?.$retryable?.throttling || status === 429) {
     return new ClassifiedError(message, {
       kind: 'throttled',
-      reason: 'Throttled',
+      reason: Reason.Throttled,
       retryAfterMs: DEFAULT_THROTTLE_MS,
       cause: err,
     });
   }
-  if (isNoSuchEntity(err) || RETRYABLE.has(name)) {
-    return new ClassifiedError(message, { kind: 'retryable', reason: REASONS[name] ?? name, cause: err });
-  }
+  const retryable = RETRYABLE.get(name);
+  if (retryable) return new ClassifiedError(message, { kind: 'retryable', reason: retryable, cause: err });
   if (ACCESS_DENIED.has(name)) {
     return new ClassifiedError(
       `${message} (the operator's credentials lack the permission for ${operation})`,
       {
         kind: 'terminal',
-        reason: 'AccessDenied',
+        reason: Reason.AccessDenied,
         cause: err,
       },
     );
   }
   if (CREDENTIALS.has(name)) {
-    return new ClassifiedError(message, { kind: 'terminal', reason: 'InvalidCredentials', cause: err });
+    return new ClassifiedError(message, { kind: 'terminal', reason: Reason.InvalidCredentials, cause: err });
   }
-  if (REASONS[name])
-    return new ClassifiedError(message, { kind: 'terminal', reason: REASONS[name], cause: err });
+  const terminal = TERMINAL.get(name);
+  if (terminal) return new ClassifiedError(message, { kind: 'terminal', reason: terminal, cause: err });
   if (status !== undefined && status >= 400 && status < 500) {
-    return new ClassifiedError(message, { kind: 'terminal', reason: 'InvalidRequest', cause: err });
+    return new ClassifiedError(message, { kind: 'terminal', reason: Reason.InvalidRequest, cause: err });
   }
   // 5xx, timeouts, resets, DNS: worth another try.
-  return new ClassifiedError(message, { kind: 'retryable', reason: 'CloudUnavailable', cause: err });
+  return new ClassifiedError(message, { kind: 'retryable', reason: Reason.CloudUnavailable, cause: err });
 }

@@ -1,4 +1,6 @@
 import type { Grant } from '../../api/index.js';
+import { Reason } from '../../api/reasons.js';
+import { IAM_ACTION_PATTERN } from '../../api/schema-helpers.js';
 import awsCatalogue from '../../policy/catalogue/aws.json' with { type: 'json' };
 import { type Catalogue, compileCatalogue, fillTemplate } from '../../policy/catalogue/catalogue.js';
 import { parseDuration } from '../../policy/duration.js';
@@ -21,14 +23,14 @@ export const AWS_LIMITS = {
 
 export const STS_AUDIENCE = 'sts.amazonaws.com';
 const NAME_CHARACTERS = /[^A-Za-z0-9+=,.@_-]/g;
-const ACTION = /^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$/;
+const ACTION = new RegExp(IAM_ACTION_PATTERN);
 const lookup = compileCatalogue(awsCatalogue as Catalogue);
 
 export type AwsAccount = NonNullable<AccountRequest['spec']['aws']>;
 
 export function awsAccountOf(account: AccountRequest): AwsAccount {
   const aws = account.spec.aws;
-  if (!aws) throw terminal('InvalidAccount', `CloudAccount ${account.name} has no spec.aws block`);
+  if (!aws) throw terminal(Reason.InvalidAccount, `CloudAccount ${account.name} has no spec.aws block`);
   return aws;
 }
 
@@ -101,7 +103,7 @@ export function trustPolicy(request: IdentityRequest): PolicyDocument {
     if (!platform) continue;
     if (platform !== 'AWSLambda') {
       throw terminal(
-        'InvalidSpec',
+        Reason.InvalidSpec,
         `subject serverless.platform ${platform} cannot assume an AWS role; use AWSLambda`,
       );
     }
@@ -121,7 +123,7 @@ export function roleTags(request: IdentityRequest): Record<string, string> {
   const tags = { ...(request.spec.tags ?? {}), ...ownerTags(request.owner) };
   if (Object.keys(tags).length > AWS_LIMITS.tags) {
     throw terminal(
-      'InvalidSpec',
+      Reason.InvalidSpec,
       `an IAM role takes at most ${AWS_LIMITS.tags} tags; spec.tags plus Keyless's 4 are ${Object.keys(tags).length}`,
     );
   }
@@ -134,7 +136,7 @@ export function permissionsBoundary(request: IdentityRequest): string | undefine
     awsAccountOf(request.account).permissionsBoundaryArn ?? request.spec.aws?.permissionsBoundaryArn;
   if (!boundary && request.account.spec.guardrails?.requirePermissionsBoundary) {
     throw terminal(
-      'GuardrailViolation',
+      Reason.GuardrailViolation,
       `CloudAccount ${request.account.name} requires a permissions boundary: set spec.aws.permissionsBoundaryArn`,
     );
   }
@@ -145,7 +147,7 @@ export function maxSessionSeconds(request: IdentityRequest): number {
   const seconds = Math.round(parseDuration(request.spec.maxSessionDuration ?? '1h') / 1000);
   if (seconds < AWS_LIMITS.minSessionSeconds || seconds > AWS_LIMITS.maxSessionSeconds) {
     throw terminal(
-      'InvalidSpec',
+      Reason.InvalidSpec,
       `maxSessionDuration ${request.spec.maxSessionDuration} is outside what AWS allows for a role (1h to 12h)`,
     );
   }
@@ -182,12 +184,13 @@ export function desiredRole(request: IdentityRequest): DesiredRole {
 export function resolveAwsGrants(grants: Grant[], _account: AccountRequest): ResolvedGrant[] {
   return grants.map((grant, index) => {
     const name = `grant ${index} (${grant.resource})`;
-    if (grant.role) throw terminal('InvalidGrant', `${name}: AWS grants use access or actions, not role`);
+    if (grant.role)
+      throw terminal(Reason.InvalidGrant, `${name}: AWS grants use access or actions, not role`);
     if (grant.access) {
       const match = lookup(grant.resource);
       if (!match) {
         throw terminal(
-          'InvalidGrant',
+          Reason.InvalidGrant,
           `${name}: no access catalogue entry for this resource (S3 bucket or objects, DynamoDB table, SQS queue, ` +
             'SNS topic, Secrets Manager secret, KMS key, Lambda function); check the ARN, or use actions',
         );
@@ -202,13 +205,13 @@ export function resolveAwsGrants(grants: Grant[], _account: AccountRequest): Res
     }
     if (grant.resource !== '*' && !parseArn(grant.resource)) {
       throw terminal(
-        'InvalidGrant',
+        Reason.InvalidGrant,
         `${name}: resource is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE) or *`,
       );
     }
     const bad = (grant.actions ?? []).filter((a) => !ACTION.test(a));
     if (bad.length > 0)
-      throw terminal('InvalidGrant', `${name}: ${bad.join(', ')} is not an IAM action (service:Action)`);
+      throw terminal(Reason.InvalidGrant, `${name}: ${bad.join(', ')} is not an IAM action (service:Action)`);
     return {
       resource: grant.resource,
       access: undefined,
@@ -252,7 +255,7 @@ export function checkInlinePolicySize(request: GrantRequest, othersSize: number)
   );
   const grant = request.grants[Math.max(firstOver, 0)];
   throw terminal(
-    'PolicyTooLarge',
+    Reason.PolicyTooLarge,
     `grant ${Math.max(firstOver, 0)} (${grant?.resource}) does not fit: the role's inline policies would total ` +
       `${policySize(full) + othersSize} characters (this binding ${policySize(full)}, the role's other bindings ` +
       `${othersSize}), over AWS's limit of ${AWS_LIMITS.inlinePoliciesPerRole}`,

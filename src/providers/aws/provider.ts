@@ -1,4 +1,5 @@
 import type { Role } from '@aws-sdk/client-iam';
+import { Reason } from '../../api/reasons.js';
 import type { Context } from '../../runtime/context.js';
 import { ClassifiedError, terminal } from '../../runtime/errors.js';
 import type {
@@ -71,7 +72,7 @@ class AwsAccounts implements AccountClient {
     const caller = await this.client.getCallerIdentity(ctx);
     if (caller.Account !== aws.accountId) {
       throw terminal(
-        'AccountMismatch',
+        Reason.AccountMismatch,
         `the operator's credentials are for account ${caller.Account}, not spec.aws.accountId ${aws.accountId}`,
       );
     }
@@ -79,7 +80,7 @@ class AwsAccounts implements AccountClient {
     const existing = await this.client.getOidcProvider(ctx, arn);
     if (!existing && !aws.oidcProvider.manage) {
       throw terminal(
-        'OIDCProviderNotFound',
+        Reason.OIDCProviderNotFound,
         `IAM OIDC provider ${arn} does not exist: create it for ${aws.oidcProvider.issuerUrl}, or set spec.aws.oidcProvider.manage: true`,
       );
     }
@@ -109,12 +110,12 @@ class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation>, 
     try {
       return observationOf(desired, await this.client.createRole(ctx, desired));
     } catch (err) {
-      if (!(err instanceof ClassifiedError) || err.reason !== 'EntityAlreadyExists') throw err;
+      if (!(err instanceof ClassifiedError) || err.reason !== Reason.AlreadyExists) throw err;
       // Created by an earlier attempt whose answer was lost, or by someone else.
       const observed = await this.observe(ctx, request);
       if (!sameOwner(observed.owner, request.owner) && !request.adopt) {
         throw terminal(
-          'NotOwned',
+          Reason.NotOwned,
           `role ${desired.name} already exists and belongs to ${describeOwner(observed.owner)}`,
           err,
         );

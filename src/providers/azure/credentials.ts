@@ -1,5 +1,6 @@
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { ClientSecretCredential, DefaultAzureCredential } from '@azure/identity';
+import { Reason } from '../../api/reasons.js';
 import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest } from '../provider.js';
 import { credentialsSecretRef, readCredentialsSecret, type SecretReader } from '../shared/secrets.js';
@@ -34,7 +35,7 @@ export function credentialFor(account: AccountRequest, secrets: SecretReader): T
     const clientSecret = data[SECRET_KEYS.clientSecret];
     if (!clientId || !clientSecret) {
       throw terminal(
-        'InvalidCredentials',
+        Reason.InvalidCredentials,
         `Secret ${ref.namespace}/${ref.name} must hold ${SECRET_KEYS.clientId} and ${SECRET_KEYS.clientSecret}, or ${SECRET_KEYS.accessToken}`,
       );
     }

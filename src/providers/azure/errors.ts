@@ -1,25 +1,26 @@
+import { Reason } from '../../api/reasons.js';
 import { ClassifiedError } from '../../runtime/errors.js';
 
 const DEFAULT_THROTTLE_MS = 1_000;
-const RETRYABLE_CODES = new Set([
+const RETRYABLE = new Map<string, Reason>([
   // Replication: a new identity's principal is not in the directory yet.
-  'PrincipalNotFound',
+  ['PrincipalNotFound', Reason.NotFound],
   // Azure refuses two credential writes on one identity at once.
-  'ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity',
-  'Conflict',
-  'AnotherOperationInProgress',
+  ['ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity', Reason.Conflict],
+  ['Conflict', Reason.Conflict],
+  ['AnotherOperationInProgress', Reason.Conflict],
 ]);
-const TERMINAL_REASONS: Record<string, string> = {
-  AuthorizationFailed: 'AuthorizationFailed',
-  LinkedAuthorizationFailed: 'AuthorizationFailed',
-  RoleAssignmentLimitExceeded: 'RoleAssignmentLimitExceeded',
-  RoleAssignmentUpdateNotPermitted: 'RoleAssignmentUpdateNotPermitted',
-  ResourceGroupNotFound: 'ResourceGroupNotFound',
-  SubscriptionNotFound: 'SubscriptionNotFound',
-  InvalidAuthenticationToken: 'InvalidCredentials',
-  InvalidAuthenticationTokenTenant: 'InvalidCredentials',
-  RoleDefinitionDoesNotExist: 'RoleNotFound',
-};
+const TERMINAL = new Map<string, Reason>([
+  ['AuthorizationFailed', Reason.AccessDenied],
+  ['LinkedAuthorizationFailed', Reason.AccessDenied],
+  ['RoleAssignmentLimitExceeded', Reason.LimitExceeded],
+  ['RoleAssignmentUpdateNotPermitted', Reason.RoleAssignmentUpdateNotPermitted],
+  ['ResourceGroupNotFound', Reason.ResourceGroupNotFound],
+  ['SubscriptionNotFound', Reason.SubscriptionNotFound],
+  ['InvalidAuthenticationToken', Reason.InvalidCredentials],
+  ['InvalidAuthenticationTokenTenant', Reason.InvalidCredentials],
+  ['RoleDefinitionDoesNotExist', Reason.RoleNotFound],
+]);
 
 interface RestErrorLike {
   statusCode?: number;
@@ -48,22 +49,23 @@ function retryAfterMs(err: unknown): number {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_THROTTLE_MS;
 }
 
-/** The one place Azure SDK errors (RestError) are classified. `operation` names the call. */
+/** The one place Azure SDK errors (RestError) are classified. `operation` names the call; Azure's code stays in the message. */
 export function classifyAzureError(err: unknown, operation: string): ClassifiedError {
   if (err instanceof ClassifiedError) return err;
   const status = statusOf(err);
   const code = codeOf(err) ?? '';
   const message = `${operation}: ${code ? `${code}: ` : ''}${(err as RestErrorLike)?.message ?? String(err)}`;
-  const make = (kind: ClassifiedError['kind'], reason: string, extra: { retryAfterMs?: number } = {}) =>
+  const make = (kind: ClassifiedError['kind'], reason: Reason, extra: { retryAfterMs?: number } = {}) =>
     new ClassifiedError(message, { kind, reason, cause: err, ...extra });
-  if (status === 429) return make('throttled', 'Throttled', { retryAfterMs: retryAfterMs(err) });
-  if (RETRYABLE_CODES.has(code)) return make('retryable', code);
-  if (TERMINAL_REASONS[code]) return make('terminal', TERMINAL_REASONS[code]);
-  if (status === 401) return make('terminal', 'InvalidCredentials');
-  if (status === 403) return make('terminal', 'AuthorizationFailed');
-  if (status === 404) return make('retryable', 'NotFound');
-  if (status === 409) return make('retryable', code || 'Conflict');
-  if (status !== undefined && status >= 400 && status < 500)
-    return make('terminal', code || 'InvalidRequest');
-  return make('retryable', 'CloudUnavailable');
+  if (status === 429) return make('throttled', Reason.Throttled, { retryAfterMs: retryAfterMs(err) });
+  const retryable = RETRYABLE.get(code);
+  if (retryable) return make('retryable', retryable);
+  const terminal = TERMINAL.get(code);
+  if (terminal) return make('terminal', terminal);
+  if (status === 401) return make('terminal', Reason.InvalidCredentials);
+  if (status === 403) return make('terminal', Reason.AccessDenied);
+  if (status === 404) return make('retryable', Reason.NotFound);
+  if (status === 409) return make('retryable', Reason.Conflict);
+  if (status !== undefined && status >= 400 && status < 500) return make('terminal', Reason.InvalidRequest);
+  return make('retryable', Reason.CloudUnavailable);
 }

@@ -1,4 +1,5 @@
 import type { Grant } from '../../api/index.js';
+import { Reason } from '../../api/reasons.js';
 import azureCatalogue from '../../policy/catalogue/azure.json' with { type: 'json' };
 import { type Catalogue, compileCatalogue } from '../../policy/catalogue/catalogue.js';
 import { terminal } from '../../runtime/errors.js';
@@ -19,7 +20,7 @@ export type AzureAccount = NonNullable<AccountRequest['spec']['azure']>;
 
 export function azureAccountOf(account: AccountRequest): AzureAccount {
   const azure = account.spec.azure;
-  if (!azure) throw terminal('InvalidAccount', `CloudAccount ${account.name} has no spec.azure block`);
+  if (!azure) throw terminal(Reason.InvalidAccount, `CloudAccount ${account.name} has no spec.azure block`);
   return azure;
 }
 
@@ -69,7 +70,7 @@ export function federatedCredentials(request: IdentityRequest): DesiredCredentia
   const credentials = request.spec.subjects.flatMap((s) => {
     if (s.serverless && s.serverless.platform !== 'AzureFunction') {
       throw terminal(
-        'InvalidSpec',
+        Reason.InvalidSpec,
         `subject serverless.platform ${s.serverless.platform} cannot use an Azure managed identity; use AzureFunction`,
       );
     }
@@ -98,7 +99,7 @@ export function federatedCredentials(request: IdentityRequest): DesiredCredentia
   const unique = [...new Map(credentials.map((c) => [c.subject, c])).values()];
   if (unique.length > MAX_FEDERATED_CREDENTIALS) {
     throw terminal(
-      'TooManySubjects',
+      Reason.TooManySubjects,
       `an Azure managed identity takes at most ${MAX_FEDERATED_CREDENTIALS} federated credentials; this identity has ${unique.length} ServiceAccount subjects`,
     );
   }
@@ -114,17 +115,17 @@ export function resolveAzureGrants(grants: Grant[], _account: AccountRequest): R
   return grants.map((grant, index) => {
     const name = `grant ${index} (${grant.resource})`;
     if (grant.actions)
-      throw terminal('InvalidGrant', `${name}: Azure grants use access or role, not actions`);
+      throw terminal(Reason.InvalidGrant, `${name}: Azure grants use access or role, not actions`);
     const match = lookup(grant.resource);
     if (!match && !grant.role) {
       throw terminal(
-        'InvalidGrant',
+        Reason.InvalidGrant,
         `${name}: no access catalogue entry for this resource (a storage account or container, Key Vault, Service Bus ` +
           'namespace, queue or topic, resource group or subscription, as an Azure resource ID); check it, or use role',
       );
     }
     if (!/^\/subscriptions\/[0-9a-fA-F-]{36}(\/|$)/.test(grant.resource)) {
-      throw terminal('InvalidGrant', `${name}: not an Azure resource ID (/subscriptions/ID/...)`);
+      throw terminal(Reason.InvalidGrant, `${name}: not an Azure resource ID (/subscriptions/ID/...)`);
     }
     const role = grant.role ?? match?.entry.access[grant.access ?? 'read'][0] ?? '';
     if (
@@ -132,7 +133,7 @@ export function resolveAzureGrants(grants: Grant[], _account: AccountRequest): R
       ROLE_DEFINITION_ID.test(role) === false &&
       !/^[\w .()-]{1,128}$/.test(role)
     ) {
-      throw terminal('InvalidGrant', `${name}: ${role} is neither a role name nor a role definition id`);
+      throw terminal(Reason.InvalidGrant, `${name}: ${role} is neither a role name nor a role definition id`);
     }
     return {
       resource: grant.resource,
@@ -168,7 +169,7 @@ export function isRoleDefinitionId(role: string): boolean {
 
 export function principalOfRequest(request: GrantRequest): string {
   const principalId = request.identity.principal.principalId;
-  if (!principalId) throw terminal('IdentityNotReady', 'the identity has no principalId yet');
+  if (!principalId) throw terminal(Reason.IdentityNotReady, 'the identity has no principalId yet');
   return principalId;
 }
 

@@ -1,4 +1,5 @@
 import type { FederatedIdentityCredential, Identity } from '@azure/arm-msi';
+import { Reason } from '../../api/reasons.js';
 import type { Context } from '../../runtime/context.js';
 import { ClassifiedError, terminal } from '../../runtime/errors.js';
 import type {
@@ -142,7 +143,7 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
     const existing = await this.client.getIdentity(ctx, resourceGroup, name);
     if (existing && !sameOwner(ownerFromAzureTags(existing.tags), request.owner) && !request.adopt) {
       throw terminal(
-        'NotOwned',
+        Reason.NotOwned,
         `managed identity ${name} already exists and belongs to ${describeOwner(ownerFromAzureTags(existing.tags))}`,
       );
     }
@@ -196,7 +197,7 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
     if (await this.client.getIdentity(ctx, resourceGroup, name)) {
       throw new ClassifiedError(`managed identity ${name} is still being deleted`, {
         kind: 'retryable',
-        reason: 'Deleting',
+        reason: Reason.Deleting,
       });
     }
   }
@@ -224,7 +225,7 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
       );
       if (existing.length - extra.length + missing.length > MAX_FEDERATED_CREDENTIALS) {
         throw terminal(
-          'TooManyCredentials',
+          Reason.TooManyCredentials,
           `managed identity ${identity} would have more than ${MAX_FEDERATED_CREDENTIALS} federated credentials`,
         );
       }
@@ -431,7 +432,7 @@ class AzureRoleAssignments implements ExternalClient<GrantRequest, GrantObservat
       cached = (async () => {
         try {
           const id = await this.client.findRoleDefinition(ctx, scope, role);
-          if (!id) throw terminal('RoleNotFound', `no role named "${role}" is defined at ${scope}`);
+          if (!id) throw terminal(Reason.RoleNotFound, `no role named "${role}" is defined at ${scope}`);
           return id;
         } catch (err) {
           this.definitions.delete(key);

@@ -2,6 +2,7 @@ import { v2 } from '@google-cloud/iam';
 import { ProjectsClient } from '@google-cloud/resource-manager';
 import { iam, type iam_v1 } from '@googleapis/iam';
 import { GoogleAuth, OAuth2Client } from 'google-auth-library';
+import { Reason } from '../../api/reasons.js';
 import type { Context } from '../../runtime/context.js';
 import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest } from '../provider.js';
@@ -302,7 +303,7 @@ async function authFor(account: AccountRequest, secrets: SecretReader): Promise<
   const json = data[SECRET_KEYS.credentialsJson];
   if (!json) {
     throw terminal(
-      'InvalidCredentials',
+      Reason.InvalidCredentials,
       `Secret ${ref.namespace}/${ref.name} must hold ${SECRET_KEYS.credentialsJson} (a service account key or external account configuration) or ${SECRET_KEYS.accessToken}`,
     );
   }
@@ -310,7 +311,7 @@ async function authFor(account: AccountRequest, secrets: SecretReader): Promise<
     return new GoogleAuth({ credentials: JSON.parse(json), scopes: SCOPES });
   } catch (err) {
     throw terminal(
-      'InvalidCredentials',
+      Reason.InvalidCredentials,
       `Secret ${ref.namespace}/${ref.name}: ${SECRET_KEYS.credentialsJson} is not valid JSON`,
       err,
     );

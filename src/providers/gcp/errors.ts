@@ -1,3 +1,4 @@
+import { Reason } from '../../api/reasons.js';
 import { ClassifiedError } from '../../runtime/errors.js';
 
 const DEFAULT_THROTTLE_MS = 1_000;
@@ -99,27 +100,29 @@ export function classifyGcpError(err: unknown, operation: string): ClassifiedErr
   if (err instanceof ClassifiedError) return err;
   const status = httpStatusOf(err);
   const message = `${operation}: ${googleMessageOf(err)}`;
-  const make = (kind: ClassifiedError['kind'], reason: string, extra: { retryAfterMs?: number } = {}) =>
+  const make = (kind: ClassifiedError['kind'], reason: Reason, extra: { retryAfterMs?: number } = {}) =>
     new ClassifiedError(message, { kind, reason, cause: err, ...extra });
   switch (status) {
     case 429:
-      return make('throttled', 'Throttled', { retryAfterMs: retryAfterMs(err) });
+      return make('throttled', Reason.Throttled, { retryAfterMs: retryAfterMs(err) });
     case 404:
-      return make('retryable', 'NotFound');
+      return make('retryable', Reason.NotFound);
     case 409:
       // A stale etag (ABORTED) is retried on a fresh read; a create of an existing name is the caller's to judge.
       return statusNameOf(err) === 'ALREADY_EXISTS'
-        ? make('retryable', 'AlreadyExists')
-        : make('retryable', 'Aborted');
+        ? make('retryable', Reason.AlreadyExists)
+        : make('retryable', Reason.Conflict);
     case 403:
-      return make('terminal', 'PermissionDenied');
+      return make('terminal', Reason.AccessDenied);
     case 401:
-      return make('terminal', 'InvalidCredentials');
+      return make('terminal', Reason.InvalidCredentials);
     case 400:
-      return make('terminal', 'InvalidArgument');
+      return make('terminal', Reason.InvalidRequest);
     case undefined:
-      return make('retryable', 'CloudUnavailable');
+      return make('retryable', Reason.CloudUnavailable);
     default:
-      return status >= 500 ? make('retryable', 'CloudUnavailable') : make('terminal', 'InvalidRequest');
+      return status >= 500
+        ? make('retryable', Reason.CloudUnavailable)
+        : make('terminal', Reason.InvalidRequest);
   }
 }

@@ -1,4 +1,5 @@
 import type { Grant, Subject } from '../../api/index.js';
+import { Reason } from '../../api/reasons.js';
 import { type Catalogue, compileCatalogue, fillTemplate } from '../../policy/catalogue/catalogue.js';
 import gcpCatalogue from '../../policy/catalogue/gcp.json' with { type: 'json' };
 import { terminal } from '../../runtime/errors.js';
@@ -16,7 +17,7 @@ export type GcpAccount = NonNullable<AccountRequest['spec']['gcp']>;
 
 export function gcpAccountOf(account: AccountRequest): GcpAccount {
   const gcp = account.spec.gcp;
-  if (!gcp) throw terminal('InvalidAccount', `CloudAccount ${account.name} has no spec.gcp block`);
+  if (!gcp) throw terminal(Reason.InvalidAccount, `CloudAccount ${account.name} has no spec.gcp block`);
   return gcp;
 }
 
@@ -72,7 +73,7 @@ export function workloadMember(gcp: GcpAccount, namespace: string, serviceAccoun
     );
   if (!match) {
     throw terminal(
-      'InvalidAccount',
+      Reason.InvalidAccount,
       `spec.gcp.workloadIdentityPool ${pool} is neither PROJECT.svc.id.goog nor projects/NUMBER/locations/global/workloadIdentityPools/POOL`,
     );
   }
@@ -103,14 +104,14 @@ function addSubject(
   const platform = subject.serverless?.platform;
   if (platform !== 'GCPCloudRunFunction') {
     throw terminal(
-      'InvalidSpec',
+      Reason.InvalidSpec,
       `subject serverless.platform ${platform} cannot run as a Google Cloud service account; use GCPCloudRunFunction`,
     );
   }
   for (const deployer of subject.serverless?.deployers ?? []) {
     if (!/^(user|group|serviceAccount|principal|principalSet):/.test(deployer)) {
       throw terminal(
-        'InvalidSpec',
+        Reason.InvalidSpec,
         `deployer ${deployer} must be an IAM member such as user:ana@example.com`,
       );
     }
@@ -128,29 +129,29 @@ export function resolveGcpGrants(grants: Grant[], account: AccountRequest): Reso
   return grants.map((grant, index) => {
     const name = `grant ${index} (${grant.resource})`;
     if (grant.actions)
-      throw terminal('InvalidGrant', `${name}: Google Cloud grants use access or role, not actions`);
+      throw terminal(Reason.InvalidGrant, `${name}: Google Cloud grants use access or role, not actions`);
     const match = lookup(grant.resource);
     if (!match) {
       throw terminal(
-        'InvalidGrant',
+        Reason.InvalidGrant,
         `${name}: not a resource Keyless can grant on (a project, Cloud Storage bucket, Secret Manager secret, ` +
           'BigQuery dataset or service account, as a full resource name such as //storage.googleapis.com/projects/_/buckets/NAME)',
       );
     }
     const values = { ...match.values, projectId: gcp.projectId, projectNumber: gcp.projectNumber };
     if (match.entry.unsupported)
-      throw terminal('UnsupportedResource', `${name}: ${fillTemplate(match.entry.unsupported, values)}`);
+      throw terminal(Reason.UnsupportedResource, `${name}: ${fillTemplate(match.entry.unsupported, values)}`);
     const project = match.values.project;
     if (project !== undefined && project !== gcp.projectId && project !== gcp.projectNumber) {
       throw terminal(
-        'InvalidGrant',
+        Reason.InvalidGrant,
         `${name}: the resource is in project ${project}, but this CloudAccount manages ${gcp.projectId}`,
       );
     }
     const role = grant.role ?? match.entry.access[grant.access ?? 'read'][0];
     if (!role || !/^(roles|projects\/[^/]+\/roles|organizations\/[0-9]+\/roles)\/[\w.]+$/.test(role)) {
       throw terminal(
-        'InvalidGrant',
+        Reason.InvalidGrant,
         `${name}: ${role} is not an IAM role (roles/NAME or a custom role's full name)`,
       );
     }
@@ -161,7 +162,7 @@ export function resolveGcpGrants(grants: Grant[], account: AccountRequest): Reso
     const condition = match.entry.condition ? fillTemplate(match.entry.condition, values) : undefined;
     if (condition && BASIC_ROLES.has(role)) {
       throw terminal(
-        'InvalidGrant',
+        Reason.InvalidGrant,
         `${name}: ${role} is a basic role and cannot carry an IAM condition; use a predefined role`,
       );
     }
@@ -218,7 +219,7 @@ export function plannedGrants(request: GrantRequest): { wanted: MemberGrant[]; s
       if (!request.expiresAt) return base;
       if (BASIC_ROLES.has(base.role)) {
         throw terminal(
-          'InvalidGrant',
+          Reason.InvalidGrant,
           `grant ${index} (${grant.resource}): ${base.role} is a basic role and cannot carry the expiry condition; use a predefined role`,
         );
       }

@@ -1,3 +1,4 @@
+import { Reason } from '../../api/reasons.js';
 import { type Clock, realClock } from '../../runtime/clock.js';
 import type { Context } from '../../runtime/context.js';
 import { ClassifiedError } from '../../runtime/errors.js';
@@ -120,7 +121,7 @@ export class PolicyWriter {
         await this.client.setPolicy(ctx, resource, policy);
         return;
       } catch (err) {
-        const stale = err instanceof ClassifiedError && err.reason === 'Aborted';
+        const stale = err instanceof ClassifiedError && err.reason === Reason.Conflict;
         if (!stale || attempt >= this.maxAttempts) throw err;
         await this.clock.sleep(Math.round((25 + this.random() * 100) * attempt), ctx.signal);
       }

@@ -1,3 +1,4 @@
+import { Reason } from '../../api/reasons.js';
 import type { Context } from '../../runtime/context.js';
 import { ClassifiedError, terminal } from '../../runtime/errors.js';
 import type {
@@ -176,19 +177,19 @@ class GcpServiceAccounts implements ExternalClient<IdentityRequest, IdentityObse
         description: ownerDescription(request.owner),
       });
     } catch (err) {
-      if (!(err instanceof ClassifiedError && err.reason === 'AlreadyExists')) throw err;
+      if (!(err instanceof ClassifiedError && err.reason === Reason.AlreadyExists)) throw err;
       const observed = await this.observe(ctx, request);
       if (!observed.exists) {
         // Created moments ago (by an earlier attempt whose answer was lost), not yet visible: IAM is eventually consistent.
         throw new ClassifiedError(`service account ${email} exists but is not visible yet`, {
           kind: 'retryable',
-          reason: 'NotYetVisible',
+          reason: Reason.NotFound,
           cause: err,
         });
       }
       if (!sameOwner(observed.owner, request.owner) && !request.adopt) {
         throw terminal(
-          'NotOwned',
+          Reason.NotOwned,
           `service account ${email} already exists and belongs to ${describeOwner(observed.owner)}`,
           err,
         );

@@ -1,4 +1,5 @@
 import type { Grant } from '../../api/index.js';
+import { Reason } from '../../api/reasons.js';
 import type { Subject } from '../../api/workload-identity.js';
 import { parseDuration } from '../../policy/duration.js';
 import { terminal } from '../../runtime/errors.js';
@@ -55,7 +56,10 @@ export function resolveGrants(grants: Grant[], _account: AccountRequest): Resolv
       return { ...base, access: undefined, permissions: [...grant.actions].sort(), permissionKind: 'action' };
     }
     if (grant.role) return { ...base, access: undefined, permissions: [grant.role], permissionKind: 'role' };
-    throw terminal('InvalidGrant', `grant ${index} (${grant.resource}) names no access, actions or role`);
+    throw terminal(
+      Reason.InvalidGrant,
+      `grant ${index} (${grant.resource}) names no access, actions or role`,
+    );
   });
 }
 

@@ -1,3 +1,4 @@
+import { Reason } from '../../api/reasons.js';
 import { type Clock, realClock } from '../../runtime/clock.js';
 import { ClassifiedError } from '../../runtime/errors.js';
 
@@ -142,7 +143,7 @@ export class MemoryCloud {
       this.throttled.set(operation, (this.throttled.get(operation) ?? 0) + 1);
       throw new ClassifiedError(`${operation} ${target}: rate exceeded`, {
         kind: 'throttled',
-        reason: 'Throttled',
+        reason: Reason.Throttled,
         retryAfterMs: wait,
       });
     }

@@ -1,3 +1,4 @@
+import { Reason } from '../../api/reasons.js';
 import type { Context } from '../../runtime/context.js';
 import { ClassifiedError, terminal } from '../../runtime/errors.js';
 import type {
@@ -37,7 +38,7 @@ function asClassified(err: unknown, operation: string): ClassifiedError {
   if (err instanceof ClassifiedError) return err;
   return new ClassifiedError(`${operation}: ${String(err)}`, {
     kind: 'retryable',
-    reason: 'CloudUnavailable',
+    reason: Reason.CloudUnavailable,
     cause: err,
   });
 }
@@ -93,7 +94,7 @@ class MemoryIdentities implements ExternalClient<IdentityRequest, IdentityObserv
       if (existing) {
         if (!sameOwner(ownerFromTags(existing.tags), request.owner) && !request.adopt) {
           throw terminal(
-            'NotOwned',
+            Reason.NotOwned,
             `identity ${name} exists and belongs to ${describeOwner(ownerFromTags(existing.tags))}`,
           );
         }
@@ -115,7 +116,12 @@ class MemoryIdentities implements ExternalClient<IdentityRequest, IdentityObserv
     const name = identityName(request);
     const stored = await this.call(ctx, 'UpdateIdentity', name, () => {
       const existing = this.cloud.identities.get(name);
-      if (!existing) throw terminal('NotFound', `identity ${name} vanished during update`);
+      if (!existing) {
+        throw new ClassifiedError(`identity ${name} vanished during update`, {
+          kind: 'retryable',
+          reason: Reason.NotFound,
+        });
+      }
       Object.assign(existing, identityDocument(request));
       return existing;
     });
@@ -198,7 +204,7 @@ class MemoryGrants implements ExternalClient<GrantRequest, GrantObservation>, Gr
       if (!this.cloud.identities.has(request.identity.externalName)) {
         throw new ClassifiedError(`identity ${request.identity.externalName} does not exist`, {
           kind: 'retryable',
-          reason: 'IdentityNotFound',
+          reason: Reason.NotFound,
         });
       }
       this.cloud.grantSets.set(key, {

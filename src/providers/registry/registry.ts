@@ -1,3 +1,4 @@
+import { Reason } from '../../api/reasons.js';
 import { asError, terminal } from '../../runtime/errors.js';
 import type { MemoryCloud } from '../memory/memory-cloud.js';
 import { MemoryProvider, type MemoryProviderOptions } from '../memory/memory-provider.js';
@@ -53,7 +54,7 @@ export function deferredFactory(cloud: DeferredCloud): ProviderFactory {
   const loaded = (): Promise<ProviderFactory> => {
     loading ??= cloud.load().catch((err: unknown) => {
       throw terminal(
-        'ProviderUnavailable',
+        Reason.ProviderUnavailable,
         `could not load the ${cloud.name} provider: ${asError(err).message}`,
         err,
       );
@@ -73,7 +74,10 @@ export function deferredFactory(cloud: DeferredCloud): ProviderFactory {
 
 function unavailable(name: AccountRequest['spec']['provider']): CloudProvider {
   const fail = (): never => {
-    throw terminal('ProviderUnavailable', `the ${name} provider is not available in this build of Keyless`);
+    throw terminal(
+      Reason.ProviderUnavailable,
+      `the ${name} provider is not available in this build of Keyless`,
+    );
   };
   return wrapProvider(name, { validate: fail, resolve: fail }, fail);
 }

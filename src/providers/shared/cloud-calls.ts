@@ -1,3 +1,4 @@
+import { Reason } from '../../api/reasons.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { Context } from '../../runtime/context.js';
 import { ClassifiedError, isClassified } from '../../runtime/errors.js';
@@ -110,7 +111,7 @@ export function cloudCalls(
 function callTimedOut(operation: string, ms: number): ClassifiedError {
   return new ClassifiedError(`${operation}: no answer within ${ms / 1000}s`, {
     kind: 'retryable',
-    reason: 'Timeout',
+    reason: Reason.Timeout,
   });
 }
 
@@ -129,5 +130,9 @@ function stopped(signal: AbortSignal, operation: string, err: unknown): Classifi
         cause: err,
       },
     );
-  return new ClassifiedError(`${operation}: aborted`, { kind: 'retryable', reason: 'Timeout', cause: err });
+  return new ClassifiedError(`${operation}: aborted`, {
+    kind: 'retryable',
+    reason: Reason.Timeout,
+    cause: err,
+  });
 }

@@ -1,3 +1,4 @@
+import { Reason } from '../../api/reasons.js';
 import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest } from '../provider.js';
 
@@ -14,7 +15,7 @@ export function credentialsSecretRef(
   if (credentials?.source !== 'Secret') return undefined;
   if (!credentials.secretRef) {
     throw terminal(
-      'InvalidAccount',
+      Reason.InvalidAccount,
       `CloudAccount ${account.name}: credentials.source Secret needs a secretRef`,
     );
   }
@@ -29,6 +30,6 @@ export async function readCredentialsSecret(
   try {
     return await secrets.read(ref.namespace, ref.name);
   } catch (err) {
-    throw terminal('InvalidCredentials', `cannot read Secret ${ref.namespace}/${ref.name}`, err);
+    throw terminal(Reason.InvalidCredentials, `cannot read Secret ${ref.namespace}/${ref.name}`, err);
   }
 }

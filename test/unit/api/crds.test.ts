@@ -5,7 +5,7 @@ import { renderCrds } from '../../../scripts/crd-files.js';
 import { CLOUD_ACCOUNT, crdFor, IDENTITY_BINDING, KINDS, WORKLOAD_IDENTITY } from '../../../src/api/index.js';
 import { validateAgainstCrd } from '../../support/crd-validator.js';
 import { loadExamples } from '../../support/examples.js';
-import { INVALID_OBJECTS } from '../../support/invalid-objects.js';
+import { INVALID_OBJECTS, VALID_EDGE_OBJECTS } from '../../support/invalid-objects.js';
 
 const crdByKind = new Map(KINDS.map((k) => [k.kind, crdFor(k)]));
 
@@ -97,5 +97,11 @@ describe('invalid objects are refused by the schemas', () => {
   it.each(INVALID_OBJECTS)('$name', ({ object, field, message }) => {
     const errors = validateAgainstCrd(crdByKind.get(object.kind as string), object);
     expect(errors).toContainEqual({ path: field, message: expect.stringContaining(message) });
+  });
+});
+
+describe('objects at the edges of the ranges are accepted by the schemas', () => {
+  it.each(VALID_EDGE_OBJECTS)('$name', ({ object }) => {
+    expect(validateAgainstCrd(crdByKind.get(object.kind as string), object)).toEqual([]);
   });
 });

@@ -72,7 +72,7 @@ describe('CloudAccount reconciler', () => {
     h.applyAccount();
     h.cloud.failNext(
       'CheckAccount',
-      new ClassifiedError('503', { kind: 'retryable', reason: 'ServiceUnavailable' }),
+      new ClassifiedError('503', { kind: 'retryable', reason: 'CloudUnavailable' }),
     );
 
     const outcome = await h.reconcile('CloudAccount', 'acct');

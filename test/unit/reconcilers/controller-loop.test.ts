@@ -14,7 +14,7 @@ describe('failures under the controller', () => {
       operation === 'CreateIdentity'
         ? new ClassifiedError('the policy is malformed', {
             kind: 'terminal',
-            reason: 'MalformedPolicyDocument',
+            reason: 'InvalidRequest',
           })
         : undefined,
     );
@@ -33,7 +33,7 @@ describe('failures under the controller', () => {
     expect(h.cloud.calls.get('CreateIdentity')).toBe(1);
     expect(condition(h.identity(), 'Synced')).toMatchObject({
       status: 'False',
-      reason: 'MalformedPolicyDocument',
+      reason: 'InvalidRequest',
     });
     await controller.stop();
   });
@@ -75,7 +75,7 @@ describe('failures under the controller', () => {
     h.applyIdentity();
     h.cloud.injectFault((operation) =>
       operation === 'CreateIdentity'
-        ? new ClassifiedError('service unavailable', { kind: 'retryable', reason: 'ServiceUnavailable' })
+        ? new ClassifiedError('service unavailable', { kind: 'retryable', reason: 'CloudUnavailable' })
         : undefined,
     );
     const controller = new Controller({

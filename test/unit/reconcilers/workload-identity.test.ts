@@ -80,7 +80,7 @@ describe('WorkloadIdentity reconciler', () => {
     h.applyIdentity();
     h.cloud.failNext(
       'GetIdentity',
-      new ClassifiedError('IAM is down', { kind: 'retryable', reason: 'ServiceUnavailable' }),
+      new ClassifiedError('IAM is down', { kind: 'retryable', reason: 'CloudUnavailable' }),
     );
     h.cluster.get = async () => {
       throw new Error('the API server is down too');
@@ -89,10 +89,10 @@ describe('WorkloadIdentity reconciler', () => {
     const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
 
     expect(outcome.error?.message).toBe('observing the cloud identity: IAM is down');
-    expect(h.cluster.events.map((e) => e.reason)).toEqual(['ServiceUnavailable']);
+    expect(h.cluster.events.map((e) => e.reason)).toEqual(['CloudUnavailable']);
     expect(condition(h.identity(), 'Synced')).toMatchObject({
       status: 'False',
-      reason: 'ServiceUnavailable',
+      reason: 'CloudUnavailable',
     });
   });
 
@@ -433,7 +433,7 @@ describe('WorkloadIdentity reconciler', () => {
     await h.readyIdentity();
     h.cloud.failNext(
       'GetIdentity',
-      new ClassifiedError('slow down', { kind: 'throttled', reason: 'Throttling', retryAfterMs: 7000 }),
+      new ClassifiedError('slow down', { kind: 'throttled', reason: 'Throttled', retryAfterMs: 7000 }),
     );
 
     const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
@@ -447,7 +447,7 @@ describe('WorkloadIdentity reconciler', () => {
     await h.readyIdentity();
     h.cloud.failNext(
       'GetIdentity',
-      new ClassifiedError('slow down', { kind: 'throttled', reason: 'Throttling', retryAfterMs: 7000 }),
+      new ClassifiedError('slow down', { kind: 'throttled', reason: 'Throttled', retryAfterMs: 7000 }),
     );
     h.cluster.writeStatus = async () => {
       throw new Error('conflict writing status');

@@ -13,6 +13,7 @@ import {
 } from '../../../../src/providers/azure/mapping.js';
 import { uuidV5 } from '../../../../src/providers/azure/uuid.js';
 import type { IdentityRequest } from '../../../../src/providers/provider.js';
+import { catalogueEntryOf } from '../../../support/reasons.js';
 
 const SUB = '00000000-0000-0000-0000-000000000001';
 const AZURE = {
@@ -173,20 +174,46 @@ describe('classifyAzureError', () => {
     });
   it.each([
     [429, 'TooManyRequests', 'throttled', 'Throttled'],
-    [400, 'PrincipalNotFound', 'retryable', 'PrincipalNotFound'],
-    [
-      409,
-      'ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity',
-      'retryable',
-      'ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity',
-    ],
-    [403, 'AuthorizationFailed', 'terminal', 'AuthorizationFailed'],
-    [400, 'RoleAssignmentLimitExceeded', 'terminal', 'RoleAssignmentLimitExceeded'],
+    [429, 'SubscriptionRequestsThrottled', 'throttled', 'Throttled'],
+    [400, 'PrincipalNotFound', 'retryable', 'NotFound'],
+    [409, 'ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity', 'retryable', 'Conflict'],
+    [409, 'Conflict', 'retryable', 'Conflict'],
+    [409, 'AnotherOperationInProgress', 'retryable', 'Conflict'],
+    [409, 'SomethingNew', 'retryable', 'Conflict'],
+    [403, 'AuthorizationFailed', 'terminal', 'AccessDenied'],
+    [403, 'LinkedAuthorizationFailed', 'terminal', 'AccessDenied'],
+    [403, 'SomethingNew', 'terminal', 'AccessDenied'],
+    [400, 'RoleAssignmentLimitExceeded', 'terminal', 'LimitExceeded'],
+    [409, 'RoleAssignmentUpdateNotPermitted', 'terminal', 'RoleAssignmentUpdateNotPermitted'],
     [404, 'ResourceGroupNotFound', 'terminal', 'ResourceGroupNotFound'],
+    [404, 'SubscriptionNotFound', 'terminal', 'SubscriptionNotFound'],
     [401, 'InvalidAuthenticationToken', 'terminal', 'InvalidCredentials'],
+    [401, 'InvalidAuthenticationTokenTenant', 'terminal', 'InvalidCredentials'],
+    [401, 'SomethingNew', 'terminal', 'InvalidCredentials'],
+    [400, 'RoleDefinitionDoesNotExist', 'terminal', 'RoleNotFound'],
+    [404, 'ResourceNotFound', 'retryable', 'NotFound'],
+    [400, 'InvalidRequestContent', 'terminal', 'InvalidRequest'],
+    [400, 'constructor', 'terminal', 'InvalidRequest'],
+    [400, '', 'terminal', 'InvalidRequest'],
     [503, 'ServiceUnavailable', 'retryable', 'CloudUnavailable'],
-  ])('%d %s is %s (%s)', (status, code, kind, reason) => {
-    expect(classifyAzureError(restError(status, code), 'op')).toMatchObject({ kind, reason });
+    [500, 'InternalServerError', 'retryable', 'CloudUnavailable'],
+  ])('%d %s is %s (%s), as the reasons catalogue says', (status, code, kind, reason) => {
+    const classified = classifyAzureError(restError(status, code), 'op');
+    expect(classified).toMatchObject({ kind, reason });
+    expect(catalogueEntryOf(classified)).toEqual({ catalogued: true, outcomeFitsKind: true });
+  });
+
+  it("keeps Azure's code in the message", () => {
+    expect(
+      classifyAzureError(restError(400, 'InvalidRequestContent'), 'roleAssignments.create').message,
+    ).toBe('roleAssignments.create: InvalidRequestContent: InvalidRequestContent happened');
+  });
+
+  it('classifies what is not a RestError as the cloud being unavailable', () => {
+    expect(classifyAzureError(new Error('socket hang up'), 'op')).toMatchObject({
+      kind: 'retryable',
+      reason: 'CloudUnavailable',
+    });
   });
 
   it('honours Retry-After', () => {

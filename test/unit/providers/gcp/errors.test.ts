@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyGcpError, httpStatusOf, statusNameOf } from '../../../../src/providers/gcp/errors.js';
+import { catalogueEntryOf } from '../../../support/reasons.js';
 
 /** As googleapis (IAM v1) reports an error: parsed body, numeric code. */
 const iamError = (status: number, name: string, message: string, retryAfter?: string) =>
@@ -22,20 +23,22 @@ const gaxError = (status: number, name: string, message: string) =>
 
 describe('classifyGcpError', () => {
   it.each([
-    ['IAM v1', iamError(409, 'ABORTED', 'There were concurrent policy changes.'), 'retryable', 'Aborted'],
-    ['gax', gaxError(409, 'ABORTED', 'There were concurrent policy changes.'), 'retryable', 'Aborted'],
+    ['IAM v1', iamError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded'), 'throttled', 'Throttled'],
+    ['IAM v1', iamError(409, 'ABORTED', 'There were concurrent policy changes.'), 'retryable', 'Conflict'],
+    ['gax', gaxError(409, 'ABORTED', 'There were concurrent policy changes.'), 'retryable', 'Conflict'],
     [
       'IAM v1',
       iamError(409, 'ALREADY_EXISTS', 'Service account x already exists.'),
       'retryable',
       'AlreadyExists',
     ],
+    ['gax', gaxError(409, 'ALREADY_EXISTS', 'Deny policy exists.'), 'retryable', 'AlreadyExists'],
     ['IAM v1', iamError(404, 'NOT_FOUND', 'Unknown service account'), 'retryable', 'NotFound'],
     [
       'gax',
       gaxError(403, 'PERMISSION_DENIED', "Permission 'resourcemanager.projects.setIamPolicy' denied"),
       'terminal',
-      'PermissionDenied',
+      'AccessDenied',
     ],
     [
       'IAM v1',
@@ -47,17 +50,42 @@ describe('classifyGcpError', () => {
       'gax',
       gaxError(400, 'INVALID_ARGUMENT', 'display_name is longer than 63 characters.'),
       'terminal',
-      'InvalidArgument',
+      'InvalidRequest',
     ],
+    [
+      'gax',
+      gaxError(400, 'FAILED_PRECONDITION', 'Policy version 1 cannot carry conditions.'),
+      'terminal',
+      'InvalidRequest',
+    ],
+    ['IAM v1', iamError(412, 'FAILED_PRECONDITION', 'Precondition failed.'), 'terminal', 'InvalidRequest'],
     [
       'IAM v1',
       iamError(503, 'UNAVAILABLE', 'The service is currently unavailable.'),
       'retryable',
       'CloudUnavailable',
     ],
-    ['a gRPC code', Object.assign(new Error('aborted'), { code: 10 }), 'retryable', 'Aborted'],
-  ])('%s: %s', (_client, err, kind, reason) => {
-    expect(classifyGcpError(err, 'op')).toMatchObject({ kind, reason });
+    ['IAM v1', iamError(500, 'INTERNAL', 'Internal error.'), 'retryable', 'CloudUnavailable'],
+    ['a network error', new Error('socket hang up'), 'retryable', 'CloudUnavailable'],
+    ['a gRPC code', Object.assign(new Error('aborted'), { code: 10 }), 'retryable', 'Conflict'],
+    ['a gRPC code', Object.assign(new Error('deadline'), { code: 4 }), 'retryable', 'CloudUnavailable'],
+    ['a gRPC code', Object.assign(new Error('exhausted'), { code: 8 }), 'throttled', 'Throttled'],
+    ['a gRPC code', Object.assign(new Error('denied'), { code: 7 }), 'terminal', 'AccessDenied'],
+    [
+      'a gRPC code',
+      Object.assign(new Error('unauthenticated'), { code: 16 }),
+      'terminal',
+      'InvalidCredentials',
+    ],
+    ['a gRPC code', Object.assign(new Error('invalid'), { code: 3 }), 'terminal', 'InvalidRequest'],
+    ['a gRPC code', Object.assign(new Error('precondition'), { code: 9 }), 'terminal', 'InvalidRequest'],
+    ['a gRPC code', Object.assign(new Error('not found'), { code: 5 }), 'retryable', 'NotFound'],
+    ['a gRPC code', Object.assign(new Error('internal'), { code: 13 }), 'retryable', 'CloudUnavailable'],
+    ['a gRPC code', Object.assign(new Error('unavailable'), { code: 14 }), 'retryable', 'CloudUnavailable'],
+  ])('%s: %s is %s with reason %s, as the reasons catalogue says', (_client, err, kind, reason) => {
+    const classified = classifyGcpError(err, 'op');
+    expect(classified).toMatchObject({ kind, reason });
+    expect(catalogueEntryOf(classified)).toEqual({ catalogued: true, outcomeFitsKind: true });
   });
 
   it('keeps Google’s own message, not the raw JSON, and names the missing permission', () => {

@@ -209,7 +209,7 @@ describe('instrumentRegistry', () => {
     await provider.accounts.check(ctx, { name: 'a', spec: AWS }, { principals: [] });
     cloud.failNext(
       'CheckAccount',
-      new ClassifiedError('slow down', { kind: 'throttled', reason: 'Throttling' }),
+      new ClassifiedError('slow down', { kind: 'throttled', reason: 'Throttled' }),
     );
     await expect(provider.accounts.check(ctx, { name: 'a', spec: AWS }, { principals: [] })).rejects.toThrow(
       'slow down',

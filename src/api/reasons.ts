@@ -1,0 +1,359 @@
+/**
+ * Every reason Keyless writes into a condition or an Event, with what it means to a user, which
+ * conditions carry it and what kind of outcome it is. Reconcilers and providers both use these
+ * constants; the README's table of reasons is generated from this catalogue.
+ */
+
+/** What a reason says about the object's future: whether and when Keyless tries again. */
+export const OUTCOMES = {
+  Success: 'The object is as declared. Nothing is retried.',
+  Reported:
+    'A finding, not a failure: Keyless reports it and changes nothing (driftPolicy Report, managementPolicy ObserveOnly). Checked again at every resync.',
+  Ended: 'A temporary grant reached its end and was removed. Nothing more happens unless the spec changes.',
+  Waiting:
+    'Not a failure: the object waits for another object to exist, to be Ready or to go, and is reconciled again when that object changes. No backoff.',
+  Retried:
+    "A transient failure: retried with per-object exponential backoff (5 ms doubling up to about 17 minutes); when throttled, no sooner than the cloud's Retry-After.",
+  TerminalSpec:
+    "Terminal because of the object's spec: it asks for something that cannot be done. Not retried until the spec changes (a new generation).",
+  TerminalExternal:
+    "Terminal because of something outside the object: the account, its guardrails, the cloud, the operator. Not retried with backoff; fix the cause: the object is checked again at its account's resync interval (jittered), and at once when the object or its account changes.",
+} as const;
+export type Outcome = keyof typeof OUTCOMES;
+
+/** Where a reason appears: a condition type, or the reason of an Event. */
+export type Carrier = 'Ready' | 'Synced' | 'Drifted' | 'Event';
+
+export interface ReasonEntry {
+  /** One sentence a user understands. */
+  meaning: string;
+  carriedBy: readonly Carrier[];
+  outcome: Outcome;
+}
+
+/** A cloud or operator failure: reported on Synced and as a Warning Event, and on Ready when it blocks use. */
+const FAILURE: readonly Carrier[] = ['Ready', 'Synced', 'Event'];
+const WAITING: readonly Carrier[] = ['Ready', 'Synced'];
+
+export const REASONS = {
+  // Success
+  Available: {
+    meaning: 'The cloud identity or the grants exist as declared and the workload can use them.',
+    carriedBy: ['Ready'],
+    outcome: 'Success',
+  },
+  ReconcileSuccess: {
+    meaning: 'The last reconcile did everything the spec asks.',
+    carriedBy: ['Synced'],
+    outcome: 'Success',
+  },
+  CredentialsValid: {
+    meaning: "The operator's credentials work in this cloud account.",
+    carriedBy: ['Ready'],
+    outcome: 'Success',
+  },
+  Observed: {
+    meaning:
+      'With managementPolicy ObserveOnly: the cloud identity or the grants exist; Keyless writes nothing.',
+    carriedBy: ['Ready'],
+    outcome: 'Success',
+  },
+  NoDrift: { meaning: 'The cloud matches the spec.', carriedBy: ['Drifted'], outcome: 'Success' },
+  DriftCorrected: {
+    meaning:
+      'Keyless found out-of-band changes in the cloud and put the spec back; the Event names each field.',
+    carriedBy: ['Drifted', 'Event'],
+    outcome: 'Success',
+  },
+  Created: {
+    meaning: 'Keyless created the cloud identity or the grants.',
+    carriedBy: ['Event'],
+    outcome: 'Success',
+  },
+  Updated: {
+    meaning: 'Keyless applied a changed spec to the cloud.',
+    carriedBy: ['Event'],
+    outcome: 'Success',
+  },
+  Adopted: {
+    meaning: 'Keyless took over an existing cloud identity, as the annotation keyless.dev/adopt asked.',
+    carriedBy: ['Event'],
+    outcome: 'Success',
+  },
+  Deleted: {
+    meaning: 'Keyless deleted the cloud identity, or removed the grants, of a deleted object.',
+    carriedBy: ['Event'],
+    outcome: 'Success',
+  },
+  Retained: {
+    meaning:
+      'The object was deleted and its cloud identity left in place (deletionPolicy Retain, or ObserveOnly).',
+    carriedBy: ['Event'],
+    outcome: 'Success',
+  },
+
+  // Reported
+  DriftDetected: {
+    meaning: 'The cloud differs from the spec and driftPolicy is Report; status.drift lists each field.',
+    carriedBy: ['Drifted'],
+    outcome: 'Reported',
+  },
+  NotFoundInCloud: {
+    meaning: 'With managementPolicy ObserveOnly: the cloud identity or the grants do not exist.',
+    carriedBy: ['Ready'],
+    outcome: 'Reported',
+  },
+
+  // Ended
+  Expired: {
+    meaning:
+      "A temporary grant's end (expiresAt, or duration after creation) has passed; its grants were removed.",
+    carriedBy: ['Ready', 'Event'],
+    outcome: 'Ended',
+  },
+
+  // Waiting
+  AccountNotFound: {
+    meaning:
+      'The CloudAccount named in spec.accountRef does not exist (on delete: it is gone, so the cloud identity is left in place).',
+    carriedBy: FAILURE,
+    outcome: 'Waiting',
+  },
+  AccountNotReady: {
+    meaning: 'The CloudAccount is not Ready; its own Ready condition says why.',
+    carriedBy: WAITING,
+    outcome: 'Waiting',
+  },
+  IdentityNotFound: {
+    meaning: 'The WorkloadIdentity named in spec.identityRef does not exist.',
+    carriedBy: WAITING,
+    outcome: 'Waiting',
+  },
+  IdentityNotReady: {
+    meaning: 'The WorkloadIdentity is not Ready yet (or, on Azure, has no principal id yet).',
+    carriedBy: FAILURE,
+    outcome: 'Waiting',
+  },
+  ServiceAccountNotFound: {
+    meaning:
+      'A ServiceAccount named in spec.subjects does not exist and create is not set; checked again every minute.',
+    carriedBy: ['Ready'],
+    outcome: 'Waiting',
+  },
+  ServiceAccountClaimed: {
+    meaning:
+      "An older WorkloadIdentity's annotation for the same cloud is on the ServiceAccount, so pods using it get that identity; checked again at every resync.",
+    carriedBy: ['Ready'],
+    outcome: 'Waiting',
+  },
+  WaitingForBindings: {
+    meaning: "Deletion waits until the identity's IdentityBindings are deleted.",
+    carriedBy: WAITING,
+    outcome: 'Waiting',
+  },
+  WaitingForIdentities: {
+    meaning: "Deletion waits until the account's WorkloadIdentities are deleted.",
+    carriedBy: WAITING,
+    outcome: 'Waiting',
+  },
+
+  // Retried
+  Throttled: {
+    meaning:
+      "The cloud throttled the operator's calls; retried no sooner than its Retry-After, and every call to the account slows down.",
+    carriedBy: FAILURE,
+    outcome: 'Retried',
+  },
+  CloudUnavailable: {
+    meaning: 'The cloud did not answer, or answered with a server error (5xx, timeout, reset).',
+    carriedBy: FAILURE,
+    outcome: 'Retried',
+  },
+  Conflict: {
+    meaning: 'Another change to the same cloud object was in progress (a stale etag, a concurrent write).',
+    carriedBy: FAILURE,
+    outcome: 'Retried',
+  },
+  NotFound: {
+    meaning:
+      'The cloud does not show an object Keyless needs, usually one just created (the clouds are eventually consistent).',
+    carriedBy: FAILURE,
+    outcome: 'Retried',
+  },
+  AlreadyExists: {
+    meaning:
+      'The cloud already has an object with this name; the retry observes it and decides (NotOwned if it is someone else’s).',
+    carriedBy: FAILURE,
+    outcome: 'Retried',
+  },
+  Deleting: {
+    meaning:
+      'The cloud is still deleting the identity (Azure accepts deletes for later); retried until it is gone.',
+    carriedBy: FAILURE,
+    outcome: 'Retried',
+  },
+  Timeout: {
+    meaning:
+      "A step did not finish in time (the reconcile's deadline, --reconcile-timeout, or one cloud call's, --cloud-call-timeout); its calls were stopped and it is retried with backoff.",
+    carriedBy: FAILURE,
+    outcome: 'Retried',
+  },
+  KubernetesError: {
+    meaning: 'A Kubernetes API call (the finalizer, a ServiceAccount) failed.',
+    carriedBy: FAILURE,
+    outcome: 'Retried',
+  },
+  CloudError: {
+    meaning: 'An unexpected error that no cloud classifier recognised; the message has the details.',
+    carriedBy: FAILURE,
+    outcome: 'Retried',
+  },
+
+  // Terminal because of the spec
+  InvalidSpec: {
+    meaning:
+      'The spec asks for something this cloud cannot do (a subject it cannot trust, too many tags, a session duration out of its range); the message names the field.',
+    carriedBy: FAILURE,
+    outcome: 'TerminalSpec',
+  },
+  InvalidGrant: {
+    meaning:
+      'A grant cannot be translated for this cloud (not an ARN or resource ID, no catalogue entry, actions outside AWS, a basic role that cannot carry a condition); the message names the grant.',
+    carriedBy: FAILURE,
+    outcome: 'TerminalSpec',
+  },
+  UnsupportedResource: {
+    meaning:
+      'This cloud cannot narrow a grant to that kind of resource (such as a Pub/Sub topic); the message says what to grant instead.',
+    carriedBy: FAILURE,
+    outcome: 'TerminalSpec',
+  },
+  CrossNamespaceReference: {
+    meaning:
+      'spec.identityRef names another namespace; a binding may only use a WorkloadIdentity in its own.',
+    carriedBy: FAILURE,
+    outcome: 'TerminalSpec',
+  },
+  TooManySubjects: {
+    meaning:
+      'An Azure managed identity takes at most 20 federated credentials, and the identity has more ServiceAccount subjects.',
+    carriedBy: FAILURE,
+    outcome: 'TerminalSpec',
+  },
+  RoleNotFound: {
+    meaning: 'The role a grant names is not defined at that scope (Azure).',
+    carriedBy: FAILURE,
+    outcome: 'TerminalSpec',
+  },
+  InvalidRequest: {
+    meaning:
+      "The cloud refused a value Keyless sent as invalid (such as a malformed policy); the cloud's message names it.",
+    carriedBy: FAILURE,
+    outcome: 'TerminalSpec',
+  },
+
+  // Terminal because of something outside the object
+  NotOwned: {
+    meaning:
+      'A cloud identity with this name exists and is not tagged as this object’s; annotate the object keyless.dev/adopt: "true" to take it over.',
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+  NamespaceNotAllowed: {
+    meaning: "The CloudAccount's guardrails.allowedNamespaces does not include this namespace.",
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+  GuardrailViolation: {
+    meaning:
+      "A grant or identity breaks the account's guardrails (allowed resources, denied actions or roles, maximum access or duration, required permissions boundary); the message names each grant and rule.",
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+  EscalationRefused: {
+    meaning:
+      'A grant would let the workload widen its own access; refused unless the account allows it item by item with guardrails.allowEscalation.',
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+  AccessDenied: {
+    meaning: "The operator's cloud credentials lack a permission; the cloud's message names it.",
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+  InvalidCredentials: {
+    meaning:
+      "The operator's credentials for the account are missing, malformed or refused (the Secret's keys, an expired token).",
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+  InvalidAccount: {
+    meaning:
+      "The CloudAccount's spec cannot be used for this cloud (such as a workloadIdentityPool of neither accepted form).",
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+  AccountMismatch: {
+    meaning: "The operator's AWS credentials are for another account than spec.aws.accountId.",
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+  OIDCProviderNotFound: {
+    meaning:
+      "The IAM OIDC provider for the cluster's issuer does not exist; create it, or set spec.aws.oidcProvider.manage: true.",
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+  LimitExceeded: {
+    meaning:
+      "A cloud quota is reached (such as IAM roles per AWS account, role assignments per Azure subscription); the cloud's message names it.",
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+  PolicyTooLarge: {
+    meaning:
+      "The role's inline policies, this binding's and the identity's other bindings' together, would exceed AWS's 10,240 characters; the message names the first grant that does not fit.",
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+  TooManyCredentials: {
+    meaning:
+      'The Azure managed identity would have more than 20 federated credentials, counting ones Keyless did not write.',
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+  ResourceGroupNotFound: {
+    meaning: 'The Azure resource group the identity is created in does not exist.',
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+  SubscriptionNotFound: {
+    meaning:
+      'The Azure subscription spec.azure.subscriptionId does not exist, or the operator cannot see it.',
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+  RoleAssignmentUpdateNotPermitted: {
+    meaning:
+      "An Azure role assignment with Keyless's name exists for another principal, role or scope, and Azure does not change one in place; delete it.",
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+  ProviderUnavailable: {
+    meaning:
+      "This cloud's provider is not in this build of the operator, or its module failed to load; upgrade or restart the operator.",
+    carriedBy: FAILURE,
+    outcome: 'TerminalExternal',
+  },
+} as const satisfies Record<string, ReasonEntry>;
+
+export type Reason = keyof typeof REASONS;
+
+/** `Reason.NotOwned === 'NotOwned'`: the constants to write, checked by the compiler. */
+export const Reason = Object.fromEntries(Object.keys(REASONS).map((name) => [name, name])) as {
+  readonly [R in Reason]: R;
+};
+
+export function isReason(value: string): value is Reason {
+  return Object.hasOwn(REASONS, value);
+}

@@ -1,0 +1,59 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { README_PATH, reasonsSection, renderReasonsTables } from '../../../scripts/reasons-table.js';
+import { isReason, OUTCOMES, REASONS, type Reason } from '../../../src/api/reasons.js';
+import { deadlineExceeded } from '../../../src/runtime/context.js';
+
+/** Reasons the catalogue holds for work on other branches (escalation guardrails). */
+const PENDING: readonly Reason[] = ['EscalationRefused'];
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+describe('the reasons catalogue', () => {
+  it('gives each reason a one-sentence meaning, the conditions that carry it and a known outcome', () => {
+    const problems = Object.entries(REASONS).flatMap(([name, entry]) => [
+      ...(/^[A-Z][A-Za-z]+$/.test(name) ? [] : [`${name} is not CamelCase`]),
+      ...(/^\S.*\.$/.test(entry.meaning) && !/\.\s+[A-Z]/.test(entry.meaning)
+        ? []
+        : [`${name}: not one sentence`]),
+      ...(entry.carriedBy.length > 0 ? [] : [`${name} is carried by nothing`]),
+      ...(Object.hasOwn(OUTCOMES, entry.outcome) ? [] : [`${name}: unknown outcome ${entry.outcome}`]),
+    ]);
+    expect(problems).toEqual([]);
+  });
+
+  it('holds only reasons some code sets (a reason nobody sets is not in the catalogue)', () => {
+    const source = sourceFiles('src')
+      .filter((path) => !path.endsWith(join('api', 'reasons.ts')))
+      .map((path) => readFileSync(path, 'utf8'))
+      .join('\n');
+    const used = (Object.keys(REASONS) as Reason[]).filter((name) =>
+      new RegExp(`\\bReason\\.${name}\\b`).test(source),
+    );
+    const unused = (Object.keys(REASONS) as Reason[]).filter((name) => !used.includes(name));
+    // When a pending reason is set at last, take it off PENDING.
+    expect(unused.sort()).toEqual([...PENDING].sort());
+  });
+
+  it("holds the reason of the runtime's own deadline, which the runtime writes without the catalogue", () => {
+    expect(isReason(deadlineExceeded(60_000).reason)).toBe(true);
+  });
+
+  it('is what the README says (run `npm run generate`)', () => {
+    expect(reasonsSection(readFileSync(README_PATH, 'utf8'))).toBe(renderReasonsTables());
+  });
+
+  it('lists every reason in the README, with its outcome', () => {
+    const table = renderReasonsTables();
+    for (const [name, entry] of Object.entries(REASONS)) {
+      expect(table).toContain(`| \`${name}\` | ${entry.carriedBy.join(', ')} | ${entry.outcome} |`);
+    }
+  });
+});
