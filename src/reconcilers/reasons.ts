@@ -22,6 +22,7 @@ export const Reason = {
   IdentityNotFound: 'IdentityNotFound',
   IdentityNotReady: 'IdentityNotReady',
   GuardrailViolation: 'GuardrailViolation',
+  EscalationRefused: 'EscalationRefused',
   InvalidSpec: 'InvalidSpec',
   Expired: 'Expired',
   ServiceAccountNotFound: 'ServiceAccountNotFound',
