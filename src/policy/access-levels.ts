@@ -108,8 +108,21 @@ export interface AccessJudgement {
 
 const RANK: Record<AccessLevel, number> = { read: 0, write: 1, admin: 2 };
 
-/** The level of one permission (an AWS action pattern, a role). */
+const judgements = new Map<string, AccessJudgement>();
+
+/** The level of one permission (an AWS action pattern, a role); kept, as the same ones recur. */
 export function permissionLevel(cloud: ProviderName, permission: string): AccessJudgement {
+  const key = `${cloud}\u0000${permission}`;
+  let judgement = judgements.get(key);
+  if (!judgement) {
+    judgement = judge(cloud, permission);
+    if (judgements.size >= 10_000) judgements.clear();
+    judgements.set(key, judgement);
+  }
+  return judgement;
+}
+
+function judge(cloud: ProviderName, permission: string): AccessJudgement {
   const comparison = CLOUD_COMPARISON[cloud];
   const table = ACCESS_LEVEL_TABLES[cloud];
   if (cloud === 'aws') {

@@ -28,17 +28,36 @@ export interface CloudComparison {
   roleNames(role: string): { names: string[]; unknown: boolean };
 }
 
+/**
+ * Answers kept per pair of names: every binding of an account asks about the same catalogue
+ * actions and the same rules, so a reconcile mostly finds its answers here. Bounded: past the
+ * limit the cache starts over.
+ */
+function remembered(compare: (a: string, b: string) => boolean): (a: string, b: string) => boolean {
+  const answers = new Map<string, boolean>();
+  return (a, b) => {
+    const key = `${a}\u0000${b}`;
+    let answer = answers.get(key);
+    if (answer === undefined) {
+      answer = compare(a, b);
+      if (answers.size >= 50_000) answers.clear();
+      answers.set(key, answer);
+    }
+    return answer;
+  };
+}
+
 function names(syntax: PatternSyntax): NameComparison {
   return {
-    overlap: (a, b) => overlap(a, b, syntax).holds,
-    contains: (outer, inner) => contains(outer, inner, syntax).holds,
+    overlap: remembered((a, b) => overlap(a, b, syntax).holds),
+    contains: remembered((outer, inner) => contains(outer, inner, syntax).holds),
     same: (a, b) => (syntax.caseInsensitive ? a.toLowerCase() === b.toLowerCase() : a === b),
   };
 }
 
 const IAM_ACTIONS: NameComparison = {
-  overlap: actionsOverlap,
-  contains: actionsContain,
+  overlap: remembered(actionsOverlap),
+  contains: remembered(actionsContain),
   same: names(ACTION_SYNTAX).same,
 };
 

@@ -60,15 +60,35 @@ function permissionHits(cloud: ProviderName, rule: EscalationRule, permission: s
     );
 }
 
+/**
+ * The rules of a cloud that refuse one permission, wherever it is granted, kept per permission:
+ * every binding asks about the same few catalogue actions and roles. Bounded: past the limit the
+ * cache starts over.
+ */
+const covering = new Map<string, readonly EscalationRule[]>();
+
+function rulesCovering(cloud: ProviderName, permission: string): readonly EscalationRule[] {
+  const key = `${cloud}\u0000${permission}`;
+  let rules = covering.get(key);
+  if (!rules) {
+    rules = ESCALATION_RULES.filter(
+      (rule) => rule.cloud === cloud && permissionHits(cloud, rule, permission),
+    );
+    if (covering.size >= 10_000) covering.clear();
+    covering.set(key, rules);
+  }
+  return rules;
+}
+
 /** Each of the grant's permissions that rules in force refuse, with those rules (in the list's order). */
 export function escalationsIn(
   cloud: ProviderName,
   grant: ResolvedGrant,
   rules: readonly EscalationRule[],
 ): { permission: string; rules: EscalationRule[] }[] {
-  const applicable = rules.filter((rule) => inScope(rule.scope, grant));
+  const inForce = new Set(rules);
   return grant.permissions.flatMap((permission) => {
-    const hit = applicable.filter((rule) => permissionHits(cloud, rule, permission));
+    const hit = rulesCovering(cloud, permission).filter((r) => inForce.has(r) && inScope(r.scope, grant));
     return hit.length > 0 ? [{ permission, rules: hit }] : [];
   });
 }

@@ -112,29 +112,32 @@ function deniedByAccount(
   const isAction = grant.permissionKind === 'action';
   const list = isAction ? 'deniedActions' : 'deniedRoles';
   const denied = (isAction ? guardrails.deniedActions : guardrails.deniedRoles) ?? [];
+  if (denied.length === 0) return [];
   const compare = isAction ? comparison.actions : comparison.roles;
   const namesOf = (p: string) => (isAction ? [p] : comparison.roleNames(p).names);
-  return grant.permissions.flatMap((permission) => {
+  const found: { permission: string; line: string }[] = [];
+  for (const permission of grant.permissions) {
+    const granted = namesOf(permission);
     for (const entry of denied) {
-      const pairs = namesOf(permission).flatMap((n) => namesOf(entry).map((e) => [n, e] as const));
-      if (pairs.some(([n, e]) => compare.contains(e, n)))
-        return [
-          {
-            permission,
-            line: `${describe(cloud, grant, permission)} is denied by the account's ${list} entry ${entry}`,
-          },
-        ];
-      if (pairs.some(([n, e]) => compare.overlap(e, n))) {
-        return [
-          {
-            permission,
-            line: `${describe(cloud, grant, permission)} could allow what the account's ${list} entry ${entry} denies`,
-          },
-        ];
+      const entryNames = namesOf(entry);
+      const any = (test: (e: string, n: string) => boolean) =>
+        granted.some((n) => entryNames.some((e) => test(e, n)));
+      if (any(compare.contains)) {
+        const subject = describe(cloud, grant, permission);
+        found.push({ permission, line: `${subject} is denied by the account's ${list} entry ${entry}` });
+        break;
+      }
+      if (any(compare.overlap)) {
+        const subject = describe(cloud, grant, permission);
+        found.push({
+          permission,
+          line: `${subject} could allow what the account's ${list} entry ${entry} denies`,
+        });
+        break;
       }
     }
-    return [];
-  });
+  }
+  return found;
 }
 
 function escalationLine(

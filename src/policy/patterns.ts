@@ -85,6 +85,16 @@ export interface Comparison {
 
 /** Whether some string matches both patterns, with one such string. */
 export function overlap(a: string, b: string, syntax: PatternSyntax = {}): Comparison {
+  // Most names compared are literal (catalogue actions, roles): a match answers those.
+  const [literalA, literalB] = [isLiteral(a, syntax), isLiteral(b, syntax)];
+  if (literalB || literalA) {
+    const [pattern, value] = literalB ? [a, b] : [b, a];
+    return matches(pattern, value, syntax) ? { holds: true, witness: value } : { holds: false };
+  }
+  return overlapOfPatterns(a, b, syntax);
+}
+
+function overlapOfPatterns(a: string, b: string, syntax: PatternSyntax): Comparison {
   const left = tokenize(a, syntax);
   const right = tokenize(b, syntax);
   const other = otherCharacter(literals(left), literals(right));
@@ -118,6 +128,18 @@ export function contains(
   inner: string,
   syntax: PatternSyntax = {},
   stateBudget = STATE_BUDGET,
+): Comparison {
+  if (isLiteral(inner, syntax)) {
+    return matches(outer, inner, syntax) ? { holds: true } : { holds: false, witness: inner };
+  }
+  return containmentOfPatterns(outer, inner, syntax, stateBudget);
+}
+
+function containmentOfPatterns(
+  outer: string,
+  inner: string,
+  syntax: PatternSyntax,
+  stateBudget: number,
 ): Comparison {
   const out = tokenize(outer, syntax);
   const inn = tokenize(inner, syntax);
@@ -182,13 +204,35 @@ class Search<K> {
   }
 }
 
+function isLiteral(pattern: string, syntax: PatternSyntax): boolean {
+  return !pattern.includes('*') && !(syntax.singleCharacter && pattern.includes('?'));
+}
+
+/** Compiled patterns, kept while there are few enough of them (guardrails reuse a small set). */
+const compiled = new Map<string, RegExp>();
+const COMPILED_LIMIT = 10_000;
+
+function regexOf(pattern: string, syntax: PatternSyntax): RegExp {
+  const key = `${syntax.caseInsensitive ? 'i' : '-'}${syntax.singleCharacter ? '?' : '-'}${pattern}`;
+  let regex = compiled.get(key);
+  if (!regex) {
+    const body = tokenize(pattern, syntax)
+      .map((t) =>
+        t.kind === 'star'
+          ? '[^]*'
+          : t.kind === 'one'
+            ? '[^]'
+            : t.char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'),
+      )
+      .join('');
+    regex = new RegExp(`^${body}$`, 'u');
+    if (compiled.size >= COMPILED_LIMIT) compiled.clear();
+    compiled.set(key, regex);
+  }
+  return regex;
+}
+
 /** Whether `value`, a concrete string, matches `pattern`. */
 export function matches(pattern: string, value: string, syntax: PatternSyntax = {}): boolean {
-  const tokens = tokenize(pattern, syntax);
-  let states = closure(tokens, [0]);
-  for (const char of syntax.caseInsensitive ? value.toLowerCase() : value) {
-    states = step(tokens, states, char);
-    if (states.length === 0) return false;
-  }
-  return states.includes(tokens.length);
+  return regexOf(pattern, syntax).test(syntax.caseInsensitive ? value.toLowerCase() : value);
 }
