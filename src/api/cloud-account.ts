@@ -127,9 +127,9 @@ const GuardrailsSchema = Type.Object({
     Type.Array(Type.String({ minLength: 1, maxLength: 512 }), {
       maxItems: 64,
       description:
-        "Built-in escalation rules this account lifts, each named exactly as the README's table lists it " +
-        '(e.g. iam:PassRole, roles/iam.serviceAccountUser, Contributor). They hold whatever deniedActions ' +
-        'and deniedRoles say; a pattern here lifts nothing.',
+        "Built-in escalation rules this account lifts, each named as the README's table lists it (AWS and " +
+        'Azure names in any case), e.g. iam:PassRole, roles/iam.serviceAccountUser, Contributor. The rules ' +
+        'hold whatever deniedActions and deniedRoles say; a pattern here lifts nothing.',
     }),
   ),
   maxAccess: Type.Optional(
