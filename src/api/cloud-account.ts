@@ -122,20 +122,37 @@ const GuardrailsSchema = Type.Object({
   allowedResources: Type.Optional(
     Type.Array(Type.String({ maxLength: 2048 }), {
       maxItems: 256,
-      description: 'Resource patterns (glob with *) grants may name. Empty: all.',
+      description:
+        "Resource patterns (glob with *) grants must lie inside ('*' lies inside none but '*'). Empty: all.",
     }),
   ),
   deniedActions: Type.Optional(
     Type.Array(Type.String({ maxLength: 256 }), {
       maxItems: 256,
-      description: 'Actions or permissions (glob with *) no grant may include.',
+      description:
+        'Actions or permissions (glob with *) no grant may include; a grant whose own pattern could allow one is refused.',
     }),
   ),
   deniedRoles: Type.Optional(
-    Type.Array(Type.String({ maxLength: 512 }), { maxItems: 256, description: 'Roles no grant may use.' }),
+    Type.Array(Type.String({ maxLength: 512 }), {
+      maxItems: 256,
+      description: 'Roles (glob with *) no grant may use.',
+    }),
+  ),
+  allowEscalation: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 512 }), {
+      maxItems: 64,
+      description:
+        "Built-in escalation rules this account lifts, each named as the README's table lists it (AWS and " +
+        'Azure names in any case), e.g. iam:PassRole, roles/iam.serviceAccountUser, Contributor. The rules ' +
+        'hold whatever deniedActions and deniedRoles say; a pattern here lifts nothing.',
+    }),
   ),
   maxAccess: Type.Optional(
-    StringEnum(ACCESS_LEVELS, { description: 'The highest access level a grant may ask.' }),
+    StringEnum(ACCESS_LEVELS, {
+      description:
+        'The highest access level a grant may have; raw actions and roles are judged by what they amount to.',
+    }),
   ),
   maxGrantDuration: Type.Optional(
     Duration({

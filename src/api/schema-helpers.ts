@@ -24,7 +24,7 @@ export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
  * An IAM action (`service:Action`, with `*` and `?` as wildcards) or `*`: the CRD refuses others and
  * the AWS provider checks with it too. Written without backslashes, so it can sit in a CEL string literal.
  */
-export const IAM_ACTION_PATTERN = '^([*]|[a-z0-9-]+:[A-Za-z0-9*?]+)$';
+export const IAM_ACTION_PATTERN = '^([*]|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$';
 
 /** Go-style duration as accepted by Kubernetes APIs: 90s, 15m, 1h30m. */
 export const DURATION_PATTERN = '^([0-9]+([.][0-9]+)?(ms|s|m|h))+$';

@@ -1,7 +1,7 @@
 import type { CloudAccount, IdentityBinding, WorkloadIdentity } from '../api/index.js';
 import { Reason } from '../api/reasons.js';
 import { grantsEndAt } from '../policy/expiry.js';
-import { guardrailViolations } from '../policy/guardrails.js';
+import { guardrailRefusal } from '../policy/guardrails.js';
 import type { CloudProvider, GrantObservation, GrantRequest, ResolvedGrant } from '../providers/provider.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { parseKey } from '../runtime/kube-object.js';
@@ -77,10 +77,13 @@ export class IdentityBindingReconciler {
       throw run.fail(err, 'checking the grants', { notReady: true });
     }
     const created = Date.parse(binding.metadata.creationTimestamp ?? '') || run.now.getTime();
-    const violations = guardrailViolations(account.spec.guardrails, resolved, {
+    const refusal = guardrailRefusal(account.spec, resolved, {
       lifetimeMs: endsAt ? endsAt.getTime() - created : undefined,
     });
-    if (violations.length > 0) throw run.stop(Reason.GuardrailViolation, violations.join('; '));
+    if (refusal) {
+      const reason = refusal.escalation ? Reason.EscalationRefused : Reason.GuardrailViolation;
+      throw run.stop(reason, refusal.problems.join('; '));
+    }
 
     const request = grantRequest(
       { binding, identity, account, provider, grants: resolved, expiresAt: endsAt },

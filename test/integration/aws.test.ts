@@ -323,7 +323,7 @@ describeWithAws('the AWS provider on moto', (world) => {
       reason: 'InvalidGrant',
     });
     expect(conditionOf(refused, 'Synced')?.message).toContain(
-      'grant 1 (arn:aws:s3:bucket): resource is not an ARN',
+      'grant 1 (arn:aws:s3:bucket): the resource is neither * nor a well-formed ARN',
     );
     expect(world.proxy().counts().PutRolePolicy ?? 0).toBe(0);
   });

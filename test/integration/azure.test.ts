@@ -4,8 +4,15 @@ import { KubeClient } from '../../src/kube-api/client.js';
 import { assignmentName, identityName } from '../../src/providers/azure/mapping.js';
 import { createAzureProvider } from '../../src/providers/azure/provider.js';
 import { cloudRegistry } from '../../src/providers/registry/registry.js';
-import { type AzureFake, startAzureFake } from '../support/azure-fake/index.js';
-import { type CloudBackend, type CloudWorldOptions, describeWithCloud } from '../support/cloud-world.js';
+import {
+  AZURE_ACCOUNT_NAME as ACCOUNT,
+  type AzureBackend,
+  azureWorld,
+  AZURE_RESOURCE_GROUP as RG,
+  AZURE_SUBSCRIPTION as SUB,
+  AZURE_TENANT as TENANT,
+} from '../support/azure-world.js';
+import { describeWithCloud } from '../support/cloud-world.js';
 import {
   conditionOf,
   identityBinding,
@@ -15,54 +22,14 @@ import {
 } from '../support/keyless-objects.js';
 import { apply, get, type Manifest, remove, waitFor } from '../support/kube-manifests.js';
 
-const SUB = '00000000-0000-0000-0000-000000000001';
-const TENANT = '00000000-0000-0000-0000-0000000000aa';
-const RG = 'keyless';
-const ACCOUNT = 'azure-test';
 const VAULT = `/subscriptions/${SUB}/resourceGroups/shop/providers/Microsoft.KeyVault/vaults/shop-billing`;
 const SECRETS_USER = `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6`;
-
-interface AzureBackend extends CloudBackend {
-  fake: AzureFake;
-}
 
 const ref = (name: string) => ({
   subscriptionId: SUB,
   resourceGroup: RG,
   name: identityName({ cluster: 'it', namespace: 'shop', name, uid: '' }),
 });
-
-/** The ARM fake and the real provider; both suites share it. */
-function azureWorld(): CloudWorldOptions<AzureBackend> {
-  return {
-    accountName: ACCOUNT,
-    async start() {
-      const fake = await startAzureFake({
-        subscriptions: [{ subscriptionId: SUB, tenantId: TENANT, resourceGroups: [RG, 'shop'] }],
-        // Credential writes take long enough to overlap, so concurrent writes would be refused.
-        ficWriteMs: 50,
-      });
-      return { fake, endpoint: fake.endpoint, secretData: { access_token: 'test' }, stop: () => fake.stop() };
-    },
-    accountSpec: (_backend, controlPlane) => ({
-      provider: 'azure',
-      azure: {
-        subscriptionId: SUB,
-        tenantId: TENANT,
-        resourceGroup: RG,
-        location: 'westeurope',
-        issuerUrl: controlPlane.issuerUrl,
-      },
-    }),
-    // The fake's throwaway CA is trusted by this provider only (in a cluster: NODE_EXTRA_CA_CERTS).
-    providers: (backend, controlPlane) => {
-      const secrets = new KubeSecretReader(new KubeClient(controlPlane.kubeConfig()));
-      return cloudRegistry({
-        azure: (account) => createAzureProvider(account, { secrets, ca: backend.fake.caPem }),
-      });
-    },
-  };
-}
 
 describeWithCloud<AzureBackend>(
   'the Azure provider against the wire-level ARM fake',

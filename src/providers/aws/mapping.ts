@@ -8,7 +8,7 @@ import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest, GrantRequest, IdentityRequest, Owner, ResolvedGrant } from '../provider.js';
 import { deterministicName } from '../shared/naming.js';
 import { ownerTags } from '../shared/ownership.js';
-import { issuerHostPath, oidcProviderArn, parseArn, partitionOf, roleArn } from './arn.js';
+import { arnProblem, issuerHostPath, oidcProviderArn, parseArn, partitionOf, roleArn } from './arn.js';
 import { type PolicyDocument, policySize, type Statement } from './policy-document.js';
 
 /** AWS's limits that Keyless checks itself (moto does not enforce them). */
@@ -25,6 +25,8 @@ export const STS_AUDIENCE = 'sts.amazonaws.com';
 const NAME_CHARACTERS = /[^A-Za-z0-9+=,.@_-]/g;
 const ACTION = new RegExp(IAM_ACTION_PATTERN);
 const lookup = compileCatalogue(awsCatalogue as Catalogue);
+const KNOWN_RESOURCES =
+  'S3 bucket or objects, DynamoDB table, SQS queue, SNS topic, Secrets Manager secret, KMS key, Lambda function';
 
 export type AwsAccount = NonNullable<AccountRequest['spec']['aws']>;
 
@@ -187,14 +189,11 @@ export function resolveAwsGrants(grants: Grant[], _account: AccountRequest): Res
     if (grant.role)
       throw terminal(Reason.InvalidGrant, `${name}: AWS grants use access or actions, not role`);
     if (grant.access) {
+      const malformed = arnProblem(grant.resource);
+      if (malformed)
+        throw terminal(Reason.InvalidGrant, `${name}: the resource is not a well-formed ARN: ${malformed}`);
       const match = lookup(grant.resource);
-      if (!match) {
-        throw terminal(
-          Reason.InvalidGrant,
-          `${name}: no access catalogue entry for this resource (S3 bucket or objects, DynamoDB table, SQS queue, ` +
-            'SNS topic, Secrets Manager secret, KMS key, Lambda function); check the ARN, or use actions',
-        );
-      }
+      if (!match) throw terminal(Reason.InvalidGrant, `${name}: ${noCatalogueEntry(grant.resource)}`);
       return {
         resource: grant.resource,
         access: grant.access,
@@ -203,10 +202,11 @@ export function resolveAwsGrants(grants: Grant[], _account: AccountRequest): Res
         scopes: (match.entry.scopes ?? ['{resource}']).map((scope) => fillTemplate(scope, match.values)),
       };
     }
-    if (grant.resource !== '*' && !parseArn(grant.resource)) {
+    const malformed = grant.resource === '*' ? undefined : arnProblem(grant.resource);
+    if (malformed) {
       throw terminal(
         Reason.InvalidGrant,
-        `${name}: resource is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE) or *`,
+        `${name}: the resource is neither * nor a well-formed ARN: ${malformed}`,
       );
     }
     const bad = (grant.actions ?? []).filter((a) => !ACTION.test(a));
@@ -220,6 +220,26 @@ export function resolveAwsGrants(grants: Grant[], _account: AccountRequest): Res
       scopes: [grant.resource],
     };
   });
+}
+
+/** Why a well-formed ARN has no catalogue entry: its service has none, or its resource part is off. */
+function noCatalogueEntry(resource: string): string {
+  const arn = parseArn(resource);
+  const entries = (awsCatalogue as Catalogue).entries.filter(
+    (e) => catalogueService(e.match) === arn?.service,
+  );
+  if (entries.length === 0) {
+    return `no access catalogue entry for ${arn?.service} resources (the catalogue knows: ${KNOWN_RESOURCES}); use actions`;
+  }
+  return (
+    `the ${arn?.service} ARN's resource part "${arn?.resource}" fits none of the catalogue's ${arn?.service} entries ` +
+    `(${entries.map((e) => e.description).join('; ')}); check the name, or use actions`
+  );
+}
+
+/** The service an AWS catalogue entry's pattern names (`^arn:aws[a-z-]*:SERVICE:...`). */
+export function catalogueService(match: string): string | undefined {
+  return /^\^arn:aws\[a-z-\]\*:([a-z0-9-]+):/.exec(match)?.[1];
 }
 
 /** One statement per grant; a temporary grant is also bounded by aws:CurrentTime. */

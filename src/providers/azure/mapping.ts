@@ -6,6 +6,7 @@ import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest, GrantRequest, IdentityRequest, Owner, ResolvedGrant } from '../provider.js';
 import { deterministicName } from '../shared/naming.js';
 import { OWNER_TAGS, ownerTags } from '../shared/ownership.js';
+import { resourceIdProblem } from './resource-id.js';
 import { uuidV5 } from './uuid.js';
 
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
@@ -116,16 +117,16 @@ export function resolveAzureGrants(grants: Grant[], _account: AccountRequest): R
     const name = `grant ${index} (${grant.resource})`;
     if (grant.actions)
       throw terminal(Reason.InvalidGrant, `${name}: Azure grants use access or role, not actions`);
+    const malformed = resourceIdProblem(grant.resource);
+    if (malformed)
+      throw terminal(Reason.InvalidGrant, `${name}: not a well-formed Azure resource ID: ${malformed}`);
     const match = lookup(grant.resource);
     if (!match && !grant.role) {
       throw terminal(
         Reason.InvalidGrant,
         `${name}: no access catalogue entry for this resource (a storage account or container, Key Vault, Service Bus ` +
-          'namespace, queue or topic, resource group or subscription, as an Azure resource ID); check it, or use role',
+          'namespace, queue or topic, resource group or subscription); check its types and names, or use role',
       );
-    }
-    if (!/^\/subscriptions\/[0-9a-fA-F-]{36}(\/|$)/.test(grant.resource)) {
-      throw terminal(Reason.InvalidGrant, `${name}: not an Azure resource ID (/subscriptions/ID/...)`);
     }
     const role = grant.role ?? match?.entry.access[grant.access ?? 'read'][0] ?? '';
     if (

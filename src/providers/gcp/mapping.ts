@@ -5,6 +5,7 @@ import gcpCatalogue from '../../policy/catalogue/gcp.json' with { type: 'json' }
 import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest, GrantRequest, IdentityRequest, Owner, ResolvedGrant } from '../provider.js';
 import { deterministicName } from '../shared/naming.js';
+import { fullResourceNameProblem, serviceOf } from './resource-name.js';
 
 export const WORKLOAD_IDENTITY_USER = 'roles/iam.workloadIdentityUser';
 export const SERVICE_ACCOUNT_USER = 'roles/iam.serviceAccountUser';
@@ -130,14 +131,16 @@ export function resolveGcpGrants(grants: Grant[], account: AccountRequest): Reso
     const name = `grant ${index} (${grant.resource})`;
     if (grant.actions)
       throw terminal(Reason.InvalidGrant, `${name}: Google Cloud grants use access or role, not actions`);
-    const match = lookup(grant.resource);
-    if (!match) {
+    const malformed = fullResourceNameProblem(grant.resource);
+    if (malformed) {
       throw terminal(
         Reason.InvalidGrant,
-        `${name}: not a resource Keyless can grant on (a project, Cloud Storage bucket, Secret Manager secret, ` +
-          'BigQuery dataset or service account, as a full resource name such as //storage.googleapis.com/projects/_/buckets/NAME)',
+        `${name}: the resource is not a well-formed full resource name: ${malformed} ` +
+          '(e.g. //storage.googleapis.com/projects/_/buckets/NAME)',
       );
     }
+    const match = lookup(grant.resource);
+    if (!match) throw terminal(Reason.InvalidGrant, `${name}: ${noCatalogueEntry(grant.resource)}`);
     const values = { ...match.values, projectId: gcp.projectId, projectNumber: gcp.projectNumber };
     if (match.entry.unsupported)
       throw terminal(Reason.UnsupportedResource, `${name}: ${fillTemplate(match.entry.unsupported, values)}`);
@@ -175,6 +178,24 @@ export function resolveGcpGrants(grants: Grant[], account: AccountRequest): Reso
       ...(condition ? { condition } : {}),
     };
   });
+}
+
+/** Why a well-formed name has no catalogue entry: its service has none, or the name does not fit. */
+function noCatalogueEntry(resource: string): string {
+  const service = serviceOf(resource);
+  const entries = (gcpCatalogue as Catalogue).entries.filter((e) =>
+    e.match.startsWith(`^//${service.replace(/\./g, '\\.')}/`),
+  );
+  if (entries.length === 0) {
+    return (
+      `not a resource Keyless can grant on (a project, Cloud Storage bucket, Secret Manager secret, ` +
+      'BigQuery dataset or service account, as a full resource name such as //storage.googleapis.com/projects/_/buckets/NAME)'
+    );
+  }
+  return (
+    `a ${service} name, but none Keyless can grant on: it fits none of ${entries.map((e) => e.description).join('; ')}; ` +
+    'check the collection names and the id'
+  );
 }
 
 /** One role binding Keyless wants its member in: the policy it lives in, the role, the condition. */

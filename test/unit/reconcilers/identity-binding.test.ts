@@ -150,7 +150,31 @@ describe('IdentityBinding reconciler', () => {
     const synced = condition(h.binding(), 'Synced');
     expect(synced?.reason).toBe('GuardrailViolation');
     expect(synced?.message).toContain('grant 0 (arn:aws:s3:::bucket): access write exceeds');
-    expect(synced?.message).toContain('grant 1 (*): actions iam:PassRole denied by the account');
+    expect(synced?.message).toContain(
+      "grant 1 (*): action iam:PassRole is denied by the account's deniedActions entry iam:*",
+    );
+    expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'False', reason: 'GuardrailViolation' });
+  });
+
+  it('refuses escalation by default, with no guardrails, before any cloud call and before the finalizer', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.applyBinding('app-read', { grants: [{ resource: '*', actions: ['iam:Pass*'] }] });
+    h.cloud.resetCounts();
+
+    const outcome = await h.reconcile('IdentityBinding', 'team/app-read');
+
+    expect(outcome.error).toMatchObject({ kind: 'terminal' });
+    expect(h.cloud.count()).toBe(0);
+    expect(h.binding()?.metadata.finalizers ?? []).toEqual([]);
+    const synced = condition(h.binding(), 'Synced');
+    expect(synced).toMatchObject({ status: 'False', reason: 'EscalationRefused' });
+    expect(synced?.message).toContain('grant 0 (*): action iam:Pass* could allow iam:PassRole');
+    expect(synced?.message).toContain('guardrails.allowEscalation: ["iam:PassRole"]');
+
+    h.applyAccount('acct', { guardrails: { allowEscalation: ['iam:PassRole'] } });
+    await h.reconcile('IdentityBinding', 'team/app-read');
+    expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'True' });
   });
 
   it('requires temporary grants when the account sets maxGrantDuration', async () => {

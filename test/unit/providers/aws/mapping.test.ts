@@ -224,12 +224,27 @@ describe('grants', () => {
     [
       'unknown resource type',
       { resource: 'arn:aws:ec2:eu-west-1:123456789012:instance/i-1', access: 'read' },
-      /grant 0 \(arn:aws:ec2.*\): no access catalogue entry/,
+      /grant 0 \(arn:aws:ec2.*\): no access catalogue entry for ec2 resources/,
     ],
     [
-      'malformed ARN',
+      'a malformed ARN in a raw grant, saying where',
       { resource: 'arn:aws:s3:bucket', actions: ['s3:GetObject'] },
-      /grant 0 \(arn:aws:s3:bucket\): resource is not an ARN/,
+      /grant 0 \(arn:aws:s3:bucket\): the resource is neither \* nor a well-formed ARN: it has 4 of the 6 colon-separated parts/,
+    ],
+    [
+      'a malformed ARN with access, as malformed rather than as missing from the catalogue',
+      { resource: 'arn:aws:s3::bucket with spaces', access: 'read' },
+      /grant 0 \(arn:aws:s3::bucket with spaces\): the resource is not a well-formed ARN: it has 5 of the 6 colon-separated parts arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE \(arn "arn", partition "aws", service "s3", region "", account "bucket with spaces"\); an S3 ARN leaves region and account empty: arn:aws:s3:::BUCKET, three colons$/,
+    ],
+    [
+      'an ARN of a catalogue service whose resource fits no entry',
+      { resource: 'arn:aws:s3:::Bucket With Spaces', access: 'read' },
+      /the s3 ARN's resource part "Bucket With Spaces" fits none of the catalogue's s3 entries \(An S3 bucket and every object in it; Objects under a key prefix/,
+    ],
+    [
+      'an ARN in an unknown partition',
+      { resource: 'arn:azure:s3:::b-1', access: 'read' },
+      /its partition \(part 2\) "azure" is not aws, aws-cn or aws-us-gov/,
     ],
     ['malformed action', { resource: '*', actions: ['s3 GetObject'] }, /s3 GetObject is not an IAM action/],
     ['a role on AWS', { resource: '*', role: 'roles/viewer' }, /AWS grants use access or actions, not role/],

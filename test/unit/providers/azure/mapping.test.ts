@@ -153,7 +153,25 @@ describe('grants', () => {
     [
       'something that is not a resource ID',
       { resource: 'shop-billing', role: 'Reader' },
-      /not an Azure resource ID/,
+      /not a well-formed Azure resource ID: it does not start with \/subscriptions\//,
+    ],
+    [
+      'a subscription id that is no GUID, before the catalogue is asked',
+      { resource: '/subscriptions/prod/resourceGroups/shop', access: 'read' },
+      /the subscription id "prod" \(segment 2\) is not a GUID/,
+    ],
+    [
+      'a resource type without a name',
+      { resource: `${scope}/Microsoft.KeyVault/vaults`, access: 'read' },
+      /it ends with the resource type "vaults" but names no resource of that type/,
+    ],
+    [
+      'an empty segment',
+      {
+        resource: `/subscriptions/${SUB}/resourceGroups//providers/Microsoft.KeyVault/vaults/v`,
+        access: 'read',
+      },
+      /segment 4 is empty \(two slashes\)/,
     ],
     [
       'AWS actions',

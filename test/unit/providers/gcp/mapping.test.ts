@@ -168,6 +168,26 @@ describe('grants', () => {
       /not a resource Keyless can grant on/,
     ],
     [
+      'a name holding a space, saying where',
+      { resource: '//storage.googleapis.com/projects/_/buckets/bad name', access: 'read' },
+      /the resource is not a well-formed full resource name: it holds white space at character 48/,
+    ],
+    [
+      'a name without the leading //',
+      { resource: 'storage.googleapis.com/projects/_/buckets/b-1', access: 'read' },
+      /not a well-formed full resource name: it does not start with \/\/SERVICE.googleapis.com\//,
+    ],
+    [
+      'a name with an empty segment',
+      { resource: '//storage.googleapis.com/projects//buckets/b-1', access: 'read' },
+      /it has an empty segment: two slashes at characters 34–35/,
+    ],
+    [
+      'a well-formed name of a known service that fits no entry',
+      { resource: '//storage.googleapis.com/projects/_/buckets/B_UPPER', access: 'read' },
+      /a storage.googleapis.com name, but none Keyless can grant on: it fits none of A Cloud Storage bucket and its objects/,
+    ],
+    [
       'AWS actions',
       {
         resource: '//cloudresourcemanager.googleapis.com/projects/shop-prod-4821',

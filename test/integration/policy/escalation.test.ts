@@ -1,0 +1,325 @@
+import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { afterAll, expect, it } from 'vitest';
+import type { ProviderName } from '../../../src/api/index.js';
+import type { KubeClient } from '../../../src/kube-api/client.js';
+import { ESCALATION_RULES } from '../../../src/policy/escalation-rules.js';
+import { inlinePolicyName, roleName } from '../../../src/providers/aws/mapping.js';
+import { AWS_ACCOUNT_NAME, awsAccount, describeWithAws } from '../../support/aws-harness.js';
+import {
+  AZURE_ACCOUNT_NAME,
+  AZURE_SUBSCRIPTION,
+  type AzureBackend,
+  azureWorld,
+} from '../../support/azure-world.js';
+import { type CloudBackend, describeWithCloud } from '../../support/cloud-world.js';
+import { type GcpFake, startGcpFake } from '../../support/gcp-fake/index.js';
+import {
+  conditionOf,
+  identityBinding,
+  type Observed,
+  waitForCondition,
+  workloadIdentity,
+} from '../../support/keyless-objects.js';
+import { apply } from '../../support/kube-manifests.js';
+import { awsClientConfig, MOTO_ACCOUNT_ID } from '../../support/moto/index.js';
+
+/**
+ * Every built-in escalation rule, and the shapes that used to slip past a literal comparison
+ * (wildcards, case, role ids, access levels), refused on each cloud's real provider with no cloud
+ * call: each suite's account re-checks itself only every hour, so the cloud sees nothing at all
+ * while the bindings are refused.
+ */
+interface Case {
+  /** What the grant tries. */
+  shape: string;
+  grant: Record<string, unknown>;
+  /** The built-in rule the refusal names. */
+  rule: string;
+}
+
+interface Row {
+  cloud: string;
+  shape: string;
+  rule: string;
+  reason: string;
+  /** Cloud calls while the cloud's bindings were refused (all of them together). */
+  calls: number;
+}
+
+const rows: Row[] = [];
+
+afterAll(() => {
+  if (rows.length === 0) return;
+  const width = (key: keyof Row) => Math.max(key.length, ...rows.map((r) => String(r[key]).length));
+  const keys: (keyof Row)[] = ['cloud', 'shape', 'rule', 'reason', 'calls'];
+  const line = (r: Record<keyof Row, string | number>) =>
+    keys.map((k) => String(r[k]).padEnd(width(k))).join(' | ');
+  console.info(
+    [
+      `escalation refused with no cloud call, ${rows.length} bindings:`,
+      line({ cloud: 'cloud', shape: 'shape', rule: 'rule', reason: 'reason', calls: 'calls' }),
+      ...rows.map(line),
+    ].join('\n'),
+  );
+});
+
+const rulesOf = (cloud: ProviderName) => ESCALATION_RULES.filter((r) => r.cloud === cloud);
+
+/**
+ * Applies one binding per case for `identity`, waits until each is refused, and checks the
+ * condition, its reason and message, Ready, and that the cloud saw no call in between.
+ */
+async function expectRefusedWithoutCloudCalls(
+  admin: KubeClient,
+  cloud: string,
+  identity: string,
+  cases: Case[],
+  cloudCalls: { reset(): void; read(): Record<string, number> },
+): Promise<void> {
+  cloudCalls.reset();
+  const bindings = cases.map((c, i) => identityBinding(`${identity}-${i}`, identity, [c.grant]));
+  await Promise.all(bindings.map((b) => apply(admin, b)));
+  const refused: Observed[] = await Promise.all(
+    bindings.map((b) => waitForCondition(admin, b, 'Synced', {}, 60_000)),
+  );
+  const calls = cloudCalls.read();
+  expect(calls).toEqual({});
+  const total = Object.values(calls).reduce((n, c) => n + c, 0);
+  cases.forEach((c, i) => {
+    const synced = conditionOf(refused[i], 'Synced');
+    const resource = String(c.grant.resource);
+    expect({ shape: c.shape, reason: synced?.reason }).toEqual({
+      shape: c.shape,
+      reason: 'EscalationRefused',
+    });
+    expect(synced?.message).toContain(`grant 0 (${resource}): `);
+    expect(synced?.message).toContain(`guardrails.allowEscalation: ["${c.rule}"]`);
+    expect(conditionOf(refused[i], 'Ready')).toMatchObject({ status: 'False', reason: 'EscalationRefused' });
+    expect(refused[i]?.metadata.finalizers ?? []).toEqual([]);
+    rows.push({ cloud, shape: c.shape, rule: c.rule, reason: synced?.reason ?? '', calls: total });
+  });
+}
+
+describeWithAws(
+  'escalation refused on AWS (moto)',
+  (world) => {
+    const iam = () => new IAMClient(awsClientConfig(world.moto().endpoint));
+    const role = () =>
+      roleName(
+        { cluster: 'it', namespace: 'shop', name: 'escalator', uid: '' },
+        {
+          accountId: MOTO_ACCOUNT_ID,
+          region: 'us-east-1',
+          oidcProvider: { issuerUrl: world.controlPlane().issuerUrl },
+        },
+      );
+    const roles = `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/*`;
+    const calls = {
+      reset: () => world.proxy().resetCounts(),
+      read: () => world.proxy().counts(),
+    };
+
+    it('refuses every built-in rule and its bypass shapes, and the cloud sees no call', async () => {
+      const identity = workloadIdentity('escalator', AWS_ACCOUNT_NAME);
+      await apply(world.admin(), identity);
+      await waitForCondition(world.admin(), identity, 'Ready', { status: 'True' });
+
+      const cases: Case[] = [
+        ...rulesOf('aws').map((r) => ({
+          shape: 'the rule itself',
+          grant: { resource: '*', actions: [r.refuses] },
+          rule: r.refuses,
+        })),
+        { shape: 'a service wildcard', grant: { resource: roles, actions: ['iam:*'] }, rule: 'iam:PassRole' },
+        {
+          shape: 'a prefix wildcard',
+          grant: { resource: roles, actions: ['iam:Pass*'] },
+          rule: 'iam:PassRole',
+        },
+        {
+          shape: 'another case',
+          grant: { resource: roles, actions: ['IAM:PASSROLE'] },
+          rule: 'iam:PassRole',
+        },
+        {
+          shape: '? for one character',
+          grant: { resource: roles, actions: ['iam:P?ssRole'] },
+          rule: 'iam:PassRole',
+        },
+        {
+          shape: 'a verb wildcard',
+          grant: { resource: roles, actions: ['iam:Attach*'] },
+          rule: 'iam:AttachRolePolicy',
+        },
+        {
+          shape: 'sts:* on every role',
+          grant: { resource: roles, actions: ['sts:*'] },
+          rule: 'sts:AssumeRole',
+        },
+        {
+          shape: 'access admin on a KMS key (kms:*)',
+          grant: { resource: `arn:aws:kms:us-east-1:${MOTO_ACCOUNT_ID}:key/k-1`, access: 'admin' },
+          rule: 'kms:PutKeyPolicy',
+        },
+      ];
+      await expectRefusedWithoutCloudCalls(world.admin(), 'AWS', 'escalator', cases, calls);
+      const policies = await iam().send(new ListRolePoliciesCommand({ RoleName: role() }));
+      expect(policies.PolicyNames).toEqual([]);
+    });
+
+    it('counts the calls of a binding it does allow, and allows a rule once the account lifts it', async () => {
+      world.proxy().resetCounts();
+      const allowed = identityBinding('escalator-read', 'escalator', [
+        { resource: 'arn:aws:s3:::shop-invoices', access: 'read' },
+      ]);
+      await apply(world.admin(), allowed);
+      await waitForCondition(world.admin(), allowed, 'Ready', { status: 'True' });
+      expect(world.proxy().counts().PutRolePolicy).toBe(1);
+
+      const lifted = awsAccount(world.proxy().endpoint, world.controlPlane().issuerUrl, '1h');
+      (lifted.spec as Record<string, unknown>).guardrails = { allowEscalation: ['iam:PassRole'] };
+      await apply(world.admin(), lifted);
+      const pass = identityBinding('escalator-pass', 'escalator', [
+        { resource: `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/app-runner`, actions: ['iam:PassRole'] },
+      ]);
+      const stillRefused = identityBinding('escalator-iam', 'escalator', [
+        { resource: roles, actions: ['iam:*'] },
+      ]);
+      await waitForCondition(world.admin(), lifted, 'Ready', { status: 'True' });
+      await apply(world.admin(), pass);
+      await apply(world.admin(), stillRefused);
+      await waitForCondition(world.admin(), pass, 'Ready', { status: 'True' });
+      const written = await iam().send(
+        new GetRolePolicyCommand({
+          RoleName: role(),
+          PolicyName: inlinePolicyName({ cluster: 'it', namespace: 'shop', name: 'escalator-pass', uid: '' }),
+        }),
+      );
+      expect(decodeURIComponent(written.PolicyDocument ?? '')).toContain('iam:PassRole');
+      const refused = await waitForCondition(world.admin(), stillRefused, 'Synced', {
+        status: 'False',
+        reason: 'EscalationRefused',
+      });
+      expect(conditionOf(refused, 'Synced')?.message).toContain('could allow iam:CreatePolicy,');
+    });
+  },
+  { resyncInterval: '1h' },
+);
+
+interface GcpBackend extends CloudBackend {
+  fake: GcpFake;
+}
+
+const PROJECT = { projectId: 'keyless-test', projectNumber: '123456789012' };
+const PROJECT_RESOURCE = `//cloudresourcemanager.googleapis.com/projects/${PROJECT.projectId}`;
+
+describeWithCloud<GcpBackend>(
+  'escalation refused on Google Cloud (the wire-level fake)',
+  {
+    accountName: 'gcp-test',
+    async start() {
+      const fake = await startGcpFake({ projects: [PROJECT] });
+      return { fake, endpoint: fake.endpoint, secretData: { access_token: 'test' }, stop: () => fake.stop() };
+    },
+    accountSpec: () => ({
+      provider: 'gcp',
+      gcp: { ...PROJECT, workloadIdentityPool: `${PROJECT.projectId}.svc.id.goog` },
+      resyncInterval: '1h',
+    }),
+  },
+  (world) => {
+    const fake = () => world.backend().fake;
+
+    it('refuses every built-in rule on the project, and the cloud sees no call', async () => {
+      const identity = workloadIdentity('escalator', 'gcp-test');
+      await apply(world.admin(), identity);
+      await waitForCondition(world.admin(), identity, 'Ready', { status: 'True' });
+      const cases: Case[] = [
+        ...rulesOf('gcp').map((r) => ({
+          shape: 'the rule itself',
+          grant: { resource: PROJECT_RESOURCE, role: r.refuses },
+          rule: r.refuses,
+        })),
+        {
+          shape: 'access write on the project',
+          grant: { resource: PROJECT_RESOURCE, access: 'write' },
+          rule: 'roles/editor',
+        },
+        {
+          shape: 'access admin on the project',
+          grant: { resource: PROJECT_RESOURCE, access: 'admin' },
+          rule: 'roles/owner',
+        },
+      ];
+      await expectRefusedWithoutCloudCalls(world.admin(), 'Google Cloud', 'escalator', cases, {
+        reset: () => fake().resetCounts(),
+        read: () => fake().counts() as Record<string, number>,
+      });
+    });
+
+    it('counts the calls of a binding it does allow', async () => {
+      fake().resetCounts();
+      const allowed = identityBinding('escalator-read', 'escalator', [
+        { resource: '//storage.googleapis.com/projects/_/buckets/shop-reports', access: 'read' },
+      ]);
+      await apply(world.admin(), allowed);
+      await waitForCondition(world.admin(), allowed, 'Ready', { status: 'True' });
+      expect(fake().counts()['projects.setIamPolicy']).toBe(1);
+    });
+  },
+);
+
+const SUBSCRIPTION = `/subscriptions/${AZURE_SUBSCRIPTION}`;
+const GROUP = `${SUBSCRIPTION}/resourceGroups/shop`;
+const OWNER_ID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
+
+describeWithCloud<AzureBackend>(
+  'escalation refused on Azure (the wire-level ARM fake)',
+  azureWorld({ resyncInterval: '1h' }),
+  (world) => {
+    const fake = () => world.backend().fake;
+
+    it('refuses every built-in rule, by name in any case and by id, and the cloud sees no call', async () => {
+      const identity = workloadIdentity('escalator', AZURE_ACCOUNT_NAME);
+      await apply(world.admin(), identity);
+      await waitForCondition(world.admin(), identity, 'Ready', { status: 'True' });
+      const cases: Case[] = [
+        ...rulesOf('azure').map((r) => ({
+          shape: 'the rule itself',
+          grant: { resource: r.scope === 'subscription' ? SUBSCRIPTION : GROUP, role: r.refuses },
+          rule: r.refuses,
+        })),
+        { shape: 'lower case', grant: { resource: GROUP, role: 'owner' }, rule: 'Owner' },
+        { shape: 'upper case', grant: { resource: SUBSCRIPTION, role: 'CONTRIBUTOR' }, rule: 'Contributor' },
+        { shape: 'a role definition GUID', grant: { resource: GROUP, role: OWNER_ID }, rule: 'Owner' },
+        {
+          shape: 'a full role definition id',
+          grant: {
+            resource: GROUP,
+            role: `${SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/${OWNER_ID}`,
+          },
+          rule: 'Owner',
+        },
+        {
+          shape: 'access write on the subscription',
+          grant: { resource: SUBSCRIPTION, access: 'write' },
+          rule: 'Contributor',
+        },
+      ];
+      await expectRefusedWithoutCloudCalls(world.admin(), 'Azure', 'escalator', cases, {
+        reset: () => fake().resetCounts(),
+        read: () => fake().counts(),
+      });
+    });
+
+    it('counts the calls of a binding it does allow, Contributor on a resource group included', async () => {
+      fake().resetCounts();
+      const allowed = identityBinding('escalator-group', 'escalator', [
+        { resource: GROUP, role: 'Contributor' },
+      ]);
+      await apply(world.admin(), allowed);
+      await waitForCondition(world.admin(), allowed, 'Ready', { status: 'True' });
+      expect(Object.keys(fake().counts()).length).toBeGreaterThan(0);
+    });
+  },
+);
