@@ -52,11 +52,14 @@ export function addingFinalizer(
   });
 }
 
-/** An error that asks for a retry no sooner than `retryAfterMs` (a throttled cloud). */
+/**
+ * A throttled cloud call: retried no sooner than the cloud's Retry-After (`retryAfterMs`) when it
+ * sent one, else after the object's backoff (the account's limiter has slowed down meanwhile).
+ */
 export class ThrottledError extends Error {
   constructor(
     message: string,
-    readonly retryAfterMs: number,
+    readonly retryAfterMs: number | undefined,
     options?: ErrorOptions,
   ) {
     super(message, options);
@@ -144,7 +147,7 @@ export class ReconcileRun<K extends KeylessKind> {
         outcome = new TerminalError(reason, `${context}: ${err.message}`, { cause });
       else if (err.kind === 'throttled') {
         reason = Reason.Throttled;
-        outcome = new ThrottledError(`${context}: ${err.message}`, err.retryAfterMs ?? 1000, { cause });
+        outcome = new ThrottledError(`${context}: ${err.message}`, err.retryAfterMs, { cause });
       } else outcome = new Error(`${context}: ${err.message}`, { cause });
     } else if (terminalCause) {
       reason = terminalCause.reason;

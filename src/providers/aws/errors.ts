@@ -1,8 +1,5 @@
 import { CloudError } from '../cloud-error.js';
 
-/** Throttled callers wait at least this long when AWS gives no hint (it usually does not). */
-export const DEFAULT_THROTTLE_MS = 1_000;
-
 const THROTTLED = new Set([
   'Throttling',
   'ThrottlingException',
@@ -76,13 +73,9 @@ export function classifyAwsError(err: unknown, operation: string): CloudError {
   const name = sdk?.name ?? 'Error';
   const status = sdk?.$metadata?.httpStatusCode;
   const message = `${operation}: ${name}: ${sdk?.message ?? String(err)}`;
+  // AWS sends no Retry-After: the account's limiter slows down on its own (AdaptiveBucket).
   if (THROTTLED.has(name) || sdk?.$retryable?.throttling || status === 429) {
-    return new CloudError(message, {
-      kind: 'throttled',
-      reason: 'Throttled',
-      retryAfterMs: DEFAULT_THROTTLE_MS,
-      cause: err,
-    });
+    return new CloudError(message, { kind: 'throttled', reason: 'Throttled', cause: err });
   }
   if (isNoSuchEntity(err) || RETRYABLE.has(name)) {
     return new CloudError(message, { kind: 'retryable', reason: REASONS[name] ?? name, cause: err });

@@ -1,6 +1,5 @@
 import { CloudError } from '../cloud-error.js';
 
-const DEFAULT_THROTTLE_MS = 1_000;
 const RETRYABLE_CODES = new Set([
   // Replication: a new identity's principal is not in the directory yet.
   'PrincipalNotFound',
@@ -42,10 +41,11 @@ export function isNotFound(err: unknown): boolean {
   );
 }
 
-function retryAfterMs(err: unknown): number {
+/** The server's Retry-After, if it sent one: the account's limiter pauses for it. */
+function retryAfter(err: unknown): { retryAfterMs?: number } {
   const raw = (err as RestErrorLike)?.response?.headers?.get?.('retry-after');
   const seconds = Number(raw);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_THROTTLE_MS;
+  return Number.isFinite(seconds) && seconds > 0 ? { retryAfterMs: seconds * 1000 } : {};
 }
 
 /** The one place Azure SDK errors (RestError) are classified. `operation` names the call. */
@@ -56,7 +56,7 @@ export function classifyAzureError(err: unknown, operation: string): CloudError 
   const message = `${operation}: ${code ? `${code}: ` : ''}${(err as RestErrorLike)?.message ?? String(err)}`;
   const make = (kind: CloudError['kind'], reason: string, extra: { retryAfterMs?: number } = {}) =>
     new CloudError(message, { kind, reason, cause: err, ...extra });
-  if (status === 429) return make('throttled', 'Throttled', { retryAfterMs: retryAfterMs(err) });
+  if (status === 429) return make('throttled', 'Throttled', retryAfter(err));
   if (RETRYABLE_CODES.has(code)) return make('retryable', code);
   if (TERMINAL_REASONS[code]) return make('terminal', TERMINAL_REASONS[code]);
   if (status === 401) return make('terminal', 'InvalidCredentials');

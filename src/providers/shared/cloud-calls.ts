@@ -1,5 +1,5 @@
+import { AdaptiveBucket } from '../../runtime/adaptive-bucket.js';
 import type { Clock } from '../../runtime/clock.js';
-import { TokenBucket } from '../../runtime/token-bucket.js';
 import { type CloudError, isCloudError } from '../cloud-error.js';
 
 export type Classify = (err: unknown, operation: string) => CloudError;
@@ -11,19 +11,20 @@ export interface Rate {
 
 /**
  * One account's client-side limits: reads and writes have buckets of their own, as the clouds'
- * quotas do, so a burst of reads never holds back a write the cloud would accept.
+ * quotas do, so a burst of reads never holds back a write the cloud would accept. Each runs at its
+ * configured rate until the cloud throttles it, then adapts (AdaptiveBucket).
  */
 export class AccountLimiter {
-  readonly read: TokenBucket;
-  readonly write: TokenBucket;
+  readonly read: AdaptiveBucket;
+  readonly write: AdaptiveBucket;
 
   constructor(rates: { read: Rate; write: Rate }, clock?: Clock) {
-    this.read = new TokenBucket({ ...rates.read, ...(clock ? { clock } : {}) });
-    this.write = new TokenBucket({ ...rates.write, ...(clock ? { clock } : {}) });
+    this.read = new AdaptiveBucket({ ...rates.read, ...(clock ? { clock } : {}) });
+    this.write = new AdaptiveBucket({ ...rates.write, ...(clock ? { clock } : {}) });
   }
 
   /** get*, list*, check*, *.get, *.getIamPolicy, GetRole ... are reads; everything else writes. */
-  for(operation: string): TokenBucket {
+  for(operation: string): AdaptiveBucket {
     return /(^|\.)(get|list|check)/i.test(operation) ? this.read : this.write;
   }
 }
@@ -40,7 +41,7 @@ export function accountLimiter(
 }
 
 export interface CloudCalls {
-  /** One call: waits for the account's limiter, classifies any failure, pauses everyone on throttling. */
+  /** One call: waits for the account's limiter, classifies any failure, slows everyone on throttling. */
   call<T>(operation: string, send: () => Promise<T>): Promise<T>;
   /** The same, where the cloud's "not found" means absent (undefined), not a failure. */
   optional<T>(operation: string, send: () => Promise<T>): Promise<T | undefined>;
@@ -48,8 +49,9 @@ export interface CloudCalls {
 
 /**
  * How every cloud client makes its calls: behind the account's buckets, with each failure
- * classified once by the cloud's own classifier. A throttled answer pauses the bucket (reads or
- * writes) for its retry-after, so every caller of that account slows down, not just the one that
+ * classified once by the cloud's own classifier. Every answer is reported to the bucket (reads or
+ * writes) it was made with: a throttled one cuts that bucket's rate, and pauses it for the cloud's
+ * Retry-After when there is one, so every caller of that account slows down, not just the one that
  * was refused.
  */
 export function cloudCalls(
@@ -61,10 +63,13 @@ export function cloudCalls(
     const bucket = limiter.for(operation);
     await bucket.acquire();
     try {
-      return await send();
+      const result = await send();
+      bucket.answered();
+      return result;
     } catch (err) {
       const classified = classify(err, operation);
-      if (classified.kind === 'throttled') bucket.pause(classified.retryAfterMs ?? 1000);
+      if (classified.kind === 'throttled') bucket.throttled(classified.retryAfterMs);
+      else bucket.answered();
       throw classified;
     }
   };

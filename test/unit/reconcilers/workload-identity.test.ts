@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CloudError } from '../../../src/providers/cloud-error.js';
 import { identityName } from '../../../src/providers/memory/memory-provider.js';
 import { FINALIZER } from '../../../src/reconcilers/requests.js';
-import { TerminalError } from '../../../src/runtime/errors.js';
+import { retryAfterMsOf, TerminalError } from '../../../src/runtime/errors.js';
 import { condition, RESYNC_MS, reconcilerHarness, slowFinalizers } from '../../support/reconciler-harness.js';
 
 const OWNER = { cluster: 'test-cluster', namespace: 'team', name: 'app', uid: '' };
@@ -397,6 +397,18 @@ describe('WorkloadIdentity reconciler', () => {
     const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
 
     expect(outcome.error).toMatchObject({ retryAfterMs: 7000 });
+    expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'Throttled' });
+  });
+
+  it('asks for no wait of its own when the throttled cloud sent no Retry-After (the backoff applies)', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.cloud.failNext('GetIdentity', new CloudError('slow down', { kind: 'throttled', reason: 'Throttling' }));
+
+    const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(outcome.error).toBeInstanceOf(Error);
+    expect(retryAfterMsOf(outcome.error)).toBeUndefined();
     expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'Throttled' });
   });
 
