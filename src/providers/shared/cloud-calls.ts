@@ -48,6 +48,13 @@ export interface CloudCalls {
 }
 
 /**
+ * A call throttled without a Retry-After is sent again after the bucket's next token, this many
+ * attempts in all (as the AWS SDK's adaptive mode retries): throttling means the cloud did not act
+ * on it, and the slowed bucket spaces the attempts. With a Retry-After the object waits instead.
+ */
+export const THROTTLED_ATTEMPTS = 3;
+
+/**
  * How every cloud client makes its calls: behind the account's buckets, with each failure
  * classified once by the cloud's own classifier. Every answer is reported to the bucket (reads or
  * writes) it was made with: a throttled one cuts that bucket's rate, and pauses it for the cloud's
@@ -61,16 +68,21 @@ export function cloudCalls(
 ): CloudCalls {
   const call = async <T>(operation: string, send: () => Promise<T>): Promise<T> => {
     const bucket = limiter.for(operation);
-    await bucket.acquire();
-    try {
-      const result = await send();
-      bucket.answered();
-      return result;
-    } catch (err) {
-      const classified = classify(err, operation);
-      if (classified.kind === 'throttled') bucket.throttled(classified.retryAfterMs);
-      else bucket.answered();
-      throw classified;
+    for (let attempt = 1; ; attempt++) {
+      await bucket.acquire();
+      try {
+        const result = await send();
+        bucket.answered();
+        return result;
+      } catch (err) {
+        const classified = classify(err, operation);
+        if (classified.kind !== 'throttled') {
+          bucket.answered();
+          throw classified;
+        }
+        bucket.throttled(classified.retryAfterMs);
+        if (classified.retryAfterMs !== undefined || attempt >= THROTTLED_ATTEMPTS) throw classified;
+      }
     }
   };
   return {
