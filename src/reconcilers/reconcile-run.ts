@@ -148,7 +148,7 @@ export class ReconcileRun<K extends KeylessKind> {
     const outcome = new ClassifiedError(`${context}: ${detail}`, {
       kind,
       reason,
-      ...(kind === 'throttled' ? { retryAfterMs: found?.retryAfterMs ?? 1000 } : {}),
+      ...(found?.retryAfterMs !== undefined ? { retryAfterMs: found.retryAfterMs } : {}),
       ...this.recheck(kind, reason),
       cause,
     });

@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { type Config, loadConfig } from '../../src/config.js';
 import { KubeClient } from '../../src/kube-api/client.js';
 import type { Manager } from '../../src/manager.js';
@@ -78,6 +78,8 @@ export interface StartOperatorOptions {
   providers?: ProviderRegistry;
   /** Extra flags, e.g. ['--leader-elect=false']. */
   args?: string[];
+  /** Default: silent, or KEYLESS_TEST_LOG_LEVEL on stdout. */
+  logger?: Logger;
 }
 
 /** The operator in this process, on the in-memory cloud, as `keyless --cloud=memory` would run. */
@@ -100,7 +102,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
   let started: { httpPort: number; manager: Manager; metrics: OperatorMetrics } | undefined;
   const done = runOperatorProcess({
     config,
-    logger: pino({ level: process.env.KEYLESS_TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.KEYLESS_TEST_LOG_LEVEL ?? 'silent' }),
     signal: abort.signal,
     ...(options.providers
       ? { providers: options.providers }

@@ -1,9 +1,6 @@
 import { Reason } from '../../api/reasons.js';
 import { ClassifiedError } from '../../runtime/errors.js';
 
-/** Throttled callers wait at least this long when AWS gives no hint (it usually does not). */
-export const DEFAULT_THROTTLE_MS = 1_000;
-
 const THROTTLED = new Set([
   'Throttling',
   'ThrottlingException',
@@ -80,13 +77,9 @@ export function classifyAwsError(err: unknown, operation: string): ClassifiedErr
   const name = sdk?.name ?? 'Error';
   const status = sdk?.$metadata?.httpStatusCode;
   const message = `${operation}: ${name}: ${sdk?.message ?? String(err)}`;
+  // AWS sends no Retry-After: the account's limiter slows down on its own (AdaptiveBucket).
   if (THROTTLED.has(name) || sdk?.$retryable?.throttling || status === 429) {
-    return new ClassifiedError(message, {
-      kind: 'throttled',
-      reason: Reason.Throttled,
-      retryAfterMs: DEFAULT_THROTTLE_MS,
-      cause: err,
-    });
+    return new ClassifiedError(message, { kind: 'throttled', reason: Reason.Throttled, cause: err });
   }
   const retryable = RETRYABLE.get(name);
   if (retryable) return new ClassifiedError(message, { kind: 'retryable', reason: retryable, cause: err });

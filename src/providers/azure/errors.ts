@@ -1,7 +1,6 @@
 import { Reason } from '../../api/reasons.js';
 import { ClassifiedError } from '../../runtime/errors.js';
 
-const DEFAULT_THROTTLE_MS = 1_000;
 const RETRYABLE = new Map<string, Reason>([
   // Replication: a new identity's principal is not in the directory yet.
   ['PrincipalNotFound', Reason.NotFound],
@@ -43,10 +42,11 @@ export function isNotFound(err: unknown): boolean {
   );
 }
 
-function retryAfterMs(err: unknown): number {
+/** The server's Retry-After, if it sent one: the account's limiter pauses for it. */
+function retryAfter(err: unknown): { retryAfterMs?: number } {
   const raw = (err as RestErrorLike)?.response?.headers?.get?.('retry-after');
   const seconds = Number(raw);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_THROTTLE_MS;
+  return Number.isFinite(seconds) && seconds > 0 ? { retryAfterMs: seconds * 1000 } : {};
 }
 
 /** The one place Azure SDK errors (RestError) are classified. `operation` names the call; Azure's code stays in the message. */
@@ -57,7 +57,7 @@ export function classifyAzureError(err: unknown, operation: string): ClassifiedE
   const message = `${operation}: ${code ? `${code}: ` : ''}${(err as RestErrorLike)?.message ?? String(err)}`;
   const make = (kind: ClassifiedError['kind'], reason: Reason, extra: { retryAfterMs?: number } = {}) =>
     new ClassifiedError(message, { kind, reason, cause: err, ...extra });
-  if (status === 429) return make('throttled', Reason.Throttled, { retryAfterMs: retryAfterMs(err) });
+  if (status === 429) return make('throttled', Reason.Throttled, retryAfter(err));
   const retryable = RETRYABLE.get(code);
   if (retryable) return make('retryable', retryable);
   const terminal = TERMINAL.get(code);

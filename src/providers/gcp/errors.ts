@@ -1,7 +1,6 @@
 import { Reason } from '../../api/reasons.js';
 import { ClassifiedError } from '../../runtime/errors.js';
 
-const DEFAULT_THROTTLE_MS = 1_000;
 /** gRPC status codes, which the gax clients may report instead of HTTP statuses. */
 const GRPC = {
   INVALID_ARGUMENT: 3,
@@ -71,14 +70,15 @@ export function statusNameOf(err: unknown): string | undefined {
   }
 }
 
-function retryAfterMs(err: unknown): number {
+/** The server's Retry-After, if it sent one: the account's limiter pauses for it. */
+function retryAfter(err: unknown): { retryAfterMs?: number } {
   const headers = (err as GoogleErrorLike)?.response?.headers;
   const raw =
     headers && typeof (headers as { get?: unknown }).get === 'function'
       ? (headers as { get(name: string): string | null }).get('retry-after')
       : (headers as Record<string, string> | undefined)?.['retry-after'];
   const seconds = Number(raw);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_THROTTLE_MS;
+  return Number.isFinite(seconds) && seconds > 0 ? { retryAfterMs: seconds * 1000 } : {};
 }
 
 /** Google's own message, from the parsed body (googleapis) or the raw JSON body in `message` (gax REST). */
@@ -104,7 +104,7 @@ export function classifyGcpError(err: unknown, operation: string): ClassifiedErr
     new ClassifiedError(message, { kind, reason, cause: err, ...extra });
   switch (status) {
     case 429:
-      return make('throttled', Reason.Throttled, { retryAfterMs: retryAfterMs(err) });
+      return make('throttled', Reason.Throttled, retryAfter(err));
     case 404:
       return make('retryable', Reason.NotFound);
     case 409:

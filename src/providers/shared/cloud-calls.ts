@@ -1,8 +1,8 @@
 import { Reason } from '../../api/reasons.js';
+import { AdaptiveBucket } from '../../runtime/adaptive-bucket.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { Context } from '../../runtime/context.js';
 import { ClassifiedError, isClassified } from '../../runtime/errors.js';
-import { TokenBucket } from '../../runtime/token-bucket.js';
 
 export type Classify = (err: unknown, operation: string) => ClassifiedError;
 
@@ -13,19 +13,20 @@ export interface Rate {
 
 /**
  * One account's client-side limits: reads and writes have buckets of their own, as the clouds'
- * quotas do, so a burst of reads never holds back a write the cloud would accept.
+ * quotas do, so a burst of reads never holds back a write the cloud would accept. Each runs at its
+ * configured rate until the cloud throttles it, then adapts (AdaptiveBucket).
  */
 export class AccountLimiter {
-  readonly read: TokenBucket;
-  readonly write: TokenBucket;
+  readonly read: AdaptiveBucket;
+  readonly write: AdaptiveBucket;
 
   constructor(rates: { read: Rate; write: Rate }, clock?: Clock) {
-    this.read = new TokenBucket({ ...rates.read, ...(clock ? { clock } : {}) });
-    this.write = new TokenBucket({ ...rates.write, ...(clock ? { clock } : {}) });
+    this.read = new AdaptiveBucket({ ...rates.read, ...(clock ? { clock } : {}) });
+    this.write = new AdaptiveBucket({ ...rates.write, ...(clock ? { clock } : {}) });
   }
 
   /** get*, list*, check*, *.get, *.getIamPolicy, GetRole ... are reads; everything else writes. */
-  for(operation: string): TokenBucket {
+  for(operation: string): AdaptiveBucket {
     return /(^|\.)(get|list|check)/i.test(operation) ? this.read : this.write;
   }
 }
@@ -50,7 +51,7 @@ export type Send<T> = (signal: AbortSignal) => Promise<T>;
 export interface CloudCalls {
   /**
    * One call: waits for the account's limiter, gives the SDK a signal that aborts with the
-   * reconcile (deadline, shutdown) or after the per-call timeout, classifies any failure, and pauses
+   * reconcile (deadline, shutdown) or after the per-call timeout, classifies any failure, and slows
    * everyone on throttling.
    */
   call<T>(ctx: Context, operation: string, send: Send<T>): Promise<T>;
@@ -59,9 +60,17 @@ export interface CloudCalls {
 }
 
 /**
+ * A call throttled without a Retry-After is sent again after the bucket's next token, this many
+ * attempts in all (as the AWS SDK's adaptive mode retries): throttling means the cloud did not act
+ * on it, and the slowed bucket spaces the attempts. With a Retry-After the object waits instead.
+ */
+export const THROTTLED_ATTEMPTS = 3;
+
+/**
  * How every cloud client makes its calls: behind the account's buckets, bounded in time, with each
- * failure classified once by the cloud's own classifier. A throttled answer pauses the bucket
- * (reads or writes) for its retry-after, so every caller of that account slows down, not just the
+ * failure classified once by the cloud's own classifier. Every answer is reported to the bucket
+ * (reads or writes) it was made with: a throttled one cuts that bucket's rate, and pauses it for the
+ * cloud's Retry-After when there is one, so every caller of that account slows down, not just the
  * one that was refused. A call stopped by its signal is a retryable `Timeout` (or `ShuttingDown`),
  * whatever the SDK made of the abort.
  */
@@ -73,26 +82,34 @@ export function cloudCalls(
 ): CloudCalls {
   const call = async <T>(ctx: Context, operation: string, send: Send<T>): Promise<T> => {
     const bucket = limiter.for(operation);
-    try {
-      await bucket.acquire(ctx.signal);
-    } catch (err) {
-      throw stopped(ctx.signal, `${operation} (waiting for the account's rate limit)`, err);
-    }
-    const timeout = new AbortController();
-    const cancelTimer = ctx.clock.setTimeout(
-      () => timeout.abort(callTimedOut(operation, callTimeoutMs)),
-      callTimeoutMs,
-    );
-    const signal = AbortSignal.any([ctx.signal, timeout.signal]);
-    try {
-      return await send(signal);
-    } catch (err) {
-      if (signal.aborted) throw stopped(signal, operation, err);
-      const classified = classify(err, operation);
-      if (classified.kind === 'throttled') bucket.pause(classified.retryAfterMs ?? 1000);
-      throw classified;
-    } finally {
-      cancelTimer();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await bucket.acquire(ctx.signal);
+      } catch (err) {
+        throw stopped(ctx.signal, `${operation} (waiting for the account's rate limit)`, err);
+      }
+      const timeout = new AbortController();
+      const cancelTimer = ctx.clock.setTimeout(
+        () => timeout.abort(callTimedOut(operation, callTimeoutMs)),
+        callTimeoutMs,
+      );
+      const signal = AbortSignal.any([ctx.signal, timeout.signal]);
+      try {
+        const result = await send(signal);
+        bucket.answered();
+        return result;
+      } catch (err) {
+        if (signal.aborted) throw stopped(signal, operation, err);
+        const classified = classify(err, operation);
+        if (classified.kind !== 'throttled') {
+          bucket.answered();
+          throw classified;
+        }
+        bucket.throttled(classified.retryAfterMs);
+        if (classified.retryAfterMs !== undefined || attempt >= THROTTLED_ATTEMPTS) throw classified;
+      } finally {
+        cancelTimer();
+      }
     }
   };
   return {

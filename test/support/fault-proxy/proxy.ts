@@ -13,13 +13,15 @@ import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { awsQueryOperation } from './aws-query.js';
-import { type FaultRule, FaultRules, type InjectedFault } from './rules.js';
+import { type FaultRule, FaultRules, type InjectedFault, type ProxiedRequest } from './rules.js';
 
 export interface FaultProxyOptions {
   /** `http://127.0.0.1:PORT` (loopback only). */
   readonly target: string;
   /** Names the operation of a request, for counts and rules. Default: `awsQueryOperation`. */
   readonly operationOf?: (request: IncomingMessage, body: Buffer) => string;
+  /** Sees every request as it arrives, before any rule (e.g. to record when each object was called). */
+  readonly onRequest?: (request: ProxiedRequest) => void;
 }
 
 /** One request as the proxy saw it, for tests about ordering in time. */
@@ -151,13 +153,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       call.closedAt = Date.now();
       call.answered = response.writableFinished;
     });
-    const rule = rules.take({
+    const proxied: ProxiedRequest = {
       method: request.method ?? 'GET',
       url: request.url ?? '/',
       headers: request.headers,
       body,
       operation,
-    });
+    };
+    options.onRequest?.(proxied);
+    const rule = rules.take(proxied);
     if (rule?.latencyMs) await sleep(rule.latencyMs, undefined, { signal: stopping.signal });
     // A client that gave up during the latency does not get its request passed on.
     if (request.socket.destroyed) return;

@@ -442,6 +442,20 @@ describe('WorkloadIdentity reconciler', () => {
     expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'Throttled' });
   });
 
+  it('asks for no wait of its own when the throttled cloud sent no Retry-After (the backoff applies)', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.cloud.failNext(
+      'GetIdentity',
+      new ClassifiedError('slow down', { kind: 'throttled', reason: 'Throttled' }),
+    );
+
+    const outcome = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(outcome.error).toMatchObject({ kind: 'throttled', retryAfterMs: undefined });
+    expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'Throttled' });
+  });
+
   it('keeps the retry-after of a throttled cloud when the status write fails too', async () => {
     const h = reconcilerHarness();
     await h.readyIdentity();

@@ -64,8 +64,11 @@ describe('classifyAwsError', () => {
     expect(classifyAwsError(undefined, 'GetRole').reason).toBe('CloudUnavailable');
   });
 
-  it('gives throttled errors a retry-after and says which permission access denial concerns', () => {
-    expect(classifyAwsError(sdkError('Throttling', 400), 'GetRole').retryAfterMs).toBeGreaterThan(0);
+  it('gives throttled errors no retry-after (AWS sends none) and says which permission access denial concerns', () => {
+    expect(classifyAwsError(sdkError('Throttling', 400), 'GetRole')).toMatchObject({
+      kind: 'throttled',
+      retryAfterMs: undefined,
+    });
     expect(classifyAwsError(sdkError('AccessDenied', 403), 'PutRolePolicy').message).toContain(
       "the operator's credentials lack the permission for PutRolePolicy",
     );

@@ -234,7 +234,11 @@ describe('classifyAzureError', () => {
     });
   });
 
-  it('honours Retry-After', () => {
+  it('honours Retry-After, and claims none when ARM sends none', () => {
     expect(classifyAzureError(restError(429, 'TooManyRequests', '7'), 'op').retryAfterMs).toBe(7000);
+    expect(classifyAzureError(restError(429, 'TooManyRequests'), 'op')).toMatchObject({
+      kind: 'throttled',
+      retryAfterMs: undefined,
+    });
   });
 });

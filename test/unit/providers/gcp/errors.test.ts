@@ -102,10 +102,14 @@ describe('classifyGcpError', () => {
     );
   });
 
-  it('honours Retry-After on 429', () => {
+  it('honours Retry-After on 429, and claims none when Google sends none', () => {
     expect(classifyGcpError(iamError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded', '7'), 'op')).toMatchObject({
       kind: 'throttled',
       retryAfterMs: 7000,
+    });
+    expect(classifyGcpError(iamError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded'), 'op')).toMatchObject({
+      kind: 'throttled',
+      retryAfterMs: undefined,
     });
   });
 

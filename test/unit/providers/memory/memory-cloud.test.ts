@@ -67,7 +67,7 @@ describe('AccountLimiter', () => {
     ]) {
       expect(limiter.for(write)).toBe(limiter.write);
     }
-    expect(limiter.read.reserve()).toBe(0);
-    expect(limiter.write.reserve()).toBe(0);
+    expect(limiter.read.available()).toBe(1);
+    expect(limiter.write.available()).toBe(1);
   });
 });

@@ -1,0 +1,152 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CubicRate } from '../../../src/runtime/cubic-rate.js';
+
+/** Answers every `everyMs` after `from` up to `to`; `throttled(i)` says which. Returns the last time. */
+function answer(
+  rate: CubicRate,
+  from: number,
+  to: number,
+  everyMs: number,
+  throttled: (i: number) => boolean = () => false,
+): number {
+  let last = from;
+  for (let at = from + everyMs, i = 0; at <= to; at += everyMs, i++) {
+    rate.record(at, throttled(i));
+    last = at;
+  }
+  return last;
+}
+
+const always = () => true;
+
+describe('CubicRate', () => {
+  it('runs at the ceiling while nothing is throttled', () => {
+    const rate = new CubicRate({ ceiling: 10 });
+    answer(rate, 0, 5000, 100);
+    expect(rate.current()).toBe(10);
+    expect(rate.isReduced()).toBe(false);
+  });
+
+  it('cuts by the share of recent answers that were throttled: one in many costs 5%', () => {
+    const rate = new CubicRate({ ceiling: 10 });
+    answer(rate, 0, 2000, 100);
+    rate.record(2050, true);
+    // The moving share of throttled answers weighs each answer 0.05.
+    expect(rate.current()).toBeCloseTo(10 * 0.95, 9);
+    expect(rate.isReduced()).toBe(true);
+  });
+
+  it('cuts 30% (β) at most, in quick succession while most answers are throttled', () => {
+    const rate = new CubicRate({ ceiling: 100, floor: 0.5 });
+    const cuts: { at: number; from: number; to: number }[] = [];
+    for (let at = 10; at <= 3000; at += 10) {
+      const from = rate.current();
+      rate.record(at, true);
+      if (rate.current() < from) cuts.push({ at, from, to: rate.current() });
+    }
+    for (const cut of cuts) expect(cut.to).toBeGreaterThanOrEqual(0.7 * cut.from - 1e-9);
+    // Deeper as the share grows, until each cut takes the full 30%, a few hundred ms after the last.
+    const full = cuts.filter((cut) => cut.to > 0.5 && Math.abs(cut.to / cut.from - 0.7) < 1e-9);
+    expect(full.length).toBeGreaterThan(3);
+    expect((full[1]?.at ?? 0) - (full[0]?.at ?? 0)).toBeLessThan(400);
+    expect(cuts[0]?.to).toBeCloseTo(95, 9);
+    expect(rate.current()).toBe(0.5);
+  });
+
+  it('spaces cuts by the hold period while few answers are throttled', () => {
+    const rate = new CubicRate({ ceiling: 10, holdMs: 1000 });
+    answer(rate, 0, 2000, 100);
+    rate.record(2050, true);
+    const cut = rate.current();
+    // The share of answers not throttled is about 0.95 (then 0.9): the next cut waits 900+ ms.
+    rate.record(2100, true);
+    rate.record(2900, true);
+    expect(rate.current()).toBe(cut);
+    rate.record(3100, true);
+    expect(rate.current()).toBeLessThan(cut);
+  });
+
+  it('grows back along the cubic curve C·(t − K)³ + the rate it was cut from, then runs at the ceiling', () => {
+    const rate = new CubicRate({ ceiling: 20 });
+    // Throttled answers every 10 ms until the rate has been cut twice.
+    let before = rate.current();
+    let cutFrom = before;
+    let cutAt = 0;
+    let cuts = 0;
+    for (let at = 0; cuts < 2; at += 10) {
+      rate.record(at, true);
+      if (rate.current() < before) {
+        cuts += 1;
+        cutFrom = before;
+        cutAt = at;
+      }
+      before = rate.current();
+    }
+    const cutTo = rate.current();
+    const scale = 0.04 * 20;
+    const k = Math.cbrt((cutFrom - cutTo) / scale);
+    const curve = (ms: number) => Math.min(20, scale * ((ms - cutAt) / 1000 - k) ** 3 + cutFrom);
+    for (const after of [100, 500, 1000, 1500, 2000, 2500, 3000]) {
+      rate.record(cutAt + after, false);
+      expect(rate.current()).toBeCloseTo(curve(cutAt + after), 9);
+    }
+    // Steep at first, flat around the plateau.
+    expect(curve(cutAt + 500) - curve(cutAt + 100)).toBeGreaterThan(
+      curve(cutAt + 1000 * k + 200) - curve(cutAt + 1000 * k - 200),
+    );
+    rate.record(cutAt + 10_000, false);
+    expect(rate.current()).toBe(20);
+    expect(rate.isReduced()).toBe(false);
+  });
+
+  it('regains its cuts in the same time at any ceiling', () => {
+    const recoveryMs = (ceiling: number) => {
+      const rate = new CubicRate({ ceiling });
+      // The same answers at the same times: 300 ms of throttling cuts to the same fraction.
+      const cutAt = answer(rate, 0, 300, 10, always);
+      expect(rate.current() / ceiling).toBeLessThan(0.8);
+      let at = cutAt;
+      while (rate.isReduced()) {
+        at += 10;
+        rate.record(at, false);
+      }
+      return at - cutAt;
+    };
+    expect(recoveryMs(10)).toBe(recoveryMs(100));
+    expect(recoveryMs(10)).toBeGreaterThan(1000);
+    expect(recoveryMs(10)).toBeLessThan(4000);
+  });
+
+  it('stays within [floor, ceiling] whatever the answers', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.1, max: 500, noNaN: true }),
+        fc.double({ min: 0.01, max: 5, noNaN: true }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3000 }), fc.boolean()), { maxLength: 300 }),
+        (ceiling, floor, answers) => {
+          const rate = new CubicRate({ ceiling, floor });
+          let at = 0;
+          for (const [gap, throttled] of answers) {
+            at += gap;
+            rate.record(at, throttled);
+            expect(rate.current()).toBeLessThanOrEqual(ceiling);
+            expect(rate.current()).toBeGreaterThanOrEqual(Math.min(floor, ceiling));
+          }
+        },
+      ),
+    );
+  });
+
+  it('falls to its floor and no lower when everything is throttled', () => {
+    const rate = new CubicRate({ ceiling: 10, floor: 1 });
+    answer(rate, 0, 60_000, 100, always);
+    expect(rate.current()).toBe(1);
+  });
+
+  it('refuses settings that make no sense', () => {
+    expect(() => new CubicRate({ ceiling: 0 })).toThrow(/ceiling/);
+    expect(() => new CubicRate({ ceiling: 1, floor: 0 })).toThrow(/floor/);
+    expect(() => new CubicRate({ ceiling: 1, beta: 1 })).toThrow(/beta/);
+  });
+});
