@@ -5,13 +5,16 @@
  * Ctrl-C stops everything; `npm run demo -- --exit` stops after printing.
  */
 import { pino } from 'pino';
+import pretty from 'pino-pretty';
 import { KubeSecretReader } from '../src/cluster/secret-reader.js';
 import { loadConfig } from '../src/config.js';
 import { KubeClient } from '../src/kube-api/client.js';
+import { serializeError } from '../src/observability/logger.js';
 import { runOperatorProcess } from '../src/process-lifecycle.js';
 import { createAwsProvider } from '../src/providers/aws/provider.js';
 import { createAzureProvider } from '../src/providers/azure/provider.js';
 import { createGcpProvider } from '../src/providers/gcp/provider.js';
+import type { AuditEntry } from '../src/providers/registry/instrumented.js';
 import { cloudRegistry } from '../src/providers/registry/registry.js';
 import { startAzureFake } from '../test/support/azure-fake/index.js';
 import { resolveControlPlane } from '../test/support/control-plane/binaries.js';
@@ -96,7 +99,7 @@ async function main(): Promise<void> {
     let httpPort = 0;
     operatorDone = runOperatorProcess({
       config: loadConfig(['--cluster-name=demo', '--http-address=127.0.0.1:0', '--leader-elect=false'], {}),
-      logger: pino({ level: 'warn' }),
+      logger: demoLogger(),
       signal: stop.signal,
       providers: cloudRegistry({
         aws: (account) => createAwsProvider(account, { secrets }),
@@ -209,3 +212,30 @@ main().catch((err: unknown) => {
   console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
 });
+
+/**
+ * The operator's warnings, errors and audit stream, one readable line each between the demo's own
+ * lines (the operator itself writes JSON lines for a log pipeline): time, level, the object, what
+ * happened and why.
+ */
+function demoLogger() {
+  return pino(
+    { level: 'warn', serializers: { err: serializeError } },
+    pretty({
+      sync: true,
+      colorize: process.stdout.isTTY,
+      translateTime: 'SYS:HH:MM:ss',
+      ignore: 'pid,hostname,component,controller,key,reconcileId,reason,kind,stream,audit',
+      messageFormat: (log) => {
+        const audit = log.audit as AuditEntry | undefined;
+        if (audit) {
+          const { provider, operation, owner, outcome, error } = audit;
+          return `cloud change: ${provider} ${operation} for ${owner.namespace}/${owner.name}: ${outcome}${error ? ` (${error})` : ''}`;
+        }
+        const where = log.controller ? `${log.controller} ${log.key}: ` : '';
+        return `${where}${log.msg}${log.reason ? ` (${log.reason})` : ''}`;
+      },
+      singleLine: true,
+    }),
+  );
+}

@@ -1,8 +1,9 @@
 import type { CloudAccount, WorkloadIdentity } from '../api/index.js';
 import { Reason } from '../api/reasons.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
+import { classificationOf } from '../runtime/errors.js';
 import { parseKey } from '../runtime/kube-object.js';
-import { ready, synced } from './conditions.js';
+import { isTrue, ready, synced } from './conditions.js';
 import type { ReconcilerDeps } from './deps.js';
 import { ensureFinalizer, ReconcileRun, syncAndWriteStatus } from './reconcile-run.js';
 import { accountRequest, FINALIZER, hasFinalizer, isBeingDeleted } from './requests.js';
@@ -49,7 +50,11 @@ export class CloudAccountReconciler {
       run.status.callerIdentity = observation.callerIdentity;
       run.set(ready(Reason.CredentialsValid, `Signed in as ${observation.callerIdentity}.`), synced());
     } catch (err) {
-      const failure = run.fail(err, 'checking the credentials', { notReady: true });
+      // A passing failure (throttled, a 5xx, a timeout) does not take back a Ready the credentials
+      // earned: their identities would all stop as AccountNotReady for a blip. Synced says it.
+      const keepReady =
+        isTrue(account.status?.conditions, 'Ready') && classificationOf(err)?.kind !== 'terminal';
+      const failure = run.fail(err, 'checking the credentials', { notReady: !keepReady });
       if (failure.kind !== 'terminal') throw failure;
     }
     return { requeueAfter: this.deps.resyncAfter(account) };

@@ -17,9 +17,8 @@ export class TokenBucket {
   private readonly burst: number;
   private readonly clock: Clock;
   private tokens: number;
-  /** Time up to which tokens have been refilled; in the future while paused. */
+  /** Time up to which tokens have been refilled. */
   private refilledUntil: number;
-  private pausedUntil = 0;
 
   constructor(options: TokenBucketOptions) {
     if (!(options.qps > 0) || !(options.burst >= 1)) {
@@ -40,43 +39,7 @@ export class TokenBucket {
     this.refill(now);
     this.tokens -= 1;
     const debtMs = this.tokens < 0 ? (-this.tokens * 1000) / this.qps : 0;
-    return Math.max(0, this.refilledUntil - now) + debtMs;
-  }
-
-  /** Waits for a token. If the signal aborts first, the reserved token is given back. */
-  async acquire(signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted();
-    const wait = this.reserve();
-    try {
-      if (wait > 0) await this.clock.sleep(wait, signal);
-      // A pause may have started while this caller was waiting for its turn.
-      for (let now = this.clock.now(); this.pausedUntil > now; now = this.clock.now()) {
-        await this.clock.sleep(this.pausedUntil - now, signal);
-      }
-    } catch (err) {
-      this.tokens = Math.min(this.burst, this.tokens + 1);
-      throw err;
-    }
-  }
-
-  /**
-   * Hands out no token for `ms` (a server's Retry-After). Afterwards tokens flow at `qps` again,
-   * without the burst that accumulated meanwhile, so the server is not hit by every caller at once.
-   */
-  pause(ms: number): void {
-    const now = this.clock.now();
-    const until = now + ms;
-    if (until <= this.pausedUntil) return;
-    this.refill(now);
-    this.pausedUntil = until;
-    this.tokens = Math.min(this.tokens, 1);
-    this.refilledUntil = Math.max(this.refilledUntil, until);
-  }
-
-  /** Tokens available now (negative when callers are queued). */
-  available(): number {
-    this.refill(this.clock.now());
-    return this.tokens;
+    return debtMs;
   }
 
   private refill(now: number): void {

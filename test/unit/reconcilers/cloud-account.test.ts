@@ -80,6 +80,25 @@ describe('CloudAccount reconciler', () => {
     expect(outcome.error?.message).toContain('503');
     expect(condition(h.cluster.account('acct'), 'Ready')).toMatchObject({ status: 'False' });
   });
+
+  it('keeps Ready through a transient failure once its credentials have worked, and says so in Synced', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.cloud.failNext(
+      'CheckAccount',
+      new ClassifiedError('slow down', { kind: 'throttled', reason: 'Throttled' }),
+    );
+
+    const outcome = await h.reconcile('CloudAccount', 'acct');
+
+    expect(outcome.error).toMatchObject({ kind: 'throttled' });
+    expect(condition(h.cluster.account('acct'), 'Ready')).toMatchObject({ status: 'True' });
+    expect(condition(h.cluster.account('acct'), 'Synced')).toMatchObject({
+      status: 'False',
+      reason: 'Throttled',
+    });
+    expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'True' });
+  });
 });
 
 describe('deleting a CloudAccount', () => {

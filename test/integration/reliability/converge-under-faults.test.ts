@@ -16,13 +16,13 @@ import { loadavg } from 'node:os';
 import { IAMClient, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IdentityBinding, KubeObject, WorkloadIdentity } from '../../src/api/index.js';
-import { KubeClient } from '../../src/kube-api/client.js';
-import { roleName } from '../../src/providers/aws/mapping.js';
-import { isTrue } from '../../src/reconcilers/conditions.js';
-import { awsAccount } from '../support/aws-harness.js';
-import { CREDENTIALS_SECRET } from '../support/cloud-world.js';
-import { shouldSkipControlPlaneTests, useControlPlane } from '../support/control-plane/index.js';
+import type { IdentityBinding, KubeObject, WorkloadIdentity } from '../../../src/api/index.js';
+import { KubeClient } from '../../../src/kube-api/client.js';
+import { roleName } from '../../../src/providers/aws/mapping.js';
+import { isTrue } from '../../../src/reconcilers/conditions.js';
+import { awsAccount } from '../../support/aws-harness.js';
+import { CREDENTIALS_SECRET } from '../../support/cloud-world.js';
+import { shouldSkipControlPlaneTests, useControlPlane } from '../../support/control-plane/index.js';
 import {
   CallLog,
   earlyRetries,
@@ -31,10 +31,10 @@ import {
   RetryLog,
   seededRandom,
   TWENTY_PERCENT_FAULTS,
-} from '../support/converge-figures.js';
-import { type FaultProxy, type ProxiedRequest, startFaultProxy } from '../support/fault-proxy/index.js';
-import { identityBinding, workloadIdentity } from '../support/keyless-objects.js';
-import { apply, type Manifest, pathOf, waitFor } from '../support/kube-manifests.js';
+} from '../../support/converge-figures.js';
+import { type FaultProxy, type ProxiedRequest, startFaultProxy } from '../../support/fault-proxy/index.js';
+import { identityBinding, workloadIdentity } from '../../support/keyless-objects.js';
+import { apply, type Manifest, pathOf, waitFor } from '../../support/kube-manifests.js';
 import {
   awsClientConfig,
   MOTO_ACCOUNT_ID,
@@ -42,13 +42,13 @@ import {
   shouldSkipMotoTests,
   TEST_CREDENTIALS,
   useMoto,
-} from '../support/moto/index.js';
+} from '../../support/moto/index.js';
 import {
   installKeyless,
   OPERATOR_NAMESPACE,
   operatorKubeConfig,
   startOperator,
-} from '../support/operator-harness.js';
+} from '../../support/operator-harness.js';
 
 const N = 100;
 const SEED = 12;
