@@ -30,13 +30,20 @@ export async function iamInventory(iam: IAMClient): Promise<IamRole[]> {
     roles.push(...(page.Roles ?? []));
     marker = page.IsTruncated ? page.Marker : undefined;
   } while (marker);
-  return Promise.all(
-    roles.map(async (role) => {
-      const name = role.RoleName ?? '';
-      const [tags, inlinePolicies] = await Promise.all([roleTags(iam, name), rolePolicies(iam, name)]);
-      return { name, arn: role.Arn ?? '', path: role.Path ?? '/', tags, inlinePolicies };
-    }),
-  );
+  // A few roles at a time: the SDK's default agent holds 50 sockets and warns beyond them.
+  const inventory: IamRole[] = [];
+  for (let i = 0; i < roles.length; i += 10) {
+    inventory.push(
+      ...(await Promise.all(
+        roles.slice(i, i + 10).map(async (role) => {
+          const name = role.RoleName ?? '';
+          const [tags, inlinePolicies] = await Promise.all([roleTags(iam, name), rolePolicies(iam, name)]);
+          return { name, arn: role.Arn ?? '', path: role.Path ?? '/', tags, inlinePolicies };
+        }),
+      )),
+    );
+  }
+  return inventory;
 }
 
 async function roleTags(iam: IAMClient, role: string): Promise<Record<string, string>> {
