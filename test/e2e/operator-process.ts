@@ -56,3 +56,43 @@ export async function waitReady(operator: OperatorProcess): Promise<void> {
     return response?.status === 200;
   });
 }
+
+/** The process's JSON log lines (the keyless binary logs pino JSON with ISO times and level labels). */
+interface LogEntry {
+  msg?: string;
+  time?: string;
+  level?: string;
+  err?: { message?: string };
+}
+
+function logEntries(operator: OperatorProcess): LogEntry[] {
+  return operator
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as LogEntry];
+      } catch {
+        // The last line while the process is still writing it.
+        return [];
+      }
+    });
+}
+
+/** When the process first logged each of `messages` (epoch ms). */
+export function logTimes(operator: OperatorProcess, messages: readonly string[]): Map<string, number> {
+  const times = new Map<string, number>();
+  for (const entry of logEntries(operator)) {
+    if (entry.msg && entry.time && messages.includes(entry.msg) && !times.has(entry.msg))
+      times.set(entry.msg, Date.parse(entry.time));
+  }
+  return times;
+}
+
+/** What the process logged at error level or above: each line's message and error, if any. */
+export function errorLines(operator: OperatorProcess): string[] {
+  return logEntries(operator)
+    .filter((entry) => entry.level === 'error' || entry.level === 'fatal')
+    .map((entry) => [entry.msg, entry.err?.message].filter(Boolean).join(': '));
+}
