@@ -18,6 +18,7 @@ import type { MemoryCloud } from '../../src/providers/memory/memory-cloud.js';
 import { memoryRegistry } from '../../src/providers/registry/registry.js';
 import { isTrue } from '../../src/reconcilers/conditions.js';
 import { keyOf } from '../../src/runtime/kube-object.js';
+import { RetryLog } from '../../test/support/converge-figures.js';
 import { drainQuotas, newCloud } from '../cloud.js';
 import { limiterOptions } from '../limiter.js';
 import type {
@@ -30,7 +31,7 @@ import type {
   RunTimings,
   StartArgs,
 } from './protocol.js';
-import { CallTracker, RetryLog } from './tracking.js';
+import { CallTracker } from './tracking.js';
 
 interface Running {
   abort: AbortController;

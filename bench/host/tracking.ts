@@ -1,7 +1,7 @@
 import type { ProviderRegistry } from '../../src/providers/provider.js';
 import { type Around, wrapProvider } from '../../src/providers/registry/wrap.js';
 import { isClassified } from '../../src/runtime/errors.js';
-import type { ObjectRecord, RetryRecord } from './protocol.js';
+import type { ObjectRecord } from './protocol.js';
 
 type Kind = 'WorkloadIdentity' | 'IdentityBinding';
 type Access = 'read' | 'write';
@@ -60,29 +60,5 @@ export class CallTracker {
     }
     record.lastCallAt = at;
     return record;
-  }
-}
-
-/**
- * A pino destination that keeps the controllers' "reconcile failed; retrying" lines: per object,
- * when each failure happened and how long the work queue made it wait.
- */
-export class RetryLog {
-  retries = new Map<string, RetryRecord[]>();
-  terminal = 0;
-
-  reset(): void {
-    this.retries = new Map();
-    this.terminal = 0;
-  }
-
-  write(line: string): void {
-    if (line.includes('not retrying')) this.terminal += 1;
-    if (!line.includes('reconcile failed; retrying')) return;
-    const entry = JSON.parse(line) as { time: number; controller: string; key: string; retryInMs: number };
-    const key = `${entry.controller} ${entry.key}`;
-    const list = this.retries.get(key) ?? [];
-    list.push({ at: entry.time, retryInMs: entry.retryInMs });
-    this.retries.set(key, list);
   }
 }

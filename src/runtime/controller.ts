@@ -161,7 +161,7 @@ export class Controller {
         { reason, recheckAfterMs },
         recheckAfterMs === undefined
           ? 'reconcile failed; not retrying until the object changes'
-          : 'reconcile failed; checking again later',
+          : 'reconcile failed; not retrying until it is checked again later',
       );
       return 'terminal';
     }

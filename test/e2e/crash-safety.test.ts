@@ -8,6 +8,7 @@
  *
  * Replay a run with KEYLESS_CRASH_SEED=<the seed it printed>.
  */
+
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube-api/client.js';
 import type { AwsAccount } from '../../src/providers/aws/mapping.js';
 import { SERVICE_ACCOUNT_ANNOTATION } from '../../src/reconcilers/service-account-annotations.js';
-import { CREDENTIALS_SECRET, cloudAccount } from '../support/cloud-world.js';
+import { applyMotoCredentials } from '../support/aws-harness.js';
+import { cloudAccount } from '../support/cloud-world.js';
 import { describeWithControlPlane } from '../support/control-plane/index.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy/index.js';
 import { auditIam, type ExpectedIdentity, type IamAudit, iamInventory } from '../support/iam-inventory.js';
@@ -31,9 +33,8 @@ import {
   motoAvailability,
   shouldSkipMotoTests,
   startMoto,
-  TEST_CREDENTIALS,
 } from '../support/moto/index.js';
-import { installKeyless, OPERATOR_NAMESPACE, operatorKubeConfig } from '../support/operator-harness.js';
+import { installKeyless, operatorKubeConfig } from '../support/operator-harness.js';
 import { type SeededRandom, seededRandom, seedFromEnv } from '../support/seeded-random.js';
 import { tapWrites, type WriteTap } from '../support/write-tap.js';
 import { errorLines, logTimes, type OperatorProcess, spawnOperator } from './operator-process.js';
@@ -115,15 +116,7 @@ describe.skipIf(shouldSkipMotoTests())('crash safety', () => {
       await installKeyless(admin);
       for (const name of NAMESPACES)
         await apply(admin, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-      await apply(admin, {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: CREDENTIALS_SECRET, namespace: OPERATOR_NAMESPACE },
-        stringData: {
-          aws_access_key_id: TEST_CREDENTIALS.accessKeyId,
-          aws_secret_access_key: TEST_CREDENTIALS.secretAccessKey,
-        },
-      });
+      await applyMotoCredentials(admin);
       awsAccount = {
         accountId: MOTO_ACCOUNT_ID,
         region: MOTO_REGION,

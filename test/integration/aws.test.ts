@@ -12,8 +12,7 @@ import {
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { expect, it } from 'vitest';
-import { roleName } from '../../src/providers/aws/mapping.js';
-import { AWS_ACCOUNT_NAME, awsAccount, describeWithAws } from '../support/aws-harness.js';
+import { AWS_ACCOUNT_NAME, awsAccount, describeWithAws, motoRoleName } from '../support/aws-harness.js';
 import { awsQueryError, startFaultProxy } from '../support/fault-proxy/index.js';
 import {
   conditionOf,
@@ -34,15 +33,7 @@ describeWithAws('the AWS provider on moto', (world) => {
     kind: 'CloudAccount',
     metadata: { name: AWS_ACCOUNT_NAME },
   });
-  const nameOf = (identity: string) =>
-    roleName(
-      { cluster: 'it', namespace: 'shop', name: identity, uid: '' },
-      {
-        accountId: MOTO_ACCOUNT_ID,
-        region: 'us-east-1',
-        oidcProvider: { issuerUrl: world.controlPlane().issuerUrl },
-      },
-    );
+  const nameOf = (identity: string) => motoRoleName(identity, world.controlPlane().issuerUrl);
   const role = async (identity: string) =>
     (
       await iam()

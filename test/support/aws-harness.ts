@@ -1,8 +1,9 @@
 import type { KubeClient } from '../../src/kube-api/client.js';
-import { type CloudBackend, cloudAccount, describeWithCloud } from './cloud-world.js';
+import { roleName } from '../../src/providers/aws/mapping.js';
+import { type CloudBackend, CREDENTIALS_SECRET, cloudAccount, describeWithCloud } from './cloud-world.js';
 import type { ControlPlane } from './control-plane/index.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy/index.js';
-import type { Manifest } from './kube-manifests.js';
+import { apply, type Manifest } from './kube-manifests.js';
 import {
   bootstrapAdmin,
   MOTO_ACCOUNT_ID,
@@ -14,7 +15,7 @@ import {
   startMoto,
   TEST_CREDENTIALS,
 } from './moto/index.js';
-import type { RunningOperator } from './operator-harness.js';
+import { OPERATOR_NAMESPACE, type RunningOperator } from './operator-harness.js';
 
 export interface AwsWorld {
   controlPlane(): ControlPlane;
@@ -105,4 +106,25 @@ export function awsAccount(
   name = AWS_ACCOUNT_NAME,
 ): Manifest {
   return cloudAccount(name, awsAccountSpec(issuerUrl, resyncInterval), endpoint);
+}
+
+/** The name Keyless gives the role of WorkloadIdentity `namespace/name` in the tests' cluster `it` on moto. */
+export function motoRoleName(name: string, issuerUrl: string, namespace = 'shop'): string {
+  return roleName(
+    { cluster: 'it', namespace, name, uid: '' },
+    { accountId: MOTO_ACCOUNT_ID, region: MOTO_REGION, oidcProvider: { issuerUrl } },
+  );
+}
+
+/** The credentials Secret a CloudAccount of `awsAccount` reads: moto's test keys, in the operator's namespace. */
+export async function applyMotoCredentials(admin: KubeClient): Promise<void> {
+  await apply(admin, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: CREDENTIALS_SECRET, namespace: OPERATOR_NAMESPACE },
+    stringData: {
+      aws_access_key_id: TEST_CREDENTIALS.accessKeyId,
+      aws_secret_access_key: TEST_CREDENTIALS.secretAccessKey,
+    },
+  });
 }

@@ -79,6 +79,11 @@ export class RetryLog {
   readonly retries = new Map<string, Retry[]>();
   terminal = 0;
 
+  reset(): void {
+    this.retries.clear();
+    this.terminal = 0;
+  }
+
   write(line: string): void {
     if (line.includes('not retrying')) this.terminal += 1;
     if (!line.includes('reconcile failed; retrying')) return;

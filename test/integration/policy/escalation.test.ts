@@ -3,8 +3,8 @@ import { afterAll, expect, it } from 'vitest';
 import type { ProviderName } from '../../../src/api/index.js';
 import type { KubeClient } from '../../../src/kube-api/client.js';
 import { ESCALATION_RULES } from '../../../src/policy/escalation-rules.js';
-import { inlinePolicyName, roleName } from '../../../src/providers/aws/mapping.js';
-import { AWS_ACCOUNT_NAME, awsAccount, describeWithAws } from '../../support/aws-harness.js';
+import { inlinePolicyName } from '../../../src/providers/aws/mapping.js';
+import { AWS_ACCOUNT_NAME, awsAccount, describeWithAws, motoRoleName } from '../../support/aws-harness.js';
 import {
   AZURE_ACCOUNT_NAME,
   AZURE_SUBSCRIPTION,
@@ -104,15 +104,7 @@ describeWithAws(
   'escalation refused on AWS (moto)',
   (world) => {
     const iam = () => new IAMClient(awsClientConfig(world.moto().endpoint));
-    const role = () =>
-      roleName(
-        { cluster: 'it', namespace: 'shop', name: 'escalator', uid: '' },
-        {
-          accountId: MOTO_ACCOUNT_ID,
-          region: 'us-east-1',
-          oidcProvider: { issuerUrl: world.controlPlane().issuerUrl },
-        },
-      );
+    const role = () => motoRoleName('escalator', world.controlPlane().issuerUrl);
     const roles = `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/*`;
     const calls = {
       reset: () => world.proxy().resetCounts(),

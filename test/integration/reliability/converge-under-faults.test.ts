@@ -18,10 +18,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdentityBinding, KubeObject, WorkloadIdentity } from '../../../src/api/index.js';
 import { KubeClient } from '../../../src/kube-api/client.js';
-import { roleName } from '../../../src/providers/aws/mapping.js';
 import { isTrue } from '../../../src/reconcilers/conditions.js';
-import { awsAccount } from '../../support/aws-harness.js';
-import { CREDENTIALS_SECRET } from '../../support/cloud-world.js';
+import { applyMotoCredentials, awsAccount, motoRoleName } from '../../support/aws-harness.js';
 import { shouldSkipControlPlaneTests, useControlPlane } from '../../support/control-plane/index.js';
 import {
   CallLog,
@@ -35,20 +33,8 @@ import {
 import { type FaultProxy, type ProxiedRequest, startFaultProxy } from '../../support/fault-proxy/index.js';
 import { identityBinding, workloadIdentity } from '../../support/keyless-objects.js';
 import { apply, type Manifest, pathOf, waitFor } from '../../support/kube-manifests.js';
-import {
-  awsClientConfig,
-  MOTO_ACCOUNT_ID,
-  MOTO_REGION,
-  shouldSkipMotoTests,
-  TEST_CREDENTIALS,
-  useMoto,
-} from '../../support/moto/index.js';
-import {
-  installKeyless,
-  OPERATOR_NAMESPACE,
-  operatorKubeConfig,
-  startOperator,
-} from '../../support/operator-harness.js';
+import { awsClientConfig, shouldSkipMotoTests, useMoto } from '../../support/moto/index.js';
+import { installKeyless, operatorKubeConfig, startOperator } from '../../support/operator-harness.js';
 
 const N = 100;
 const SEED = 12;
@@ -101,15 +87,7 @@ describe.skipIf(shouldSkipControlPlaneTests() || shouldSkipMotoTests())(
     beforeAll(async () => {
       admin = new KubeClient(controlPlane().kubeConfig());
       await installKeyless(admin);
-      await apply(admin, {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: CREDENTIALS_SECRET, namespace: OPERATOR_NAMESPACE },
-        stringData: {
-          aws_access_key_id: TEST_CREDENTIALS.accessKeyId,
-          aws_secret_access_key: TEST_CREDENTIALS.secretAccessKey,
-        },
-      });
+      await applyMotoCredentials(admin);
     });
 
     afterAll(() => {
@@ -166,14 +144,7 @@ describe.skipIf(shouldSkipControlPlaneTests() || shouldSkipMotoTests())(
         objects.push(
           identityBinding(`${name}-read`, name, [{ resource: BUCKET, access: 'read' }], {}, label),
         );
-        const role = roleName(
-          { cluster: 'it', namespace: label, name, uid: '' },
-          {
-            accountId: MOTO_ACCOUNT_ID,
-            region: MOTO_REGION,
-            oidcProvider: { issuerUrl: controlPlane().issuerUrl },
-          },
-        );
+        const role = motoRoleName(name, controlPlane().issuerUrl, label);
         objectOfRole.set(role, `${label}/${name}`);
       }
       for (const object of objects.slice(0, 2)) await apply(admin, object);

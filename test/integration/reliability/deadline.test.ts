@@ -4,8 +4,7 @@
  * meanwhile, and the object converges once the cloud answers again.
  */
 import { expect, it } from 'vitest';
-import { roleName } from '../../../src/providers/aws/mapping.js';
-import { AWS_ACCOUNT_NAME, describeWithAws } from '../../support/aws-harness.js';
+import { AWS_ACCOUNT_NAME, describeWithAws, motoRoleName } from '../../support/aws-harness.js';
 import {
   conditionOf,
   type Observed,
@@ -13,22 +12,13 @@ import {
   workloadIdentity,
 } from '../../support/keyless-objects.js';
 import { apply, get } from '../../support/kube-manifests.js';
-import { MOTO_ACCOUNT_ID } from '../../support/moto/index.js';
 
 const NEVER_MS = 3_600_000;
 
 describeWithAws(
   'a cloud call that never answers',
   (world) => {
-    const nameOf = (identity: string) =>
-      roleName(
-        { cluster: 'it', namespace: 'shop', name: identity, uid: '' },
-        {
-          accountId: MOTO_ACCOUNT_ID,
-          region: 'us-east-1',
-          oidcProvider: { issuerUrl: world.controlPlane().issuerUrl },
-        },
-      );
+    const nameOf = (identity: string) => motoRoleName(identity, world.controlPlane().issuerUrl);
 
     it('ends the reconcile at its deadline with reason Timeout, frees the worker, and converges once the cloud answers', async () => {
       await waitForCondition(

@@ -8,19 +8,12 @@ import { KubeSecretReader } from '../../../src/cluster/secret-reader.js';
 import { KubeClient } from '../../../src/kube-api/client.js';
 import { realClouds } from '../../../src/process-lifecycle.js';
 import type { ProviderRegistry } from '../../../src/providers/provider.js';
-import { awsAccount } from '../../support/aws-harness.js';
-import { CREDENTIALS_SECRET } from '../../support/cloud-world.js';
+import { applyMotoCredentials, awsAccount } from '../../support/aws-harness.js';
 import { shouldSkipControlPlaneTests, useControlPlane } from '../../support/control-plane/index.js';
 import { type FaultProxy, type ProxiedCall, startFaultProxy } from '../../support/fault-proxy/index.js';
 import { waitForCondition, workloadIdentity } from '../../support/keyless-objects.js';
 import { apply, get, type Manifest, waitFor } from '../../support/kube-manifests.js';
-import {
-  type Moto,
-  motoAvailability,
-  shouldSkipMotoTests,
-  startMoto,
-  TEST_CREDENTIALS,
-} from '../../support/moto/index.js';
+import { type Moto, motoAvailability, shouldSkipMotoTests, startMoto } from '../../support/moto/index.js';
 import {
   installKeyless,
   OPERATOR_NAMESPACE,
@@ -61,15 +54,7 @@ describe.skipIf(shouldSkipControlPlaneTests() || shouldSkipMotoTests())(
       admin = new KubeClient(controlPlane().kubeConfig());
       await installKeyless(admin);
       await apply(admin, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
-      await apply(admin, {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: CREDENTIALS_SECRET, namespace: OPERATOR_NAMESPACE },
-        stringData: {
-          aws_access_key_id: TEST_CREDENTIALS.accessKeyId,
-          aws_secret_access_key: TEST_CREDENTIALS.secretAccessKey,
-        },
-      });
+      await applyMotoCredentials(admin);
       await apply(admin, awsAccount(moto.endpoint, controlPlane().issuerUrl, '10m', ACCOUNT));
     });
 
