@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { v2 } from '@google-cloud/iam';
 import { ProjectsClient } from '@google-cloud/resource-manager';
 import { iam, type iam_v1 } from '@googleapis/iam';
@@ -136,9 +137,8 @@ export class GcpClient {
       );
     }
     return this.call(ctx, 'projects.getIamPolicy', async (c, signal) => {
-      const [policy] = await cancelledBy(
-        signal,
-        c.projects.getIamPolicy({ resource, options: { requestedPolicyVersion: 3 } }),
+      const [policy] = await cancelledBy(signal, () =>
+        c.projects.getIamPolicy({ resource, options: { requestedPolicyVersion: 3 } }, GAX_CALL),
       );
       return policy as IamPolicy;
     });
@@ -163,9 +163,8 @@ export class GcpClient {
       );
     }
     return this.call(ctx, 'projects.setIamPolicy', async (c, signal) => {
-      const [written] = await cancelledBy(
-        signal,
-        c.projects.setIamPolicy({ resource, policy: policy as never }),
+      const [written] = await cancelledBy(signal, () =>
+        c.projects.setIamPolicy({ resource, policy: policy as never }, GAX_CALL),
       );
       return written as IamPolicy;
     });
@@ -173,16 +172,15 @@ export class GcpClient {
 
   async getDenyPolicy(ctx: Context, name: string): Promise<DenyPolicy | undefined> {
     return this.optional(ctx, 'denyPolicies.get', async (c, signal) => {
-      const [policy] = await cancelledBy(signal, c.policies.getPolicy({ name }));
+      const [policy] = await cancelledBy(signal, () => c.policies.getPolicy({ name }, GAX_CALL));
       return policy as DenyPolicy;
     });
   }
 
   async createDenyPolicy(ctx: Context, parent: string, policyId: string, policy: DenyPolicy): Promise<void> {
     await this.call(ctx, 'denyPolicies.create', async (c, signal) => {
-      const [operation] = await cancelledBy(
-        signal,
-        c.policies.createPolicy({ parent, policyId, policy: policy as never }),
+      const [operation] = await cancelledBy(signal, () =>
+        c.policies.createPolicy({ parent, policyId, policy: policy as never }, GAX_CALL),
       );
       await completion(operation, signal);
     });
@@ -190,14 +188,16 @@ export class GcpClient {
 
   async updateDenyPolicy(ctx: Context, policy: DenyPolicy): Promise<void> {
     await this.call(ctx, 'denyPolicies.update', async (c, signal) => {
-      const [operation] = await cancelledBy(signal, c.policies.updatePolicy({ policy: policy as never }));
+      const [operation] = await cancelledBy(signal, () =>
+        c.policies.updatePolicy({ policy: policy as never }, GAX_CALL),
+      );
       await completion(operation, signal);
     });
   }
 
   async deleteDenyPolicy(ctx: Context, name: string): Promise<void> {
     await this.optional(ctx, 'denyPolicies.delete', async (c, signal) => {
-      const [operation] = await cancelledBy(signal, c.policies.deletePolicy({ name }));
+      const [operation] = await cancelledBy(signal, () => c.policies.deletePolicy({ name }, GAX_CALL));
       await completion(operation, signal);
     });
   }
@@ -233,14 +233,37 @@ export class GcpClient {
 }
 
 /**
- * A gax call, cancelled when `signal` aborts: gax methods return a promise with `cancel()` (which
- * aborts the HTTP request) instead of taking a signal.
+ * The signal of the gax call in progress. gax clients take no signal, and the promises their
+ * generated methods return cannot be cancelled; but every request they make goes through the auth
+ * client's `fetch`, which `withCallSignals` gives this signal (see `cancelledBy`).
  */
-function cancelledBy<T>(signal: AbortSignal, call: Promise<T>): Promise<T> {
-  const cancel = (): void => (call as Promise<T> & { cancel?: () => void }).cancel?.();
-  if (signal.aborted) cancel();
-  else signal.addEventListener('abort', cancel, { once: true });
-  return call.finally(() => signal.removeEventListener('abort', cancel));
+const callSignals = new AsyncLocalStorage<AbortSignal>();
+
+/** Per-call gax options: Keyless owns retries (with backoff and Retry-After); gax's would ignore both. */
+const GAX_CALL = { retry: null };
+
+/** Runs one gax call so that every HTTP request it makes stops when `signal` aborts. */
+function cancelledBy<T>(signal: AbortSignal, call: () => Promise<T>): Promise<T> {
+  return callSignals.run(signal, call);
+}
+
+/** `auth` whose `fetch` (what gax's REST transport sends each request with) also stops on the call's signal. */
+function withCallSignals<A extends GoogleAuth | OAuth2Client>(auth: A): A {
+  const fetch = (url: unknown, init: { signal?: AbortSignal } = {}) => {
+    const signal = callSignals.getStore();
+    const signals = [init.signal, signal].filter((s): s is AbortSignal => s !== undefined);
+    return auth.fetch(url as string, {
+      ...init,
+      ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
+    });
+  };
+  return new Proxy(auth, {
+    get(target, property) {
+      if (property === 'fetch') return fetch;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 interface LongRunning {
@@ -249,9 +272,9 @@ interface LongRunning {
 }
 
 /**
- * Waits for a long-running operation. gax polls while anything listens for `complete`, and its
- * polling takes no signal: on abort the listeners go (so polling stops after the poll in flight)
- * and the wait ends with the signal's reason.
+ * Waits for a long-running operation. gax polls while anything listens for `complete`: each poll
+ * runs under the call's signal (so one in flight is aborted), and on abort the listeners go, so no
+ * further poll starts, and the wait ends with the signal's reason.
  */
 async function completion(operation: LongRunning, signal: AbortSignal): Promise<void> {
   signal.throwIfAborted();
@@ -264,7 +287,7 @@ async function completion(operation: LongRunning, signal: AbortSignal): Promise<
     signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    await Promise.race([operation.promise(), aborted]);
+    await Promise.race([cancelledBy(signal, () => operation.promise()), aborted]);
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
@@ -280,7 +303,8 @@ async function buildClients(account: AccountRequest, secrets: SecretReader): Pro
         protocol: endpoint.protocol.replace(':', ''),
       }
     : {};
-  const gaxAuth = auth instanceof OAuth2Client ? { authClient: auth } : { auth };
+  const signalled = withCallSignals(auth);
+  const gaxAuth = auth instanceof OAuth2Client ? { authClient: signalled } : { auth: signalled };
   return {
     // Keyless owns retries (with backoff and Retry-After); the client's own would ignore Retry-After.
     iam: iam({ version: 'v1', auth, retry: false, ...(endpoint ? { rootUrl: `${endpoint.origin}/` } : {}) }),

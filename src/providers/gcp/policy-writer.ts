@@ -30,8 +30,9 @@ export interface PolicyWriterOptions {
  * Edits to the same policy within a short window are coalesced into one write, so fifty bindings
  * in one project make one setIamPolicy instead of fighting over the etag.
  *
- * A caller whose context aborts stops waiting at once (its edit may still be in a write already
- * under way); the shared read-modify-write is aborted only when every caller in it has been.
+ * A caller whose context aborts before its edit is sent stops waiting at once; one whose edit is in
+ * a read-modify-write under way waits for it to end, and that write is aborted once every caller in
+ * it has been.
  */
 export class PolicyWriter {
   private readonly pending = new Map<string, Waiter[]>();
@@ -56,10 +57,13 @@ export class PolicyWriter {
   update(ctx: Context, resource: string, mutate: PolicyMutation): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       ctx.signal.throwIfAborted();
+      // Still waiting for its window: it leaves the batch. Already in a write: it waits for that
+      // write to end (aborted too once every caller in it is), so no call outlives its reconcile.
       const onAbort = (): void => {
         const batch = this.pending.get(resource);
         const index = batch?.indexOf(waiter) ?? -1;
-        if (batch && index !== -1) batch.splice(index, 1);
+        if (!batch || index === -1) return;
+        batch.splice(index, 1);
         reject(ctx.signal.reason);
       };
       const waiter: Waiter = {

@@ -46,7 +46,7 @@ interface BuildTarget {
 }
 
 const execFileAsync = promisify(execFile);
-const goEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off' });
+export const goEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off' });
 
 const HEARTBEAT_MS = 20_000;
 const ERROR_TAIL_LINES = 40;
@@ -74,7 +74,7 @@ function buildTargets(versions: ControlPlaneVersions): BuildTarget[] {
   ];
 }
 
-function formatElapsed(ms: number): string {
+export function formatElapsed(ms: number): string {
   const seconds = Math.round(ms / 1000);
   return seconds >= 60
     ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`
@@ -82,7 +82,7 @@ function formatElapsed(ms: number): string {
 }
 
 /** Runs a command, counting `go build -v` package lines and keeping the others for the error message. */
-function runGo(
+export function runGo(
   goBinary: string,
   args: string[],
   cwd: string,
@@ -117,7 +117,7 @@ function runGo(
   });
 }
 
-async function goVersion(goBinary: string, moduleDir: string): Promise<string> {
+export async function goVersion(goBinary: string, moduleDir: string): Promise<string> {
   try {
     const { stdout } = await execFileAsync(goBinary, ['env', 'GOVERSION'], {
       cwd: moduleDir,
