@@ -77,6 +77,8 @@ describeWithControlPlane('two operator processes', (controlPlane) => {
     await waitFor('orders-api Ready', readyIdentity('orders-api'));
     expect(await a.metric('keyless_reconcile_total')).toBeGreaterThan(0);
     expect(await b.metric('keyless_reconcile_total')).toBe(0);
+    expect(await a.metric('keyless_leader')).toBe(1);
+    expect(await b.metric('keyless_leader')).toBe(0);
 
     a.child.kill('SIGKILL');
     await a.exited;
@@ -92,6 +94,7 @@ describeWithControlPlane('two operator processes', (controlPlane) => {
     });
     await waitFor('after-failover Ready', readyIdentity('after-failover'), 20_000);
     expect(await b.metric('keyless_reconcile_total')).toBeGreaterThan(0);
+    expect(await b.metric('keyless_leader')).toBe(1);
 
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
