@@ -35,7 +35,7 @@ function isObject(value: unknown): value is JsonSchema {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The standard fields every Kubernetes object has, described as Kubernetes describes them. */
+/** apiVersion and kind described as Kubernetes describes them, and metadata. */
 const OBJECT_FIELDS = {
   apiVersion: {
     type: 'string',
@@ -47,11 +47,8 @@ const OBJECT_FIELDS = {
     description:
       'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds',
   },
-  metadata: {
-    type: 'object',
-    description:
-      "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
-  },
+  // The API server takes nothing but the type here; kubectl explain shows ObjectMeta's own docs.
+  metadata: { type: 'object' },
 };
 
 export function openApiSchemaFor(kind: KindDefinition): JsonSchema {

@@ -95,7 +95,8 @@ export const IDENTITY_BINDING: KindDefinition = {
     conditionColumn('Synced'),
     conditionColumn('Drifted'),
     { name: 'Identity', type: 'string', jsonPath: '.spec.identityRef.name' },
-    { name: 'Expires', type: 'date', jsonPath: '.status.expiresAt' },
+    // A date column prints the time since, which kubectl shows as <invalid> for a time still to come.
+    { name: 'Expires', type: 'string', jsonPath: '.status.expiresAt', description: 'When the grants end.' },
     AGE,
   ],
 };
