@@ -26,7 +26,7 @@ import { findOnPath } from './which.js';
 
 export const HOW_TO_ENABLE =
   'set KUBEBUILDER_ASSETS to a directory holding kube-apiserver and etcd, install Go (the binaries are then built ' +
-  'from tools/control-plane, or run `npm run control-plane:build`), or run a Docker engine (with @testcontainers/k3s installed)';
+  'from tools/control-plane, or run `npm run control-plane:build`), or run a Docker engine (for k3s through @testcontainers/k3s)';
 
 export interface ResolveOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -116,6 +116,7 @@ export async function resolveControlPlane(options: ResolveOptions = {}): Promise
   return { kind: 'unavailable', reason: `no control plane for integration tests: ${HOW_TO_ENABLE}` };
 }
 
-function k3sImage(env: NodeJS.ProcessEnv): string {
+/** The k3s image of the pinned Kubernetes version, or KEYLESS_K3S_IMAGE. */
+export function k3sImage(env: NodeJS.ProcessEnv = process.env): string {
   return env.KEYLESS_K3S_IMAGE ?? `rancher/k3s:${readControlPlaneVersions().kubernetes}-k3s1`;
 }
