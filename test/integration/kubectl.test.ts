@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { KINDS, type KindDefinition } from '../../src/api/index.js';
 import { KubeClient } from '../../src/kube-api/client.js';
 import { EXAMPLES_DIR, loadExamples } from '../support/examples.js';
-import { get, type Manifest } from '../support/kube-manifests.js';
+import { get, type Manifest, waitFor } from '../support/kube-manifests.js';
 import { describeWithKubectl } from '../support/kubectl.js';
 import { parseTables, type Table } from '../support/kubectl-tables.js';
 import {
@@ -41,6 +41,23 @@ describeWithKubectl('kubectl on the CRDs and the operator, as users run it', (co
   beforeAll(async () => {
     admin = new KubeClient(controlPlane().kubeConfig());
     await installKeyless(admin);
+    // Discovery and the OpenAPI document catch up with Established CRDs a moment later, on a busy
+    // machine; kubectl reads both.
+    await waitFor('discovery to list the three kinds', async () => {
+      const group = await admin.request<{ resources: { name: string }[] }>(
+        'GET',
+        '/apis/keyless.dev/v1alpha1',
+      );
+      return group.resources.filter((r) => !r.name.includes('/')).length === KINDS.length;
+    });
+    await waitFor('the OpenAPI document to hold the three kinds', async () => {
+      const document = await admin.request<{ components?: { schemas?: Record<string, unknown> } }>(
+        'GET',
+        '/openapi/v3/apis/keyless.dev/v1alpha1',
+      );
+      const schemas = Object.keys(document.components?.schemas ?? {});
+      return KINDS.every((kind) => schemas.includes(`dev.keyless.v1alpha1.${kind.kind}`));
+    });
   });
 
   afterAll(async () => {
