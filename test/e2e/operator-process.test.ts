@@ -7,7 +7,7 @@ import { describeWithControlPlane } from '../support/control-plane/index.js';
 import { loadExamples } from '../support/examples.js';
 import { apply, get, type Manifest, waitFor } from '../support/kube-manifests.js';
 import { installKeyless, operatorKubeConfig } from '../support/operator-harness.js';
-import { type OperatorProcess, spawnOperator, waitReady } from './operator-process.js';
+import { nodeWarnings, type OperatorProcess, spawnOperator, waitReady } from './operator-process.js';
 
 const LEASE = {
   apiVersion: 'coordination.k8s.io/v1',
@@ -100,5 +100,6 @@ describeWithControlPlane('two operator processes', (controlPlane) => {
     expect(await b.exited).toBe(0);
     expect(await holder()).toBe('');
     expect(b.output()).toContain('released the Lease');
+    expect([...nodeWarnings(a), ...nodeWarnings(b)]).toEqual([]);
   });
 });
