@@ -2,6 +2,8 @@ import { type Static, Type } from '@sinclair/typebox';
 import { ConditionsSchema } from './conditions.js';
 import type { KubeObject } from './object-meta.js';
 import {
+  AZURE_RESOURCE_GROUP_PATTERN,
+  CANONICAL_PATH_RULES,
   DNS_LABEL_PATTERN,
   DNS_SUBDOMAIN_PATTERN,
   Duration,
@@ -69,7 +71,11 @@ const GcpAccountSchema = Type.Object({
 const AzureAccountSchema = Type.Object({
   subscriptionId: Type.String({ pattern: UUID_PATTERN }),
   tenantId: Type.String({ pattern: UUID_PATTERN }),
-  resourceGroup: Type.String({ pattern: '^[-\\w._()]{1,90}$' }),
+  resourceGroup: Type.String({
+    pattern: AZURE_RESOURCE_GROUP_PATTERN,
+    description:
+      'Where Keyless creates managed identities; no grant may reach it (see the escalation rules).',
+  }),
   location: Type.String({ minLength: 1, maxLength: 64 }),
   issuerUrl: Type.String({ pattern: '^https://', maxLength: 512, description: "The cluster's OIDC issuer." }),
 });
@@ -120,7 +126,7 @@ const GuardrailsSchema = Type.Object({
     }),
   ),
   allowedResources: Type.Optional(
-    Type.Array(Type.String({ maxLength: 2048 }), {
+    Type.Array(withRules(Type.String({ maxLength: 2048 }), CANONICAL_PATH_RULES), {
       maxItems: 256,
       description:
         "Resource patterns (glob with *) grants must lie inside ('*' lies inside none but '*'). Empty: all.",

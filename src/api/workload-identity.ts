@@ -1,7 +1,14 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ConditionsSchema, DriftListSchema } from './conditions.js';
 import type { KubeObject } from './object-meta.js';
-import { DNS_SUBDOMAIN_PATTERN, Duration, StringEnum, StringMap, withRules } from './schema-helpers.js';
+import {
+  AZURE_RESOURCE_GROUP_PATTERN,
+  DNS_SUBDOMAIN_PATTERN,
+  Duration,
+  StringEnum,
+  StringMap,
+  withRules,
+} from './schema-helpers.js';
 
 export const SERVERLESS_PLATFORMS = ['AWSLambda', 'GCPCloudRunFunction', 'AzureFunction'] as const;
 export type ServerlessPlatform = (typeof SERVERLESS_PLATFORMS)[number];
@@ -134,7 +141,7 @@ export const WorkloadIdentitySpecSchema = Type.Object({
     Type.Object({
       resourceGroup: Type.Optional(
         Type.String({
-          pattern: '^[-\\w._()]{1,90}$',
+          pattern: AZURE_RESOURCE_GROUP_PATTERN,
           description: "Overrides the account's resource group.",
         }),
       ),
