@@ -183,6 +183,16 @@ describe('grants', () => {
       /it has an empty segment: two slashes at characters 34–35/,
     ],
     [
+      'a name with a .. segment',
+      { resource: '//iam.googleapis.com/projects/shop-prod-4821/serviceAccounts/a@b/..', access: 'write' },
+      /not a well-formed full resource name: its segment "\.\." \(at character 66\) is a dot segment/,
+    ],
+    [
+      'a name with a percent-escape',
+      { resource: '//storage.googleapis.com/projects/_/buckets/b%2e', access: 'read' },
+      /not a well-formed full resource name: it holds % at character 46/,
+    ],
+    [
       'a well-formed name of a known service that fits no entry',
       { resource: '//storage.googleapis.com/projects/_/buckets/B_UPPER', access: 'read' },
       /a storage.googleapis.com name, but none Keyless can grant on: it fits none of A Cloud Storage bucket and its objects/,
