@@ -101,7 +101,8 @@ describe('grants', () => {
       {
         permissions: ['roles/storage.objectViewer'],
         scopes: ['projects/shop-prod-4821'],
-        condition: '(resource.name == "projects/_/buckets/reports-2026" || resource.name.startsWith("projects/_/buckets/reports-2026/"))',
+        condition:
+          '(resource.name == "projects/_/buckets/reports-2026" || resource.name.startsWith("projects/_/buckets/reports-2026/"))',
       },
     ],
     [
@@ -109,7 +110,8 @@ describe('grants', () => {
       { resource: '//secretmanager.googleapis.com/projects/shop-prod-4821/secrets/db', access: 'read' },
       {
         permissions: ['roles/secretmanager.secretAccessor'],
-        condition: '(resource.name == "projects/481516234200/secrets/db" || resource.name.startsWith("projects/481516234200/secrets/db/"))',
+        condition:
+          '(resource.name == "projects/481516234200/secrets/db" || resource.name.startsWith("projects/481516234200/secrets/db/"))',
       },
     ],
     [
@@ -117,7 +119,8 @@ describe('grants', () => {
       { resource: '//bigquery.googleapis.com/projects/shop-prod-4821/datasets/analytics', access: 'write' },
       {
         permissions: ['roles/bigquery.dataEditor'],
-        condition: '(resource.name == "projects/shop-prod-4821/datasets/analytics" || resource.name.startsWith("projects/shop-prod-4821/datasets/analytics/"))',
+        condition:
+          '(resource.name == "projects/shop-prod-4821/datasets/analytics" || resource.name.startsWith("projects/shop-prod-4821/datasets/analytics/"))',
       },
     ],
     [
