@@ -1,0 +1,204 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import {
+  chartContext,
+  KUSTOMIZE_CONTEXT,
+  KUSTOMIZE_NAMESPACE,
+  renderObjects,
+} from '../../../scripts/manifests/render.js';
+import { loadConfig } from '../../../src/config.js';
+import { KubeClient } from '../../../src/kube-api/client.js';
+import { Helm } from '../../support/chart/helm.js';
+import { DEPLOY_DIR, ensureKustomize, kustomizeBuild } from '../../support/chart/kustomize.js';
+import { installMonitoringCrds } from '../../support/chart/monitoring-crds.js';
+import {
+  container,
+  envOf,
+  find,
+  podSpec,
+  REFUSED_VALUES,
+  RELEASE,
+  VALUE_SETS,
+  withDefaults,
+} from '../../support/chart/value-sets.js';
+import { describeWithControlPlane } from '../../support/control-plane/index.js';
+import {
+  apply,
+  applyDryRun,
+  installCrds,
+  type Manifest,
+  readManifests,
+} from '../../support/kube-manifests.js';
+
+const key = (o: Manifest) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+const byKey = (objects: Manifest[]) => [...objects].sort((a, b) => key(a).localeCompare(key(b)));
+
+/** Labels only the chart sets: Helm's own, and the release's. */
+const HELM_ONLY_LABELS = ['app.kubernetes.io/instance', 'app.kubernetes.io/managed-by', 'helm.sh/chart'];
+function withoutHelmLabels(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutHelmLabels);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([name]) => !HELM_ONLY_LABELS.includes(name))
+      .map(([name, child]) => [name, withoutHelmLabels(child)]),
+  );
+}
+
+describeWithControlPlane(
+  'the Helm chart and the Kustomize base, by helm, kustomize and the API server',
+  (controlPlane) => {
+    let helm: Helm;
+    let kustomize: string;
+    let admin: KubeClient;
+
+    beforeAll(async () => {
+      const started = Date.now();
+      [helm, kustomize] = await Promise.all([Helm.start(), ensureKustomize()]);
+      console.info(`[chart] helm and kustomize ready in ${Math.round((Date.now() - started) / 1000)} s`);
+      admin = new KubeClient(controlPlane().kubeConfig());
+      // As `helm install` does: the chart's crds/ first, then the templates.
+      await installCrds(admin, readManifests('charts/keyless/crds/'));
+      await installMonitoringCrds(admin);
+      for (const name of [RELEASE.namespace, KUSTOMIZE_NAMESPACE]) {
+        await apply(admin, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      }
+    });
+
+    afterAll(async () => {
+      await helm?.stop();
+    });
+
+    it('ships crds/ as generated from src/api', () => {
+      expect(readManifests('charts/keyless/crds/')).toEqual(readManifests('crds/'));
+    });
+
+    it.each(VALUE_SETS)(
+      '$name: passes helm lint --strict, renders as the chart model says, and the API server accepts every object',
+      async (set) => {
+        const lint = await helm.lint(set.values);
+        expect(lint.code, `${lint.stdout}${lint.stderr}`).toBe(0);
+        const objects = await helm.render(set.values, RELEASE);
+        expect(objects).toEqual(renderObjects(chartContext(withDefaults(set.values), RELEASE)));
+        set.check(objects);
+        for (const object of objects) {
+          await expect(applyDryRun(admin, object), key(object)).resolves.toMatchObject({ kind: object.kind });
+        }
+      },
+    );
+
+    it.each(REFUSED_VALUES)('refuses a values file with $name, saying where', async ({ values, message }) => {
+      const result = await helm.template(values, RELEASE);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(message);
+      const lint = await helm.lint(values);
+      expect(lint.code).not.toBe(0);
+    });
+
+    it('renders a pod that the restricted Pod Security Standard admits, and one without security contexts it refuses', async () => {
+      const namespace = 'keyless-restricted';
+      await apply(admin, {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+      });
+      const release = { name: 'keyless', namespace };
+      const podOf = async (values: Record<string, unknown>) => {
+        const objects = await helm.render(values, release);
+        await apply(admin, find(objects, 'ServiceAccount') as Manifest);
+        return {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'keyless-operator-dry-run', namespace },
+          spec: podSpec(objects),
+        };
+      };
+      const create = async (pod: object) =>
+        admin
+          .request('POST', `/api/v1/namespaces/${namespace}/pods`, { body: pod, query: { dryRun: 'All' } })
+          .then(
+            () => 'admitted',
+            (err: Error) => err.message,
+          );
+
+      expect(await create(await podOf({ clusterName: 'prod-eu' }))).toBe('admitted');
+      expect(
+        await create(
+          await podOf({ clusterName: 'prod-eu', podSecurityContext: null, securityContext: null }),
+        ),
+      ).toMatch(/violates PodSecurity "restricted/);
+    });
+
+    it('kustomize builds deploy/ into crds/ and the chart rendered with its defaults, which the API server accepts', async () => {
+      const objects = await kustomizeBuild(kustomize, DEPLOY_DIR);
+      expect(byKey(objects)).toEqual(
+        byKey([...readManifests('crds/'), ...(renderObjects(KUSTOMIZE_CONTEXT) as Manifest[])]),
+      );
+      for (const object of objects) {
+        await expect(applyDryRun(admin, object), key(object)).resolves.toMatchObject({ kind: object.kind });
+      }
+    });
+
+    it('gives the same objects from Helm as from Kustomize, but for Helm’s labels and the cluster name', async () => {
+      const fromHelm = await helm.render(
+        { clusterName: 'prod-eu' },
+        { name: 'keyless', namespace: KUSTOMIZE_NAMESPACE },
+      );
+      const fromKustomize = (await kustomizeBuild(kustomize, DEPLOY_DIR)).filter(
+        (o) => o.kind !== 'CustomResourceDefinition' && o.kind !== 'Namespace',
+      );
+      const named = fromKustomize.map((o) =>
+        o.kind === 'Deployment'
+          ? JSON.parse(JSON.stringify(o).replace('"value":""', '"value":"prod-eu"'))
+          : o,
+      );
+      expect(byKey(withoutHelmLabels(fromHelm) as Manifest[])).toEqual(byKey(named));
+    });
+
+    it('takes the cluster name from an overlay, as the README shows, and the operator reads its settings', async () => {
+      const overlay = await mkdtemp(join(tmpdir(), 'keyless-overlay-'));
+      try {
+        await writeFile(
+          join(overlay, 'kustomization.yaml'),
+          stringify({
+            resources: [relative(overlay, DEPLOY_DIR)],
+            patches: [
+              {
+                patch: stringify({
+                  apiVersion: 'apps/v1',
+                  kind: 'Deployment',
+                  metadata: { name: 'keyless-operator', namespace: KUSTOMIZE_NAMESPACE },
+                  spec: {
+                    template: {
+                      spec: {
+                        containers: [
+                          { name: 'operator', env: [{ name: 'KEYLESS_CLUSTER_NAME', value: 'prod-eu' }] },
+                        ],
+                      },
+                    },
+                  },
+                }),
+              },
+            ],
+          }),
+        );
+        const objects = await kustomizeBuild(kustomize, overlay);
+        const env = envOf(objects);
+        expect(env.KEYLESS_CLUSTER_NAME).toBe('prod-eu');
+        const config = loadConfig(
+          [],
+          Object.fromEntries(
+            Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'),
+          ),
+        );
+        expect(config).toMatchObject({ clusterName: 'prod-eu', workers: 4, reconcileTimeoutMs: 60_000 });
+        expect(container(objects).image).toBe('ghcr.io/keyless-dev/keyless:0.1.0');
+      } finally {
+        await rm(overlay, { recursive: true, force: true });
+      }
+    });
+  },
+);
