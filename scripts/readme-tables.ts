@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { ESCALATION_RULES, type EscalationRule, SCOPE_WORDS } from '../src/policy/escalation-rules.js';
+import { chartValuesTable } from './manifests/values-table.js';
 import { renderReasonsTables } from './reasons-table.js';
 
 export const README_PATH = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -34,6 +35,7 @@ function escalationRulesTable(): string {
 export const README_TABLES: readonly GeneratedTable[] = [
   { name: 'reasons', render: renderReasonsTables },
   { name: 'escalation-rules', render: escalationRulesTable },
+  { name: 'chart-values', render: chartValuesTable },
 ];
 
 /** The README with every generated table rewritten from its data. */

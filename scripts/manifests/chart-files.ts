@@ -49,7 +49,7 @@ function valuesYaml(): string {
   if (isMap(document.contents)) describe(document.contents, VALUES_SCHEMA as JsonSchema);
   document.commentBefore =
     ` ${GENERATED_NOTICE}\n` +
-    ` clusterName is required. ${VALUES_SCHEMA.properties.clusterName.description?.replace(/^Required\. /, '')}\n` +
+    ` clusterName is required: ${VALUES_SCHEMA.properties.clusterName.description}\n` +
     ' clusterName: prod-eu';
   return document.toString({ lineWidth: 0 });
 }

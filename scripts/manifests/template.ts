@@ -91,13 +91,13 @@ export function truthy(value: unknown): boolean {
   return true;
 }
 
-/** A value, inline (scalars); `.Values.PATH` in Helm. */
+/** A value, inline (scalars); `.Values.PATH` in Helm, where a missing value renders as null. */
 export function value(path: string): Expr {
   return {
     kind: 'expr',
     helm: `.Values.${path}`,
     block: false,
-    evaluate: (context) => valueAt(context.values, path),
+    evaluate: (context) => valueAt(context.values, path) ?? null,
   };
 }
 

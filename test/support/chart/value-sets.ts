@@ -15,12 +15,16 @@ type Json = Record<string, unknown>;
 const isMap = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Helm's merge of a values file over the chart's values.yaml: maps merge key by key, anything else replaces. */
+/**
+ * Helm's merge of a values file over the chart's values.yaml: maps merge key by key, null drops
+ * the key, anything else replaces.
+ */
 export function withDefaults(values: Json, defaults: Json = DEFAULT_VALUES as Json): Json {
   const merged: Json = { ...defaults };
   for (const [key, value] of Object.entries(values)) {
     const base = defaults[key];
-    merged[key] = isMap(value) && isMap(base) ? withDefaults(value, base) : value;
+    if (value === null) delete merged[key];
+    else merged[key] = isMap(value) && isMap(base) ? withDefaults(value, base) : value;
   }
   return merged;
 }
@@ -182,11 +186,8 @@ export const VALUE_SETS: ValueSet[] = [
         fsGroup: 10001,
         seccompProfile: { type: 'RuntimeDefault' },
       },
-      securityContext: {
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        capabilities: { drop: ['ALL'] },
-      },
+      // Maps merge with the defaults key by key; null drops a default.
+      securityContext: { readOnlyRootFilesystem: true, runAsUser: 10001, runAsNonRoot: null, seccompProfile: null },
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
       nodeSelector: { 'kubernetes.io/os': 'linux' },
       tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'platform', effect: 'NoSchedule' }],
@@ -211,6 +212,7 @@ export const VALUE_SETS: ValueSet[] = [
       expectEqual('container securityContext', container(objects).securityContext, {
         allowPrivilegeEscalation: false,
         readOnlyRootFilesystem: true,
+        runAsUser: 10001,
         capabilities: { drop: ['ALL'] },
       });
       expectEqual('pod runAsUser', at(podSpec(objects), 'securityContext.runAsUser'), 10001);
