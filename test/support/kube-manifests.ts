@@ -70,11 +70,12 @@ export async function apply(
   client: KubeClient,
   object: Manifest,
   fieldManager = 'keyless-tests',
+  force = true,
 ): Promise<Manifest> {
   return client.request<Manifest>('PATCH', pathOf(object, object.metadata.name), {
     body: object,
     contentType: 'application/apply-patch+yaml',
-    query: { fieldManager, force: 'true' },
+    query: { fieldManager, force: String(force) },
   });
 }
 
@@ -128,8 +129,12 @@ export async function waitFor<T>(
 }
 
 /** Installs crds/ (or the given CRDs) and waits until the API server serves them. */
-export async function installCrds(client: KubeClient, crds = readManifests('crds/')): Promise<void> {
-  for (const crd of crds) await apply(client, crd);
+export async function installCrds(
+  client: KubeClient,
+  crds = readManifests('crds/'),
+  fieldManager?: string,
+): Promise<void> {
+  for (const crd of crds) await apply(client, crd, fieldManager);
   for (const crd of crds) {
     await waitFor(`CRD ${crd.metadata.name} Established`, async () => {
       const current = await get<{ status?: { conditions?: { type: string; status: string }[] } }>(

@@ -15,6 +15,7 @@ import { Helm } from '../../support/chart/helm.js';
 import { DEPLOY_DIR, ensureKustomize, kustomizeBuild } from '../../support/chart/kustomize.js';
 import { installMonitoringCrds } from '../../support/chart/monitoring-crds.js';
 import {
+  at,
   container,
   envOf,
   find,
@@ -28,10 +29,19 @@ import { describeWithControlPlane } from '../../support/control-plane/index.js';
 import {
   apply,
   applyDryRun,
+  get,
   installCrds,
   type Manifest,
   readManifests,
 } from '../../support/kube-manifests.js';
+
+const descriptionOf = (crd: Manifest) => at(crd, 'spec.versions.0.schema.openAPIV3Schema.description');
+function asPreviousVersion(crd: Manifest): Manifest {
+  const previous = structuredClone(crd);
+  (at(previous, 'spec.versions.0.schema.openAPIV3Schema') as { description: string }).description =
+    'the previous version';
+  return previous;
+}
 
 const key = (o: Manifest) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 const byKey = (objects: Manifest[]) => [...objects].sort((a, b) => key(a).localeCompare(key(b)));
@@ -60,8 +70,9 @@ describeWithControlPlane(
       [helm, kustomize] = await Promise.all([Helm.start(), ensureKustomize()]);
       console.info(`[chart] helm and kustomize ready in ${Math.round((Date.now() - started) / 1000)} s`);
       admin = new KubeClient(controlPlane().kubeConfig());
-      // As `helm install` does: the chart's crds/ first, then the templates.
-      await installCrds(admin, readManifests('charts/keyless/crds/'));
+      // As `helm install` does, crds/ first (server-side apply, field manager helm), here from an
+      // older chart whose CRDs differ, so that the upgrade below has something to change.
+      await installCrds(admin, readManifests('charts/keyless/crds/').map(asPreviousVersion), 'helm');
       await installMonitoringCrds(admin);
       for (const name of [RELEASE.namespace, KUSTOMIZE_NAMESPACE]) {
         await apply(admin, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
@@ -76,6 +87,14 @@ describeWithControlPlane(
       expect(readManifests('charts/keyless/crds/')).toEqual(readManifests('crds/'));
     });
 
+    it('upgrades the CRDs as the README says: server-side apply conflicts with helm’s fields until forced', async () => {
+      for (const crd of readManifests('charts/keyless/crds/')) {
+        await expect(apply(admin, crd, 'kubectl', false)).rejects.toThrow(/conflict.*"helm"/i);
+        await apply(admin, crd, 'kubectl', true);
+        expect(descriptionOf((await get(admin, crd)) as Manifest)).toBe(descriptionOf(crd));
+      }
+    });
+
     it.each(VALUE_SETS)(
       '$name: passes helm lint --strict, renders as the chart model says, and the API server accepts every object',
       async (set) => {
@@ -83,9 +102,9 @@ describeWithControlPlane(
         expect(lint.code, `${lint.stdout}${lint.stderr}`).toBe(0);
         const objects = await helm.render(set.values, RELEASE);
         // Helm prints the objects in its install order (kind by kind), the model in file order.
-      expect(byKey(objects)).toEqual(
-        byKey(renderObjects(chartContext(withDefaults(set.values), RELEASE)) as Manifest[]),
-      );
+        expect(byKey(objects)).toEqual(
+          byKey(renderObjects(chartContext(withDefaults(set.values), RELEASE)) as Manifest[]),
+        );
         set.check(objects);
         for (const object of objects) {
           await expect(applyDryRun(admin, object), key(object)).resolves.toMatchObject({ kind: object.kind });
@@ -171,6 +190,19 @@ describeWithControlPlane(
             patches: [
               {
                 patch: stringify({
+                  apiVersion: 'v1',
+                  kind: 'ServiceAccount',
+                  metadata: {
+                    name: 'keyless-operator',
+                    namespace: KUSTOMIZE_NAMESPACE,
+                    annotations: {
+                      'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/keyless-operator',
+                    },
+                  },
+                }),
+              },
+              {
+                patch: stringify({
                   apiVersion: 'apps/v1',
                   kind: 'Deployment',
                   metadata: { name: 'keyless-operator', namespace: KUSTOMIZE_NAMESPACE },
@@ -199,6 +231,12 @@ describeWithControlPlane(
         );
         expect(config).toMatchObject({ clusterName: 'prod-eu', workers: 4, reconcileTimeoutMs: 60_000 });
         expect(container(objects).image).toBe('ghcr.io/keyless-dev/keyless:0.1.0');
+        expect(find(objects, 'ServiceAccount')).toMatchObject({
+          metadata: {
+            annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/keyless-operator' },
+          },
+          automountServiceAccountToken: false,
+        });
       } finally {
         await rm(overlay, { recursive: true, force: true });
       }

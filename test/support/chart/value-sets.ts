@@ -187,7 +187,12 @@ export const VALUE_SETS: ValueSet[] = [
         seccompProfile: { type: 'RuntimeDefault' },
       },
       // Maps merge with the defaults key by key; null drops a default.
-      securityContext: { readOnlyRootFilesystem: true, runAsUser: 10001, runAsNonRoot: null, seccompProfile: null },
+      securityContext: {
+        readOnlyRootFilesystem: true,
+        runAsUser: 10001,
+        runAsNonRoot: null,
+        seccompProfile: null,
+      },
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
       nodeSelector: { 'kubernetes.io/os': 'linux' },
       tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'platform', effect: 'NoSchedule' }],
