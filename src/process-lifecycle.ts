@@ -128,7 +128,7 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
     }
   } finally {
     // The elector keeps renewing while the reconciles settle: the Lease must not lapse under them.
-    const settled = await shutDown(manager, config.shutdownTimeoutMs, clock, logger);
+    const settled = await shutDown(manager, settleTimeoutMs(config, outcome), clock, logger);
     if (!settled) outcome = 'shutdown-timed-out';
     if (elector && outcome === 'stopped') {
       await elector.release().catch((err: unknown) => logger.warn({ err }, 'could not release the Lease'));
@@ -140,6 +140,17 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
   }
   logger.info({ outcome }, 'operator stopped');
   return outcome;
+}
+
+/**
+ * How long the reconciles may take to settle. After a lost Lease, another replica may take it once
+ * `leaseDuration` has passed since the last renewal, which was `renewDeadline` ago: this replica's
+ * calls must end before that, with a retry period to spare.
+ */
+function settleTimeoutMs(config: Config, outcome: ProcessOutcome): number {
+  if (outcome !== 'lost-leadership') return config.shutdownTimeoutMs;
+  const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = config.leaderElection;
+  return Math.min(config.shutdownTimeoutMs, leaseDurationMs - renewDeadlineMs - retryPeriodMs);
 }
 
 /** Aborts every reconcile and waits for them to settle; false when some still ran after `timeoutMs`. */

@@ -1,6 +1,7 @@
 import { Reason } from '../../api/reasons.js';
 import type { Context } from '../../runtime/context.js';
 import { ClassifiedError, terminal } from '../../runtime/errors.js';
+import { settleAll } from '../../runtime/settle.js';
 import type {
   AccountClient,
   AccountContext,
@@ -342,7 +343,7 @@ class GcpMembers implements ExternalClient<GrantRequest, GrantObservation>, Gran
   ) {
     const byTarget = new Map<string, MemberGrant[]>();
     for (const g of grants) byTarget.set(g.target, [...(byTarget.get(g.target) ?? []), g]);
-    await Promise.all([...byTarget].map(([target, list]) => this.writer.update(ctx, target, mutation(list))));
+    await settleAll([...byTarget].map(([target, list]) => this.writer.update(ctx, target, mutation(list))));
   }
 }
 

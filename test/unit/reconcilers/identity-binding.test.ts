@@ -216,6 +216,30 @@ describe('IdentityBinding reconciler', () => {
     expect(h.cluster.events.map((e) => e.reason)).toContain('Expired');
   });
 
+  it('says granted grants remain when tightened guardrails refuse them, and still removes them when they end', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.applyBinding('app-read', {
+      duration: '5m',
+      grants: [{ resource: 'arn:aws:s3:::bucket', access: 'write' }],
+    });
+    await h.reconcile('IdentityBinding', 'team/app-read');
+    expect(h.cloud.grantSets.size).toBe(1);
+
+    h.applyAccount('acct', { guardrails: { maxAccess: 'read' } });
+    const refused = await h.reconcile('IdentityBinding', 'team/app-read');
+    expect(refused.error).toMatchObject({ kind: 'terminal' });
+    expect(condition(h.binding(), 'Synced')?.message).toContain(
+      'The grants applied before remain in the cloud until the binding passes the guardrails or is deleted.',
+    );
+    expect(h.cloud.grantSets.size).toBe(1);
+
+    h.clock.advance(300_000);
+    await h.reconcile('IdentityBinding', 'team/app-read');
+    expect(h.cloud.grantSets.size).toBe(0);
+    expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'False', reason: 'Expired' });
+  });
+
   it('removes the grants on delete, and keeps them when the identity retains', async () => {
     for (const deletionPolicy of ['Delete', 'Retain'] as const) {
       const h = reconcilerHarness();

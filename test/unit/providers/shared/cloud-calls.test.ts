@@ -6,13 +6,19 @@ import {
   THROTTLED_ATTEMPTS,
 } from '../../../../src/providers/shared/cloud-calls.js';
 import { withDeadline } from '../../../../src/runtime/context.js';
-import { ClassifiedError, retryable } from '../../../../src/runtime/errors.js';
+import { ClassifiedError } from '../../../../src/runtime/errors.js';
 import { testContext } from '../../../support/context.js';
 import { FakeClock, flushPromises } from '../../../support/fake-clock.js';
 
 const RATE = { qps: 100, burst: 100 };
 const passThrough = (err: unknown, operation: string) =>
-  err instanceof ClassifiedError ? err : retryable('CloudUnavailable', `${operation}: ${String(err)}`, err);
+  err instanceof ClassifiedError
+    ? err
+    : new ClassifiedError(`${operation}: ${String(err)}`, {
+        kind: 'retryable',
+        reason: 'CloudUnavailable',
+        cause: err,
+      });
 
 /** Errors the fake cloud throws, classified as a provider's classifier would. */
 const classify = (err: unknown, operation: string): ClassifiedError => {
