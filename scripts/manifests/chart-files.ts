@@ -67,7 +67,7 @@ function templateFile(file: (typeof MANIFEST_FILES)[number]): string | undefined
   const documents = file.documents.filter((d) => d.when?.helm !== false);
   if (documents.length === 0) return undefined;
   const body = documents
-    .map((d) => `${commentLines(d.comment)}${emitHelmDocument(d.object, d.when)}`)
+    .map((d) => emitHelmDocument(d.object, d.when, commentLines(d.comment)))
     .join('---\n');
   return `{{- /* ${GENERATED_NOTICE} */}}\n${body}`;
 }

@@ -142,6 +142,11 @@ export const VALUES_SCHEMA = Type.Composite(
             description:
               'A ConfigMap with the Grafana dashboard, labelled grafana_dashboard: "1" for the Grafana sidecar.',
           }),
+          namespace: Type.String({
+            pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$',
+            description:
+              "The ConfigMap's namespace, where the sidecar looks; empty means the release namespace.",
+          }),
           labels: StringMap('Extra labels on the ConfigMap.'),
           annotations: StringMap("Annotations on the ConfigMap, such as the sidecar's folder annotation."),
         },
@@ -199,5 +204,5 @@ export const DEFAULT_VALUES: Omit<ChartValues, 'clusterName'> = {
   identity: { aws: { roleArn: '' }, gcp: { serviceAccount: '' }, azure: { clientId: '' } },
   serviceMonitor: { enabled: false, interval: '30s', labels: {} },
   prometheusRule: { enabled: false, labels: {} },
-  grafanaDashboard: { enabled: false, labels: {}, annotations: {} },
+  grafanaDashboard: { enabled: false, namespace: '', labels: {}, annotations: {} },
 };

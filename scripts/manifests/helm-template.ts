@@ -15,8 +15,8 @@ import {
  * on a line of its own (`{{- if … }}`, `{{- with … }}`, `{{- toYaml … | nindent N }}`), or an inline
  * `{{ … | toJson }}`, whose output is valid YAML whatever the value's type.
  */
-export function emitHelmDocument(object: TemplateMap, condition?: Condition): string {
-  const body = mapEntries(object, 0);
+export function emitHelmDocument(object: TemplateMap, condition?: Condition, comment = ''): string {
+  const body = [...(comment ? comment.trimEnd().split('\n') : []), ...mapEntries(object, 0)];
   const lines = condition ? guarded([condition], body, 0) : body;
   return `${lines.join('\n')}\n`;
 }

@@ -15,6 +15,7 @@ import {
   type TemplateMap,
   text,
   value,
+  valueAt,
   when,
 } from './template.js';
 
@@ -315,6 +316,11 @@ const grafanaDashboard: ManifestDocument = {
     kind: 'ConfigMap',
     metadata: {
       ...metadata('keyless-dashboard'),
+      // Where the Grafana sidecar looks, when it watches only its own namespace.
+      namespace: expr(
+        '.Values.grafanaDashboard.namespace | default .Release.Namespace',
+        (c) => valueAt(c.values, 'grafanaDashboard.namespace') || c.release.namespace,
+      ),
       labels: labels({ grafana_dashboard: '1' }, block('grafanaDashboard.labels')),
       annotations: ifSet('grafanaDashboard.annotations'),
     },

@@ -74,7 +74,7 @@ describeWithControlPlane(
       // older chart whose CRDs differ, so that the upgrade below has something to change.
       await installCrds(admin, readManifests('charts/keyless/crds/').map(asPreviousVersion), 'helm');
       await installMonitoringCrds(admin);
-      for (const name of [RELEASE.namespace, KUSTOMIZE_NAMESPACE]) {
+      for (const name of [RELEASE.namespace, KUSTOMIZE_NAMESPACE, 'monitoring']) {
         await apply(admin, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
       }
     });

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { DEFAULT_VALUES } from '../../../scripts/manifests/chart-values.js';
+import { MONITORING_FILES, monitoringFile } from '../../../scripts/manifests/operator-manifests.js';
 import type { Manifest } from '../kube-manifests.js';
 
 /** A values file a user might write, and what the rendered objects must then show. */
@@ -148,7 +149,11 @@ export const VALUE_SETS: ValueSet[] = [
       clusterName: 'prod-eu',
       serviceMonitor: { enabled: true, interval: '15s', labels: { release: 'prometheus' } },
       prometheusRule: { enabled: true, labels: { release: 'prometheus' } },
-      grafanaDashboard: { enabled: true, annotations: { grafana_folder: 'Keyless' } },
+      grafanaDashboard: {
+        enabled: true,
+        namespace: 'monitoring',
+        annotations: { grafana_folder: 'Keyless' },
+      },
     },
     check(objects) {
       const monitor = find(objects, 'ServiceMonitor');
@@ -166,6 +171,12 @@ export const VALUE_SETS: ValueSet[] = [
       const dashboard = find(objects, 'ConfigMap', 'keyless-dashboard');
       expectEqual('sidecar label', at(dashboard, 'metadata.labels.grafana_dashboard'), '1');
       expectEqual('folder annotation', annotationsOf(dashboard), { grafana_folder: 'Keyless' });
+      expectEqual('dashboard namespace', at(dashboard, 'metadata.namespace'), 'monitoring');
+      expectEqual(
+        'dashboard',
+        JSON.parse((dashboard.data as Record<string, string>)['keyless.json'] ?? ''),
+        JSON.parse(monitoringFile(MONITORING_FILES.dashboard)),
+      );
     },
   },
   {
