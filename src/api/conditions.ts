@@ -3,11 +3,13 @@ import { StringEnum } from './schema-helpers.js';
 
 export const ConditionSchema = Type.Object({
   type: Type.String({ description: 'Ready, Synced or Drifted.' }),
-  status: StringEnum(['True', 'False', 'Unknown'] as const),
+  status: StringEnum(['True', 'False', 'Unknown'] as const, { description: 'True, False or Unknown.' }),
   reason: Type.String({ description: 'A CamelCase reason.' }),
   message: Type.String({ description: 'A human-readable explanation.' }),
-  lastTransitionTime: Type.String({ format: 'date-time' }),
-  observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+  lastTransitionTime: Type.String({ format: 'date-time', description: 'When status last changed.' }),
+  observedGeneration: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'The metadata.generation this condition was set for.' }),
+  ),
 });
 export type Condition = Static<typeof ConditionSchema>;
 
@@ -20,14 +22,19 @@ export const ConditionsSchema = Type.Array(ConditionSchema, {
 
 export const DriftSchema = Type.Object({
   field: Type.String({ description: 'Which cloud field differs, e.g. trustPolicy.Statement[0].Condition.' }),
-  wanted: Type.String(),
-  found: Type.String(),
+  wanted: Type.String({ description: 'What spec asks for.' }),
+  found: Type.String({ description: 'What the cloud holds.' }),
 });
 export type Drift = Static<typeof DriftSchema>;
 
 export const DriftListSchema = Type.Array(DriftSchema, {
   description: 'Fields that differ between spec and the cloud, with the wanted and the found value.',
   maxItems: 64,
+});
+
+/** `status.observedGeneration`, on every kind. */
+export const ObservedGenerationSchema = Type.Integer({
+  description: 'The metadata.generation the operator last reconciled.',
 });
 
 export const ConditionType = {

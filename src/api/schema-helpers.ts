@@ -67,6 +67,11 @@ export function Duration(options: DurationField) {
   );
 }
 
+/** A shared schema with the description of the field it is used for. */
+export function described<T extends TSchema>(schema: T, description: string): T {
+  return { ...schema, description };
+}
+
 export function withRules<T extends TSchema>(schema: T, rules: CelRule[]): T {
   return { ...schema, 'x-kubernetes-validations': rules };
 }

@@ -51,6 +51,8 @@ export interface GcpProviderOptions {
   policyWriter?: PolicyWriterOptions;
   /** How long one Google Cloud call may take. */
   callTimeoutMs?: number;
+  /** Told of every answer from this account's cloud that refused a call for its rate. */
+  onThrottled?: (operation: string) => void;
 }
 
 export const DENY_POLICY_ID = 'keyless-guardrails';
@@ -64,7 +66,7 @@ export function createGcpProvider(
   const client = new GcpClient(
     account,
     options.secrets,
-    accountLimiter(DEFAULT_RATES, account.spec.rateLimits),
+    accountLimiter(DEFAULT_RATES, account.spec.rateLimits, options.onThrottled),
     options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
   );
   const writer = new PolicyWriter(client, options.policyWriter);
