@@ -79,15 +79,6 @@ export async function apply(
   });
 }
 
-/** Server-side apply with dryRun=All: the API server validates and admits the object, and stores nothing. */
-export async function applyDryRun(client: KubeClient, object: Manifest): Promise<Manifest> {
-  return client.request<Manifest>('PATCH', pathOf(object, object.metadata.name), {
-    body: object,
-    contentType: 'application/apply-patch+yaml',
-    query: { fieldManager: 'keyless-tests', force: 'true', dryRun: 'All' },
-  });
-}
-
 export async function remove(client: KubeClient, object: Manifest): Promise<void> {
   try {
     await client.request('DELETE', pathOf(object, object.metadata.name));

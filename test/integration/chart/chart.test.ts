@@ -11,8 +11,8 @@ import {
 } from '../../../scripts/manifests/render.js';
 import { loadConfig } from '../../../src/config.js';
 import { KubeClient } from '../../../src/kube-api/client.js';
-import { Helm } from '../../support/chart/helm.js';
-import { DEPLOY_DIR, ensureKustomize, kustomizeBuild } from '../../support/chart/kustomize.js';
+import { CHART_DIR, Helm, parseManifests } from '../../support/chart/helm.js';
+import { DEPLOY_DIR, dryRunApply, kustomize } from '../../support/chart/kubectl-kustomize.js';
 import { installMonitoringCrds } from '../../support/chart/monitoring-crds.js';
 import {
   at,
@@ -25,15 +25,15 @@ import {
   VALUE_SETS,
   withDefaults,
 } from '../../support/chart/value-sets.js';
-import { describeWithControlPlane } from '../../support/control-plane/index.js';
 import {
   apply,
-  applyDryRun,
   get,
   installCrds,
   type Manifest,
   readManifests,
+  waitFor,
 } from '../../support/kube-manifests.js';
+import { describeWithKubectl } from '../../support/kubectl.js';
 
 const descriptionOf = (crd: Manifest) => at(crd, 'spec.versions.0.schema.openAPIV3Schema.description');
 function asPreviousVersion(crd: Manifest): Manifest {
@@ -42,6 +42,12 @@ function asPreviousVersion(crd: Manifest): Manifest {
     'the previous version';
   return previous;
 }
+
+/** What `kubectl apply -o name` calls an object: `deployment.apps/keyless-operator`. */
+const nameOf = (o: Manifest) => {
+  const group = o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
+  return `${o.kind.toLowerCase()}${group}/${o.metadata.name}`;
+};
 
 const key = (o: Manifest) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 const byKey = (objects: Manifest[]) => [...objects].sort((a, b) => key(a).localeCompare(key(b)));
@@ -58,17 +64,25 @@ function withoutHelmLabels(value: unknown): unknown {
   );
 }
 
-describeWithControlPlane(
-  'the Helm chart and the Kustomize base, by helm, kustomize and the API server',
-  (controlPlane) => {
+describeWithKubectl(
+  'the Helm chart and the Kustomize base, by helm, kubectl and the API server',
+  (controlPlane, kubectl) => {
     let helm: Helm;
-    let kustomize: string;
     let admin: KubeClient;
+    let workDir: string;
+
+    /** Manifests as a file, for kubectl's -f. */
+    const manifestFile = async (text: string) => {
+      const path = join(await mkdtemp(join(workDir, 'manifests-')), 'manifests.yaml');
+      await writeFile(path, text);
+      return path;
+    };
 
     beforeAll(async () => {
       const started = Date.now();
-      [helm, kustomize] = await Promise.all([Helm.start(), ensureKustomize()]);
-      console.info(`[chart] helm and kustomize ready in ${Math.round((Date.now() - started) / 1000)} s`);
+      helm = await Helm.start();
+      console.info(`[chart] helm ready in ${Math.round((Date.now() - started) / 1000)} s`);
+      workDir = await mkdtemp(join(tmpdir(), 'keyless-chart-'));
       admin = new KubeClient(controlPlane().kubeConfig());
       // As `helm install` does, crds/ first (server-side apply, field manager helm), here from an
       // older chart whose CRDs differ, so that the upgrade below has something to change.
@@ -77,22 +91,36 @@ describeWithControlPlane(
       for (const name of [RELEASE.namespace, KUSTOMIZE_NAMESPACE, 'monitoring']) {
         await apply(admin, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
       }
+      // kubectl maps kinds through discovery, which lists CRDs a moment after they are Established.
+      for (const group of ['keyless.dev/v1alpha1', 'monitoring.coreos.com/v1']) {
+        await waitFor(`discovery to list ${group}`, () =>
+          admin
+            .request<{ resources: unknown[] }>('GET', `/apis/${group}`)
+            .then((g) => g.resources.length > 0),
+        );
+      }
     });
 
     afterAll(async () => {
       await helm?.stop();
+      if (workDir) await rm(workDir, { recursive: true, force: true });
     });
 
     it('ships crds/ as generated from src/api', () => {
       expect(readManifests('charts/keyless/crds/')).toEqual(readManifests('crds/'));
     });
 
-    it('upgrades the CRDs as the README says: server-side apply conflicts with helm’s fields until forced', async () => {
+    it('upgrades the CRDs with the README’s command: server-side apply conflicts with helm’s fields until forced', async () => {
+      const upgrade = ['apply', '--server-side', '-f', join(CHART_DIR, 'crds')];
+      await expect(kubectl(upgrade)).rejects.toThrow(/conflicts? with "helm"/);
+      await kubectl([...upgrade.slice(0, 2), '--force-conflicts', ...upgrade.slice(2)]);
       for (const crd of readManifests('charts/keyless/crds/')) {
-        await expect(apply(admin, crd, 'kubectl', false)).rejects.toThrow(/conflict.*"helm"/i);
-        await apply(admin, crd, 'kubectl', true);
         expect(descriptionOf((await get(admin, crd)) as Manifest)).toBe(descriptionOf(crd));
       }
+    });
+
+    it('keeps kubectl apply -f crds/ to the three CRDs: the Kustomization file there is no .yaml', async () => {
+      expect(await dryRunApply(kubectl, ['-f', 'crds/'])).toEqual(readManifests('crds/').map(nameOf).sort());
     });
 
     it.each(VALUE_SETS)(
@@ -100,15 +128,18 @@ describeWithControlPlane(
       async (set) => {
         const lint = await helm.lint(set.values);
         expect(lint.code, `${lint.stdout}${lint.stderr}`).toBe(0);
-        const objects = await helm.render(set.values, RELEASE);
+        const rendered = await helm.template(set.values, RELEASE);
+        expect(rendered.code, rendered.stderr).toBe(0);
+        const objects = parseManifests(rendered.stdout);
         // Helm prints the objects in its install order (kind by kind), the model in file order.
         expect(byKey(objects)).toEqual(
           byKey(renderObjects(chartContext(withDefaults(set.values), RELEASE)) as Manifest[]),
         );
         set.check(objects);
-        for (const object of objects) {
-          await expect(applyDryRun(admin, object), key(object)).resolves.toMatchObject({ kind: object.kind });
-        }
+        // What `helm template … | kubectl apply --server-side -f -` would apply.
+        expect(await dryRunApply(kubectl, ['-f', await manifestFile(rendered.stdout)])).toEqual(
+          objects.map(nameOf).sort(),
+        );
       },
     );
 
@@ -154,14 +185,12 @@ describeWithControlPlane(
       ).toMatch(/violates PodSecurity "restricted/);
     });
 
-    it('kustomize builds deploy/ into crds/ and the chart rendered with its defaults, which the API server accepts', async () => {
-      const objects = await kustomizeBuild(kustomize, DEPLOY_DIR);
+    it('kubectl kustomize builds deploy/ from crds/ and the chart with its defaults, which apply -k dry-runs', async () => {
+      const objects = await kustomize(kubectl, DEPLOY_DIR);
       expect(byKey(objects)).toEqual(
         byKey([...readManifests('crds/'), ...(renderObjects(KUSTOMIZE_CONTEXT) as Manifest[])]),
       );
-      for (const object of objects) {
-        await expect(applyDryRun(admin, object), key(object)).resolves.toMatchObject({ kind: object.kind });
-      }
+      expect(await dryRunApply(kubectl, ['-k', DEPLOY_DIR])).toEqual(objects.map(nameOf).sort());
     });
 
     it('gives the same objects from Helm as from Kustomize, but for Helm’s labels and the cluster name', async () => {
@@ -169,7 +198,7 @@ describeWithControlPlane(
         { clusterName: 'prod-eu' },
         { name: 'keyless', namespace: KUSTOMIZE_NAMESPACE },
       );
-      const fromKustomize = (await kustomizeBuild(kustomize, DEPLOY_DIR)).filter(
+      const fromKustomize = (await kustomize(kubectl, DEPLOY_DIR)).filter(
         (o) => o.kind !== 'CustomResourceDefinition' && o.kind !== 'Namespace',
       );
       const named = fromKustomize.map((o) =>
@@ -220,7 +249,7 @@ describeWithControlPlane(
             ],
           }),
         );
-        const objects = await kustomizeBuild(kustomize, overlay);
+        const objects = await kustomize(kubectl, overlay);
         const env = envOf(objects);
         expect(env.KEYLESS_CLUSTER_NAME).toBe('prod-eu');
         const config = loadConfig(
