@@ -123,7 +123,7 @@ export const VALUES_SCHEMA = Type.Composite(
       ),
       serviceMonitor: Settings(
         {
-          enabled: Type.Boolean({ description: 'A ServiceMonitor (prometheus-operator) for /metrics.' }),
+          enabled: Type.Boolean({ description: 'Render the ServiceMonitor.' }),
           interval: Duration('How often Prometheus scrapes.'),
           labels: StringMap("Extra labels, such as the one your Prometheus's serviceMonitorSelector picks."),
         },
@@ -131,17 +131,14 @@ export const VALUES_SCHEMA = Type.Composite(
       ),
       prometheusRule: Settings(
         {
-          enabled: Type.Boolean({ description: "A PrometheusRule with Keyless's alerts." }),
+          enabled: Type.Boolean({ description: 'Render the PrometheusRule.' }),
           labels: StringMap("Extra labels, such as the one your Prometheus's ruleSelector picks."),
         },
         { description: "A PrometheusRule with Keyless's alerts (deploy/monitoring/alerts.yaml)." },
       ),
       grafanaDashboard: Settings(
         {
-          enabled: Type.Boolean({
-            description:
-              'A ConfigMap with the Grafana dashboard, labelled grafana_dashboard: "1" for the Grafana sidecar.',
-          }),
+          enabled: Type.Boolean({ description: "Render the dashboard's ConfigMap." }),
           namespace: Type.String({
             pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$',
             description:
