@@ -2,6 +2,8 @@ import { type Static, Type } from '@sinclair/typebox';
 import { ConditionsSchema, ObservedGenerationSchema } from './conditions.js';
 import type { KubeObject } from './object-meta.js';
 import {
+  AZURE_RESOURCE_GROUP_PATTERN,
+  CANONICAL_PATH_RULES,
   DNS_LABEL_PATTERN,
   DNS_SUBDOMAIN_PATTERN,
   Duration,
@@ -83,9 +85,9 @@ const AzureAccountSchema = Type.Object({
     description: 'The Microsoft Entra tenant (directory) of the subscription (a GUID).',
   }),
   resourceGroup: Type.String({
-    pattern: '^[-\\w._()]{1,90}$',
+    pattern: AZURE_RESOURCE_GROUP_PATTERN,
     description:
-      "The resource group the managed identities are created in, unless an identity's spec.azure.resourceGroup names another.",
+      "The resource group the managed identities are created in, unless an identity's spec.azure.resourceGroup names another; no grant may reach it (see the escalation rules).",
   }),
   location: Type.String({
     minLength: 1,
@@ -156,7 +158,7 @@ const GuardrailsSchema = Type.Object({
     }),
   ),
   allowedResources: Type.Optional(
-    Type.Array(Type.String({ maxLength: 2048 }), {
+    Type.Array(withRules(Type.String({ maxLength: 2048 }), CANONICAL_PATH_RULES), {
       maxItems: 256,
       description:
         "Resource patterns (glob with *) grants must lie inside ('*' lies inside none but '*'). Empty: all.",

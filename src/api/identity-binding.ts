@@ -3,6 +3,7 @@ import { ACCESS_LEVELS } from './cloud-account.js';
 import { ConditionsSchema, DriftListSchema, ObservedGenerationSchema } from './conditions.js';
 import type { KubeObject } from './object-meta.js';
 import {
+  CANONICAL_PATH_RULES,
   DNS_SUBDOMAIN_PATTERN,
   Duration,
   described,
@@ -26,6 +27,7 @@ const GrantSchema = withRules(
           message:
             'resource must be an AWS ARN (arn:...) or *, a Google Cloud full resource name (//SERVICE/...) or an Azure resource ID (/subscriptions/...)',
         },
+        ...CANONICAL_PATH_RULES,
       ],
     ),
     access: Type.Optional(

@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { ConditionsSchema, DriftListSchema, ObservedGenerationSchema } from './conditions.js';
 import type { KubeObject } from './object-meta.js';
 import {
+  AZURE_RESOURCE_GROUP_PATTERN,
   DNS_SUBDOMAIN_PATTERN,
   Duration,
   described,
@@ -176,7 +177,7 @@ export const WorkloadIdentitySpecSchema = Type.Object({
       {
         resourceGroup: Type.Optional(
           Type.String({
-            pattern: '^[-\\w._()]{1,90}$',
+            pattern: AZURE_RESOURCE_GROUP_PATTERN,
             description: "Overrides the account's resource group.",
           }),
         ),
