@@ -296,6 +296,14 @@ describeWithCloud<GcpBackend>(
       const identity = workloadIdentity('escalator', 'gcp-test');
       await apply(world.admin(), identity);
       await waitForCondition(world.admin(), identity, 'Ready', { status: 'True' });
+      // The account checks its deny policy once the new principal has settled (PRINCIPALS_SETTLE_MS
+      // later); that call belongs to the identity, not to the bindings counted below.
+      fake().resetCounts();
+      await waitFor(
+        'the account to check its deny policy for the new principal',
+        async () => (fake().counts()['denyPolicies.get'] ?? 0) > 0,
+        30_000,
+      );
       const cases: Case[] = [
         ...rulesOf('gcp').map((r) => ({
           shape: 'the rule itself',

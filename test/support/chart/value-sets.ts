@@ -162,6 +162,7 @@ export const VALUE_SETS: ValueSet[] = [
         port: 'http',
         path: '/metrics',
         interval: '15s',
+        honorLabels: true,
       });
       expectEqual(
         'PrometheusRule label',
