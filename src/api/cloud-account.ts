@@ -210,14 +210,31 @@ export const CloudAccountSpecSchema = withRules(
 );
 export type CloudAccountSpec = Static<typeof CloudAccountSpecSchema>;
 
-export const CloudAccountStatusSchema = Type.Object({
-  conditions: Type.Optional(ConditionsSchema),
-  observedGeneration: Type.Optional(Type.Integer()),
-  identityCount: Type.Optional(
-    Type.Integer({ minimum: 0, description: 'WorkloadIdentities using this account.' }),
-  ),
-  callerIdentity: Type.Optional(Type.String({ description: 'Who the operator is in this account.' })),
-});
+export const CloudAccountStatusSchema = Type.Object(
+  {
+    conditions: Type.Optional(ConditionsSchema),
+    observedGeneration: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        default: 0,
+        description:
+          'The generation this status describes; 0 until Keyless first reconciles the object, so kstatus reads a new object as InProgress.',
+      }),
+    ),
+    lastHandledReconcileAt: Type.Optional(
+      Type.String({
+        maxLength: 256,
+        description:
+          'The value of the annotation keyless.dev/reconcile-requested-at that Keyless last answered.',
+      }),
+    ),
+    identityCount: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'WorkloadIdentities using this account.' }),
+    ),
+    callerIdentity: Type.Optional(Type.String({ description: 'Who the operator is in this account.' })),
+  },
+  { default: {} },
+);
 export type CloudAccountStatus = Static<typeof CloudAccountStatusSchema>;
 
 export interface CloudAccount extends KubeObject {

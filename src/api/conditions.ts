@@ -2,7 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { StringEnum } from './schema-helpers.js';
 
 export const ConditionSchema = Type.Object({
-  type: Type.String({ description: 'Ready, Synced or Drifted.' }),
+  type: Type.String({ description: 'Ready, Synced, Drifted, Reconciling or Stalled.' }),
   status: StringEnum(['True', 'False', 'Unknown'] as const),
   reason: Type.String({ description: 'A CamelCase reason.' }),
   message: Type.String({ description: 'A human-readable explanation.' }),
@@ -13,7 +13,7 @@ export type Condition = Static<typeof ConditionSchema>;
 
 export const ConditionsSchema = Type.Array(ConditionSchema, {
   description:
-    'Ready: usable now. Synced: the last reconcile succeeded. Drifted: the cloud differs from spec.',
+    'Ready: usable now. Synced: the last reconcile succeeded. Drifted: the cloud differs from spec. Reconciling (only while True): Keyless is still working toward the spec. Stalled (only while True): Keyless cannot get there until something else changes (the spec, the account, the cloud).',
   'x-kubernetes-list-type': 'map',
   'x-kubernetes-list-map-keys': ['type'],
 });
@@ -34,5 +34,7 @@ export const ConditionType = {
   Ready: 'Ready',
   Synced: 'Synced',
   Drifted: 'Drifted',
+  Reconciling: 'Reconciling',
+  Stalled: 'Stalled',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];

@@ -123,19 +123,36 @@ export const AppliedGrantSchema = Type.Object({
   summary: Type.String({ description: 'What the cloud now allows, e.g. s3:GetObject,s3:ListBucket.' }),
 });
 
-export const IdentityBindingStatusSchema = Type.Object({
-  grants: Type.Optional(Type.Array(AppliedGrantSchema, { maxItems: 50 })),
-  expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
-  conditions: Type.Optional(ConditionsSchema),
-  observedGeneration: Type.Optional(Type.Integer()),
-  lastSyncTime: Type.Optional(
-    Type.String({
-      format: 'date-time',
-      description: 'When the operator last changed the grants in the cloud.',
-    }),
-  ),
-  drift: Type.Optional(DriftListSchema),
-});
+export const IdentityBindingStatusSchema = Type.Object(
+  {
+    grants: Type.Optional(Type.Array(AppliedGrantSchema, { maxItems: 50 })),
+    expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
+    conditions: Type.Optional(ConditionsSchema),
+    observedGeneration: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        default: 0,
+        description:
+          'The generation this status describes; 0 until Keyless first reconciles the object, so kstatus reads a new object as InProgress.',
+      }),
+    ),
+    lastHandledReconcileAt: Type.Optional(
+      Type.String({
+        maxLength: 256,
+        description:
+          'The value of the annotation keyless.dev/reconcile-requested-at that Keyless last answered.',
+      }),
+    ),
+    lastSyncTime: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'When the operator last changed the grants in the cloud.',
+      }),
+    ),
+    drift: Type.Optional(DriftListSchema),
+  },
+  { default: {} },
+);
 export type IdentityBindingStatus = Static<typeof IdentityBindingStatusSchema>;
 
 export interface IdentityBinding extends KubeObject {

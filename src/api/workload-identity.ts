@@ -170,16 +170,33 @@ export const PrincipalSchema = Type.Object({
 });
 export type Principal = Static<typeof PrincipalSchema>;
 
-export const WorkloadIdentityStatusSchema = Type.Object({
-  principal: Type.Optional(PrincipalSchema),
-  externalName: Type.Optional(Type.String({ description: 'The name of the identity in the cloud.' })),
-  conditions: Type.Optional(ConditionsSchema),
-  observedGeneration: Type.Optional(Type.Integer()),
-  lastSyncTime: Type.Optional(
-    Type.String({ format: 'date-time', description: 'When the operator last changed the cloud identity.' }),
-  ),
-  drift: Type.Optional(DriftListSchema),
-});
+export const WorkloadIdentityStatusSchema = Type.Object(
+  {
+    principal: Type.Optional(PrincipalSchema),
+    externalName: Type.Optional(Type.String({ description: 'The name of the identity in the cloud.' })),
+    conditions: Type.Optional(ConditionsSchema),
+    observedGeneration: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        default: 0,
+        description:
+          'The generation this status describes; 0 until Keyless first reconciles the object, so kstatus reads a new object as InProgress.',
+      }),
+    ),
+    lastHandledReconcileAt: Type.Optional(
+      Type.String({
+        maxLength: 256,
+        description:
+          'The value of the annotation keyless.dev/reconcile-requested-at that Keyless last answered.',
+      }),
+    ),
+    lastSyncTime: Type.Optional(
+      Type.String({ format: 'date-time', description: 'When the operator last changed the cloud identity.' }),
+    ),
+    drift: Type.Optional(DriftListSchema),
+  },
+  { default: {} },
+);
 export type WorkloadIdentityStatus = Static<typeof WorkloadIdentityStatusSchema>;
 
 export interface WorkloadIdentity extends KubeObject {
