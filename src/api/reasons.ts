@@ -112,7 +112,7 @@ export const REASONS = {
   },
   NotFoundInCloud: {
     meaning: 'With managementPolicy ObserveOnly: the cloud identity or the grants do not exist.',
-    carriedBy: ['Ready', 'Reconciling'],
+    carriedBy: ['Ready', 'Stalled'],
     outcome: 'Reported',
   },
 

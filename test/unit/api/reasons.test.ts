@@ -63,6 +63,7 @@ describe('the reasons catalogue', () => {
       'AccountNotFound',
       'Expired',
       'IdentityNotFound',
+      'NotFoundInCloud',
       'ServiceAccountClaimed',
     ]);
     const retried = (Object.keys(REASONS) as Reason[]).filter((name) => REASONS[name].outcome === 'Retried');
