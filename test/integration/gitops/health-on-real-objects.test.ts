@@ -13,7 +13,7 @@ import {
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { KubeObject } from '../../../src/api/index.js';
-import { isReason, progressOf, REASONS, type Reason } from '../../../src/api/reasons.js';
+import { progressOf, REASONS, type Reason } from '../../../src/api/reasons.js';
 import { KubeClusterWriter } from '../../../src/cluster/cluster-writer.js';
 import { KubeEventRecorder } from '../../../src/cluster/event-recorder.js';
 import type { KeylessKind } from '../../../src/reconcilers/ports.js';
@@ -691,7 +691,6 @@ describeWithAws(
       expect(terminalReasons.map((reason) => [reason, verdicts.get(reason)?.status])).toEqual(
         terminalReasons.map((reason) => [reason, 'Failed']),
       );
-      expect(isReason('Stalled')).toBe(false);
     });
   },
   { resyncInterval: '1h' },
