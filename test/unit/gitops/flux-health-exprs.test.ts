@@ -16,8 +16,18 @@ const example = parse(readFileSync('gitops/flux/kustomization.yaml', 'utf8')) as
   spec: { wait: boolean; healthCheckExprs: HealthCheckExpr[] };
 };
 
-/** As Flux evaluates healthCheckExprs: inProgress, then failed, then current; none matching is InProgress. */
+/**
+ * As Flux's StatusEvaluator (fluxcd/pkg runtime/cel) reads an object with healthCheckExprs: a
+ * status.observedGeneration behind metadata.generation is InProgress; then inProgress, failed and
+ * current in that order; none matching is InProgress.
+ */
 function fluxStatus(expr: HealthCheckExpr, object: Record<string, unknown>): string {
+  const { metadata, status } = object as {
+    metadata: { generation?: number };
+    status?: { observedGeneration?: number };
+  };
+  if (status?.observedGeneration !== undefined && status.observedGeneration !== metadata.generation)
+    return 'InProgress';
   if (expr.inProgress && evaluate(expr.inProgress, object) === true) return 'InProgress';
   if (expr.failed && evaluate(expr.failed, object) === true) return 'Failed';
   if (evaluate(expr.current, object) === true) return 'Current';
