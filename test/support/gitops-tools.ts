@@ -106,3 +106,16 @@ export async function argoTestCases(kinds: readonly string[], now: string): Prom
   if (result.stderr.trim() !== '') throw new Error(`argo-health test: ${result.stderr.trim()}`);
   return lines<ArgoCase>(result.stdout);
 }
+
+/**
+ * Reasons that only Azure or Google Cloud produce and that the Azure and Google Cloud GitOps suite
+ * drives for real (the AWS suite leaves them to it).
+ */
+export const DRIVEN_ON_AZURE_AND_GCP = [
+  'RoleNotFound',
+  'ResourceGroupNotFound',
+  'SubscriptionNotFound',
+  'RoleAssignmentUpdateNotPermitted',
+  'UnsupportedResource',
+  'InvalidAccount',
+] as const;
