@@ -144,8 +144,10 @@ async function main(): Promise<void> {
       console.log(`ServiceAccount shop/${name}: ${JSON.stringify(sa.metadata.annotations)}`);
     }
     console.log(`\nkubeconfig (admin): ${controlPlane.kubeconfigPath}`);
-    console.log(`  kubectl --kubeconfig ${controlPlane.kubeconfigPath} get wi,ib -A`);
-    console.log(`  kubectl --kubeconfig ${controlPlane.kubeconfigPath} get keyless -A`);
+    // The kubectl built with the control plane, for machines without one of their own.
+    const kubectl = (source.kind === 'binaries' && source.kubectl) || 'kubectl';
+    console.log(`  ${kubectl} --kubeconfig ${controlPlane.kubeconfigPath} get wi,ib,ca -A`);
+    console.log(`  ${kubectl} --kubeconfig ${controlPlane.kubeconfigPath} get keyless -A`);
     console.log(
       `metrics: http://127.0.0.1:${httpPort}/metrics   health: http://127.0.0.1:${httpPort}/readyz`,
     );

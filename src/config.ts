@@ -156,8 +156,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const leaseDurationMs = duration('lease-duration', get);
   const renewDeadlineMs = duration('renew-deadline', get);
   const retryPeriodMs = duration('retry-period', get);
-  if (!(retryPeriodMs < renewDeadlineMs && renewDeadlineMs < leaseDurationMs)) {
-    throw new ConfigError('leader election needs retry-period < renew-deadline < lease-duration');
+  if (!(retryPeriodMs < renewDeadlineMs && renewDeadlineMs + retryPeriodMs < leaseDurationMs)) {
+    // After a lost Lease, the reconciles get lease-duration − renew-deadline − retry-period to stop.
+    throw new ConfigError(
+      'leader election needs retry-period < renew-deadline and renew-deadline + retry-period < lease-duration',
+    );
   }
   const identity = get('pod-name') ?? hostname();
   const reconcileTimeoutMs = duration('reconcile-timeout', get);

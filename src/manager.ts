@@ -9,10 +9,10 @@ import { KubeServiceAccounts } from './cluster/service-accounts.js';
 import type { KubeClient } from './kube-api/client.js';
 import { KubeListWatch } from './kube-api/list-watch.js';
 import type { OperatorMetrics } from './observability/metrics.js';
+import type { ObjectSnapshot } from './observability/object-states.js';
 import { parseDuration } from './policy/duration.js';
 import type { ProviderRegistry } from './providers/provider.js';
 import { CloudAccountReconciler } from './reconcilers/cloud-account.js';
-import { isTrue } from './reconcilers/conditions.js';
 import type { ReconcilerDeps } from './reconcilers/deps.js';
 import { firstObservationDelay } from './reconcilers/first-observation.js';
 import { IdentityBindingReconciler } from './reconcilers/identity-binding.js';
@@ -161,13 +161,13 @@ export class Manager {
     for (const informer of Object.values(this.informers)) informer.stop();
   }
 
-  /** WorkloadIdentities by Ready state, for the managed-identities gauge. */
-  identityStates(): Record<'Ready' | 'NotReady', number> {
-    const states = { Ready: 0, NotReady: 0 };
-    for (const wi of this.informers.identities.store.list()) {
-      states[isTrue(wi.status?.conditions, 'Ready') ? 'Ready' : 'NotReady'] += 1;
-    }
-    return states;
+  /** The objects of the three kinds in the informer caches now. */
+  objects(): ObjectSnapshot {
+    return {
+      accounts: this.informers.accounts.store.list(),
+      identities: this.informers.identities.store.list(),
+      bindings: this.informers.bindings.store.list(),
+    };
   }
 
   private resyncInterval(account: CloudAccount | undefined): number {

@@ -10,7 +10,7 @@ import { resolveAwsGrants, validateAwsIdentity } from './providers/aws/mapping.j
 import { resolveAzureGrants, validateAzureIdentity } from './providers/azure/mapping.js';
 import { resolveGcpGrants, validateGcpIdentity } from './providers/gcp/mapping.js';
 import { MemoryCloud } from './providers/memory/memory-cloud.js';
-import type { ProviderRegistry } from './providers/provider.js';
+import type { AccountRequest, ProviderRegistry } from './providers/provider.js';
 import { instrumentRegistry } from './providers/registry/instrumented.js';
 import { cloudRegistry, deferredFactory, memoryRegistry } from './providers/registry/registry.js';
 import type { SecretReader } from './providers/shared/secrets.js';
@@ -59,10 +59,15 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
     options.providers ??
       (config.cloud === 'memory'
         ? memoryRegistry(new MemoryCloud())
-        : realClouds(new KubeSecretReader(client), { callTimeoutMs: config.cloudCallTimeoutMs })),
+        : realClouds(new KubeSecretReader(client), {
+            callTimeoutMs: config.cloudCallTimeoutMs,
+            onThrottled: (provider, account) => metrics.throttled(provider, account),
+          })),
     {
-      observe: (provider, operation, outcome) => metrics.cloudRequests.inc({ provider, operation, outcome }),
+      observe: (provider, operation, outcome) => metrics.cloudCall(provider, operation, outcome),
       audit: (entry) => audit.info({ audit: entry }, 'cloud change'),
+      accountChecked: (provider, account, outcome) =>
+        metrics.accountChecked(provider, account, outcome, clock.now()),
     },
   );
   if (config.cloud === 'memory' && !options.providers) {
@@ -98,8 +103,8 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
     liveness: {},
     readiness: { informers: () => (manager.synced() ? undefined : 'informer caches have not synced yet') },
     metrics: async () => {
-      for (const [state, count] of Object.entries(manager.identityStates()))
-        metrics.identities.set({ state }, count);
+      metrics.observeObjects(manager.objects());
+      metrics.leading(elector ? elector.isLeader() : controllersRunning);
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
     },
     logger,
@@ -111,6 +116,8 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
   });
 
   let outcome: ProcessOutcome = 'stopped';
+  // Without leader election, this replica leads while its controllers run.
+  let controllersRunning = false;
   try {
     manager.startInformers();
     options.onStarted?.({ httpPort: server.port, manager, metrics });
@@ -119,6 +126,7 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
       await Promise.race([manager.waitForSync(signal), stopping]);
       if (!signal.aborted) {
         manager.startControllers();
+        controllersRunning = true;
         logger.info('controllers started');
         const lost = elector
           ? elector.holdUntilLost().then(() => 'lost-leadership' as const)
@@ -127,8 +135,9 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
       }
     }
   } finally {
+    controllersRunning = false;
     // The elector keeps renewing while the reconciles settle: the Lease must not lapse under them.
-    const settled = await shutDown(manager, config.shutdownTimeoutMs, clock, logger);
+    const settled = await shutDown(manager, settleTimeoutMs(config, outcome), clock, logger);
     if (!settled) outcome = 'shutdown-timed-out';
     if (elector && outcome === 'stopped') {
       await elector.release().catch((err: unknown) => logger.warn({ err }, 'could not release the Lease'));
@@ -140,6 +149,17 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
   }
   logger.info({ outcome }, 'operator stopped');
   return outcome;
+}
+
+/**
+ * How long the reconciles may take to settle. After a lost Lease, another replica may take it once
+ * `leaseDuration` has passed since the last renewal, which was `renewDeadline` ago: this replica's
+ * calls must end before that, with a retry period to spare.
+ */
+function settleTimeoutMs(config: Config, outcome: ProcessOutcome): number {
+  if (outcome !== 'lost-leadership') return config.shutdownTimeoutMs;
+  const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = config.leaderElection;
+  return Math.min(config.shutdownTimeoutMs, leaseDurationMs - renewDeadlineMs - retryPeriodMs);
 }
 
 /** Aborts every reconcile and waits for them to settle; false when some still ran after `timeoutMs`. */
@@ -165,8 +185,17 @@ async function shutDown(manager: Manager, timeoutMs: number, clock: Clock, logge
  * The clouds this build of Keyless can manage. Each cloud's SDK is imported when the first account
  * of that cloud calls it, so an operator pays in memory and start time only for the clouds it uses.
  */
-export function realClouds(secrets: SecretReader, options: { callTimeoutMs: number }): ProviderRegistry {
+export function realClouds(
+  secrets: SecretReader,
+  options: {
+    callTimeoutMs: number;
+    /** Told of every throttled answer, with the cloud and the CloudAccount's name. */
+    onThrottled?: (provider: AccountRequest['spec']['provider'], account: string) => void;
+  },
+): ProviderRegistry {
   const { callTimeoutMs } = options;
+  const onThrottled = (provider: AccountRequest['spec']['provider'], account: AccountRequest) => () =>
+    options.onThrottled?.(provider, account.name);
   return cloudRegistry({
     aws: deferredFactory({
       name: 'aws',
@@ -174,7 +203,8 @@ export function realClouds(secrets: SecretReader, options: { callTimeoutMs: numb
       validate: validateAwsIdentity,
       load: async () => {
         const { createAwsProvider } = await import('./providers/aws/provider.js');
-        return (account) => createAwsProvider(account, { secrets, callTimeoutMs });
+        return (account) =>
+          createAwsProvider(account, { secrets, callTimeoutMs, onThrottled: onThrottled('aws', account) });
       },
     }),
     gcp: deferredFactory({
@@ -183,7 +213,8 @@ export function realClouds(secrets: SecretReader, options: { callTimeoutMs: numb
       validate: validateGcpIdentity,
       load: async () => {
         const { createGcpProvider } = await import('./providers/gcp/provider.js');
-        return (account) => createGcpProvider(account, { secrets, callTimeoutMs });
+        return (account) =>
+          createGcpProvider(account, { secrets, callTimeoutMs, onThrottled: onThrottled('gcp', account) });
       },
     }),
     azure: deferredFactory({
@@ -192,7 +223,12 @@ export function realClouds(secrets: SecretReader, options: { callTimeoutMs: numb
       validate: validateAzureIdentity,
       load: async () => {
         const { createAzureProvider } = await import('./providers/azure/provider.js');
-        return (account) => createAzureProvider(account, { secrets, callTimeoutMs });
+        return (account) =>
+          createAzureProvider(account, {
+            secrets,
+            callTimeoutMs,
+            onThrottled: onThrottled('azure', account),
+          });
       },
     }),
   });

@@ -114,7 +114,10 @@ export const WAKE_UPS: readonly AnyWakeUp[] = [
     from: 'WorkloadIdentity',
     to: 'IdentityBinding',
     on: ['updated', 'deleted'],
-    when: (old, wi) => readinessChanged(old, wi) || old.status?.externalName !== wi.status?.externalName,
+    when: (old, wi) =>
+      readinessChanged(old, wi) ||
+      old.status?.externalName !== wi.status?.externalName ||
+      JSON.stringify(old.status?.principal ?? null) !== JSON.stringify(wi.status?.principal ?? null),
     keys: (wi, cluster) => cluster.bindingsOf(wi.metadata.namespace ?? '', wi.metadata.name).map(keyOf),
     timing: 'now',
   }),
@@ -180,6 +183,15 @@ export const WAKE_UPS: readonly AnyWakeUp[] = [
     to: 'WorkloadIdentity',
     on: ['deleted'],
     keys: (ib) => [`${ib.metadata.namespace}/${ib.spec.identityRef.name}`],
+    timing: 'now',
+  }),
+  edge({
+    name: 'binding-moved-wakes-its-old-identity',
+    from: 'IdentityBinding',
+    to: 'WorkloadIdentity',
+    on: ['updated'],
+    when: (old, ib) => old.spec.identityRef.name !== ib.spec.identityRef.name,
+    keys: (_ib, _cluster, old) => (old ? [`${old.metadata.namespace}/${old.spec.identityRef.name}`] : []),
     timing: 'now',
   }),
 ];

@@ -75,7 +75,7 @@ function ratioNote(results: BenchResults, point: ConvergePoint): string {
         `identities are the pipeline's first stage, so the ratio is close to ${cloudMs} / ${identityMs} = ` +
         `${(cloudMs / identityMs).toFixed(2)}. The other ${overhead.toFixed(1)} ms are mostly two API-server writes ` +
         'after the cloud, one after the other: the ServiceAccount annotation, then the status (Events go alongside ' +
-        'it; the finalizer and the reads run while the cloud is read). They stay in series by design: Ready is ' +
+        'it). They stay in series by design: Ready is ' +
         'written only once the ServiceAccount carries the annotation.' +
         (overhead > 0
           ? ` 0.9 needs at most ${(cloudMs / 9).toFixed(1)} ms beyond the cloud at ${latency} ms per call, or cloud ` +

@@ -1,10 +1,13 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ConditionsSchema } from './conditions.js';
+import { ConditionsSchema, LastHandledReconcileAtSchema, ObservedGenerationSchema } from './conditions.js';
 import type { KubeObject } from './object-meta.js';
 import {
+  AZURE_RESOURCE_GROUP_PATTERN,
+  CANONICAL_PATH_RULES,
   DNS_LABEL_PATTERN,
   DNS_SUBDOMAIN_PATTERN,
   Duration,
+  described,
   GRANT_DURATION,
   StringEnum,
   withRules,
@@ -56,8 +59,14 @@ const AwsAccountSchema = Type.Object({
 });
 
 const GcpAccountSchema = Type.Object({
-  projectId: Type.String({ pattern: '^[a-z][a-z0-9-]{4,28}[a-z0-9]$' }),
-  projectNumber: Type.String({ pattern: '^[0-9]{1,20}$' }),
+  projectId: Type.String({
+    pattern: '^[a-z][a-z0-9-]{4,28}[a-z0-9]$',
+    description: 'The project the service accounts are created in, by id: shop-prod-4821.',
+  }),
+  projectNumber: Type.String({
+    pattern: '^[0-9]{1,20}$',
+    description: "The same project's number: 481516234200.",
+  }),
   workloadIdentityPool: Type.String({
     minLength: 1,
     maxLength: 256,
@@ -67,10 +76,24 @@ const GcpAccountSchema = Type.Object({
 });
 
 const AzureAccountSchema = Type.Object({
-  subscriptionId: Type.String({ pattern: UUID_PATTERN }),
-  tenantId: Type.String({ pattern: UUID_PATTERN }),
-  resourceGroup: Type.String({ pattern: '^[-\\w._()]{1,90}$' }),
-  location: Type.String({ minLength: 1, maxLength: 64 }),
+  subscriptionId: Type.String({
+    pattern: UUID_PATTERN,
+    description: 'The subscription the managed identities are created in (a GUID).',
+  }),
+  tenantId: Type.String({
+    pattern: UUID_PATTERN,
+    description: 'The Microsoft Entra tenant (directory) of the subscription (a GUID).',
+  }),
+  resourceGroup: Type.String({
+    pattern: AZURE_RESOURCE_GROUP_PATTERN,
+    description:
+      "The resource group the managed identities are created in, unless an identity's spec.azure.resourceGroup names another; no grant may reach it (see the escalation rules).",
+  }),
+  location: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: 'The Azure region of the managed identities: westeurope.',
+  }),
   issuerUrl: Type.String({ pattern: '^https://', maxLength: 512, description: "The cluster's OIDC issuer." }),
 });
 
@@ -90,10 +113,25 @@ const CredentialsSchema = withRules(
       description: "Ambient: the operator's own workload identity. Secret: keys from secretRef.",
     }),
     secretRef: Type.Optional(
-      Type.Object({
-        name: Type.String({ pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253 }),
-        namespace: Type.String({ pattern: DNS_LABEL_PATTERN, maxLength: 63 }),
-      }),
+      Type.Object(
+        {
+          name: Type.String({
+            pattern: DNS_SUBDOMAIN_PATTERN,
+            maxLength: 253,
+            description: "The Secret's name.",
+          }),
+          namespace: Type.String({
+            pattern: DNS_LABEL_PATTERN,
+            maxLength: 63,
+            description:
+              "The Secret's namespace: the operator's own, the only one where it may read Secrets.",
+          }),
+        },
+        {
+          description:
+            "The Secret holding the operator's keys when source is Secret (the README lists each cloud's keys).",
+        },
+      ),
     ),
   }),
   [
@@ -120,7 +158,7 @@ const GuardrailsSchema = Type.Object({
     }),
   ),
   allowedResources: Type.Optional(
-    Type.Array(Type.String({ maxLength: 2048 }), {
+    Type.Array(withRules(Type.String({ maxLength: 2048 }), CANONICAL_PATH_RULES), {
       maxItems: 256,
       description:
         "Resource patterns (glob with *) grants must lie inside ('*' lies inside none but '*'). Empty: all.",
@@ -170,10 +208,27 @@ const GuardrailsSchema = Type.Object({
 export const CloudAccountSpecSchema = withRules(
   Type.Object({
     provider: StringEnum(PROVIDERS, { description: 'Which cloud; the matching block must be set.' }),
-    aws: Type.Optional(AwsAccountSchema),
-    gcp: Type.Optional(GcpAccountSchema),
-    azure: Type.Optional(AzureAccountSchema),
-    credentials: Type.Optional(CredentialsSchema),
+    aws: Type.Optional(
+      described(
+        AwsAccountSchema,
+        'AWS: the account the IAM roles are created in. Set exactly when provider is aws.',
+      ),
+    ),
+    gcp: Type.Optional(
+      described(
+        GcpAccountSchema,
+        'Google Cloud: the project the service accounts are created in. Set exactly when provider is gcp.',
+      ),
+    ),
+    azure: Type.Optional(
+      described(
+        AzureAccountSchema,
+        'Azure: the subscription the managed identities are created in. Set exactly when provider is azure.',
+      ),
+    ),
+    credentials: Type.Optional(
+      described(CredentialsSchema, 'How the operator authenticates to this account.'),
+    ),
     endpoint: Type.Optional(
       Type.String({
         pattern: '^https?://',
@@ -181,7 +236,12 @@ export const CloudAccountSpecSchema = withRules(
         description: 'API endpoint override (sovereign clouds, local emulators).',
       }),
     ),
-    guardrails: Type.Optional(GuardrailsSchema),
+    guardrails: Type.Optional(
+      described(
+        GuardrailsSchema,
+        'What identities and grants using this account may be, checked before any cloud call; the built-in escalation rules apply besides.',
+      ),
+    ),
     resyncInterval: Type.Optional(
       Duration({
         field: 'resyncInterval',
@@ -194,7 +254,10 @@ export const CloudAccountSpecSchema = withRules(
     ),
     rateLimits: Type.Optional(
       Type.Object(
-        { reads: Type.Optional(RateSchema), writes: Type.Optional(RateSchema) },
+        {
+          reads: Type.Optional(described(RateSchema, 'Calls that read the cloud.')),
+          writes: Type.Optional(described(RateSchema, 'Calls that change the cloud.')),
+        },
         {
           description:
             "Keyless's own limits on calls to this account; the defaults follow the cloud's quotas.",
@@ -213,21 +276,8 @@ export type CloudAccountSpec = Static<typeof CloudAccountSpecSchema>;
 export const CloudAccountStatusSchema = Type.Object(
   {
     conditions: Type.Optional(ConditionsSchema),
-    observedGeneration: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        default: 0,
-        description:
-          'The generation this status describes; 0 until Keyless first reconciles the object, so kstatus reads a new object as InProgress.',
-      }),
-    ),
-    lastHandledReconcileAt: Type.Optional(
-      Type.String({
-        maxLength: 256,
-        description:
-          'The value of the annotation keyless.dev/reconcile-requested-at that Keyless last answered.',
-      }),
-    ),
+    observedGeneration: Type.Optional(ObservedGenerationSchema),
+    lastHandledReconcileAt: Type.Optional(LastHandledReconcileAtSchema),
     identityCount: Type.Optional(
       Type.Integer({ minimum: 0, description: 'WorkloadIdentities using this account.' }),
     ),

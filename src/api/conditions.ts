@@ -3,11 +3,13 @@ import { StringEnum } from './schema-helpers.js';
 
 export const ConditionSchema = Type.Object({
   type: Type.String({ description: 'Ready, Synced, Drifted, Reconciling or Stalled.' }),
-  status: StringEnum(['True', 'False', 'Unknown'] as const),
+  status: StringEnum(['True', 'False', 'Unknown'] as const, { description: 'True, False or Unknown.' }),
   reason: Type.String({ description: 'A CamelCase reason.' }),
   message: Type.String({ description: 'A human-readable explanation.' }),
-  lastTransitionTime: Type.String({ format: 'date-time' }),
-  observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+  lastTransitionTime: Type.String({ format: 'date-time', description: 'When status last changed.' }),
+  observedGeneration: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'The metadata.generation this condition was set for.' }),
+  ),
 });
 export type Condition = Static<typeof ConditionSchema>;
 
@@ -20,14 +22,31 @@ export const ConditionsSchema = Type.Array(ConditionSchema, {
 
 export const DriftSchema = Type.Object({
   field: Type.String({ description: 'Which cloud field differs, e.g. trustPolicy.Statement[0].Condition.' }),
-  wanted: Type.String(),
-  found: Type.String(),
+  wanted: Type.String({ description: 'What spec asks for.' }),
+  found: Type.String({ description: 'What the cloud holds.' }),
 });
 export type Drift = Static<typeof DriftSchema>;
 
 export const DriftListSchema = Type.Array(DriftSchema, {
   description: 'Fields that differ between spec and the cloud, with the wanted and the found value.',
   maxItems: 64,
+});
+
+/**
+ * `status.observedGeneration`, on every kind: the generation the status describes. Its default
+ * gives a new object 0 until Keyless first reconciles it, so kstatus reads it as InProgress.
+ */
+export const ObservedGenerationSchema = Type.Integer({
+  minimum: 0,
+  default: 0,
+  description:
+    'The metadata.generation this status describes; 0 until Keyless first reconciles the object, so kstatus reads a new object as InProgress.',
+});
+
+/** `status.lastHandledReconcileAt`, on every kind. */
+export const LastHandledReconcileAtSchema = Type.String({
+  maxLength: 256,
+  description: 'The value of the annotation keyless.dev/reconcile-requested-at that Keyless last answered.',
 });
 
 export const ConditionType = {

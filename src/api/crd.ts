@@ -35,15 +35,29 @@ function isObject(value: unknown): value is JsonSchema {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** apiVersion and kind described as Kubernetes describes them, and metadata. */
+const OBJECT_FIELDS = {
+  apiVersion: {
+    type: 'string',
+    description:
+      'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources',
+  },
+  kind: {
+    type: 'string',
+    description:
+      'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds',
+  },
+  // The API server takes nothing but the type here; kubectl explain shows ObjectMeta's own docs.
+  metadata: { type: 'object' },
+};
+
 export function openApiSchemaFor(kind: KindDefinition): JsonSchema {
   return {
     type: 'object',
-    description: `${kind.kind} (${GROUP}/${VERSION}).`,
+    description: kind.description,
     required: ['spec'],
     properties: {
-      apiVersion: { type: 'string' },
-      kind: { type: 'string' },
-      metadata: { type: 'object' },
+      ...OBJECT_FIELDS,
       spec: toStructural(kind.spec),
       status: toStructural(kind.status),
     },

@@ -1,10 +1,17 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ACCESS_LEVELS } from './cloud-account.js';
-import { ConditionsSchema, DriftListSchema } from './conditions.js';
+import {
+  ConditionsSchema,
+  DriftListSchema,
+  LastHandledReconcileAtSchema,
+  ObservedGenerationSchema,
+} from './conditions.js';
 import type { KubeObject } from './object-meta.js';
 import {
+  CANONICAL_PATH_RULES,
   DNS_SUBDOMAIN_PATTERN,
   Duration,
+  described,
   GRANT_DURATION,
   IAM_ACTION_PATTERN,
   StringEnum,
@@ -25,6 +32,7 @@ const GrantSchema = withRules(
           message:
             'resource must be an AWS ARN (arn:...) or *, a Google Cloud full resource name (//SERVICE/...) or an Azure resource ID (/subscriptions/...)',
         },
+        ...CANONICAL_PATH_RULES,
       ],
     ),
     access: Type.Optional(
@@ -70,27 +78,35 @@ export type Grant = Static<typeof GrantSchema>;
 
 export const IdentityBindingSpecSchema = withRules(
   Type.Object({
-    identityRef: withRules(
-      Type.Object({
-        name: Type.String({
-          pattern: DNS_SUBDOMAIN_PATTERN,
-          maxLength: 253,
-          description: 'A WorkloadIdentity in this namespace.',
+    identityRef: described(
+      withRules(
+        Type.Object({
+          name: Type.String({
+            pattern: DNS_SUBDOMAIN_PATTERN,
+            maxLength: 253,
+            description: 'A WorkloadIdentity in this namespace.',
+          }),
+          namespace: Type.Optional(
+            Type.String({ description: 'Not allowed: the identity must share the namespace.' }),
+          ),
         }),
-        namespace: Type.Optional(
-          Type.String({ description: 'Not allowed: the identity must share the namespace.' }),
-        ),
-      }),
-      [
-        {
-          rule: '!has(self.namespace)',
-          message: 'identityRef.namespace is not allowed: the WorkloadIdentity must be in the same namespace',
-          fieldPath: '.namespace',
-          reason: 'FieldValueForbidden',
-        },
-      ],
+        [
+          {
+            rule: '!has(self.namespace)',
+            message:
+              'identityRef.namespace is not allowed: the WorkloadIdentity must be in the same namespace',
+            fieldPath: '.namespace',
+            reason: 'FieldValueForbidden',
+          },
+        ],
+      ),
+      'The WorkloadIdentity these grants are for.',
     ),
-    grants: Type.Array(GrantSchema, { minItems: 1, maxItems: 50 }),
+    grants: Type.Array(GrantSchema, {
+      minItems: 1,
+      maxItems: 50,
+      description: 'What the identity may do: one resource per grant, 1 to 50.',
+    }),
     expiresAt: Type.Optional(
       Type.String({
         format: 'date-time',
@@ -119,30 +135,27 @@ export const IdentityBindingSpecSchema = withRules(
 export type IdentityBindingSpec = Static<typeof IdentityBindingSpecSchema>;
 
 export const AppliedGrantSchema = Type.Object({
-  resource: Type.String(),
+  resource: Type.String({ description: "The grant's resource." }),
   summary: Type.String({ description: 'What the cloud now allows, e.g. s3:GetObject,s3:ListBucket.' }),
 });
 
 export const IdentityBindingStatusSchema = Type.Object(
   {
-    grants: Type.Optional(Type.Array(AppliedGrantSchema, { maxItems: 50 })),
-    expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
-    conditions: Type.Optional(ConditionsSchema),
-    observedGeneration: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        default: 0,
-        description:
-          'The generation this status describes; 0 until Keyless first reconciles the object, so kstatus reads a new object as InProgress.',
+    grants: Type.Optional(
+      Type.Array(AppliedGrantSchema, {
+        maxItems: 50,
+        description: 'What the cloud now allows, per resource.',
       }),
     ),
-    lastHandledReconcileAt: Type.Optional(
+    expiresAt: Type.Optional(
       Type.String({
-        maxLength: 256,
-        description:
-          'The value of the annotation keyless.dev/reconcile-requested-at that Keyless last answered.',
+        format: 'date-time',
+        description: 'When the grants end, from spec.expiresAt or spec.duration.',
       }),
     ),
+    conditions: Type.Optional(ConditionsSchema),
+    observedGeneration: Type.Optional(ObservedGenerationSchema),
+    lastHandledReconcileAt: Type.Optional(LastHandledReconcileAtSchema),
     lastSyncTime: Type.Optional(
       Type.String({
         format: 'date-time',

@@ -230,7 +230,7 @@ export const REASONS = {
   },
   InvalidGrant: {
     meaning:
-      'A grant cannot be translated for this cloud (not an ARN or resource ID, no catalogue entry, actions outside AWS, a basic role that cannot carry a condition); the message names the grant.',
+      'A grant cannot be translated for this cloud (not an ARN or resource ID, a resource ID the cloud would read as another path, no catalogue entry, actions outside AWS, a basic role that cannot carry a condition); the message names the grant.',
     carriedBy: TERMINAL,
     outcome: 'TerminalSpec',
   },

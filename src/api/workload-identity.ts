@@ -1,7 +1,20 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ConditionsSchema, DriftListSchema } from './conditions.js';
+import {
+  ConditionsSchema,
+  DriftListSchema,
+  LastHandledReconcileAtSchema,
+  ObservedGenerationSchema,
+} from './conditions.js';
 import type { KubeObject } from './object-meta.js';
-import { DNS_SUBDOMAIN_PATTERN, Duration, StringEnum, StringMap, withRules } from './schema-helpers.js';
+import {
+  AZURE_RESOURCE_GROUP_PATTERN,
+  DNS_SUBDOMAIN_PATTERN,
+  Duration,
+  described,
+  StringEnum,
+  StringMap,
+  withRules,
+} from './schema-helpers.js';
 
 export const SERVERLESS_PLATFORMS = ['AWSLambda', 'GCPCloudRunFunction', 'AzureFunction'] as const;
 export type ServerlessPlatform = (typeof SERVERLESS_PLATFORMS)[number];
@@ -32,7 +45,9 @@ const ServiceAccountSubjectSchema = withRules(
 
 const ServerlessSubjectSchema = withRules(
   Type.Object({
-    platform: StringEnum(SERVERLESS_PLATFORMS),
+    platform: StringEnum(SERVERLESS_PLATFORMS, {
+      description: 'Whose functions run as the identity: AWSLambda, GCPCloudRunFunction or AzureFunction.',
+    }),
     deployers: Type.Optional(
       Type.Array(Type.String({ maxLength: 320 }), {
         maxItems: 20,
@@ -53,8 +68,15 @@ const ServerlessSubjectSchema = withRules(
 
 const SubjectSchema = withRules(
   Type.Object({
-    serviceAccount: Type.Optional(ServiceAccountSubjectSchema),
-    serverless: Type.Optional(ServerlessSubjectSchema),
+    serviceAccount: Type.Optional(
+      described(
+        ServiceAccountSubjectSchema,
+        'A Kubernetes ServiceAccount in this namespace: its pods assume the identity through the annotation Keyless writes on it.',
+      ),
+    ),
+    serverless: Type.Optional(
+      described(ServerlessSubjectSchema, "A serverless platform's functions, which run as the identity."),
+    ),
   }),
   [
     {
@@ -67,7 +89,13 @@ export type Subject = Static<typeof SubjectSchema>;
 
 export const WorkloadIdentitySpecSchema = Type.Object({
   accountRef: Type.Object(
-    { name: Type.String({ pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253 }) },
+    {
+      name: Type.String({
+        pattern: DNS_SUBDOMAIN_PATTERN,
+        maxLength: 253,
+        description: 'The name of the CloudAccount (cluster-scoped).',
+      }),
+    },
     { description: 'The CloudAccount this identity lives in.' },
   ),
   subjects: withRules(
@@ -117,28 +145,50 @@ export const WorkloadIdentitySpecSchema = Type.Object({
     }),
   ),
   aws: Type.Optional(
-    Type.Object({
-      permissionsBoundaryArn: Type.Optional(
-        Type.String({ pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$' }),
-      ),
-      podIdentity: Type.Optional(
-        Type.Boolean({
-          default: false,
-          description: 'Also trust EKS Pod Identity (pods.eks.amazonaws.com).',
-        }),
-      ),
-    }),
+    Type.Object(
+      {
+        permissionsBoundaryArn: Type.Optional(
+          Type.String({
+            pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$',
+            description:
+              "The role's permissions boundary; the account's spec.aws.permissionsBoundaryArn wins over it.",
+          }),
+        ),
+        podIdentity: Type.Optional(
+          Type.Boolean({
+            default: false,
+            description: 'Also trust EKS Pod Identity (pods.eks.amazonaws.com).',
+          }),
+        ),
+      },
+      { description: 'Options of the AWS IAM role.' },
+    ),
   ),
-  gcp: Type.Optional(Type.Object({ displayName: Type.Optional(Type.String({ maxLength: 100 })) })),
+  gcp: Type.Optional(
+    Type.Object(
+      {
+        displayName: Type.Optional(
+          Type.String({
+            maxLength: 100,
+            description: "The service account's display name; unset: keyless NAMESPACE/NAME.",
+          }),
+        ),
+      },
+      { description: 'Options of the Google Cloud service account.' },
+    ),
+  ),
   azure: Type.Optional(
-    Type.Object({
-      resourceGroup: Type.Optional(
-        Type.String({
-          pattern: '^[-\\w._()]{1,90}$',
-          description: "Overrides the account's resource group.",
-        }),
-      ),
-    }),
+    Type.Object(
+      {
+        resourceGroup: Type.Optional(
+          Type.String({
+            pattern: AZURE_RESOURCE_GROUP_PATTERN,
+            description: "Overrides the account's resource group.",
+          }),
+        ),
+      },
+      { description: 'Options of the Azure managed identity.' },
+    ),
   ),
   tags: Type.Optional(
     withRules(
@@ -161,35 +211,26 @@ export const PrincipalSchema = Type.Object({
   id: Type.Optional(
     Type.String({ description: 'What a workload uses: the role ARN, service-account email or client id.' }),
   ),
-  roleArn: Type.Optional(Type.String()),
-  email: Type.Optional(Type.String()),
-  clientId: Type.Optional(Type.String()),
-  principalId: Type.Optional(Type.String()),
-  resourceId: Type.Optional(Type.String()),
-  tenantId: Type.Optional(Type.String()),
+  roleArn: Type.Optional(Type.String({ description: "AWS: the IAM role's ARN." })),
+  email: Type.Optional(Type.String({ description: "Google Cloud: the service account's email." })),
+  clientId: Type.Optional(Type.String({ description: "Azure: the managed identity's client id." })),
+  principalId: Type.Optional(
+    Type.String({
+      description: "Azure: the managed identity's principal (object) id, which role assignments name.",
+    }),
+  ),
+  resourceId: Type.Optional(Type.String({ description: "Azure: the managed identity's resource ID." })),
+  tenantId: Type.Optional(Type.String({ description: 'Azure: the tenant that issues its tokens.' })),
 });
 export type Principal = Static<typeof PrincipalSchema>;
 
 export const WorkloadIdentityStatusSchema = Type.Object(
   {
-    principal: Type.Optional(PrincipalSchema),
+    principal: Type.Optional(described(PrincipalSchema, 'Who the identity is in the cloud.')),
     externalName: Type.Optional(Type.String({ description: 'The name of the identity in the cloud.' })),
     conditions: Type.Optional(ConditionsSchema),
-    observedGeneration: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        default: 0,
-        description:
-          'The generation this status describes; 0 until Keyless first reconciles the object, so kstatus reads a new object as InProgress.',
-      }),
-    ),
-    lastHandledReconcileAt: Type.Optional(
-      Type.String({
-        maxLength: 256,
-        description:
-          'The value of the annotation keyless.dev/reconcile-requested-at that Keyless last answered.',
-      }),
-    ),
+    observedGeneration: Type.Optional(ObservedGenerationSchema),
+    lastHandledReconcileAt: Type.Optional(LastHandledReconcileAtSchema),
     lastSyncTime: Type.Optional(
       Type.String({ format: 'date-time', description: 'When the operator last changed the cloud identity.' }),
     ),

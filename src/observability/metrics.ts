@@ -1,13 +1,32 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { CallOutcome } from '../providers/registry/instrumented.js';
+import { isTrue } from '../reconcilers/conditions.js';
+import { UNCLASSIFIED_REASON } from '../runtime/controller.js';
 import type { ControllerMetrics, ReconcileOutcome } from '../runtime/controller-metrics.js';
+import { bindingExpiries, conditionCounts, driftedCounts, type ObjectSnapshot } from './object-states.js';
 
-/** Every metric the operator exports, on one registry served at /metrics. */
+interface AccountChecks {
+  provider: string;
+  lastCheckMs: number;
+  lastSuccessMs: number | undefined;
+}
+
+/**
+ * Every metric the operator exports, on one registry served at /metrics. Labels name kinds,
+ * conditions, reasons, providers and Kubernetes objects, never a credential or a cloud secret.
+ */
 export class OperatorMetrics implements ControllerMetrics {
   readonly registry = new Registry();
   private readonly reconciles = new Counter({
     name: 'keyless_reconcile_total',
     help: 'Reconciles by controller and result (success, requeue, error, terminal).',
     labelNames: ['controller', 'result'] as const,
+    registers: [this.registry],
+  });
+  private readonly reconcileErrors = new Counter({
+    name: 'keyless_reconcile_errors_total',
+    help: 'Reconciles that failed (result error or terminal), by controller and reason.',
+    labelNames: ['controller', 'reason'] as const,
     registers: [this.registry],
   });
   private readonly reconcileSeconds = new Histogram({
@@ -23,10 +42,28 @@ export class OperatorMetrics implements ControllerMetrics {
     labelNames: ['controller'] as const,
     registers: [this.registry],
   });
-  readonly cloudRequests = new Counter({
+  private readonly cloudRequests = new Counter({
     name: 'keyless_cloud_requests_total',
     help: 'Cloud API calls by provider, operation and outcome.',
     labelNames: ['provider', 'operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly cloudThrottled = new Counter({
+    name: 'keyless_cloud_throttled_total',
+    help: 'Answers from a cloud that refused a call for its rate, by provider and CloudAccount; every resend counts.',
+    labelNames: ['provider', 'account'] as const,
+    registers: [this.registry],
+  });
+  private readonly accountLastCheck = new Gauge({
+    name: 'keyless_cloud_account_last_check_timestamp_seconds',
+    help: "When the CloudAccount's credentials were last checked in the cloud, whatever the outcome.",
+    labelNames: ['account', 'provider'] as const,
+    registers: [this.registry],
+  });
+  private readonly accountLastSuccess = new Gauge({
+    name: 'keyless_cloud_account_last_check_success_timestamp_seconds',
+    help: "When a check of the CloudAccount's credentials last succeeded.",
+    labelNames: ['account', 'provider'] as const,
     registers: [this.registry],
   });
   readonly kubeRequests = new Counter({
@@ -35,23 +72,109 @@ export class OperatorMetrics implements ControllerMetrics {
     labelNames: ['verb', 'code'] as const,
     registers: [this.registry],
   });
-  readonly identities = new Gauge({
+  private readonly identities = new Gauge({
     name: 'keyless_managed_identities',
-    help: 'WorkloadIdentities by state (Ready, NotReady, Unknown).',
+    help: 'WorkloadIdentities by state (Ready, NotReady).',
     labelNames: ['state'] as const,
     registers: [this.registry],
   });
+  private readonly objects = new Gauge({
+    name: 'keyless_objects',
+    help: 'Objects by kind and by the status and reason of each condition (Unknown: not reconciled yet).',
+    labelNames: ['kind', 'condition', 'status', 'reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly drifted = new Gauge({
+    name: 'keyless_drifted_objects',
+    help: 'Objects whose cloud differs from their spec (Drifted=True), by kind and the policy that leaves it so.',
+    labelNames: ['kind', 'policy'] as const,
+    registers: [this.registry],
+  });
+  private readonly bindingExpiry = new Gauge({
+    name: 'keyless_binding_expiry_timestamp_seconds',
+    help: "When a temporary IdentityBinding's grants end.",
+    labelNames: ['namespace', 'name'] as const,
+    registers: [this.registry],
+  });
+  private readonly leader = new Gauge({
+    name: 'keyless_leader',
+    help: '1 while this replica is the leader (holds the Lease; only the leader runs the controllers), else 0.',
+    registers: [this.registry],
+  });
+  private readonly accountChecks = new Map<string, AccountChecks>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'keyless_process_' });
+    this.leader.set(0);
   }
 
-  reconcileDone(controller: string, result: ReconcileOutcome, seconds: number): void {
+  reconcileDone(controller: string, result: ReconcileOutcome, seconds: number, reason?: string): void {
     this.reconciles.inc({ controller, result });
     this.reconcileSeconds.observe({ controller }, seconds);
+    if (result === 'error' || result === 'terminal')
+      this.reconcileErrors.inc({ controller, reason: reason ?? UNCLASSIFIED_REASON });
   }
 
   queueDepth(controller: string, n: number): void {
     this.depth.set({ controller }, n);
+  }
+
+  cloudCall(provider: string, operation: string, outcome: CallOutcome): void {
+    this.cloudRequests.inc({ provider, operation, outcome });
+  }
+
+  throttled(provider: string, account: string): void {
+    this.cloudThrottled.inc({ provider, account });
+  }
+
+  /** A check of `account`'s credentials ended at `atMs` (epoch ms). */
+  accountChecked(provider: string, account: string, outcome: CallOutcome, atMs: number): void {
+    const previous = this.accountChecks.get(account);
+    this.accountChecks.set(account, {
+      provider,
+      lastCheckMs: atMs,
+      lastSuccessMs: outcome === 'success' ? atMs : previous?.lastSuccessMs,
+    });
+  }
+
+  leading(isLeader: boolean): void {
+    this.leader.set(isLeader ? 1 : 0);
+  }
+
+  /**
+   * Sets the gauges read from the objects themselves, replacing what an earlier snapshot set, so
+   * a deleted object or account leaves no series behind.
+   */
+  observeObjects(snapshot: ObjectSnapshot): void {
+    this.identities.reset();
+    let ready = 0;
+    for (const wi of snapshot.identities) if (isTrue(wi.status?.conditions, 'Ready')) ready += 1;
+    this.identities.set({ state: 'Ready' }, ready);
+    this.identities.set({ state: 'NotReady' }, snapshot.identities.length - ready);
+
+    this.objects.reset();
+    for (const { kind, condition, status, reason, count } of conditionCounts(snapshot))
+      this.objects.set({ kind, condition, status, reason }, count);
+
+    this.drifted.reset();
+    for (const { kind, policy, count } of driftedCounts(snapshot)) this.drifted.set({ kind, policy }, count);
+
+    this.bindingExpiry.reset();
+    for (const { namespace, name, endsAtSeconds } of bindingExpiries(snapshot))
+      this.bindingExpiry.set({ namespace, name }, endsAtSeconds);
+
+    this.accountLastCheck.reset();
+    this.accountLastSuccess.reset();
+    const present = new Set(snapshot.accounts.map((account) => account.metadata.name));
+    for (const [account, checks] of this.accountChecks) {
+      if (!present.has(account)) {
+        this.accountChecks.delete(account);
+        continue;
+      }
+      const labels = { account, provider: checks.provider };
+      this.accountLastCheck.set(labels, checks.lastCheckMs / 1000);
+      if (checks.lastSuccessMs !== undefined)
+        this.accountLastSuccess.set(labels, checks.lastSuccessMs / 1000);
+    }
   }
 }

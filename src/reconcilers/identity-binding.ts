@@ -43,6 +43,7 @@ export class IdentityBindingReconciler {
     const ref = binding.spec.identityRef;
     const identity = this.deps.cluster.identity(namespace, ref.name);
     const account = identity ? this.deps.cluster.account(identity.spec.accountRef.name) : undefined;
+    run.recheckAfterMs = this.deps.resyncAfter(account);
     if (isBeingDeleted(binding)) return this.finalize(binding, identity, account, run);
 
     if (ref.namespace !== undefined && ref.namespace !== namespace) {
@@ -65,7 +66,6 @@ export class IdentityBindingReconciler {
       return DONE;
     }
 
-    run.recheckAfterMs = this.deps.resyncAfter(account);
     const endsAt = grantsEndAt(binding);
     run.status.expiresAt = endsAt?.toISOString();
     const provider = this.deps.providers.forAccount(accountRequest(account));
@@ -76,24 +76,29 @@ export class IdentityBindingReconciler {
       run.observed();
       throw run.fail(err, 'checking the grants', { notReady: true });
     }
-    const created = Date.parse(binding.metadata.creationTimestamp ?? '') || run.now.getTime();
-    const refusal = guardrailRefusal(account.spec, resolved, {
-      lifetimeMs: endsAt ? endsAt.getTime() - created : undefined,
-    });
-    if (refusal) {
-      const reason = refusal.escalation ? Reason.EscalationRefused : Reason.GuardrailViolation;
-      throw run.stop(reason, refusal.problems.join('; '));
-    }
-
     const request = grantRequest(
       { binding, identity, account, provider, grants: resolved, expiresAt: endsAt },
       this.deps.cluster,
       this.deps.clusterName,
       run.now,
     );
-    if (policies.management(identity) === 'ObserveOnly')
-      return this.observeOnly(provider, request, account, run);
-    if (endsAt && endsAt.getTime() <= run.now.getTime()) return this.expire(provider, request, run);
+    const observeOnly = policies.management(identity) === 'ObserveOnly';
+    // Removing grants that have ended is always allowed, even when the guardrails now refuse them.
+    if (!observeOnly && endsAt && endsAt.getTime() <= run.now.getTime())
+      return this.expire(provider, request, run);
+
+    const created = Date.parse(binding.metadata.creationTimestamp ?? '') || run.now.getTime();
+    const refusal = guardrailRefusal(account.spec, resolved, {
+      lifetimeMs: endsAt ? endsAt.getTime() - created : undefined,
+      identityResourceGroup: identity.spec.azure?.resourceGroup,
+    });
+    if (refusal) {
+      const remaining = binding.status?.grants?.length
+        ? ' The grants applied before remain in the cloud until the binding passes the guardrails or is deleted.'
+        : '';
+      throw run.stop(refusal.reason, `${refusal.problems.join('; ')}${remaining}`);
+    }
+    if (observeOnly) return this.observeOnly(provider, request, account, run);
 
     let observed: GrantObservation;
     try {

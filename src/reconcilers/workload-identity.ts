@@ -46,6 +46,7 @@ export class WorkloadIdentityReconciler {
 
   private async sync(identity: WorkloadIdentity, run: Run): Promise<ReconcileResult> {
     const account = this.deps.cluster.account(identity.spec.accountRef.name);
+    run.recheckAfterMs = this.deps.resyncAfter(account);
     if (isBeingDeleted(identity)) return this.finalize(identity, account, run);
 
     if (!account) {
@@ -56,7 +57,6 @@ export class WorkloadIdentityReconciler {
       run.wait(Reason.AccountNotReady, `CloudAccount ${account.metadata.name} is not Ready.`);
       return DONE;
     }
-    run.recheckAfterMs = this.deps.resyncAfter(account);
     if (!namespaceAllowed(account.spec.guardrails, identity.metadata.namespace ?? '')) {
       throw run.stop(
         Reason.NamespaceNotAllowed,

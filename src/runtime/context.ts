@@ -37,7 +37,10 @@ export function interruptedByShutdown(signal: AbortSignal): boolean {
 
 export interface ScopedContext {
   context: Context;
-  /** Stops the deadline's timer; call when the work is over, however it ended. */
+  /**
+   * Stops the deadline's timer and aborts the signal, so that nothing started under the context
+   * outlives the work; call when the work is over, however it ended.
+   */
   end(): void;
 }
 
@@ -61,6 +64,7 @@ export function withDeadline(
     end: () => {
       cancelTimer();
       parent.removeEventListener('abort', onParentAbort);
+      controller.abort(new Error('the work this context was made for has ended'));
     },
   };
 }

@@ -2,7 +2,8 @@ export type ReconcileOutcome = 'success' | 'requeue' | 'error' | 'terminal';
 
 /** What a controller reports; small enough to back with prom-client counters and gauges. */
 export interface ControllerMetrics {
-  reconcileDone(controller: string, result: ReconcileOutcome, seconds: number): void;
+  /** `reason`: why an `error` or `terminal` reconcile failed (a CamelCase reason), else undefined. */
+  reconcileDone(controller: string, result: ReconcileOutcome, seconds: number, reason?: string): void;
   queueDepth(controller: string, depth: number): void;
 }
 

@@ -43,6 +43,8 @@ export interface ControllerOptions {
 
 const newShortId = (): string => randomBytes(4).toString('hex');
 const DEFAULT_RECONCILE_TIMEOUT_MS = 60_000;
+/** The reason reported for a failure that no classifier understood (a bug, or an unforeseen error). */
+export const UNCLASSIFIED_REASON = 'Unexpected';
 
 /**
  * Runs `reconcile` for queued keys on N workers. A Controller is single-use: after `stop` it stays
@@ -124,6 +126,7 @@ export class Controller {
     const startedAt = this.clock.now();
     const scope = withDeadline(this.stopping.signal, this.reconcileTimeoutMs, logger, this.clock);
     let outcome: ReconcileOutcome;
+    let reason: string | undefined;
     try {
       // A synchronous throw from `reconcile` is caught here exactly like a rejection.
       const result = await this.reconcile(key, { ...scope.context, reconcileId });
@@ -138,20 +141,29 @@ export class Controller {
         logger.debug('reconciled');
       }
     } catch (thrown) {
-      outcome = this.handleFailure(key, asError(thrown), scope.context.signal, logger);
+      ({ outcome, reason } = this.handleFailure(key, asError(thrown), scope.context.signal, logger));
     } finally {
       scope.end();
     }
-    this.metrics.reconcileDone(this.name, outcome, (this.clock.now() - startedAt) / 1000);
+    this.metrics.reconcileDone(this.name, outcome, (this.clock.now() - startedAt) / 1000, reason);
   }
 
-  /** Terminal: wait for a change (or the recheck); throttled: the server's delay; else backoff. */
-  private handleFailure(key: string, err: Error, signal: AbortSignal, logger: Logger): ReconcileOutcome {
+  /**
+   * Terminal: wait for a change (or the recheck); throttled: the server's delay; else backoff.
+   * Returns the outcome and its reason: the classification's, or `Unexpected` for an error nobody
+   * classified.
+   */
+  private handleFailure(
+    key: string,
+    err: Error,
+    signal: AbortSignal,
+    logger: Logger,
+  ): { outcome: ReconcileOutcome; reason: string } {
     const classified = classificationOf(err);
     const reason = classified?.reason;
     if (interruptedByShutdown(signal)) {
       logger.info({ reason: reason ?? 'ShuttingDown' }, 'reconcile interrupted by shutdown');
-      return 'error';
+      return { outcome: 'error', reason: reason ?? 'ShuttingDown' };
     }
     if (classified?.kind === 'terminal') {
       this.queue.forget(key);
@@ -163,13 +175,13 @@ export class Controller {
           ? 'reconcile failed; not retrying until the object changes'
           : 'reconcile failed; not retrying until it is checked again later',
       );
-      return 'terminal';
+      return { outcome: 'terminal', reason: classified.reason };
     }
     const retryAfterMs = classified?.kind === 'throttled' ? classified.retryAfterMs : undefined;
     const delayMs = this.queue.addRateLimited(key, retryAfterMs ?? 0);
     const fields = { reason, retryInMs: delayMs, retryAfterMs, retries: this.queue.retries(key) };
     if (classified) logger.info(fields, 'reconcile failed; retrying');
     else logger.error({ err, ...fields }, 'reconcile failed unexpectedly; retrying');
-    return 'error';
+    return { outcome: 'error', reason: reason ?? UNCLASSIFIED_REASON };
   }
 }

@@ -43,10 +43,6 @@ export function terminal(reason: string, message: string, cause?: unknown): Clas
   return new ClassifiedError(message, { kind: 'terminal', reason, cause });
 }
 
-export function retryable(reason: string, message: string, cause?: unknown): ClassifiedError {
-  return new ClassifiedError(message, { kind: 'retryable', reason, cause });
-}
-
 export function throttled(message: string, retryAfterMs: number, cause?: unknown): ClassifiedError {
   return new ClassifiedError(message, { kind: 'throttled', reason: 'Throttled', retryAfterMs, cause });
 }

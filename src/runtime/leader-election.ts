@@ -40,7 +40,8 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private readonly abort = new AbortController();
-  /** The renew loop, while it runs: a release must not race a renew still in flight. */
+  /** The acquire and renew loops, once started: a release must not race an attempt still in flight. */
+  private acquiring: Promise<boolean> | undefined;
   private renewing: Promise<void> | undefined;
 
   constructor(private readonly options: LeaderElectionOptions) {}
@@ -50,7 +51,12 @@ export class LeaderElector {
   }
 
   /** Resolves once this process leads, or when stopped first (then returns false). */
-  async acquire(): Promise<boolean> {
+  acquire(): Promise<boolean> {
+    this.acquiring ??= this.acquireUntilStopped();
+    return this.acquiring;
+  }
+
+  private async acquireUntilStopped(): Promise<boolean> {
     while (!this.stopped) {
       if (await this.tryAcquireOrRenew()) {
         this.leading = true;
@@ -92,11 +98,13 @@ export class LeaderElector {
 
   /**
    * Gives the Lease up so another replica takes over at once instead of after a lease duration.
-   * Waits for a renew still in flight first: written after it, the release would carry a stale
-   * resourceVersion and be refused, leaving the Lease held until it expires.
+   * Waits for an acquire or renew still in flight first: an acquire that lands after the release
+   * would hold the Lease until it expires, and a release written after a renew would carry a stale
+   * resourceVersion and be refused.
    */
   async release(): Promise<void> {
     this.stop();
+    await this.acquiring;
     await this.renewing;
     if (!this.leading || !this.observed) return;
     this.leading = false;

@@ -37,7 +37,13 @@ import {
 import { installKeyless, operatorKubeConfig } from '../support/operator-harness.js';
 import { type SeededRandom, seededRandom, seedFromEnv } from '../support/seeded-random.js';
 import { tapWrites, type WriteTap } from '../support/write-tap.js';
-import { errorLines, logTimes, type OperatorProcess, spawnOperator } from './operator-process.js';
+import {
+  errorLines,
+  logTimes,
+  nodeWarnings,
+  type OperatorProcess,
+  spawnOperator,
+} from './operator-process.js';
 
 const N = 150;
 const CLUSTER = 'crash';
@@ -361,6 +367,8 @@ describe.skipIf(shouldSkipMotoTests())('crash safety', () => {
       // Each identity's status (and so its ServiceAccount's annotation) names its role in IAM.
       const arns = new Set(inventory.map((role) => role.arn));
       expect((state?.wis ?? []).filter((wi) => !arns.has(wi.status?.principal?.roleArn ?? ''))).toEqual([]);
+      // The AWS SDK is loaded: on a Node.js it will stop supporting, it would have warned.
+      expect(processes.flatMap(nodeWarnings)).toEqual([]);
     }, 300_000);
 
     it('deletes every role, inline policy and annotation through a seeded SIGKILL during the deletion', async () => {

@@ -7,7 +7,7 @@ import { describeWithControlPlane } from '../support/control-plane/index.js';
 import { loadExamples } from '../support/examples.js';
 import { apply, get, type Manifest, waitFor } from '../support/kube-manifests.js';
 import { installKeyless, operatorKubeConfig } from '../support/operator-harness.js';
-import { type OperatorProcess, spawnOperator, waitReady } from './operator-process.js';
+import { nodeWarnings, type OperatorProcess, spawnOperator, waitReady } from './operator-process.js';
 
 const LEASE = {
   apiVersion: 'coordination.k8s.io/v1',
@@ -77,6 +77,8 @@ describeWithControlPlane('two operator processes', (controlPlane) => {
     await waitFor('orders-api Ready', readyIdentity('orders-api'));
     expect(await a.metric('keyless_reconcile_total')).toBeGreaterThan(0);
     expect(await b.metric('keyless_reconcile_total')).toBe(0);
+    expect(await a.metric('keyless_leader')).toBe(1);
+    expect(await b.metric('keyless_leader')).toBe(0);
 
     a.child.kill('SIGKILL');
     await a.exited;
@@ -92,10 +94,12 @@ describeWithControlPlane('two operator processes', (controlPlane) => {
     });
     await waitFor('after-failover Ready', readyIdentity('after-failover'), 20_000);
     expect(await b.metric('keyless_reconcile_total')).toBeGreaterThan(0);
+    expect(await b.metric('keyless_leader')).toBe(1);
 
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
     expect(await holder()).toBe('');
     expect(b.output()).toContain('released the Lease');
+    expect([...nodeWarnings(a), ...nodeWarnings(b)]).toEqual([]);
   });
 });

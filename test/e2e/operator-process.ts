@@ -90,6 +90,17 @@ export function logTimes(operator: OperatorProcess, messages: readonly string[])
   return times;
 }
 
+/**
+ * The warnings Node.js itself printed (`(node:PID) Warning: ...`): deprecations, and the AWS SDK's
+ * NodeVersionSupportWarning on a Node.js it will stop supporting.
+ */
+export function nodeWarnings(operator: OperatorProcess): string[] {
+  return operator
+    .output()
+    .split('\n')
+    .filter((line) => /^\(node:\d+\) /.test(line));
+}
+
 /** What the process logged at error level or above: each line's message and error, if any. */
 export function errorLines(operator: OperatorProcess): string[] {
   return logEntries(operator)

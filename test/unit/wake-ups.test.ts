@@ -191,6 +191,7 @@ const TESTED_EDGES = [
   'binding-first-seen',
   'binding-own-change',
   'binding-gone-wakes-its-identity',
+  'binding-moved-wakes-its-old-identity',
 ];
 
 describe('the wake-up graph', () => {
@@ -357,7 +358,7 @@ describe('identity-own-change', () => {
 });
 
 describe('identity-wakes-its-bindings', () => {
-  it('wakes its bindings when Ready moves or its cloud name changes, and when it is gone', async () => {
+  it('wakes its bindings when Ready moves or its cloud name or principal changes, and when it is gone', async () => {
     const w = await world();
     await w.given(
       account('acct'),
@@ -383,6 +384,12 @@ describe('identity-wakes-its-bindings', () => {
       wi.status = { conditions: [ready()], externalName: 'role-app-2', lastSyncTime: '2026-01-02T00:00:00Z' };
     });
     expect(await w.woken()).toEqual(NOTHING);
+
+    // Google Cloud and Azure grant to the principal (the member email, the principal id).
+    w.edit('WorkloadIdentity', 'team/app', (wi) => {
+      wi.status = { ...wi.status, principal: { principalId: 'p-1' } };
+    });
+    expect(await w.woken()).toEqual(bindingsOfApp);
 
     w.sources.WorkloadIdentity.remove('team/app');
     expect(await w.woken()).toEqual(bindingsOfApp);
@@ -561,5 +568,21 @@ describe('binding-gone-wakes-its-identity', () => {
     w.sources.IdentityBinding.remove('team/app-read');
 
     expect(await w.woken()).toEqual(woke({ WorkloadIdentity: ['team/app'] }));
+  });
+});
+
+describe('binding-moved-wakes-its-old-identity', () => {
+  it('wakes the identity a binding moved away from, which may be waiting for its last binding to go', async () => {
+    const w = await world();
+    await w.given(account('acct'), identity('app'), identity('api'), binding('app-read'));
+
+    w.edit('IdentityBinding', 'team/app-read', (ib) => {
+      ib.spec.identityRef = { name: 'api' };
+      ib.metadata.generation = (ib.metadata.generation ?? 1) + 1;
+    });
+
+    expect(await w.woken()).toEqual(
+      woke({ IdentityBinding: ['team/app-read'], WorkloadIdentity: ['team/app'] }),
+    );
   });
 });

@@ -31,7 +31,7 @@ export interface AwsClientOptions {
   endpoint: string | undefined;
   /** Undefined: the SDK's default chain (IRSA, Pod Identity, environment, instance profile). */
   credentials: AwsCredentialIdentityProvider | undefined;
-  /** Shared by every call to this account; paused when AWS throttles. */
+  /** Shared by every call to this account; slowed when AWS throttles (adaptively, as the SDK's adaptive retry mode does). */
   limiter: AccountLimiter;
   callTimeoutMs: number;
 }

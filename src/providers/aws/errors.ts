@@ -62,10 +62,6 @@ export function isNoSuchEntity(err: unknown): boolean {
   return errorName(err) === 'NoSuchEntity' || errorName(err) === 'NoSuchEntityException';
 }
 
-export function isAlreadyExists(err: unknown): boolean {
-  return errorName(err) === 'EntityAlreadyExists' || errorName(err) === 'EntityAlreadyExistsException';
-}
-
 /**
  * The one place AWS SDK errors are classified. `operation` names the IAM/STS call for the message;
  * NoSuchEntity is retryable (IAM is eventually consistent right after a create): callers that

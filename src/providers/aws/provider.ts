@@ -43,6 +43,8 @@ export interface AwsProviderOptions {
   secrets: SecretReader;
   /** How long one IAM or STS call may take. */
   callTimeoutMs?: number;
+  /** Told of every answer from this account's cloud that refused a call for its rate. */
+  onThrottled?: (operation: string) => void;
 }
 
 /** The AWS provider for one CloudAccount: IAM roles, inline policies, the cluster's OIDC provider. */
@@ -52,7 +54,7 @@ export function createAwsProvider(account: AccountRequest, options: AwsProviderO
     region: aws.region,
     endpoint: account.spec.endpoint,
     credentials: credentialsFor(account, options.secrets),
-    limiter: accountLimiter(DEFAULT_RATES, account.spec.rateLimits),
+    limiter: accountLimiter(DEFAULT_RATES, account.spec.rateLimits, options.onThrottled),
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
   });
   return {

@@ -18,7 +18,7 @@ export interface AzureClientOptions {
   endpoint: string | undefined;
   /** Extra CA for the endpoint's TLS certificate (a local fake's throwaway CA). */
   ca: string | undefined;
-  /** Shared by every call to this subscription; paused when ARM throttles. */
+  /** Shared by every call to this subscription; slowed when ARM throttles and paused for its Retry-After. */
   limiter: AccountLimiter;
   callTimeoutMs: number;
 }

@@ -49,6 +49,8 @@ export interface AzureProviderOptions {
   ca?: string;
   /** How long one ARM call may take. */
   callTimeoutMs?: number;
+  /** Told of every answer from this account's cloud that refused a call for its rate. */
+  onThrottled?: (operation: string) => void;
 }
 
 /** The Azure provider for one CloudAccount: managed identities, federated credentials, role assignments. */
@@ -59,7 +61,7 @@ export function createAzureProvider(account: AccountRequest, options: AzureProvi
     credential: credentialFor(account, options.secrets),
     endpoint: account.spec.endpoint,
     ca: options.ca,
-    limiter: accountLimiter(DEFAULT_RATES, account.spec.rateLimits),
+    limiter: accountLimiter(DEFAULT_RATES, account.spec.rateLimits, options.onThrottled),
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
   });
   return {

@@ -1,6 +1,7 @@
 import { Reason } from '../../api/reasons.js';
 import type { Context } from '../../runtime/context.js';
 import { ClassifiedError, terminal } from '../../runtime/errors.js';
+import { settleAll } from '../../runtime/settle.js';
 import type {
   AccountClient,
   AccountContext,
@@ -50,6 +51,8 @@ export interface GcpProviderOptions {
   policyWriter?: PolicyWriterOptions;
   /** How long one Google Cloud call may take. */
   callTimeoutMs?: number;
+  /** Told of every answer from this account's cloud that refused a call for its rate. */
+  onThrottled?: (operation: string) => void;
 }
 
 export const DENY_POLICY_ID = 'keyless-guardrails';
@@ -63,7 +66,7 @@ export function createGcpProvider(
   const client = new GcpClient(
     account,
     options.secrets,
-    accountLimiter(DEFAULT_RATES, account.spec.rateLimits),
+    accountLimiter(DEFAULT_RATES, account.spec.rateLimits, options.onThrottled),
     options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
   );
   const writer = new PolicyWriter(client, options.policyWriter);
@@ -342,7 +345,7 @@ class GcpMembers implements ExternalClient<GrantRequest, GrantObservation>, Gran
   ) {
     const byTarget = new Map<string, MemberGrant[]>();
     for (const g of grants) byTarget.set(g.target, [...(byTarget.get(g.target) ?? []), g]);
-    await Promise.all([...byTarget].map(([target, list]) => this.writer.update(ctx, target, mutation(list))));
+    await settleAll([...byTarget].map(([target, list]) => this.writer.update(ctx, target, mutation(list))));
   }
 }
 

@@ -22,7 +22,7 @@ import type { MemoryCloud, MemoryIdentity, MemoryOperation } from './memory-clou
 type Call = <T>(ctx: Context, operation: MemoryOperation, target: string, body: () => T) => Promise<T>;
 
 export interface MemoryProviderOptions {
-  /** A client-side limiter shared by every call, paused when the cloud throttles, as real providers do. */
+  /** A client-side limiter shared by every call, slowed when the cloud throttles (paused for a Retry-After), as real providers do. */
   limiter?: AccountLimiter;
 }
 

@@ -1,5 +1,5 @@
 import { asError, isClassified } from '../../runtime/errors.js';
-import type { CloudProvider, Owner, ProviderRegistry } from '../provider.js';
+import type { AccountRequest, CloudProvider, Owner, ProviderRegistry } from '../provider.js';
 import { type Around, wrapProvider } from './wrap.js';
 
 export type CallOutcome = 'success' | 'retryable' | 'throttled' | 'terminal';
@@ -19,9 +19,13 @@ export interface AuditEntry {
   error?: string;
 }
 
+/** Told how each check of an account's credentials (`accounts.check`) ended. */
+export type AccountCheckObserver = (provider: string, account: string, outcome: CallOutcome) => void;
+
 export interface Instrumentation {
   observe: CloudCallObserver;
   audit: (entry: AuditEntry) => void;
+  accountChecked?: AccountCheckObserver;
 }
 
 interface Described {
@@ -53,19 +57,28 @@ export function instrumentRegistry(
   };
 }
 
-/** Every call counted by outcome; creates, updates and deletes also audited, with their request's owner. */
-function instrumentProvider(provider: CloudProvider, { observe, audit }: Instrumentation): CloudProvider {
+/**
+ * Every call counted by outcome; creates, updates and deletes also audited, with their request's
+ * owner; account checks also reported with the account's name.
+ */
+function instrumentProvider(
+  provider: CloudProvider,
+  { observe, audit, accountChecked }: Instrumentation,
+): CloudProvider {
   const around: Around = async (operation, args, next) => {
     const change = CHANGES.has(operation.split('.')[1] ?? '') ? (args[1] as Described) : undefined;
+    const checked = operation === 'accounts.check' ? (args[1] as AccountRequest).name : undefined;
     try {
       const result = await next();
       observe(provider.name, operation, 'success');
       if (change) audit(entry(provider.name, operation, change, 'success'));
+      if (checked !== undefined) accountChecked?.(provider.name, checked, 'success');
       return result;
     } catch (err) {
       const outcome = isClassified(err) ? err.kind : 'retryable';
       observe(provider.name, operation, outcome);
       if (change) audit({ ...entry(provider.name, operation, change, outcome), error: asError(err).message });
+      if (checked !== undefined) accountChecked?.(provider.name, checked, outcome);
       throw err;
     }
   };

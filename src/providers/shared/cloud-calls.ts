@@ -20,7 +20,12 @@ export class AccountLimiter {
   readonly read: AdaptiveBucket;
   readonly write: AdaptiveBucket;
 
-  constructor(rates: { read: Rate; write: Rate }, clock?: Clock) {
+  /** `onThrottled` hears of every throttled answer, each resend of a call included (for metrics). */
+  constructor(
+    rates: { read: Rate; write: Rate },
+    clock?: Clock,
+    private readonly onThrottled?: (operation: string) => void,
+  ) {
     this.read = new AdaptiveBucket({ ...rates.read, ...(clock ? { clock } : {}) });
     this.write = new AdaptiveBucket({ ...rates.write, ...(clock ? { clock } : {}) });
   }
@@ -29,17 +34,28 @@ export class AccountLimiter {
   for(operation: string): AdaptiveBucket {
     return /(^|\.)(get|list|check)/i.test(operation) ? this.read : this.write;
   }
+
+  /** The cloud refused `operation` for its rate: its bucket slows down (and pauses for a Retry-After). */
+  throttled(operation: string, retryAfterMs: number | undefined): void {
+    this.for(operation).throttled(retryAfterMs);
+    this.onThrottled?.(operation);
+  }
 }
 
 /** The account's own limits (spec.rateLimits) over the cloud's defaults. */
 export function accountLimiter(
   defaults: { read: Rate; write: Rate },
   overrides: { reads?: Rate; writes?: Rate } | undefined,
+  onThrottled?: (operation: string) => void,
 ): AccountLimiter {
-  return new AccountLimiter({
-    read: overrides?.reads ?? defaults.read,
-    write: overrides?.writes ?? defaults.write,
-  });
+  return new AccountLimiter(
+    {
+      read: overrides?.reads ?? defaults.read,
+      write: overrides?.writes ?? defaults.write,
+    },
+    undefined,
+    onThrottled,
+  );
 }
 
 /** How long one cloud call may take when the account's provider is not told otherwise. */
@@ -105,7 +121,7 @@ export function cloudCalls(
           bucket.answered();
           throw classified;
         }
-        bucket.throttled(classified.retryAfterMs);
+        limiter.throttled(operation, classified.retryAfterMs);
         if (classified.retryAfterMs !== undefined || attempt >= THROTTLED_ATTEMPTS) throw classified;
       } finally {
         cancelTimer();

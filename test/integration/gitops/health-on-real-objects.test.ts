@@ -20,7 +20,7 @@ import type { KeylessKind } from '../../../src/reconcilers/ports.js';
 import { ReconcileRun, syncAndWriteStatus } from '../../../src/reconcilers/reconcile-run.js';
 import { realClock } from '../../../src/runtime/clock.js';
 import { backgroundContext } from '../../../src/runtime/context.js';
-import { retryable, terminal } from '../../../src/runtime/errors.js';
+import { ClassifiedError, terminal } from '../../../src/runtime/errors.js';
 import { captured, maskMessage, mergePatch, readFields } from '../../support/argo-testdata.js';
 import { AWS_ACCOUNT_NAME, awsAccount, describeWithAws, motoRoleName } from '../../support/aws-harness.js';
 import { awsQueryError } from '../../support/fault-proxy/index.js';
@@ -667,7 +667,9 @@ describeWithAws(
         await syncAndWriteStatus(run, writer, async () => {
           if (REASONS[reason].outcome.startsWith('Terminal'))
             throw run.fail(terminal(reason, message), 'reconciling', { notReady: true });
-          throw run.fail(retryable(reason, message), 'reconciling', { notReady: true });
+          throw run.fail(new ClassifiedError(message, { kind: 'retryable', reason: reason }), 'reconciling', {
+            notReady: true,
+          });
         }).catch((err: unknown) => {
           if (!(err instanceof Error && err.message.includes(message))) throw err;
         });

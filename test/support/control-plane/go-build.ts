@@ -1,19 +1,26 @@
 /**
- * Builds kube-apiserver and etcd from the Go module in tools/control-plane into the cache.
- * Used by `npm run control-plane:build` and, on first use, by the test harness.
+ * Builds kube-apiserver, etcd and kubectl from the Go module in tools/control-plane into the cache,
+ * each on its own: only what the cache lacks is built. Used by `npm run control-plane:build` and,
+ * on first use, by the test harness.
  */
 import { execFile, spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  type BinaryBuild,
   type BuildManifest,
+  CONTROL_PLANE_BINARIES,
+  type ControlPlaneBinary,
+  cachedBinaries,
   cachedBinariesDir,
   controlPlaneCacheRoot,
   ETCD,
-  findCachedBuild,
   KUBE_APISERVER,
+  KUBECTL,
   MANIFEST,
+  readManifest,
+  versionOf,
 } from './cache.js';
 import { withFileLock } from './lock.js';
 import { CONTROL_PLANE_MODULE_DIR, type ControlPlaneVersions, readControlPlaneVersions } from './versions.js';
@@ -27,20 +34,24 @@ export interface BuildOptions {
   readonly goBinary?: string;
   /** Progress lines; defaults to stderr. */
   readonly log?: (line: string) => void;
+  /** What the cache must hold afterwards; defaults to all three. Only the missing ones are built. */
+  readonly binaries?: readonly ControlPlaneBinary[];
 }
 
 export interface BuildResult {
+  /** Where the binaries are; those asked for are there. */
   readonly dir: string;
   readonly kubeApiServer: string;
   readonly etcd: string;
+  readonly kubectl: string;
   readonly versions: ControlPlaneVersions;
-  /** False when the cache already had this build. */
-  readonly built: boolean;
+  /** What this call built; empty when the cache already held everything asked for. */
+  readonly built: readonly ControlPlaneBinary[];
   readonly seconds: number;
 }
 
 interface BuildTarget {
-  readonly output: string;
+  readonly output: ControlPlaneBinary;
   readonly packagePath: string;
   readonly ldflags: string;
 }
@@ -55,7 +66,7 @@ const logToStderr = (line: string): void => {
   process.stderr.write(`[control-plane] ${line}\n`);
 };
 
-function buildTargets(versions: ControlPlaneVersions): BuildTarget[] {
+function buildTarget(binary: ControlPlaneBinary, versions: ControlPlaneVersions): BuildTarget {
   const [major = '', minor = ''] = versions.kubernetes.replace(/^v/, '').split('.');
   const versionPackage = 'k8s.io/component-base/version';
   const kubeVersionFlags = [
@@ -64,14 +75,15 @@ function buildTargets(versions: ControlPlaneVersions): BuildTarget[] {
     `-X ${versionPackage}.gitMinor=${minor}`,
     `-X ${versionPackage}.gitTreeState=clean`,
   ];
-  return [
-    {
-      output: KUBE_APISERVER,
-      packagePath: 'k8s.io/kubernetes/cmd/kube-apiserver',
-      ldflags: ['-s', '-w', ...kubeVersionFlags].join(' '),
-    },
-    { output: ETCD, packagePath: 'go.etcd.io/etcd/server/v3', ldflags: '-s -w' },
-  ];
+  const kubeLdflags = ['-s', '-w', ...kubeVersionFlags].join(' ');
+  switch (binary) {
+    case KUBE_APISERVER:
+      return { output: binary, packagePath: 'k8s.io/kubernetes/cmd/kube-apiserver', ldflags: kubeLdflags };
+    case KUBECTL:
+      return { output: binary, packagePath: 'k8s.io/kubernetes/cmd/kubectl', ldflags: kubeLdflags };
+    case ETCD:
+      return { output: binary, packagePath: 'go.etcd.io/etcd/server/v3', ldflags: '-s -w' };
+  }
 }
 
 export function formatElapsed(ms: number): string {
@@ -129,7 +141,7 @@ export async function goVersion(goBinary: string, moduleDir: string): Promise<st
   }
 }
 
-async function buildTarget(
+async function runBuild(
   target: BuildTarget,
   outDir: string,
   moduleDir: string,
@@ -139,8 +151,8 @@ async function buildTarget(
 ): Promise<void> {
   const started = Date.now();
   let compiled = 0;
-  const label = `${target.output} (${target.output === ETCD ? versions.etcd : versions.kubernetes})`;
-  log(`building ${label} from ${target.packagePath}; the first build takes several minutes`);
+  const label = `${target.output} (${versionOf(target.output, versions)})`;
+  log(`building ${label} from ${target.packagePath}; the first build takes minutes`);
   const heartbeat = setInterval(() => {
     log(
       `still building ${label}: ${compiled} packages compiled, ${formatElapsed(Date.now() - started)} elapsed`,
@@ -171,62 +183,91 @@ async function buildTarget(
   log(`built ${label} in ${formatElapsed(Date.now() - started)} (${compiled} package(s) compiled)`);
 }
 
-async function buildInto(
+/** Builds one binary in a temp dir and renames it into `finalDir`, so it appears whole or not at all. */
+async function buildAndLand(
+  binary: ControlPlaneBinary,
   finalDir: string,
   cacheRoot: string,
   versions: ControlPlaneVersions,
-  options: Required<Pick<BuildOptions, 'moduleDir' | 'goBinary' | 'log'>>,
-): Promise<number> {
+  go: { readonly binary: string; readonly version: string },
+  options: Required<Pick<BuildOptions, 'moduleDir' | 'log'>>,
+): Promise<BinaryBuild> {
   const started = Date.now();
   const tempDir = await mkdtemp(join(cacheRoot, `.build-${versions.kubernetes}-`));
   try {
-    for (const target of buildTargets(versions)) {
-      await buildTarget(target, tempDir, options.moduleDir, options.goBinary, options.log, versions);
-    }
-    const buildSeconds = Math.round((Date.now() - started) / 100) / 10;
-    const manifest: BuildManifest = {
-      kubernetes: versions.kubernetes,
-      etcd: versions.etcd,
-      goVersion: await goVersion(options.goBinary, options.moduleDir),
-      builtAt: new Date().toISOString(),
-      buildSeconds,
-    };
-    await writeFile(join(tempDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-    await chmod(tempDir, 0o755); // mkdtemp made it 0700
-    // A stale incomplete directory (e.g. other versions of the manifest) is replaced.
-    await rm(finalDir, { recursive: true, force: true });
-    await rename(tempDir, finalDir);
-    return buildSeconds;
-  } catch (error) {
+    await runBuild(
+      buildTarget(binary, versions),
+      tempDir,
+      options.moduleDir,
+      go.binary,
+      options.log,
+      versions,
+    );
+    await mkdir(finalDir, { recursive: true });
+    await rename(join(tempDir, binary), join(finalDir, binary));
+  } finally {
     await rm(tempDir, { recursive: true, force: true });
-    throw error;
   }
+  return {
+    version: versionOf(binary, versions),
+    goVersion: go.version,
+    builtAt: new Date().toISOString(),
+    buildSeconds: Math.round((Date.now() - started) / 100) / 10,
+  };
 }
 
-/** Makes sure the cache holds kube-apiserver and etcd for the pinned versions, building them if needed. */
+/** Adds one landed binary to the manifest, replaced whole by a rename. */
+async function recordBuild(
+  dir: string,
+  versions: ControlPlaneVersions,
+  binary: ControlPlaneBinary,
+  build: BinaryBuild,
+): Promise<void> {
+  const binaries = { ...readManifest(dir)?.binaries, [binary]: build };
+  const manifest: BuildManifest = { kubernetes: versions.kubernetes, etcd: binaries.etcd?.version, binaries };
+  const temp = join(dir, `.${MANIFEST}.${process.pid}`);
+  await writeFile(temp, `${JSON.stringify(manifest, null, 2)}\n`);
+  await rename(temp, join(dir, MANIFEST));
+}
+
+/**
+ * Makes sure the cache holds the binaries asked for (by default kube-apiserver, etcd and kubectl) at
+ * the pinned versions, building those it lacks and leaving the others as they are.
+ */
 export async function ensureControlPlaneBuilt(options: BuildOptions = {}): Promise<BuildResult> {
   const started = Date.now();
   const moduleDir = options.moduleDir ?? CONTROL_PLANE_MODULE_DIR;
   const cacheRoot = options.cacheRoot ?? controlPlaneCacheRoot();
   const goBinary = options.goBinary ?? 'go';
   const log = options.log ?? logToStderr;
+  const wanted = options.binaries ?? CONTROL_PLANE_BINARIES;
   const versions = readControlPlaneVersions(moduleDir);
   const finalDir = cachedBinariesDir(versions, cacheRoot);
-  const result = (built: boolean): BuildResult => ({
+  const missing = () => {
+    const { present } = cachedBinaries(versions, cacheRoot);
+    return CONTROL_PLANE_BINARIES.filter((binary) => wanted.includes(binary) && !present.has(binary));
+  };
+  const result = (built: readonly ControlPlaneBinary[]): BuildResult => ({
     dir: finalDir,
     kubeApiServer: join(finalDir, KUBE_APISERVER),
     etcd: join(finalDir, ETCD),
+    kubectl: join(finalDir, KUBECTL),
     versions,
     built,
     seconds: Math.round((Date.now() - started) / 100) / 10,
   });
 
-  if (findCachedBuild(versions, cacheRoot)) return result(false);
+  if (missing().length === 0) return result([]);
   await mkdir(cacheRoot, { recursive: true });
   return withFileLock(join(cacheRoot, `${versions.kubernetes}.lock`), log, async () => {
-    // Another process may have finished the build while we waited for the lock.
-    if (findCachedBuild(versions, cacheRoot)) return result(false);
-    await buildInto(finalDir, cacheRoot, versions, { moduleDir, goBinary, log });
-    return result(true);
+    // Another process may have built some of them while we waited for the lock.
+    const toBuild = missing();
+    if (toBuild.length === 0) return result([]);
+    const go = { binary: goBinary, version: await goVersion(goBinary, moduleDir) };
+    for (const binary of toBuild) {
+      const build = await buildAndLand(binary, finalDir, cacheRoot, versions, go, { moduleDir, log });
+      await recordBuild(finalDir, versions, binary, build);
+    }
+    return result(toBuild);
   });
 }

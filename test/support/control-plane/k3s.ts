@@ -1,5 +1,5 @@
 /**
- * The last-resort control plane: k3s in a container through @testcontainers/k3s (an optional
+ * The last-resort control plane: k3s in a container through @testcontainers/k3s (a dev
  * dependency, imported only when a Docker engine answers). Its issuer is the in-cluster URL, since
  * the mapped host port is only known after start; discovery is still served by the API server.
  */
@@ -39,7 +39,8 @@ export type K3sModuleLoad = { available: true; module: K3sModule } | { available
 
 export async function loadK3sModule(): Promise<K3sModuleLoad> {
   try {
-    // A variable specifier keeps TypeScript and bundlers from requiring the optional package.
+    // A variable specifier keeps TypeScript and bundlers from requiring a package that installs
+    // without dev dependencies leave out.
     const specifier: string = K3S_PACKAGE;
     return { available: true, module: (await import(specifier)) as K3sModule };
   } catch (error) {

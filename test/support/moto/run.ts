@@ -13,6 +13,10 @@ export interface RunResult {
 
 export interface ProcessOptions {
   readonly env?: NodeJS.ProcessEnv;
+  /** Working directory; defaults to this process's. */
+  readonly cwd?: string;
+  /** Written to the command's standard input (else it is empty). */
+  readonly input?: string;
   /** Every output line is also written here. */
   readonly log?: WriteStream;
   readonly onLine?: (line: string) => void;
@@ -33,7 +37,8 @@ export function run(
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args], {
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     const tail: string[] = [];
     const stdout: Buffer[] = [];
@@ -51,6 +56,10 @@ export function run(
       pending[stream] = lines.pop() ?? '';
       for (const line of lines) onLine(line.replace(/\r$/, ''));
     };
+    // Without input the command reads end-of-file at once, as from /dev/null. A command that exits
+    // before reading its input breaks the pipe: said in the output, the exit code tells the rest.
+    child.stdin.on('error', (err) => onLine(`(standard input: ${err.message})`));
+    child.stdin.end(options.input ?? '');
     child.stdout.on('data', onText('stdout'));
     child.stderr.on('data', onText('stderr'));
     child.on('error', (cause) => reject(new Error(`cannot run ${command}`, { cause })));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Condition } from '../../../src/api/index.js';
 import { progressConditions } from '../../../src/reconcilers/conditions.js';
 import { RECONCILE_REQUEST_ANNOTATION } from '../../../src/reconcilers/requests.js';
-import { retryable } from '../../../src/runtime/errors.js';
+import { ClassifiedError } from '../../../src/runtime/errors.js';
 import { condition, reconcilerHarness } from '../../support/reconciler-harness.js';
 
 const types = (object: { status?: { conditions?: { type: string }[] } } | undefined) =>
@@ -67,7 +67,10 @@ describe("kstatus's Reconciling and Stalled conditions", () => {
     const h = reconcilerHarness();
     await h.readyIdentity();
     h.applyBinding();
-    h.cloud.failNext('GetGrants', retryable('CloudUnavailable', 'the cloud answered 503'));
+    h.cloud.failNext(
+      'GetGrants',
+      new ClassifiedError('the cloud answered 503', { kind: 'retryable', reason: 'CloudUnavailable' }),
+    );
 
     const outcome = await h.reconcile('IdentityBinding', 'team/app-read');
 
@@ -111,7 +114,10 @@ describe("kstatus's Reconciling and Stalled conditions", () => {
     h.applyBinding();
     await h.reconcile('IdentityBinding', 'team/app-read');
     h.applyBinding('app-read', { grants: [{ resource: 'arn:aws:s3:::bucket', access: 'write' }] });
-    h.cloud.failNext('PutGrants', retryable('CloudUnavailable', 'the cloud answered 503'));
+    h.cloud.failNext(
+      'PutGrants',
+      new ClassifiedError('the cloud answered 503', { kind: 'retryable', reason: 'CloudUnavailable' }),
+    );
 
     expect((await h.reconcile('IdentityBinding', 'team/app-read')).error).toMatchObject({
       kind: 'retryable',

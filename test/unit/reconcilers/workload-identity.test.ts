@@ -210,6 +210,24 @@ describe('WorkloadIdentity reconciler', () => {
     expect(h.cluster.serviceAccountAnnotations.get('team/app')).toEqual({ 'example.com/owner': 'platform' });
   });
 
+  it('checks a delete refused by the cloud again at the account resync, as the permission may be granted', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.cluster.delete('WorkloadIdentity', 'team', 'app');
+    h.cloud.failNext(
+      'DeleteIdentity',
+      new ClassifiedError('access denied', { kind: 'terminal', reason: 'AccessDenied' }),
+    );
+
+    const refused = await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(refused.error).toMatchObject({ kind: 'terminal', recheckAfterMs: RESYNC_MS });
+    expect(h.identity()?.metadata.finalizers).toEqual([FINALIZER]);
+
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(h.cloud.identities.has(EXTERNAL)).toBe(false);
+    expect(h.identity()).toBeUndefined();
+  });
+
   it('leaves the cloud identity under deletionPolicy Retain', async () => {
     const h = reconcilerHarness();
     await h.readyIdentity({ deletionPolicy: 'Retain' });

@@ -9,12 +9,16 @@ const silent = pino({ level: 'silent' });
 
 function recordingMetrics() {
   const outcomes: Array<[string, ReconcileOutcome]> = [];
+  const reasons: Array<string | undefined> = [];
   const depths: number[] = [];
   const metrics: ControllerMetrics = {
-    reconcileDone: (controller, result) => outcomes.push([controller, result]),
+    reconcileDone: (controller, result, _seconds, reason) => {
+      outcomes.push([controller, result]);
+      reasons.push(reason);
+    },
     queueDepth: (_controller, depth) => depths.push(depth),
   };
-  return { metrics, outcomes, depths };
+  return { metrics, outcomes, reasons, depths };
 }
 
 function setup(reconcile: Reconcile, workers = 1) {
@@ -204,6 +208,37 @@ describe('Controller', () => {
       await controller.stop();
     });
   }
+
+  it("reports each failure's reason: its classification's, Unexpected when unclassified, none on success", async () => {
+    const failures = [
+      () => new Error('observing failed', { cause: terminal('InvalidSpec', 'the spec is wrong') }),
+      () => throttled('429 Too Many Requests', 1),
+      () => new Error('a bug'),
+    ];
+    const { metrics, outcomes, reasons } = recordingMetrics();
+    let calls = 0;
+    const clock = new FakeClock(0);
+    const controller = new Controller({
+      name: 'widgets',
+      logger: silent,
+      clock,
+      metrics,
+      reconcile: async () => {
+        const fail = failures[calls++];
+        if (fail) throw fail();
+        return {};
+      },
+    });
+    controller.start();
+    controller.enqueue('a');
+    await clock.advanceAsync(1000);
+    // Terminal: tried again only when enqueued again; the other two retry on their own.
+    controller.enqueue('a');
+    await clock.advanceAsync(1000);
+    expect(outcomes.map(([, outcome]) => outcome)).toEqual(['terminal', 'error', 'error', 'success']);
+    expect(reasons).toEqual(['InvalidSpec', 'Throttled', 'Unexpected', undefined]);
+    await controller.stop();
+  });
 
   it('resets the backoff after a success', async () => {
     const times: number[] = [];

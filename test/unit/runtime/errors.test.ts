@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { asError, classificationOf, retryable, terminal } from '../../../src/runtime/errors.js';
+import { asError, ClassifiedError, classificationOf, terminal } from '../../../src/runtime/errors.js';
 import { isResourceExpired } from '../../../src/runtime/resource-expired.js';
 
 describe('ClassifiedError', () => {
   it('is found directly and through a cause chain, outermost first', () => {
     const inner = terminal('InvalidSpec', 'grant resource is not an ARN');
-    const outer = retryable('Timeout', 'the deadline passed', inner);
+    const outer = new ClassifiedError('the deadline passed', {
+      kind: 'retryable',
+      reason: 'Timeout',
+      cause: inner,
+    });
     expect(classificationOf(inner)).toBe(inner);
     expect(classificationOf(new Error('outer', { cause: new Error('middle', { cause: inner }) }))).toBe(
       inner,

@@ -110,6 +110,27 @@ describe('LeaderElector', () => {
     expect(lease.record).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
   });
 
+  it('releases a Lease whose acquire was still in flight when the shutdown began', async () => {
+    const clock = new FakeClock();
+    const lease = new MemoryLease();
+    const a = elector(lease, clock, 'a');
+    let finishCreate: () => void = () => {};
+    const create = lease.create.bind(lease);
+    // The API server has created the Lease for `a`; its answer has not reached the elector yet.
+    lease.create = async (record) => {
+      const written = await create(record);
+      await new Promise<void>((resolve) => (finishCreate = resolve));
+      return written;
+    };
+    const acquired = a.acquire();
+    await flushPromises();
+    const released = a.release();
+    await flushPromises();
+    finishCreate();
+    await released;
+    expect(await acquired).toBe(true);
+    expect(lease.record).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
+  });
   it('stops leading when it cannot renew within the renew deadline', async () => {
     const clock = new FakeClock();
     const lease = new MemoryLease();

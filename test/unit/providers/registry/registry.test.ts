@@ -196,12 +196,14 @@ describe('deferredFactory', () => {
 });
 
 describe('instrumentRegistry', () => {
-  it('counts each contract call by provider, operation and outcome', async () => {
+  it('counts each contract call by provider, operation and outcome, and each account check by account', async () => {
     const cloud = new MemoryCloud();
     const calls: [string, string, CallOutcome][] = [];
+    const checks: [string, string, CallOutcome][] = [];
     const registry = instrumentRegistry(memoryRegistry(cloud), {
       observe: (...call) => calls.push(call),
       audit: () => {},
+      accountChecked: (...check) => checks.push(check),
     });
     const provider = registry.forAccount({ name: 'a', spec: AWS });
     expect(registry.forAccount({ name: 'a', spec: AWS })).toBe(provider);
@@ -218,6 +220,17 @@ describe('instrumentRegistry', () => {
     expect(calls).toEqual([
       ['memory', 'accounts.check', 'success'],
       ['memory', 'accounts.check', 'throttled'],
+    ]);
+    // Account checks are also told with the account's name; other calls are not.
+    await provider.identities.observe(ctx, {
+      owner: { cluster: 'c', namespace: 'shop', name: 'orders-api', uid: 'u-1' },
+      account: { name: 'a', spec: AWS },
+      spec: { accountRef: { name: 'a' }, subjects: [{ serviceAccount: { name: 'orders-api' } }] },
+      adopt: false,
+    });
+    expect(checks).toEqual([
+      ['memory', 'a', 'success'],
+      ['memory', 'a', 'throttled'],
     ]);
   });
 });

@@ -6,13 +6,19 @@ import {
   THROTTLED_ATTEMPTS,
 } from '../../../../src/providers/shared/cloud-calls.js';
 import { withDeadline } from '../../../../src/runtime/context.js';
-import { ClassifiedError, retryable } from '../../../../src/runtime/errors.js';
+import { ClassifiedError } from '../../../../src/runtime/errors.js';
 import { testContext } from '../../../support/context.js';
 import { FakeClock, flushPromises } from '../../../support/fake-clock.js';
 
 const RATE = { qps: 100, burst: 100 };
 const passThrough = (err: unknown, operation: string) =>
-  err instanceof ClassifiedError ? err : retryable('CloudUnavailable', `${operation}: ${String(err)}`, err);
+  err instanceof ClassifiedError
+    ? err
+    : new ClassifiedError(`${operation}: ${String(err)}`, {
+        kind: 'retryable',
+        reason: 'CloudUnavailable',
+        cause: err,
+      });
 
 /** Errors the fake cloud throws, classified as a provider's classifier would. */
 const classify = (err: unknown, operation: string): ClassifiedError => {
@@ -37,7 +43,12 @@ const classify = (err: unknown, operation: string): ClassifiedError => {
 
 function world(qps = 10) {
   const clock = new FakeClock(0);
-  const limiter = new AccountLimiter({ read: { qps, burst: 1 }, write: { qps, burst: 1 } }, clock);
+  const throttledOperations: string[] = [];
+  const limiter = new AccountLimiter(
+    { read: { qps, burst: 1 }, write: { qps, burst: 1 } },
+    clock,
+    (operation) => throttledOperations.push(operation),
+  );
   const calls = cloudCalls(limiter, classify, (cause) => (cause as Error).message === 'not found');
   /** A send that fails with the given messages in turn, then answers 'ok'; records when it was sent. */
   const scripted = (...failures: string[]) => {
@@ -50,24 +61,26 @@ function world(qps = 10) {
     };
     return { send, sentAt };
   };
-  return { clock, limiter, calls, scripted, ctx: testContext(clock) };
+  return { clock, limiter, calls, scripted, throttledOperations, ctx: testContext(clock) };
 }
 
 describe('cloudCalls under throttling', () => {
   it('sends a call throttled without Retry-After again after the next token, at the slowed rate', async () => {
-    const { clock, limiter, calls, scripted, ctx } = world();
+    const { clock, limiter, calls, scripted, throttledOperations, ctx } = world();
     const { send, sentAt } = scripted('throttled', 'throttled');
     const result = calls.call(ctx, 'GetRole', send);
     await clock.advanceAsync(5000);
     await expect(result).resolves.toBe('ok');
     expect(sentAt).toHaveLength(3);
+    // Each throttled answer is told, the ones the call was sent again after too.
+    expect(throttledOperations).toEqual(['GetRole', 'GetRole']);
     expect(limiter.read.currentQps()).toBeLessThan(10);
     // The bucket holds one token (burst 1): each attempt waits its turn.
     expect((sentAt[1] ?? 0) - (sentAt[0] ?? 0)).toBeGreaterThanOrEqual(100);
   });
 
   it(`gives up after ${THROTTLED_ATTEMPTS} throttled attempts, and at once when the cloud sent a Retry-After`, async () => {
-    const { clock, limiter, calls, scripted, ctx } = world();
+    const { clock, limiter, calls, scripted, throttledOperations, ctx } = world();
     const always = scripted(...Array.from({ length: 10 }, () => 'throttled'));
     const failed = calls.call(ctx, 'PutRolePolicy', always.send).catch((err: unknown) => err);
     await clock.advanceAsync(10_000);
@@ -79,6 +92,7 @@ describe('cloudCalls under throttling', () => {
     await clock.advanceAsync(1000);
     expect(await paused).toMatchObject({ kind: 'throttled', retryAfterMs: 7000 });
     expect(waitFor.sentAt).toHaveLength(1);
+    expect(throttledOperations).toHaveLength(THROTTLED_ATTEMPTS + 1);
     // Every writer waits for the Retry-After.
     const next = scripted();
     const after = calls.call(ctx, 'CreateRole', next.send);
@@ -90,7 +104,7 @@ describe('cloudCalls under throttling', () => {
   });
 
   it('throws other failures at once, classified, and reads "not found" as absent in optional', async () => {
-    const { clock, calls, scripted, ctx } = world();
+    const { clock, calls, scripted, throttledOperations, ctx } = world();
     const down = scripted('connection reset');
     const failed = calls.call(ctx, 'GetRole', down.send).catch((err: unknown) => err);
     await clock.advanceAsync(100);
@@ -101,6 +115,7 @@ describe('cloudCalls under throttling', () => {
     const absent = calls.optional(ctx, 'GetRole', missing.send);
     await clock.advanceAsync(1000);
     await expect(absent).resolves.toBeUndefined();
+    expect(throttledOperations).toEqual([]);
   });
 });
 
