@@ -6,6 +6,7 @@ import {
   OPAQUE_ROLE_RULES,
   SCOPE_WORDS,
 } from '../src/policy/escalation-rules.js';
+import { chartValuesTable } from './manifests/values-table.js';
 import { renderReasonsTables } from './reasons-table.js';
 
 export const README_PATH = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -50,6 +51,7 @@ function escalationRulesTable(): string {
 export const README_TABLES: readonly GeneratedTable[] = [
   { name: 'reasons', render: renderReasonsTables },
   { name: 'escalation-rules', render: escalationRulesTable },
+  { name: 'chart-values', render: chartValuesTable },
 ];
 
 /** The README with every generated table rewritten from its data. */
