@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ConditionsSchema, ObservedGenerationSchema } from './conditions.js';
+import { ConditionsSchema, LastHandledReconcileAtSchema, ObservedGenerationSchema } from './conditions.js';
 import type { KubeObject } from './object-meta.js';
 import {
   AZURE_RESOURCE_GROUP_PATTERN,
@@ -273,14 +273,18 @@ export const CloudAccountSpecSchema = withRules(
 );
 export type CloudAccountSpec = Static<typeof CloudAccountSpecSchema>;
 
-export const CloudAccountStatusSchema = Type.Object({
-  conditions: Type.Optional(ConditionsSchema),
-  observedGeneration: Type.Optional(ObservedGenerationSchema),
-  identityCount: Type.Optional(
-    Type.Integer({ minimum: 0, description: 'WorkloadIdentities using this account.' }),
-  ),
-  callerIdentity: Type.Optional(Type.String({ description: 'Who the operator is in this account.' })),
-});
+export const CloudAccountStatusSchema = Type.Object(
+  {
+    conditions: Type.Optional(ConditionsSchema),
+    observedGeneration: Type.Optional(ObservedGenerationSchema),
+    lastHandledReconcileAt: Type.Optional(LastHandledReconcileAtSchema),
+    identityCount: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'WorkloadIdentities using this account.' }),
+    ),
+    callerIdentity: Type.Optional(Type.String({ description: 'Who the operator is in this account.' })),
+  },
+  { default: {} },
+);
 export type CloudAccountStatus = Static<typeof CloudAccountStatusSchema>;
 
 export interface CloudAccount extends KubeObject {

@@ -1,5 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ConditionsSchema, DriftListSchema, ObservedGenerationSchema } from './conditions.js';
+import {
+  ConditionsSchema,
+  DriftListSchema,
+  LastHandledReconcileAtSchema,
+  ObservedGenerationSchema,
+} from './conditions.js';
 import type { KubeObject } from './object-meta.js';
 import {
   AZURE_RESOURCE_GROUP_PATTERN,
@@ -219,16 +224,20 @@ export const PrincipalSchema = Type.Object({
 });
 export type Principal = Static<typeof PrincipalSchema>;
 
-export const WorkloadIdentityStatusSchema = Type.Object({
-  principal: Type.Optional(described(PrincipalSchema, 'Who the identity is in the cloud.')),
-  externalName: Type.Optional(Type.String({ description: 'The name of the identity in the cloud.' })),
-  conditions: Type.Optional(ConditionsSchema),
-  observedGeneration: Type.Optional(ObservedGenerationSchema),
-  lastSyncTime: Type.Optional(
-    Type.String({ format: 'date-time', description: 'When the operator last changed the cloud identity.' }),
-  ),
-  drift: Type.Optional(DriftListSchema),
-});
+export const WorkloadIdentityStatusSchema = Type.Object(
+  {
+    principal: Type.Optional(described(PrincipalSchema, 'Who the identity is in the cloud.')),
+    externalName: Type.Optional(Type.String({ description: 'The name of the identity in the cloud.' })),
+    conditions: Type.Optional(ConditionsSchema),
+    observedGeneration: Type.Optional(ObservedGenerationSchema),
+    lastHandledReconcileAt: Type.Optional(LastHandledReconcileAtSchema),
+    lastSyncTime: Type.Optional(
+      Type.String({ format: 'date-time', description: 'When the operator last changed the cloud identity.' }),
+    ),
+    drift: Type.Optional(DriftListSchema),
+  },
+  { default: {} },
+);
 export type WorkloadIdentityStatus = Static<typeof WorkloadIdentityStatusSchema>;
 
 export interface WorkloadIdentity extends KubeObject {
