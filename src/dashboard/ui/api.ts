@@ -59,6 +59,8 @@ export function follow(
         const response = await fetch(`${API_PREFIX}/watch`, { headers: headers(), signal: abort.signal });
         if (response.status === 401 || response.status === 403) {
           const body = (await response.json().catch(() => ({}))) as { error?: string };
+          // Stopped meanwhile (the page saw the refusal first): its word stands.
+          if (abort.signal.aborted) return;
           onRefused(new ApiError(body.error ?? response.statusText, response.status));
           return;
         }
