@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
-import { renderCrds } from './crd-files.js';
+import { renderCrdKustomization, renderCrds } from './crd-files.js';
 
-for (const { path, content } of renderCrds()) {
+for (const { path, content } of [...renderCrds(), renderCrdKustomization()]) {
   await writeFile(path, content);
   console.log(`wrote ${path}`);
 }

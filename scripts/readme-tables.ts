@@ -1,5 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { ESCALATION_RULES, type EscalationRule, SCOPE_WORDS } from '../src/policy/escalation-rules.js';
+import { PROVIDERS } from '../src/api/index.js';
+import {
+  ESCALATION_RULES,
+  type EscalationRule,
+  OPAQUE_ROLE_RULES,
+  SCOPE_WORDS,
+} from '../src/policy/escalation-rules.js';
+import { chartValuesTable } from './manifests/values-table.js';
 import { renderReasonsTables } from './reasons-table.js';
 
 export const README_PATH = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -17,13 +24,23 @@ function appliesTo(rule: EscalationRule): string {
   const where = SCOPE_WORDS[rule.scope ?? 'anywhere'];
   if (rule.cloud === 'aws')
     return where ? `any grant that could allow it, ${where}` : 'any grant that could allow it';
+  if (rule.carriedBy) {
+    const roles = [rule.carriedBy.slice(0, -1).join(', '), rule.carriedBy.at(-1)].filter(Boolean);
+    return `${roles.join(' or ')} ${where || 'anywhere'}`;
+  }
   return where || 'anywhere';
 }
 
 function escalationRulesTable(): string {
-  const rows = ESCALATION_RULES.map(
-    (rule) => `| ${CLOUD_NAMES[rule.cloud]} | \`${rule.refuses}\` | ${appliesTo(rule)} | ${rule.why} |`,
-  );
+  const rows = PROVIDERS.flatMap((cloud) => [
+    ...ESCALATION_RULES.filter((rule) => rule.cloud === cloud).map(
+      (rule) => `| ${CLOUD_NAMES[cloud]} | \`${rule.refuses}\` | ${appliesTo(rule)} | ${rule.why} |`,
+    ),
+    ...OPAQUE_ROLE_RULES.filter((rule) => rule.cloud === cloud).map(
+      (rule) =>
+        `| ${CLOUD_NAMES[cloud]} | ${rule.allowedAs} | ${rule.when} | Keyless cannot see what it grants, and it ${rule.why} |`,
+    ),
+  ]);
   return [
     '| cloud | refused (the name `allowEscalation` takes) | when | why it widens access |',
     '| --- | --- | --- | --- |',
@@ -34,6 +51,7 @@ function escalationRulesTable(): string {
 export const README_TABLES: readonly GeneratedTable[] = [
   { name: 'reasons', render: renderReasonsTables },
   { name: 'escalation-rules', render: escalationRulesTable },
+  { name: 'chart-values', render: chartValuesTable },
 ];
 
 /** The README with every generated table rewritten from its data. */

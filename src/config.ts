@@ -3,7 +3,10 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from './policy/duration.js';
 
 export type CloudMode = 'real' | 'memory';
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/** A DNS label: the cluster's name goes into cloud names and tags. */
+export const CLUSTER_NAME_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
 
 /** Everything the operator process can be told, validated. Only this module reads flags and env. */
 export interface Config {
@@ -57,7 +60,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const OPTIONS = {
+export const OPTIONS = {
   kubeconfig: { type: 'string', env: 'KUBECONFIG', help: 'kubeconfig path (default: in-cluster)' },
   'cluster-name': {
     type: 'string',
@@ -139,7 +142,7 @@ const OPTIONS = {
   'pod-name': { type: 'string', env: 'POD_NAME', help: 'this replica, in the Lease and Events' },
 } as const;
 
-type OptionName = keyof typeof OPTIONS;
+export type OptionName = keyof typeof OPTIONS;
 
 export const USAGE = `Usage: keyless [options]\n${Object.entries(OPTIONS)
   .map(
@@ -164,7 +167,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   };
 
   const clusterName = get('cluster-name');
-  if (!clusterName || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(clusterName)) {
+  if (!clusterName || !new RegExp(CLUSTER_NAME_PATTERN).test(clusterName)) {
     throw new ConfigError(
       `--cluster-name (or KEYLESS_CLUSTER_NAME) must be a DNS label naming this cluster, got ${JSON.stringify(clusterName ?? '')}`,
     );
@@ -177,10 +180,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(`--workers must be an integer from 1 to 256, got ${get('workers')}`);
   }
   const logLevel = get('log-level') as LogLevel;
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
-    throw new ConfigError(
-      `--log-level must be one of fatal, error, warn, info, debug, trace, silent, got ${logLevel}`,
-    );
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
   }
   const leaderElect = get('leader-elect');
   if (leaderElect !== 'true' && leaderElect !== 'false') {

@@ -1,7 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ConditionsSchema, ObservedGenerationSchema } from './conditions.js';
+import { ConditionsSchema, LastHandledReconcileAtSchema, ObservedGenerationSchema } from './conditions.js';
 import type { KubeObject } from './object-meta.js';
 import {
+  AZURE_RESOURCE_GROUP_PATTERN,
+  CANONICAL_PATH_RULES,
   DNS_LABEL_PATTERN,
   DNS_SUBDOMAIN_PATTERN,
   Duration,
@@ -83,9 +85,9 @@ const AzureAccountSchema = Type.Object({
     description: 'The Microsoft Entra tenant (directory) of the subscription (a GUID).',
   }),
   resourceGroup: Type.String({
-    pattern: '^[-\\w._()]{1,90}$',
+    pattern: AZURE_RESOURCE_GROUP_PATTERN,
     description:
-      "The resource group the managed identities are created in, unless an identity's spec.azure.resourceGroup names another.",
+      "The resource group the managed identities are created in, unless an identity's spec.azure.resourceGroup names another; no grant may reach it (see the escalation rules).",
   }),
   location: Type.String({
     minLength: 1,
@@ -156,7 +158,7 @@ const GuardrailsSchema = Type.Object({
     }),
   ),
   allowedResources: Type.Optional(
-    Type.Array(Type.String({ maxLength: 2048 }), {
+    Type.Array(withRules(Type.String({ maxLength: 2048 }), CANONICAL_PATH_RULES), {
       maxItems: 256,
       description:
         "Resource patterns (glob with *) grants must lie inside ('*' lies inside none but '*'). Empty: all.",
@@ -271,14 +273,18 @@ export const CloudAccountSpecSchema = withRules(
 );
 export type CloudAccountSpec = Static<typeof CloudAccountSpecSchema>;
 
-export const CloudAccountStatusSchema = Type.Object({
-  conditions: Type.Optional(ConditionsSchema),
-  observedGeneration: Type.Optional(ObservedGenerationSchema),
-  identityCount: Type.Optional(
-    Type.Integer({ minimum: 0, description: 'WorkloadIdentities using this account.' }),
-  ),
-  callerIdentity: Type.Optional(Type.String({ description: 'Who the operator is in this account.' })),
-});
+export const CloudAccountStatusSchema = Type.Object(
+  {
+    conditions: Type.Optional(ConditionsSchema),
+    observedGeneration: Type.Optional(ObservedGenerationSchema),
+    lastHandledReconcileAt: Type.Optional(LastHandledReconcileAtSchema),
+    identityCount: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'WorkloadIdentities using this account.' }),
+    ),
+    callerIdentity: Type.Optional(Type.String({ description: 'Who the operator is in this account.' })),
+  },
+  { default: {} },
+);
 export type CloudAccountStatus = Static<typeof CloudAccountStatusSchema>;
 
 export interface CloudAccount extends KubeObject {

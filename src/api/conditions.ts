@@ -2,7 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { StringEnum } from './schema-helpers.js';
 
 export const ConditionSchema = Type.Object({
-  type: Type.String({ description: 'Ready, Synced or Drifted.' }),
+  type: Type.String({ description: 'Ready, Synced, Drifted, Reconciling or Stalled.' }),
   status: StringEnum(['True', 'False', 'Unknown'] as const, { description: 'True, False or Unknown.' }),
   reason: Type.String({ description: 'A CamelCase reason.' }),
   message: Type.String({ description: 'A human-readable explanation.' }),
@@ -15,7 +15,7 @@ export type Condition = Static<typeof ConditionSchema>;
 
 export const ConditionsSchema = Type.Array(ConditionSchema, {
   description:
-    'Ready: usable now. Synced: the last reconcile succeeded. Drifted: the cloud differs from spec.',
+    'Ready: usable now. Synced: the last reconcile succeeded. Drifted: the cloud differs from spec. Reconciling (only while True): Keyless is still working toward the spec. Stalled (only while True): Keyless cannot get there until something else changes (the spec, the account, the cloud).',
   'x-kubernetes-list-type': 'map',
   'x-kubernetes-list-map-keys': ['type'],
 });
@@ -32,14 +32,28 @@ export const DriftListSchema = Type.Array(DriftSchema, {
   maxItems: 64,
 });
 
-/** `status.observedGeneration`, on every kind. */
+/**
+ * `status.observedGeneration`, on every kind: the generation the status describes. Its default
+ * gives a new object 0 until Keyless first reconciles it, so kstatus reads it as InProgress.
+ */
 export const ObservedGenerationSchema = Type.Integer({
-  description: 'The metadata.generation the operator last reconciled.',
+  minimum: 0,
+  default: 0,
+  description:
+    'The metadata.generation this status describes; 0 until Keyless first reconciles the object, so kstatus reads a new object as InProgress.',
+});
+
+/** `status.lastHandledReconcileAt`, on every kind. */
+export const LastHandledReconcileAtSchema = Type.String({
+  maxLength: 256,
+  description: 'The value of the annotation keyless.dev/reconcile-requested-at that Keyless last answered.',
 });
 
 export const ConditionType = {
   Ready: 'Ready',
   Synced: 'Synced',
   Drifted: 'Drifted',
+  Reconciling: 'Reconciling',
+  Stalled: 'Stalled',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];

@@ -1,8 +1,14 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ACCESS_LEVELS } from './cloud-account.js';
-import { ConditionsSchema, DriftListSchema, ObservedGenerationSchema } from './conditions.js';
+import {
+  ConditionsSchema,
+  DriftListSchema,
+  LastHandledReconcileAtSchema,
+  ObservedGenerationSchema,
+} from './conditions.js';
 import type { KubeObject } from './object-meta.js';
 import {
+  CANONICAL_PATH_RULES,
   DNS_SUBDOMAIN_PATTERN,
   Duration,
   described,
@@ -26,6 +32,7 @@ const GrantSchema = withRules(
           message:
             'resource must be an AWS ARN (arn:...) or *, a Google Cloud full resource name (//SERVICE/...) or an Azure resource ID (/subscriptions/...)',
         },
+        ...CANONICAL_PATH_RULES,
       ],
     ),
     access: Type.Optional(
@@ -132,26 +139,33 @@ export const AppliedGrantSchema = Type.Object({
   summary: Type.String({ description: 'What the cloud now allows, e.g. s3:GetObject,s3:ListBucket.' }),
 });
 
-export const IdentityBindingStatusSchema = Type.Object({
-  grants: Type.Optional(
-    Type.Array(AppliedGrantSchema, { maxItems: 50, description: 'What the cloud now allows, per resource.' }),
-  ),
-  expiresAt: Type.Optional(
-    Type.String({
-      format: 'date-time',
-      description: 'When the grants end, from spec.expiresAt or spec.duration.',
-    }),
-  ),
-  conditions: Type.Optional(ConditionsSchema),
-  observedGeneration: Type.Optional(ObservedGenerationSchema),
-  lastSyncTime: Type.Optional(
-    Type.String({
-      format: 'date-time',
-      description: 'When the operator last changed the grants in the cloud.',
-    }),
-  ),
-  drift: Type.Optional(DriftListSchema),
-});
+export const IdentityBindingStatusSchema = Type.Object(
+  {
+    grants: Type.Optional(
+      Type.Array(AppliedGrantSchema, {
+        maxItems: 50,
+        description: 'What the cloud now allows, per resource.',
+      }),
+    ),
+    expiresAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'When the grants end, from spec.expiresAt or spec.duration.',
+      }),
+    ),
+    conditions: Type.Optional(ConditionsSchema),
+    observedGeneration: Type.Optional(ObservedGenerationSchema),
+    lastHandledReconcileAt: Type.Optional(LastHandledReconcileAtSchema),
+    lastSyncTime: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'When the operator last changed the grants in the cloud.',
+      }),
+    ),
+    drift: Type.Optional(DriftListSchema),
+  },
+  { default: {} },
+);
 export type IdentityBindingStatus = Static<typeof IdentityBindingStatusSchema>;
 
 export interface IdentityBinding extends KubeObject {

@@ -21,8 +21,13 @@ export const OUTCOMES = {
 } as const;
 export type Outcome = keyof typeof OUTCOMES;
 
-/** Where a reason appears: a condition type, or the reason of an Event. */
-export type Carrier = 'Ready' | 'Synced' | 'Drifted' | 'Event';
+/**
+ * Where a reason appears: a condition type, or the reason of an Event. `Reconciling` and `Stalled`
+ * are kstatus's abnormal-true conditions: a reason that can leave Ready or Synced False carries
+ * exactly one of them, which says whether Keyless is still working toward the spec (Reconciling:
+ * kstatus InProgress) or cannot get there until something else changes (Stalled: kstatus Failed).
+ */
+export type Carrier = 'Ready' | 'Synced' | 'Drifted' | 'Reconciling' | 'Stalled' | 'Event';
 
 export interface ReasonEntry {
   /** One sentence a user understands. */
@@ -31,9 +36,16 @@ export interface ReasonEntry {
   outcome: Outcome;
 }
 
-/** A cloud or operator failure: reported on Synced and as a Warning Event, and on Ready when it blocks use. */
-const FAILURE: readonly Carrier[] = ['Ready', 'Synced', 'Event'];
-const WAITING: readonly Carrier[] = ['Ready', 'Synced'];
+/**
+ * A cloud or operator failure: reported on Synced and as a Warning Event, on Ready when it blocks
+ * use, and on Reconciling while it is retried or Stalled when it is terminal.
+ */
+const RETRIED: readonly Carrier[] = ['Ready', 'Synced', 'Reconciling', 'Event'];
+const TERMINAL: readonly Carrier[] = ['Ready', 'Synced', 'Stalled', 'Event'];
+/** Waiting for another Keyless object, which gets there by itself. */
+const WAITING: readonly Carrier[] = ['Ready', 'Synced', 'Reconciling'];
+/** Waiting for an object that does not exist: only someone creating it (or fixing the reference) helps. */
+const MISSING: readonly Carrier[] = ['Ready', 'Synced', 'Stalled'];
 
 export const REASONS = {
   // Success
@@ -100,7 +112,7 @@ export const REASONS = {
   },
   NotFoundInCloud: {
     meaning: 'With managementPolicy ObserveOnly: the cloud identity or the grants do not exist.',
-    carriedBy: ['Ready'],
+    carriedBy: ['Ready', 'Stalled'],
     outcome: 'Reported',
   },
 
@@ -108,7 +120,7 @@ export const REASONS = {
   Expired: {
     meaning:
       "A temporary grant's end (expiresAt, or duration after creation) has passed; its grants were removed.",
-    carriedBy: ['Ready', 'Event'],
+    carriedBy: ['Ready', 'Stalled', 'Event'],
     outcome: 'Ended',
   },
 
@@ -116,7 +128,7 @@ export const REASONS = {
   AccountNotFound: {
     meaning:
       'The CloudAccount named in spec.accountRef does not exist (on delete: it is gone, so the cloud identity is left in place).',
-    carriedBy: FAILURE,
+    carriedBy: [...MISSING, 'Event'],
     outcome: 'Waiting',
   },
   AccountNotReady: {
@@ -126,24 +138,24 @@ export const REASONS = {
   },
   IdentityNotFound: {
     meaning: 'The WorkloadIdentity named in spec.identityRef does not exist.',
-    carriedBy: WAITING,
+    carriedBy: MISSING,
     outcome: 'Waiting',
   },
   IdentityNotReady: {
     meaning: 'The WorkloadIdentity is not Ready yet (or, on Azure, has no principal id yet).',
-    carriedBy: FAILURE,
+    carriedBy: [...WAITING, 'Event'],
     outcome: 'Waiting',
   },
   ServiceAccountNotFound: {
     meaning:
       'A ServiceAccount named in spec.subjects does not exist and create is not set; checked again every minute.',
-    carriedBy: ['Ready'],
+    carriedBy: ['Ready', 'Reconciling'],
     outcome: 'Waiting',
   },
   ServiceAccountClaimed: {
     meaning:
       "An older WorkloadIdentity's annotation for the same cloud is on the ServiceAccount, so pods using it get that identity; checked again at every resync.",
-    carriedBy: ['Ready'],
+    carriedBy: ['Ready', 'Stalled'],
     outcome: 'Waiting',
   },
   WaitingForBindings: {
@@ -161,51 +173,51 @@ export const REASONS = {
   Throttled: {
     meaning:
       "The cloud throttled the operator's calls; retried no sooner than its Retry-After, and every call to the account slows down.",
-    carriedBy: FAILURE,
+    carriedBy: RETRIED,
     outcome: 'Retried',
   },
   CloudUnavailable: {
     meaning: 'The cloud did not answer, or answered with a server error (5xx, timeout, reset).',
-    carriedBy: FAILURE,
+    carriedBy: RETRIED,
     outcome: 'Retried',
   },
   Conflict: {
     meaning: 'Another change to the same cloud object was in progress (a stale etag, a concurrent write).',
-    carriedBy: FAILURE,
+    carriedBy: RETRIED,
     outcome: 'Retried',
   },
   NotFound: {
     meaning:
       'The cloud does not show an object Keyless needs, usually one just created (the clouds are eventually consistent).',
-    carriedBy: FAILURE,
+    carriedBy: RETRIED,
     outcome: 'Retried',
   },
   AlreadyExists: {
     meaning:
       'The cloud already has an object with this name; the retry observes it and decides (NotOwned if it is someone else’s).',
-    carriedBy: FAILURE,
+    carriedBy: RETRIED,
     outcome: 'Retried',
   },
   Deleting: {
     meaning:
       'The cloud is still deleting the identity (Azure accepts deletes for later); retried until it is gone.',
-    carriedBy: FAILURE,
+    carriedBy: RETRIED,
     outcome: 'Retried',
   },
   Timeout: {
     meaning:
       "A step did not finish in time (the reconcile's deadline, --reconcile-timeout, or one cloud call's, --cloud-call-timeout); its calls were stopped and it is retried with backoff.",
-    carriedBy: FAILURE,
+    carriedBy: RETRIED,
     outcome: 'Retried',
   },
   KubernetesError: {
     meaning: 'A Kubernetes API call (the finalizer, a ServiceAccount) failed.',
-    carriedBy: FAILURE,
+    carriedBy: RETRIED,
     outcome: 'Retried',
   },
   CloudError: {
     meaning: 'An unexpected error that no cloud classifier recognised; the message has the details.',
-    carriedBy: FAILURE,
+    carriedBy: RETRIED,
     outcome: 'Retried',
   },
 
@@ -213,42 +225,42 @@ export const REASONS = {
   InvalidSpec: {
     meaning:
       'The spec asks for something this cloud cannot do (a subject it cannot trust, too many tags, a session duration out of its range); the message names the field.',
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalSpec',
   },
   InvalidGrant: {
     meaning:
-      'A grant cannot be translated for this cloud (not an ARN or resource ID, no catalogue entry, actions outside AWS, a basic role that cannot carry a condition); the message names the grant.',
-    carriedBy: FAILURE,
+      'A grant cannot be translated for this cloud (not an ARN or resource ID, a resource ID the cloud would read as another path, no catalogue entry, actions outside AWS, a basic role that cannot carry a condition); the message names the grant.',
+    carriedBy: TERMINAL,
     outcome: 'TerminalSpec',
   },
   UnsupportedResource: {
     meaning:
       'This cloud cannot narrow a grant to that kind of resource (such as a Pub/Sub topic); the message says what to grant instead.',
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalSpec',
   },
   CrossNamespaceReference: {
     meaning:
       'spec.identityRef names another namespace; a binding may only use a WorkloadIdentity in its own.',
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalSpec',
   },
   TooManySubjects: {
     meaning:
       'An Azure managed identity takes at most 20 federated credentials, and the identity has more ServiceAccount subjects.',
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalSpec',
   },
   RoleNotFound: {
     meaning: 'The role a grant names is not defined at that scope (Azure).',
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalSpec',
   },
   InvalidRequest: {
     meaning:
       "The cloud refused a value Keyless sent as invalid (such as a malformed policy); the cloud's message names it.",
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalSpec',
   },
 
@@ -256,93 +268,93 @@ export const REASONS = {
   NotOwned: {
     meaning:
       'A cloud identity with this name exists and is not tagged as this object’s; annotate the object keyless.dev/adopt: "true" to take it over.',
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
   NamespaceNotAllowed: {
     meaning: "The CloudAccount's guardrails.allowedNamespaces does not include this namespace.",
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
   GuardrailViolation: {
     meaning:
       "A grant or identity breaks the account's guardrails (allowed resources, denied actions or roles, maximum access or duration, required permissions boundary); the message names each grant and rule.",
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
   EscalationRefused: {
     meaning:
       'A grant would let the workload widen its own access; refused unless the account allows it item by item with guardrails.allowEscalation.',
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
   AccessDenied: {
     meaning: "The operator's cloud credentials lack a permission; the cloud's message names it.",
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
   InvalidCredentials: {
     meaning:
       "The operator's credentials for the account are missing, malformed or refused (the Secret's keys, an expired token).",
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
   InvalidAccount: {
     meaning:
       "The CloudAccount's spec cannot be used for this cloud (such as a workloadIdentityPool of neither accepted form).",
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
   AccountMismatch: {
     meaning: "The operator's AWS credentials are for another account than spec.aws.accountId.",
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
   OIDCProviderNotFound: {
     meaning:
       "The IAM OIDC provider for the cluster's issuer does not exist; create it, or set spec.aws.oidcProvider.manage: true.",
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
   LimitExceeded: {
     meaning:
       "A cloud quota is reached (such as IAM roles per AWS account, role assignments per Azure subscription); the cloud's message names it.",
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
   PolicyTooLarge: {
     meaning:
       "The role's inline policies, this binding's and the identity's other bindings' together, would exceed AWS's 10,240 characters; the message names the first grant that does not fit.",
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
   TooManyCredentials: {
     meaning:
       'The Azure managed identity would have more than 20 federated credentials, counting ones Keyless did not write.',
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
   ResourceGroupNotFound: {
     meaning: 'The Azure resource group the identity is created in does not exist.',
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
   SubscriptionNotFound: {
     meaning:
       'The Azure subscription spec.azure.subscriptionId does not exist, or the operator cannot see it.',
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
   RoleAssignmentUpdateNotPermitted: {
     meaning:
       "An Azure role assignment with Keyless's name exists for another principal, role or scope, and Azure does not change one in place; delete it.",
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
   ProviderUnavailable: {
     meaning:
       "This cloud's provider is not in this build of the operator, or its module failed to load; upgrade or restart the operator.",
-    carriedBy: FAILURE,
+    carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
 } as const satisfies Record<string, ReasonEntry>;
@@ -356,4 +368,16 @@ export const Reason = Object.fromEntries(Object.keys(REASONS).map((name) => [nam
 
 export function isReason(value: string): value is Reason {
   return Object.hasOwn(REASONS, value);
+}
+
+/**
+ * Which of kstatus's conditions a reason left on Ready or Synced (as False) raises: Reconciling
+ * while Keyless still gets there by itself, Stalled when only a change elsewhere helps.
+ */
+export function progressOf(reason: string): 'Reconciling' | 'Stalled' | undefined {
+  if (!isReason(reason)) return undefined;
+  const carriers: readonly Carrier[] = REASONS[reason].carriedBy;
+  if (carriers.includes('Stalled')) return 'Stalled';
+  if (carriers.includes('Reconciling')) return 'Reconciling';
+  return undefined;
 }

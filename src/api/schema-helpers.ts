@@ -26,6 +26,32 @@ export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
  */
 export const IAM_ACTION_PATTERN = '^([*]|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$';
 
+/**
+ * Azure resource IDs (`/subscriptions/...`) and Google Cloud resource names (`//SERVICE/...`) are
+ * read by the cloud as URL paths, so only their canonical spelling says what it means: these rules
+ * refuse the rest at apply time (Keyless's guardrails refuse them again before any cloud call).
+ */
+const URL_PATH_IDENTIFIER = "(self.startsWith('/subscriptions/') || self.startsWith('//'))";
+const IDENTIFIERS = 'an Azure resource ID or a Google Cloud resource name';
+export const CANONICAL_PATH_RULES: CelRule[] = [
+  {
+    rule: `!${URL_PATH_IDENTIFIER} || self.matches('^/?(/[^/]+)+$')`,
+    message: `${IDENTIFIERS} has no empty segment (//) and does not end with /`,
+  },
+  {
+    rule: `!${URL_PATH_IDENTIFIER} || !self.matches('/[.][.]?(/|$)')`,
+    message: `${IDENTIFIERS} has no . or .. segment: the HTTP client resolves them (.. steps up to the parent), so the cloud would read another scope`,
+  },
+  {
+    // The regex is [%?#\\\x00-\x1f\x7f], its backslashes doubled for the CEL string literal.
+    rule: String.raw`!${URL_PATH_IDENTIFIER} || !self.matches('[%?#\\\\\\x00-\\x1f\\x7f]')`,
+    message: `${IDENTIFIERS} holds no %, ?, #, backslash or control character: the cloud decodes percent-escapes (%2e%2e reads as .., %2F as a slash), a backslash travels as a slash, and ? or # ends the path`,
+  },
+];
+
+/** Azure resource group names: up to 90 letters, digits and -._(), not ending with a period. */
+export const AZURE_RESOURCE_GROUP_PATTERN = '^[-\\w._()]{0,89}[-\\w()]$';
+
 /** Go-style duration as accepted by Kubernetes APIs: 90s, 15m, 1h30m. */
 export const DURATION_PATTERN = '^([0-9]+([.][0-9]+)?(ms|s|m|h))+$';
 

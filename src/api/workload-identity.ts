@@ -1,7 +1,13 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ConditionsSchema, DriftListSchema, ObservedGenerationSchema } from './conditions.js';
+import {
+  ConditionsSchema,
+  DriftListSchema,
+  LastHandledReconcileAtSchema,
+  ObservedGenerationSchema,
+} from './conditions.js';
 import type { KubeObject } from './object-meta.js';
 import {
+  AZURE_RESOURCE_GROUP_PATTERN,
   DNS_SUBDOMAIN_PATTERN,
   Duration,
   described,
@@ -176,7 +182,7 @@ export const WorkloadIdentitySpecSchema = Type.Object({
       {
         resourceGroup: Type.Optional(
           Type.String({
-            pattern: '^[-\\w._()]{1,90}$',
+            pattern: AZURE_RESOURCE_GROUP_PATTERN,
             description: "Overrides the account's resource group.",
           }),
         ),
@@ -218,16 +224,20 @@ export const PrincipalSchema = Type.Object({
 });
 export type Principal = Static<typeof PrincipalSchema>;
 
-export const WorkloadIdentityStatusSchema = Type.Object({
-  principal: Type.Optional(described(PrincipalSchema, 'Who the identity is in the cloud.')),
-  externalName: Type.Optional(Type.String({ description: 'The name of the identity in the cloud.' })),
-  conditions: Type.Optional(ConditionsSchema),
-  observedGeneration: Type.Optional(ObservedGenerationSchema),
-  lastSyncTime: Type.Optional(
-    Type.String({ format: 'date-time', description: 'When the operator last changed the cloud identity.' }),
-  ),
-  drift: Type.Optional(DriftListSchema),
-});
+export const WorkloadIdentityStatusSchema = Type.Object(
+  {
+    principal: Type.Optional(described(PrincipalSchema, 'Who the identity is in the cloud.')),
+    externalName: Type.Optional(Type.String({ description: 'The name of the identity in the cloud.' })),
+    conditions: Type.Optional(ConditionsSchema),
+    observedGeneration: Type.Optional(ObservedGenerationSchema),
+    lastHandledReconcileAt: Type.Optional(LastHandledReconcileAtSchema),
+    lastSyncTime: Type.Optional(
+      Type.String({ format: 'date-time', description: 'When the operator last changed the cloud identity.' }),
+    ),
+    drift: Type.Optional(DriftListSchema),
+  },
+  { default: {} },
+);
 export type WorkloadIdentityStatus = Static<typeof WorkloadIdentityStatusSchema>;
 
 export interface WorkloadIdentity extends KubeObject {

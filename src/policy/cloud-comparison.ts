@@ -1,7 +1,10 @@
 import type { ProviderName } from '../api/index.js';
 import { ACTION_SYNTAX, actionsContain, actionsOverlap } from './aws-actions.js';
+import { parseAzureResourceId } from './azure-resource-ids.js';
 import { builtInRoleName, roleDefinitionGuid } from './azure-role-names.js';
+import { resourceNameShapeProblem } from './gcp-resource-names.js';
 import { contains, overlap, type PatternSyntax } from './patterns.js';
+import { mayReadOtherwise } from './resource-paths.js';
 
 /** How one cloud compares two names of one kind (actions, roles), patterns allowed on both sides. */
 export interface NameComparison {
@@ -26,6 +29,14 @@ export interface CloudComparison {
    * are compared. Unknown: an Azure definition id Keyless cannot name.
    */
   roleNames(role: string): { names: string[]; unknown: boolean };
+  /**
+   * What keeps the cloud from reading a resource identifier (a grant's resource or scope) as
+   * written; undefined when it reads it so. AWS compares ARNs as text; Azure and Google Cloud read
+   * theirs as URL paths (see resource-paths.ts).
+   */
+  identifierProblem(id: string): string | undefined;
+  /** What the cloud calls its identifiers, for messages. */
+  identifierNoun: string;
 }
 
 /**
@@ -64,12 +75,28 @@ const IAM_ACTIONS: NameComparison = {
 const asGiven = (role: string) => ({ names: [role], unknown: false });
 
 export const CLOUD_COMPARISON: Record<ProviderName, CloudComparison> = {
-  aws: { actions: IAM_ACTIONS, roles: names({}), resources: { singleCharacter: true }, roleNames: asGiven },
-  gcp: { actions: names({}), roles: names({}), resources: {}, roleNames: asGiven },
+  aws: {
+    actions: IAM_ACTIONS,
+    roles: names({}),
+    resources: { singleCharacter: true },
+    roleNames: asGiven,
+    identifierProblem: () => undefined,
+    identifierNoun: 'ARN',
+  },
+  gcp: {
+    actions: names({}),
+    roles: names({}),
+    resources: {},
+    roleNames: asGiven,
+    identifierProblem: resourceNameShapeProblem,
+    identifierNoun: 'Google Cloud resource name',
+  },
   azure: {
     actions: names({ caseInsensitive: true }),
     roles: names({ caseInsensitive: true }),
     resources: { caseInsensitive: true },
+    identifierProblem: (id) => (mayReadOtherwise(id) ? parseAzureResourceId(id).problem : undefined),
+    identifierNoun: 'Azure resource ID',
     roleNames(role) {
       if (roleDefinitionGuid(role) === undefined) return asGiven(role);
       const name = builtInRoleName(role);

@@ -1,10 +1,16 @@
 import type { ProviderName } from '../api/index.js';
+import { builtInRoleName, roleDefinitionGuid } from './azure-role-names.js';
+
+/** The Azure action that edits who may become a managed identity. */
+export const FEDERATED_CREDENTIAL_WRITE =
+  'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write';
 
 /**
  * Where a rule applies: anywhere, or only when the grant lands on a scope that reaches further
- * than one resource.
+ * than one resource, or on the account's managed identities (`managed-identities`: the resource
+ * group they live in, a subscription holding it, or a managed identity itself).
  */
-export type RuleScope = 'anywhere' | 'wildcard-resource' | 'project' | 'subscription';
+export type RuleScope = 'anywhere' | 'wildcard-resource' | 'project' | 'subscription' | 'managed-identities';
 
 /**
  * One grant Keyless refuses by default, because it would let a workload widen its own access.
@@ -23,6 +29,11 @@ export interface EscalationRule {
    * grant that allows all of it (`*`, every action of every service).
    */
   match?: 'overlap' | 'contains';
+  /**
+   * Azure: set when `refuses` is an action rather than a role. The built-in roles that allow it; a
+   * grant of one of them is refused where the rule applies.
+   */
+  carriedBy?: readonly string[];
   scope?: RuleScope;
   why: string;
 }
@@ -32,6 +43,8 @@ export const SCOPE_WORDS: Record<RuleScope, string> = {
   'wildcard-resource': 'on a resource with a wildcard',
   project: "on the project's IAM policy",
   subscription: 'at subscription scope',
+  'managed-identities':
+    "on the resource group of the account's managed identities, a subscription holding it, or a managed identity",
 };
 
 const aws = (refuses: string, why: string, extra: Partial<EscalationRule> = {}): EscalationRule => ({
@@ -46,12 +59,12 @@ const gcp = (refuses: string, why: string, scope: RuleScope = 'anywhere'): Escal
   why,
   scope,
 });
-const azure = (refuses: string, why: string, scope: RuleScope = 'anywhere'): EscalationRule => ({
-  cloud: 'azure',
-  refuses,
-  why,
-  scope,
-});
+const azure = (
+  refuses: string,
+  why: string,
+  scope: RuleScope = 'anywhere',
+  extra: Partial<EscalationRule> = {},
+): EscalationRule => ({ cloud: 'azure', refuses, why, scope, ...extra });
 
 export const ESCALATION_RULES: readonly EscalationRule[] = [
   aws('*', 'allows every action of every service, each escalation in this list included', {
@@ -138,4 +151,56 @@ export const ESCALATION_RULES: readonly EscalationRule[] = [
     'Managed Identity Operator',
     'attaches managed identities to resources the workload controls, and then acts as them',
   ),
+  azure(
+    FEDERATED_CREDENTIAL_WRITE,
+    "adds a federated credential to its own or another of the account's identities, so a token from any issuer it names becomes that identity",
+    'managed-identities',
+    { carriedBy: ['Owner', 'Contributor', 'Managed Identity Contributor'] },
+  ),
+];
+
+/**
+ * Roles whose permissions Keyless cannot see, so no rule on names can judge them: refused by
+ * default, each allowed on its own when `guardrails.allowEscalation` names that very role.
+ */
+export interface OpaqueRoleRule {
+  cloud: ProviderName;
+  /** What messages call such a role. */
+  noun: string;
+  /** Which roles, for the README's table. */
+  when: string;
+  /** How `allowEscalation` names one, for the README's table. */
+  allowedAs: string;
+  /** What such a role could do that Keyless cannot rule out. */
+  why: string;
+  /** Whether a role (as a grant spells it) is one of them. */
+  covers(role: string): boolean;
+  /** Whether an `allowEscalation` entry names this very role. */
+  names(entry: string, role: string): boolean;
+}
+
+const GCP_CUSTOM_ROLE = /^(projects|organizations)\/[^/]+\/roles\/[^/]+$/;
+
+export const OPAQUE_ROLE_RULES: readonly OpaqueRoleRule[] = [
+  {
+    cloud: 'gcp',
+    noun: 'a custom role',
+    when: 'a custom role (`projects/*/roles/*`, `organizations/*/roles/*`), anywhere',
+    allowedAs: 'the role itself, e.g. `projects/P/roles/R`',
+    why: "can hold any permission, the project's setIamPolicy included",
+    covers: (role) => GCP_CUSTOM_ROLE.test(role),
+    names: (entry, role) => entry === role,
+  },
+  {
+    cloud: 'azure',
+    noun: 'a role definition Keyless does not know',
+    when: 'a role definition id (a GUID, or the full id) that is none of the built-in roles Keyless knows, anywhere',
+    allowedAs: 'the GUID or the full id, in any case',
+    why: 'can be a custom role holding any action, Microsoft.Authorization/roleAssignments/write included',
+    covers: (role) => roleDefinitionGuid(role) !== undefined && builtInRoleName(role) === undefined,
+    names: (entry, role) => {
+      const guid = roleDefinitionGuid(entry);
+      return guid !== undefined && guid === roleDefinitionGuid(role);
+    },
+  },
 ];

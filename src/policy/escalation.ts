@@ -1,7 +1,15 @@
 import type { ProviderName } from '../api/index.js';
 import type { ResolvedGrant } from '../providers/provider.js';
+import { parseAzureResourceId } from './azure-resource-ids.js';
 import { CLOUD_COMPARISON } from './cloud-comparison.js';
-import { ESCALATION_RULES, type EscalationRule, type RuleScope } from './escalation-rules.js';
+import {
+  ESCALATION_RULES,
+  type EscalationRule,
+  OPAQUE_ROLE_RULES,
+  type OpaqueRoleRule,
+  type RuleScope,
+} from './escalation-rules.js';
+import { isProjectPolicy } from './gcp-resource-names.js';
 
 /**
  * Whether an `allowEscalation` entry names a rule: the way the cloud compares such names (AWS
@@ -28,35 +36,74 @@ export function rulesInForce(cloud: ProviderName, allowEscalation: readonly stri
   );
 }
 
-/** Entries of `allowEscalation` that name no built-in rule of the account's cloud. */
+/**
+ * Entries of `allowEscalation` that name no built-in rule of the account's cloud. An entry that
+ * names a role Keyless cannot judge (a custom role) allows that role; a pattern names none.
+ */
 export function unknownAllowances(cloud: ProviderName, allowEscalation: readonly string[] = []): string[] {
   return allowEscalation.filter(
-    (allowed) => !ESCALATION_RULES.some((rule) => rule.cloud === cloud && isRuleNamed(cloud, allowed, rule)),
+    (allowed) =>
+      !ESCALATION_RULES.some((rule) => rule.cloud === cloud && isRuleNamed(cloud, allowed, rule)) &&
+      !namesOpaqueRole(cloud, allowed),
   );
 }
 
-const AT_PROJECT = /^projects\/[^/]+$/;
-const AT_SUBSCRIPTION = /^\/subscriptions\/[^/]+\/?$/i;
+function namesOpaqueRole(cloud: ProviderName, entry: string): boolean {
+  return !/[*?]/.test(entry) && OPAQUE_ROLE_RULES.some((rule) => rule.cloud === cloud && rule.covers(entry));
+}
 
-function inScope(scope: RuleScope | undefined, grant: ResolvedGrant): boolean {
+/**
+ * Where an account's Azure managed identities live: its subscription and the resource groups that
+ * hold them, lower-cased. Unknown (no `azure` block): every subscription and resource group counts.
+ */
+export interface IdentityHome {
+  subscription: string;
+  resourceGroups: readonly string[];
+}
+
+/** The scope reaches the managed identities: their resource group, its subscription, or an identity. */
+function reachesIdentities(scope: string, home: IdentityHome | undefined): boolean {
+  const read = parseAzureResourceId(scope);
+  // A scope ARM cannot be trusted to read as written counts as reaching them.
+  if (!read.id) return true;
+  const { level, subscription, resourceGroup, namespaces } = read.id;
+  if (namespaces.includes('microsoft.managedidentity')) return true;
+  if (level === 'resource') return false;
+  if (home && subscription !== home.subscription) return false;
+  return level === 'subscription' || !home || home.resourceGroups.includes(resourceGroup ?? '');
+}
+
+function atSubscription(scope: string): boolean {
+  const read = parseAzureResourceId(scope);
+  return !read.id || read.id.level === 'subscription';
+}
+
+function inScope(
+  scope: RuleScope | undefined,
+  grant: ResolvedGrant,
+  home: IdentityHome | undefined,
+): boolean {
   switch (scope ?? 'anywhere') {
     case 'anywhere':
       return true;
     case 'wildcard-resource':
       return grant.scopes.some((s) => /[*?]/.test(s));
     case 'project':
-      return grant.scopes.some((s) => AT_PROJECT.test(s));
+      return grant.scopes.some(isProjectPolicy);
     case 'subscription':
-      return grant.scopes.some((s) => AT_SUBSCRIPTION.test(s));
+      return grant.scopes.some(atSubscription);
+    case 'managed-identities':
+      return grant.scopes.some((s) => reachesIdentities(s, home));
   }
 }
 
 function permissionHits(cloud: ProviderName, rule: EscalationRule, permission: string): boolean {
   const compare = ruleNames(cloud);
+  const refused = rule.carriedBy ?? [rule.refuses];
   return CLOUD_COMPARISON[cloud]
     .roleNames(permission)
     .names.some((name) =>
-      rule.match === 'contains' ? compare.contains(name, rule.refuses) : compare.overlap(name, rule.refuses),
+      refused.some((r) => (rule.match === 'contains' ? compare.contains(name, r) : compare.overlap(name, r))),
     );
 }
 
@@ -85,10 +132,30 @@ export function escalationsIn(
   cloud: ProviderName,
   grant: ResolvedGrant,
   rules: readonly EscalationRule[],
+  home?: IdentityHome,
 ): { permission: string; rules: EscalationRule[] }[] {
   const inForce = new Set(rules);
   return grant.permissions.flatMap((permission) => {
-    const hit = rulesCovering(cloud, permission).filter((r) => inForce.has(r) && inScope(r.scope, grant));
+    const hit = rulesCovering(cloud, permission).filter(
+      (r) => inForce.has(r) && inScope(r.scope, grant, home),
+    );
     return hit.length > 0 ? [{ permission, rules: hit }] : [];
+  });
+}
+
+/**
+ * Each of the grant's roles that Keyless cannot judge (a custom role, an unknown role definition
+ * id) and that `allowEscalation` does not name itself, with the rule that refuses it.
+ */
+export function opaqueRolesIn(
+  cloud: ProviderName,
+  grant: ResolvedGrant,
+  allowEscalation: readonly string[] = [],
+): { permission: string; rule: OpaqueRoleRule }[] {
+  if (grant.permissionKind !== 'role') return [];
+  return grant.permissions.flatMap((permission) => {
+    const rule = OPAQUE_ROLE_RULES.find((r) => r.cloud === cloud && r.covers(permission));
+    if (!rule || allowEscalation.some((entry) => rule.names(entry, permission))) return [];
+    return [{ permission, rule }];
   });
 }

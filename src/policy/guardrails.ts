@@ -1,10 +1,18 @@
 import type { CloudAccountSpec, ProviderName } from '../api/index.js';
+import { Reason } from '../api/reasons.js';
 import type { ResolvedGrant } from '../providers/provider.js';
 import { exceeds, grantLevel } from './access-levels.js';
 import { CLOUD_COMPARISON } from './cloud-comparison.js';
 import { parseDuration } from './duration.js';
-import { escalationsIn, isRuleNamed, rulesInForce, unknownAllowances } from './escalation.js';
-import { type EscalationRule, SCOPE_WORDS } from './escalation-rules.js';
+import {
+  escalationsIn,
+  type IdentityHome,
+  isRuleNamed,
+  opaqueRolesIn,
+  rulesInForce,
+  unknownAllowances,
+} from './escalation.js';
+import { type EscalationRule, type OpaqueRoleRule, SCOPE_WORDS } from './escalation-rules.js';
 import { matchesAny } from './glob.js';
 import { contains } from './patterns.js';
 
@@ -15,14 +23,21 @@ export function namespaceAllowed(guardrails: Guardrails | undefined, namespace: 
   return !allowed || allowed.length === 0 || matchesAny(allowed, namespace);
 }
 
-export interface GrantTiming {
+/** What the check needs to know of the binding besides its grants. */
+export interface BindingFacts {
   /** How long the grants last from now on; undefined for a permanent grant. */
   lifetimeMs: number | undefined;
+  /** Azure: the resource group the binding's own identity sets (`spec.azure.resourceGroup`), if any. */
+  identityResourceGroup?: string | undefined;
 }
 
 export interface GuardrailRefusal {
-  /** A built-in escalation rule refused a grant (not only the account's own guardrails). */
-  escalation: boolean;
+  /**
+   * EscalationRefused when a built-in escalation rule refused a grant; InvalidGrant when a grant's
+   * resource is not written the way the cloud reads it; GuardrailViolation when only the account's
+   * own guardrails refused.
+   */
+  reason: typeof Reason.EscalationRefused | typeof Reason.InvalidGrant | typeof Reason.GuardrailViolation;
   /** One line per problem, naming the grant and the rule. */
   problems: string[];
 }
@@ -32,17 +47,26 @@ export interface GuardrailRefusal {
  * compared the way the account's cloud compares permissions; undefined when they break none.
  */
 export function guardrailRefusal(
-  account: Pick<CloudAccountSpec, 'provider' | 'guardrails'>,
+  account: Pick<CloudAccountSpec, 'provider' | 'guardrails' | 'azure'>,
   grants: readonly ResolvedGrant[],
-  timing: GrantTiming,
+  binding: BindingFacts,
 ): GuardrailRefusal | undefined {
   const cloud = account.provider;
   const guardrails: Guardrails = account.guardrails ?? {};
   const rules = rulesInForce(cloud, guardrails.allowEscalation);
+  const home = identityHome(account, binding);
   const problems: string[] = [];
   let escalation = false;
+  let unreadable = false;
   grants.forEach((grant, index) => {
     const name = `grant ${index} (${grant.resource})`;
+    const unread = unreadIdentifier(cloud, grant);
+    if (unread) {
+      // What such a grant would reach is the cloud's guess, so nothing else is judged on it.
+      unreadable = true;
+      problems.push(`${name}: ${unread}`);
+      return;
+    }
     const outside = outsideAllowedResources(cloud, guardrails, grant);
     if (outside) problems.push(`${name}: ${outside}`);
     const tooMuch = overMaxAccess(cloud, guardrails, grant);
@@ -50,10 +74,15 @@ export function guardrailRefusal(
     const denied = deniedByAccount(cloud, guardrails, grant);
     problems.push(...denied.map(({ line }) => `${name}: ${line}`));
     const deniedPermissions = new Set(denied.map((d) => d.permission));
-    for (const hit of escalationsIn(cloud, grant, rules)) {
+    for (const hit of escalationsIn(cloud, grant, rules, home)) {
       if (deniedPermissions.has(hit.permission)) continue;
       escalation = true;
       problems.push(`${name}: ${escalationLine(cloud, grant, hit.permission, hit.rules)}`);
+    }
+    for (const hit of opaqueRolesIn(cloud, grant, guardrails.allowEscalation)) {
+      if (deniedPermissions.has(hit.permission)) continue;
+      escalation = true;
+      problems.push(`${name}: ${opaqueRoleLine(cloud, grant, hit.permission, hit.rule)}`);
     }
   });
   if (escalation) {
@@ -63,8 +92,41 @@ export function guardrailRefusal(
       );
     }
   }
-  problems.push(...durationProblems(guardrails, timing));
-  return problems.length > 0 ? { escalation, problems } : undefined;
+  problems.push(...durationProblems(guardrails, binding));
+  if (problems.length === 0) return undefined;
+  const reason = escalation
+    ? Reason.EscalationRefused
+    : unreadable
+      ? Reason.InvalidGrant
+      : Reason.GuardrailViolation;
+  return { reason, problems };
+}
+
+/** Where the account's Azure managed identities live; undefined when the account does not say. */
+function identityHome(
+  account: Pick<CloudAccountSpec, 'azure'>,
+  binding: BindingFacts,
+): IdentityHome | undefined {
+  const azure = account.azure;
+  if (!azure) return undefined;
+  const groups = [azure.resourceGroup, binding.identityResourceGroup ?? azure.resourceGroup];
+  return {
+    subscription: azure.subscriptionId.toLowerCase(),
+    resourceGroups: [...new Set(groups.map((g) => g.toLowerCase()))],
+  };
+}
+
+/** A grant whose resource or scope the cloud would not read as written, and why. */
+function unreadIdentifier(cloud: ProviderName, grant: ResolvedGrant): string | undefined {
+  const { identifierProblem, identifierNoun } = CLOUD_COMPARISON[cloud];
+  const own = identifierProblem(grant.resource);
+  if (own) return `the resource is not a canonical ${identifierNoun}: ${own}`;
+  for (const scope of grant.scopes) {
+    if (scope === grant.resource) continue;
+    const problem = identifierProblem(scope);
+    if (problem) return `its scope ${scope} is not a canonical ${identifierNoun}: ${problem}`;
+  }
+  return undefined;
 }
 
 /** A grant's resource must lie inside an allowed pattern: `*` lies inside none but `*`. */
@@ -161,6 +223,18 @@ function escalationLine(
   );
 }
 
+function opaqueRoleLine(
+  cloud: ProviderName,
+  grant: ResolvedGrant,
+  permission: string,
+  rule: OpaqueRoleRule,
+): string {
+  return (
+    `${describe(cloud, grant, permission)} is ${rule.noun}, refused by default: Keyless cannot see what it ` +
+    `grants, and it ${rule.why}; guardrails.allowEscalation: ["${permission}"] allows this role in this account`
+  );
+}
+
 function kindOf(grant: ResolvedGrant): string {
   if (grant.permissionKind === 'role') return 'role';
   return grant.permissions.length === 1 ? 'action' : 'actions';
@@ -174,7 +248,7 @@ function describe(cloud: ProviderName, grant: ResolvedGrant, permission: string)
   return grant.access ? `access ${grant.access} resolves to ${named}, which` : named;
 }
 
-function durationProblems(guardrails: Guardrails, timing: GrantTiming): string[] {
+function durationProblems(guardrails: Guardrails, timing: BindingFacts): string[] {
   if (!guardrails.maxGrantDuration) return [];
   const max = parseDuration(guardrails.maxGrantDuration);
   if (timing.lifetimeMs === undefined) {

@@ -1,5 +1,5 @@
 import { type Condition, ConditionType, type Drift } from '../api/index.js';
-import { Reason } from '../api/reasons.js';
+import { isReason, progressOf, Reason } from '../api/reasons.js';
 
 export type ConditionStatus = Condition['status'];
 
@@ -31,7 +31,13 @@ export function setCondition(
   return [...list.filter((c) => c.type !== input.type), next].sort((a, b) => order(a.type) - order(b.type));
 }
 
-const ORDER: string[] = [ConditionType.Ready, ConditionType.Synced, ConditionType.Drifted];
+const ORDER: string[] = [
+  ConditionType.Ready,
+  ConditionType.Synced,
+  ConditionType.Drifted,
+  ConditionType.Reconciling,
+  ConditionType.Stalled,
+];
 function order(type: string): number {
   const i = ORDER.indexOf(type);
   return i === -1 ? ORDER.length : i;
@@ -86,3 +92,29 @@ export const notDrifted = (): ConditionInput => ({
   reason: Reason.NoDrift,
   message: 'The cloud matches spec.',
 });
+
+/**
+ * kstatus's abnormal-true conditions, from Ready and Synced: Stalled when either is False for a
+ * reason only a change elsewhere fixes, else Reconciling when either is False, else neither. Only
+ * the one that holds is kept (kstatus reads whichever True one comes first), with the reason and
+ * message of the condition that raised it.
+ */
+export function progressConditions(conditions: Condition[] | undefined): ConditionInput | undefined {
+  const failing = [ConditionType.Ready, ConditionType.Synced]
+    .map((type) => getCondition(conditions, type))
+    .filter((c): c is Condition => c !== undefined && c.status === 'False');
+  const stalled = failing.find((c) => progressOf(c.reason) === 'Stalled');
+  // Synced first: it says what the last reconcile ran into, Ready what that means for its use.
+  const pending = stalled ?? failing.find((c) => c.type === ConditionType.Synced) ?? failing[0];
+  if (!pending) return undefined;
+  return {
+    type: stalled ? ConditionType.Stalled : ConditionType.Reconciling,
+    status: 'True',
+    reason: isReason(pending.reason) ? pending.reason : Reason.CloudError,
+    message: pending.message,
+  };
+}
+
+export function removeCondition(conditions: Condition[] | undefined, type: ConditionType): Condition[] {
+  return (conditions ?? []).filter((c) => c.type !== type);
+}

@@ -90,13 +90,13 @@ export class IdentityBindingReconciler {
     const created = Date.parse(binding.metadata.creationTimestamp ?? '') || run.now.getTime();
     const refusal = guardrailRefusal(account.spec, resolved, {
       lifetimeMs: endsAt ? endsAt.getTime() - created : undefined,
+      identityResourceGroup: identity.spec.azure?.resourceGroup,
     });
     if (refusal) {
-      const reason = refusal.escalation ? Reason.EscalationRefused : Reason.GuardrailViolation;
       const remaining = binding.status?.grants?.length
         ? ' The grants applied before remain in the cloud until the binding passes the guardrails or is deleted.'
         : '';
-      throw run.stop(reason, `${refusal.problems.join('; ')}${remaining}`);
+      throw run.stop(refusal.reason, `${refusal.problems.join('; ')}${remaining}`);
     }
     if (observeOnly) return this.observeOnly(provider, request, account, run);
 

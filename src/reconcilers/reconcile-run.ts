@@ -1,13 +1,20 @@
 import type { Logger } from 'pino';
-import type { Condition, KubeObject } from '../api/index.js';
+import { type Condition, ConditionType, type KubeObject } from '../api/index.js';
 import { isReason, REASONS, Reason } from '../api/reasons.js';
 import { canonicalJson } from '../providers/shared/drift.js';
 import { interruptedByShutdown } from '../runtime/context.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { asError, ClassifiedError, classificationOf } from '../runtime/errors.js';
-import { type ConditionInput, notReady, setCondition, syncFailed } from './conditions.js';
+import {
+  type ConditionInput,
+  notReady,
+  progressConditions,
+  removeCondition,
+  setCondition,
+  syncFailed,
+} from './conditions.js';
 import type { ClusterWriter, EventRecorder, EventType, KeylessKind, StatusOf } from './ports.js';
-import { FINALIZER, hasFinalizer } from './requests.js';
+import { FINALIZER, hasFinalizer, RECONCILE_REQUEST_ANNOTATION } from './requests.js';
 
 export interface FailOptions {
   notReady?: boolean;
@@ -61,7 +68,11 @@ export async function ensureFinalizer<K extends KeylessKind>(
  * or stop and look again later).
  */
 export class ReconcileRun<K extends KeylessKind> {
-  readonly status: StatusOf[K] & { conditions?: Condition[]; observedGeneration?: number };
+  readonly status: StatusOf[K] & {
+    conditions?: Condition[];
+    observedGeneration?: number;
+    lastHandledReconcileAt?: string;
+  };
   private readonly original: string;
   /** Set once the finalizer is gone: the object may no longer exist, so its status is not written. */
   finalized = false;
@@ -72,6 +83,8 @@ export class ReconcileRun<K extends KeylessKind> {
    */
   recheckAfterMs: number | undefined;
   private readonly pendingEvents: [EventType, Reason, string][] = [];
+  /** Whether this run reached a verdict on the object (set a condition), so its status describes it. */
+  private concluded = false;
 
   constructor(
     readonly kind: K,
@@ -92,6 +105,7 @@ export class ReconcileRun<K extends KeylessKind> {
   }
 
   set(...conditions: ConditionInput[]): void {
+    this.concluded = this.concluded || conditions.length > 0;
     for (const condition of conditions) {
       this.status.conditions = setCondition(
         this.status.conditions,
@@ -106,6 +120,25 @@ export class ReconcileRun<K extends KeylessKind> {
   observed(): void {
     if (this.object.metadata.generation !== undefined)
       this.status.observedGeneration = this.object.metadata.generation;
+  }
+
+  /**
+   * What kstatus and Argo CD read, once the run's verdict is in: Reconciling or Stalled from Ready
+   * and Synced, the generation this status describes, and the reconcile request it answered. A run
+   * that concluded nothing (it waits to be woken) leaves the status as it was.
+   */
+  conclude(): void {
+    if (!this.concluded || this.finalized) return;
+    const progress = progressConditions(this.status.conditions);
+    let conditions = this.status.conditions;
+    for (const type of [ConditionType.Reconciling, ConditionType.Stalled])
+      if (type !== progress?.type) conditions = removeCondition(conditions, type);
+    this.status.conditions = progress
+      ? setCondition(conditions, progress, this.object.metadata.generation, this.now)
+      : conditions;
+    this.observed();
+    const requested = this.object.metadata.annotations?.[RECONCILE_REQUEST_ANNOTATION];
+    if (requested !== undefined) this.status.lastHandledReconcileAt = requested;
   }
 
   statusChanged(): boolean {
@@ -237,6 +270,7 @@ export async function syncAndWriteStatus<K extends KeylessKind>(
     if (failure !== undefined) throw failure;
     return result;
   }
+  run.conclude();
   const [status] = await Promise.allSettled([
     run.statusChanged() && !run.finalized ? writer.writeStatus(run.kind, run.object, run.status) : undefined,
     run.sendEvents(),

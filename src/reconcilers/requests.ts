@@ -1,8 +1,14 @@
-import type { CloudAccount, KubeObject, WorkloadIdentity } from '../api/index.js';
+import type { CloudAccount, Condition, KubeObject, WorkloadIdentity } from '../api/index.js';
 import type { AccountRequest, IdentityRequest, Owner } from '../providers/provider.js';
 
 export const FINALIZER = 'keyless.dev/cleanup';
 export const ADOPT_ANNOTATION = 'keyless.dev/adopt';
+/**
+ * Set to any new value (a timestamp, by convention) to have Keyless reconcile the object now: the
+ * cloud is observed afresh even though nothing changed, and status.lastHandledReconcileAt then
+ * holds the value it answered.
+ */
+export const RECONCILE_REQUEST_ANNOTATION = 'keyless.dev/reconcile-requested-at';
 
 export function ownerOf(object: KubeObject, cluster: string): Owner {
   return {
@@ -43,13 +49,18 @@ export function hasFinalizer(object: KubeObject): boolean {
 }
 
 /**
- * The spec changed since status last recorded this generation: a successful sync, or a terminal
- * failure (which only a new spec can fix). Then it is applied whatever the drift policy; otherwise
- * a difference from the cloud is drift. Retryable failures leave observedGeneration alone, so a
- * transient error never turns reported drift into a correction.
+ * The spec may not be in the cloud yet: the cloud was last converged with (or observed against)
+ * another generation. Then it is applied whatever the drift policy; otherwise a difference from the
+ * cloud is drift. Every converge sets Drifted, stamped with its generation, and a failure before
+ * that leaves it alone, so a transient error never turns reported drift into a correction.
+ * (status.observedGeneration cannot say this: it is the generation the status describes, set by
+ * every reconcile that reaches a verdict, failed or not.)
  */
-export function specPending(object: KubeObject & { status?: { observedGeneration?: number } }): boolean {
-  return object.status?.observedGeneration !== object.metadata.generation;
+export function specPending(
+  object: KubeObject & { status?: { conditions?: Condition[] | undefined } },
+): boolean {
+  const drifted = object.status?.conditions?.find((c) => c.type === 'Drifted');
+  return drifted?.observedGeneration !== object.metadata.generation;
 }
 
 export const policies = {

@@ -21,7 +21,11 @@ const FOREIGN = { role: 'roles/viewer', members: ['user:ana@example.com'] };
 const FOREIGN_CONDITIONAL = {
   role: 'roles/storage.objectViewer',
   members: ['group:data@example.com'],
-  condition: { title: 'theirs', expression: 'resource.name.startsWith("projects/_/buckets/theirs")' },
+  condition: {
+    title: 'theirs',
+    expression:
+      '(resource.name == "projects/_/buckets/theirs" || resource.name.startsWith("projects/_/buckets/theirs/"))',
+  },
 };
 
 interface GcpBackend extends CloudBackend {
@@ -95,7 +99,8 @@ describeWithCloud<GcpBackend>(
         role: 'roles/storage.objectViewer',
         members: [`serviceAccount:${emailOf('reports')}`],
         condition: expect.objectContaining({
-          expression: 'resource.name.startsWith("projects/_/buckets/shop-reports")',
+          expression:
+            '(resource.name == "projects/_/buckets/shop-reports" || resource.name.startsWith("projects/_/buckets/shop-reports/"))',
         }),
       });
       expect(projectPolicy().version).toBe(3);
@@ -229,7 +234,7 @@ describeWithCloud<GcpBackend>(
       await waitForCondition(world.admin(), binding, 'Ready', { status: 'True' });
       const temporary = (projectPolicy().bindings ?? []).find((b) => b.role === 'roles/bigquery.dataViewer');
       expect(temporary?.condition?.expression).toBe(
-        `resource.name.startsWith("projects/keyless-test/datasets/analytics") && request.time < timestamp("${soon}")`,
+        `(resource.name == "projects/keyless-test/datasets/analytics" || resource.name.startsWith("projects/keyless-test/datasets/analytics/")) && request.time < timestamp("${soon}")`,
       );
       await waitForCondition(world.admin(), binding, 'Ready', { status: 'False', reason: 'Expired' }, 20_000);
       expect((projectPolicy().bindings ?? []).some((b) => b.role === 'roles/bigquery.dataViewer')).toBe(

@@ -82,15 +82,23 @@ describeWithKubectl('kubectl on the CRDs and the operator, as users run it', (co
     return Object.fromEntries(entries);
   };
 
-  it('apply --server-side -f examples/ applies everything; a second time it changes nothing', async () => {
+  it('apply --server-side -f examples/ applies everything; again it changes no generation, and a third time nothing', async () => {
     const first = (await kubectl(['apply', '--server-side', '-f', EXAMPLES_DIR])).stdout.trim().split('\n');
     expect(first).toHaveLength(examples.length);
     expect(first.filter((line) => !line.endsWith(' serverside-applied'))).toEqual([]);
     const before = await versions();
     expect(Object.values(before).every((v) => v.resourceVersion !== undefined)).toBe(true);
 
+    // Keyless's kinds read status.observedGeneration 0 (a CRD default) until the operator first
+    // writes their status; the API server stores that default with the first write after create,
+    // which may be this second apply. It changes no generation, and from then on nothing changes.
     await kubectl(['apply', '--server-side', '-f', EXAMPLES_DIR]);
-    expect(await versions()).toEqual(before);
+    const second = await versions();
+    expect(Object.fromEntries(Object.entries(second).map(([key, v]) => [key, v.generation]))).toEqual(
+      Object.fromEntries(Object.entries(before).map(([key, v]) => [key, v.generation])),
+    );
+    await kubectl(['apply', '--server-side', '-f', EXAMPLES_DIR]);
+    expect(await versions()).toEqual(second);
   });
 
   it('wait --for=condition=Ready returns for every object of each kind once the operator converged', async () => {
@@ -204,7 +212,15 @@ describeWithKubectl('kubectl on the CRDs and the operator, as users run it', (co
     await running?.stop();
     running = undefined;
     const before = await versions();
+    // Keyless's kinds read status.observedGeneration 0 (a CRD default) until the operator first
+    // writes their status; the API server stores that default with the first write after create,
+    // which may be this second apply. It changes no generation, and from then on nothing changes.
     await kubectl(['apply', '--server-side', '-f', EXAMPLES_DIR]);
-    expect(await versions()).toEqual(before);
+    const second = await versions();
+    expect(Object.fromEntries(Object.entries(second).map(([key, v]) => [key, v.generation]))).toEqual(
+      Object.fromEntries(Object.entries(before).map(([key, v]) => [key, v.generation])),
+    );
+    await kubectl(['apply', '--server-side', '-f', EXAMPLES_DIR]);
+    expect(await versions()).toEqual(second);
   });
 });

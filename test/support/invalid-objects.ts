@@ -30,6 +30,42 @@ const AWS = {
   oidcProvider: { issuerUrl: 'https://issuer.example' },
 };
 const SUBJECTS = [{ serviceAccount: { name: 'app' } }];
+const AZURE_SUB = '/subscriptions/00000000-0000-0000-0000-000000000000';
+const AZURE = {
+  subscriptionId: '00000000-0000-0000-0000-000000000000',
+  tenantId: '00000000-0000-0000-0000-0000000000aa',
+  resourceGroup: 'keyless',
+  location: 'westeurope',
+  issuerUrl: 'https://issuer.example',
+};
+const BUCKETS = '//storage.googleapis.com/projects/_/buckets';
+const SEGMENTS = 'has no empty segment (//) and does not end with /';
+const DOTS = 'has no . or .. segment: the HTTP client resolves them';
+const CHARACTERS = 'holds no %, ?, #, backslash or control character';
+
+/** Resources the cloud would read as another path, refused at apply time. */
+const NON_CANONICAL_RESOURCES = [
+  { name: 'an Azure ID that climbs with ..', resource: `${AZURE_SUB}/resourceGroups/rg/..`, message: DOTS },
+  { name: 'an Azure ID with a . segment', resource: `${AZURE_SUB}/./resourceGroups/rg`, message: DOTS },
+  { name: 'an Azure ID with two slashes', resource: `${AZURE_SUB}//resourceGroups/rg`, message: SEGMENTS },
+  {
+    name: 'an Azure ID with a trailing slash',
+    resource: `${AZURE_SUB}/resourceGroups/rg/`,
+    message: SEGMENTS,
+  },
+  { name: 'an Azure ID with %2e%2e', resource: `${AZURE_SUB}/resourceGroups/rg/%2e%2e`, message: CHARACTERS },
+  { name: 'an Azure ID with %2F', resource: `${AZURE_SUB}/resourceGroups/a%2Fb`, message: CHARACTERS },
+  {
+    name: 'an Azure ID with a backslash',
+    resource: `${AZURE_SUB}/resourceGroups/rg\\..`,
+    message: CHARACTERS,
+  },
+  { name: 'an Azure ID with a ?', resource: `${AZURE_SUB}?/resourceGroups/rg`, message: CHARACTERS },
+  { name: 'an Azure ID with a tab', resource: `${AZURE_SUB}/resourceGroups/.\t.`, message: CHARACTERS },
+  { name: 'a Google Cloud name that climbs with ..', resource: `${BUCKETS}/shop/../finance`, message: DOTS },
+  { name: 'a Google Cloud name with a trailing slash', resource: `${BUCKETS}/shop/`, message: SEGMENTS },
+  { name: 'a Google Cloud name with %2F', resource: `${BUCKETS}/shop%2F..%2Ffinance`, message: CHARACTERS },
+];
 const GRANT = { resource: 'arn:aws:s3:::bucket', access: 'read' };
 
 export const INVALID_OBJECTS: InvalidCase[] = [
@@ -317,6 +353,34 @@ export const INVALID_OBJECTS: InvalidCase[] = [
     field: 'spec.identityRef.name',
     message: 'should match',
   },
+  ...NON_CANONICAL_RESOURCES.map(({ name, resource, message }) => ({
+    name: `a grant on ${name}`,
+    object: binding({ identityRef: { name: 'app' }, grants: [{ resource, role: 'Reader' }] }),
+    field: 'spec.grants[0].resource',
+    message,
+  })),
+  {
+    name: 'an allowed Azure resource with a trailing slash',
+    object: account({
+      provider: 'azure',
+      azure: AZURE,
+      guardrails: { allowedResources: [`${AZURE_SUB}/resourceGroups/shop-*/`] },
+    }),
+    field: 'spec.guardrails.allowedResources[0]',
+    message: 'has no empty segment (//) and does not end with /',
+  },
+  {
+    name: "an account's resource group named ..",
+    object: account({ provider: 'azure', azure: { ...AZURE, resourceGroup: '..' } }),
+    field: 'spec.azure.resourceGroup',
+    message: 'should match',
+  },
+  {
+    name: "an identity's resource group ending with a period",
+    object: identity({ accountRef: { name: 'a' }, subjects: SUBJECTS, azure: { resourceGroup: 'ids.' } }),
+    field: 'spec.azure.resourceGroup',
+    message: 'should match',
+  },
   {
     name: 'an allowed namespace that is no namespace name',
     object: account({ provider: 'aws', aws: AWS, guardrails: { allowedNamespaces: ['Shop'] } }),
@@ -385,6 +449,21 @@ export const VALID_EDGE_OBJECTS: { name: string; object: Record<string, unknown>
         },
       ],
     }),
+  },
+  {
+    name: 'resource IDs in any case, with dots inside segments, and ARNs read as text',
+    object: binding({
+      identityRef: { name: 'app' },
+      grants: [
+        { resource: `${AZURE_SUB}/RESOURCEGROUPS/Shop.Data..2`, role: 'Reader' },
+        { resource: `${BUCKETS}/shop.reports...2026`, access: 'read' },
+        { resource: 'arn:aws:s3:::b/../x//y/', actions: ['s3:GetObject'] },
+      ],
+    }),
+  },
+  {
+    name: 'resource groups with periods inside',
+    object: account({ provider: 'azure', azure: { ...AZURE, resourceGroup: 'a.b.(c)' } }),
   },
   {
     name: 'allowed namespaces with globs',

@@ -9,6 +9,8 @@ export type Observed = Manifest & {
     drift?: { field: string; wanted: string; found: string }[];
     observedGeneration?: number;
     grants?: { resource: string; summary: string }[];
+    expiresAt?: string;
+    lastHandledReconcileAt?: string;
   };
 };
 

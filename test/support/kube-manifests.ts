@@ -22,12 +22,15 @@ export function readManifests(...paths: string[]): Manifest[] {
           .sort()
           .map((f) => `${full}${f}`)
       : [full];
-    return files.flatMap((file) =>
-      parseAllDocuments(readFileSync(file, 'utf8'))
-        .map((d) => d.toJS() as Manifest | null)
-        .filter((d): d is Manifest => d !== null),
-    );
+    return files.flatMap(readManifestFile);
   });
+}
+
+/** Every document in one YAML file, by its absolute path. */
+export function readManifestFile(file: string): Manifest[] {
+  return parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((d) => d.toJS() as Manifest | null)
+    .filter((d): d is Manifest => d !== null);
 }
 
 const PLURALS: Record<string, string> = {
@@ -44,6 +47,10 @@ const PLURALS: Record<string, string> = {
   Deployment: 'deployments',
   Secret: 'secrets',
   Lease: 'leases',
+  Service: 'services',
+  ConfigMap: 'configmaps',
+  ServiceMonitor: 'servicemonitors',
+  PrometheusRule: 'prometheusrules',
 };
 
 /** The REST path of one object (or of its collection, without a name). */
@@ -63,11 +70,12 @@ export async function apply(
   client: KubeClient,
   object: Manifest,
   fieldManager = 'keyless-tests',
+  force = true,
 ): Promise<Manifest> {
   return client.request<Manifest>('PATCH', pathOf(object, object.metadata.name), {
     body: object,
     contentType: 'application/apply-patch+yaml',
-    query: { fieldManager, force: 'true' },
+    query: { fieldManager, force: String(force) },
   });
 }
 
@@ -111,10 +119,13 @@ export async function waitFor<T>(
   }
 }
 
-/** Installs crds/ and waits until the API server serves them. */
-export async function installCrds(client: KubeClient): Promise<void> {
-  const crds = readManifests('crds/');
-  for (const crd of crds) await apply(client, crd);
+/** Installs crds/ (or the given CRDs) and waits until the API server serves them. */
+export async function installCrds(
+  client: KubeClient,
+  crds = readManifests('crds/'),
+  fieldManager?: string,
+): Promise<void> {
+  for (const crd of crds) await apply(client, crd, fieldManager);
   for (const crd of crds) {
     await waitFor(`CRD ${crd.metadata.name} Established`, async () => {
       const current = await get<{ status?: { conditions?: { type: string; status: string }[] } }>(

@@ -30,11 +30,14 @@ export async function installKeyless(admin: KubeClient): Promise<void> {
  * A kubeconfig that authenticates as the operator's own ServiceAccount (a TokenRequest token), so
  * the operator runs with exactly the RBAC in deploy/ and a missing or excess rule shows up.
  */
-export async function operatorKubeConfig(controlPlane: ControlPlane): Promise<KubeConfig> {
+export async function operatorKubeConfig(
+  controlPlane: ControlPlane,
+  namespace = OPERATOR_NAMESPACE,
+): Promise<KubeConfig> {
   const admin = new KubeClient(controlPlane.kubeConfig());
   const review = await admin.request<{ status: { token: string } }>(
     'POST',
-    `/api/v1/namespaces/${OPERATOR_NAMESPACE}/serviceaccounts/${OPERATOR_SERVICE_ACCOUNT}/token`,
+    `/api/v1/namespaces/${namespace}/serviceaccounts/${OPERATOR_SERVICE_ACCOUNT}/token`,
     {
       body: {
         apiVersion: 'authentication.k8s.io/v1',

@@ -1,12 +1,12 @@
 import type { Grant } from '../../api/index.js';
 import { Reason } from '../../api/reasons.js';
+import { resourceIdProblem } from '../../policy/azure-resource-ids.js';
 import azureCatalogue from '../../policy/catalogue/azure.json' with { type: 'json' };
 import { type Catalogue, compileCatalogue } from '../../policy/catalogue/catalogue.js';
 import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest, GrantRequest, IdentityRequest, Owner, ResolvedGrant } from '../provider.js';
 import { deterministicName } from '../shared/naming.js';
 import { OWNER_TAGS, ownerTags } from '../shared/ownership.js';
-import { resourceIdProblem } from './resource-id.js';
 import { uuidV5 } from './uuid.js';
 
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
@@ -141,7 +141,7 @@ export function resolveAzureGrants(grants: Grant[], _account: AccountRequest): R
       access: grant.access,
       permissions: [role],
       permissionKind: 'role',
-      scopes: [grant.resource.replace(/\/+$/, '')],
+      scopes: [grant.resource],
     };
   });
 }

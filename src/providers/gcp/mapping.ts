@@ -2,10 +2,10 @@ import type { Grant, Subject } from '../../api/index.js';
 import { Reason } from '../../api/reasons.js';
 import { type Catalogue, compileCatalogue, fillTemplate } from '../../policy/catalogue/catalogue.js';
 import gcpCatalogue from '../../policy/catalogue/gcp.json' with { type: 'json' };
+import { fullResourceNameProblem, serviceOf } from '../../policy/gcp-resource-names.js';
 import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest, GrantRequest, IdentityRequest, Owner, ResolvedGrant } from '../provider.js';
 import { deterministicName } from '../shared/naming.js';
-import { fullResourceNameProblem, serviceOf } from './resource-name.js';
 
 export const WORKLOAD_IDENTITY_USER = 'roles/iam.workloadIdentityUser';
 export const SERVICE_ACCOUNT_USER = 'roles/iam.serviceAccountUser';

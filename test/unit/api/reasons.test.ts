@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { README_PATH, renderReadme } from '../../../scripts/readme-tables.js';
 import { renderReasonsTables } from '../../../scripts/reasons-table.js';
-import { isReason, OUTCOMES, REASONS, type Reason } from '../../../src/api/reasons.js';
+import { isReason, OUTCOMES, progressOf, REASONS, type Reason } from '../../../src/api/reasons.js';
 import { deadlineExceeded } from '../../../src/runtime/context.js';
 
 function sourceFiles(dir: string): string[] {
@@ -37,6 +37,38 @@ describe('the reasons catalogue', () => {
     );
     const unused = (Object.keys(REASONS) as Reason[]).filter((name) => !used.includes(name));
     expect(unused).toEqual([]);
+  });
+
+  it('says for each reason that can leave Ready or Synced False whether kstatus reads it as Reconciling or Stalled', () => {
+    const problems = Object.entries(REASONS).flatMap(([name, entry]) => {
+      const carriers: readonly string[] = entry.carriedBy;
+      const failing =
+        entry.outcome !== 'Success' && (carriers.includes('Ready') || carriers.includes('Synced'));
+      const marks = carriers.filter((c) => c === 'Reconciling' || c === 'Stalled');
+      if (failing && marks.length !== 1)
+        return [`${name}: carried by ${marks.length} of Reconciling, Stalled`];
+      if (!failing && marks.length > 0) return [`${name}: never False on Ready or Synced, yet ${marks}`];
+      return [];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('reads every terminal reason, and only what a person must fix, as Stalled', () => {
+    const stalled = (Object.keys(REASONS) as Reason[]).filter((name) => progressOf(name) === 'Stalled');
+    const terminal = (Object.keys(REASONS) as Reason[]).filter((name) =>
+      REASONS[name].outcome.startsWith('Terminal'),
+    );
+    expect(stalled).toEqual(expect.arrayContaining(terminal));
+    expect(stalled.filter((name) => !terminal.includes(name)).sort()).toEqual([
+      'AccountNotFound',
+      'Expired',
+      'IdentityNotFound',
+      'NotFoundInCloud',
+      'ServiceAccountClaimed',
+    ]);
+    const retried = (Object.keys(REASONS) as Reason[]).filter((name) => REASONS[name].outcome === 'Retried');
+    expect(retried.map(progressOf)).toEqual(retried.map(() => 'Reconciling'));
+    expect(progressOf('SomethingElse')).toBeUndefined();
   });
 
   it("holds the reason of the runtime's own deadline, which the runtime writes without the catalogue", () => {

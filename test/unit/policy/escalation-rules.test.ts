@@ -7,18 +7,32 @@ import { ESCALATION_RULES } from '../../../src/policy/escalation-rules.js';
 import { guardrailRefusal } from '../../../src/policy/guardrails.js';
 import type { ResolvedGrant } from '../../../src/providers/provider.js';
 
-/** A grant that only the rule refuses: its own action or role, in the scope it covers. */
+const AZURE = {
+  subscriptionId: '00000000-0000-0000-0000-000000000001',
+  tenantId: '00000000-0000-0000-0000-0000000000aa',
+  resourceGroup: 'identities',
+  location: 'westeurope',
+  issuerUrl: 'https://issuer.example',
+};
+
+/**
+ * A grant that the rule refuses first: its own action or role (or, for a rule on an Azure action,
+ * a role that carries it), in the scope it covers.
+ */
 function grantFor(rule: (typeof ESCALATION_RULES)[number]): ResolvedGrant {
+  const subscription = `/subscriptions/${AZURE.subscriptionId}`;
   const scope =
     rule.cloud === 'aws'
       ? '*'
       : rule.cloud === 'gcp'
         ? 'projects/shop'
-        : '/subscriptions/00000000-0000-0000-0000-000000000001';
+        : rule.carriedBy
+          ? `${subscription}/resourceGroups/${AZURE.resourceGroup}`
+          : subscription;
   return {
     resource: scope,
     access: undefined,
-    permissions: [rule.refuses],
+    permissions: [rule.carriedBy?.find((r) => r === 'Contributor') ?? rule.refuses],
     permissionKind: rule.cloud === 'aws' ? 'action' : 'role',
     scopes: [scope],
   };
@@ -38,8 +52,9 @@ describe('the built-in escalation rules', () => {
     '%s %s refuses its own grant with no guardrails set, and is lifted by its name alone',
     (cloud, refuses, rule) => {
       const grant = grantFor(rule);
-      const refused = guardrailRefusal({ provider: cloud }, [grant], { lifetimeMs: undefined });
-      expect(refused?.escalation).toBe(true);
+      const account = { provider: cloud, ...(cloud === 'azure' ? { azure: AZURE } : {}) };
+      const refused = guardrailRefusal(account, [grant], { lifetimeMs: undefined });
+      expect(refused?.reason).toBe('EscalationRefused');
       expect(refused?.problems[0]).toContain(`guardrails.allowEscalation: ["${refuses}"]`);
       // Lifting it leaves other rules that also cover the grant (`*` covers every AWS rule).
       const lifted = rulesInForce(cloud, [refuses]);

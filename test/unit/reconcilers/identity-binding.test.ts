@@ -177,6 +177,54 @@ describe('IdentityBinding reconciler', () => {
     expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'True' });
   });
 
+  it("refuses, whatever the provider checked, a resource the cloud would read otherwise, and Contributor on the identity's own resource group", async () => {
+    const h = reconcilerHarness();
+    const subscription = '/subscriptions/00000000-0000-0000-0000-000000000001';
+    h.applyAccount('acct', {
+      provider: 'azure',
+      azure: {
+        subscriptionId: '00000000-0000-0000-0000-000000000001',
+        tenantId: '00000000-0000-0000-0000-0000000000aa',
+        resourceGroup: 'identities',
+        location: 'westeurope',
+        issuerUrl: 'https://issuer',
+      },
+    });
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity('app', { azure: { resourceGroup: 'team-identities' } });
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    h.applyBinding('climbs', {
+      grants: [{ resource: `${subscription}/resourceGroups/shop/..`, role: 'Contributor' }],
+    });
+    h.applyBinding('own-group', {
+      grants: [{ resource: `${subscription}/resourceGroups/team-identities`, role: 'Contributor' }],
+    });
+    h.cloud.resetCounts();
+
+    await h.reconcile('IdentityBinding', 'team/climbs');
+    await h.reconcile('IdentityBinding', 'team/own-group');
+
+    expect(h.cloud.count()).toBe(0);
+    expect(condition(h.binding('climbs'), 'Synced')).toMatchObject({
+      status: 'False',
+      reason: 'InvalidGrant',
+    });
+    expect(condition(h.binding('climbs'), 'Synced')?.message).toContain(
+      `grant 0 (${subscription}/resourceGroups/shop/..): the resource is not a canonical Azure resource ID: segment 5 is ".."`,
+    );
+    expect(condition(h.binding('climbs'), 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'InvalidGrant',
+    });
+    expect(condition(h.binding('own-group'), 'Synced')).toMatchObject({
+      status: 'False',
+      reason: 'EscalationRefused',
+    });
+    expect(condition(h.binding('own-group'), 'Synced')?.message).toContain(
+      'guardrails.allowEscalation: ["Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write"]',
+    );
+  });
+
   it('requires temporary grants when the account sets maxGrantDuration', async () => {
     const h = reconcilerHarness();
     h.applyAccount('acct', { guardrails: { maxGrantDuration: '8h' } });

@@ -174,6 +174,21 @@ describe('grants', () => {
       /segment 4 is empty \(two slashes\)/,
     ],
     [
+      'a resource group named .., which ARM would read as the subscription',
+      { resource: `/subscriptions/${SUB}/resourceGroups/..`, access: 'write' },
+      /grant 0 \(.*\): not a well-formed Azure resource ID: segment 4 is "\.\.", which the HTTP client resolves as a step up/,
+    ],
+    [
+      'a percent-escape',
+      { resource: `/subscriptions/${SUB}/resourceGroups/shop%2F..`, role: 'Reader' },
+      /it holds % at character 72: the cloud decodes percent-escapes/,
+    ],
+    [
+      'a trailing slash',
+      { resource: `/subscriptions/${SUB}/resourceGroups/shop/`, access: 'read' },
+      /not a well-formed Azure resource ID: it ends with \//,
+    ],
+    [
       'AWS actions',
       { resource: `/subscriptions/${SUB}`, actions: ['s3:GetObject'] },
       /use access or role, not actions/,

@@ -101,7 +101,8 @@ describe('grants', () => {
       {
         permissions: ['roles/storage.objectViewer'],
         scopes: ['projects/shop-prod-4821'],
-        condition: 'resource.name.startsWith("projects/_/buckets/reports-2026")',
+        condition:
+          '(resource.name == "projects/_/buckets/reports-2026" || resource.name.startsWith("projects/_/buckets/reports-2026/"))',
       },
     ],
     [
@@ -109,7 +110,8 @@ describe('grants', () => {
       { resource: '//secretmanager.googleapis.com/projects/shop-prod-4821/secrets/db', access: 'read' },
       {
         permissions: ['roles/secretmanager.secretAccessor'],
-        condition: 'resource.name.startsWith("projects/481516234200/secrets/db")',
+        condition:
+          '(resource.name == "projects/481516234200/secrets/db" || resource.name.startsWith("projects/481516234200/secrets/db/"))',
       },
     ],
     [
@@ -117,7 +119,8 @@ describe('grants', () => {
       { resource: '//bigquery.googleapis.com/projects/shop-prod-4821/datasets/analytics', access: 'write' },
       {
         permissions: ['roles/bigquery.dataEditor'],
-        condition: 'resource.name.startsWith("projects/shop-prod-4821/datasets/analytics")',
+        condition:
+          '(resource.name == "projects/shop-prod-4821/datasets/analytics" || resource.name.startsWith("projects/shop-prod-4821/datasets/analytics/"))',
       },
     ],
     [
@@ -183,6 +186,16 @@ describe('grants', () => {
       /it has an empty segment: two slashes at characters 34–35/,
     ],
     [
+      'a name with a .. segment',
+      { resource: '//iam.googleapis.com/projects/shop-prod-4821/serviceAccounts/a@b/..', access: 'write' },
+      /not a well-formed full resource name: its segment "\.\." \(at character 66\) is a dot segment/,
+    ],
+    [
+      'a name with a percent-escape',
+      { resource: '//storage.googleapis.com/projects/_/buckets/b%2e', access: 'read' },
+      /not a well-formed full resource name: it holds % at character 46/,
+    ],
+    [
       'a well-formed name of a known service that fits no entry',
       { resource: '//storage.googleapis.com/projects/_/buckets/B_UPPER', access: 'read' },
       /a storage.googleapis.com name, but none Keyless can grant on: it fits none of A Cloud Storage bucket and its objects/,
@@ -244,7 +257,7 @@ describe('plannedGrants', () => {
       request({ grants: bucket, expiresAt: new Date('2026-12-01T08:00:00.000Z') }),
     );
     expect(wanted[0]?.condition).toBe(
-      'resource.name.startsWith("projects/_/buckets/b-1") && request.time < timestamp("2026-12-01T08:00:00Z")',
+      '(resource.name == "projects/_/buckets/b-1" || resource.name.startsWith("projects/_/buckets/b-1/")) && request.time < timestamp("2026-12-01T08:00:00Z")',
     );
     expect(() => plannedGrants(request({ grants: project, expiresAt: new Date() }))).toThrow(/basic role/);
   });
@@ -267,7 +280,7 @@ describe('plannedGrants', () => {
         fc.constantFrom('projects/p-123456', 'projects/-/serviceAccounts/a@b.iam.gserviceaccount.com'),
         fc.option(
           fc.constantFrom(
-            'resource.name.startsWith("projects/_/buckets/b")',
+            '(resource.name == "projects/_/buckets/b" || resource.name.startsWith("projects/_/buckets/b/"))',
             'request.time < timestamp("2026-01-01T00:00:00Z")',
           ),
           { nil: undefined },

@@ -1,0 +1,6 @@
+local actions = {}
+actions["reconcile"] = {
+  ["iconClass"] = "fa fa-fw fa-sync",
+  ["displayName"] = "Reconcile now"
+}
+return actions
