@@ -71,10 +71,13 @@ export class AccessReviewer {
     this.maxTokens = options.maxTokens ?? 1000;
   }
 
-  /** What `authorization` (the request's Authorization header) may see of `namespaces`. */
+  /**
+   * What `authorization` (the request's Authorization header) may see of the namespaces that hold
+   * objects (asked for only once the token is known to be good).
+   */
   async review(
     authorization: string | undefined,
-    namespaces: Record<NamespacedKind, readonly string[]>,
+    namespacesOf: () => Record<NamespacedKind, readonly string[]>,
   ): Promise<AccessOutcome> {
     const token = bearerToken(authorization);
     if (!token) {
@@ -87,6 +90,7 @@ export class AccessReviewer {
       const entry = this.entryFor(token);
       const user = await entry.user;
       if (!user) return { kind: 'unauthenticated', message: 'the API server did not accept this token' };
+      const namespaces = namespacesOf();
       const decide = (resource: ListedResource, namespace: string | undefined) =>
         this.decision(entry, user, resource, namespace);
       const [accounts, identities, bindings] = await Promise.all([

@@ -55,10 +55,9 @@ export class LiveReadModel {
     this.maxAgeMs = options.maxAgeMs ?? 10_000;
     const conditionsOf = (o: CloudAccount | WorkloadIdentity | IdentityBinding) => o.status?.conditions;
     const tracked = <T extends CloudAccount | WorkloadIdentity | IdentityBinding>(): InformerHandlers<T> => ({
-      onAdd: (o) => {
-        if (o.metadata.uid) this.history.record(o.metadata.uid, undefined, conditionsOf(o), this.nowIso());
-        this.changed();
-      },
+      // An object's conditions as first listed are its current ones, shown as such: only changes seen
+      // afterwards are history, which keeps the memory per object small while nothing changes.
+      onAdd: () => this.changed(),
       onUpdate: (old, o) => {
         if (o.metadata.uid)
           this.history.record(o.metadata.uid, conditionsOf(old), conditionsOf(o), this.nowIso());

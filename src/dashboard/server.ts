@@ -90,11 +90,10 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   /** What the request's caller may see, or the refusal already sent. */
   const accessOf = async (req: IncomingMessage): Promise<AccessOutcome> => {
     if (!options.reviewer) return { kind: 'granted', user: '', access: FULL_ACCESS };
-    const model = live.model();
     const namespaces = (views: { namespace: string }[]) => [...new Set(views.map((v) => v.namespace))];
-    return options.reviewer.review(req.headers.authorization, {
-      WorkloadIdentity: namespaces(model.identities),
-      IdentityBinding: namespaces(model.bindings),
+    return options.reviewer.review(req.headers.authorization, () => {
+      const model = live.model();
+      return { WorkloadIdentity: namespaces(model.identities), IdentityBinding: namespaces(model.bindings) };
     });
   };
 

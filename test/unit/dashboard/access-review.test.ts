@@ -27,7 +27,7 @@ function tableReviews(users: Record<string, string>, grants: Record<string, stri
   return { reviews, sent };
 }
 
-const NAMESPACES = { WorkloadIdentity: ['shop', 'payments'], IdentityBinding: ['shop', 'payments'] };
+const NAMESPACES = () => ({ WorkloadIdentity: ['shop', 'payments'], IdentityBinding: ['shop', 'payments'] });
 
 function reviewer(reviews: Reviews, clock = new FakeClock(0), burst = 100) {
   return new AccessReviewer({
@@ -92,7 +92,10 @@ describe('AccessReviewer', () => {
     await r.review('Bearer s', NAMESPACES);
     expect(sent.length).toBe(first);
     // A namespace that appears later is reviewed on its own.
-    await r.review('Bearer s', { ...NAMESPACES, WorkloadIdentity: ['shop', 'payments', 'billing'] });
+    await r.review('Bearer s', () => ({
+      ...NAMESPACES(),
+      WorkloadIdentity: ['shop', 'payments', 'billing'],
+    }));
     expect(sent.slice(first)).toEqual(['list shop-viewer workloadidentities billing']);
     clock.advance(30_000);
     await r.review('Bearer s', NAMESPACES);
