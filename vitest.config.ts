@@ -24,6 +24,22 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 900_000,
+          pool: 'forks',
+          fileParallelism: false,
+          globalSetup: [
+            'test/integration/setup/control-plane.ts',
+            'test/integration/setup/moto.ts',
+            'test/browser/setup.ts',
+          ],
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',

@@ -24,6 +24,7 @@ import { startGcpFake } from '../test/support/gcp-fake/index.js';
 import { apply, get, type Manifest, waitFor } from '../test/support/kube-manifests.js';
 import { ensureMoto, startMoto, TEST_CREDENTIALS } from '../test/support/moto/index.js';
 import { installKeyless, OPERATOR_NAMESPACE, operatorKubeConfig } from '../test/support/operator-harness.js';
+import { buildDashboardAssets } from './build-dashboard.js';
 
 type Status = {
   status?: {
@@ -97,8 +98,12 @@ async function main(): Promise<void> {
     const kubeConfig = await operatorKubeConfig(controlPlane);
     const secrets = new KubeSecretReader(new KubeClient(kubeConfig));
     let httpPort = 0;
+    let dashboardPort: number | undefined;
+    await buildDashboardAssets();
     operatorDone = runOperatorProcess({
-      config: loadConfig(['--cluster-name=demo', '--http-address=127.0.0.1:0', '--leader-elect=false'], {}),
+      config: loadConfig(['--cluster-name=demo', '--http-address=127.0.0.1:0', '--leader-elect=false'], {
+        KEYLESS_DASHBOARD_ADDRESS: process.env.KEYLESS_DASHBOARD_ADDRESS,
+      }),
       logger: demoLogger(),
       signal: stop.signal,
       providers: cloudRegistry({
@@ -110,6 +115,7 @@ async function main(): Promise<void> {
       kubeConfig,
       onStarted: (running) => {
         httpPort = running.httpPort;
+        dashboardPort = running.dashboardPort;
       },
     });
     console.log(
@@ -151,6 +157,7 @@ async function main(): Promise<void> {
     console.log(
       `metrics: http://127.0.0.1:${httpPort}/metrics   health: http://127.0.0.1:${httpPort}/readyz`,
     );
+    if (dashboardPort !== undefined) console.log(`dashboard: http://127.0.0.1:${dashboardPort}/`);
     if (exitWhenDone) {
       await shutdown();
       console.log('\ndemo finished; everything is stopped.');

@@ -18,6 +18,8 @@ export interface Config {
   cloud: CloudMode;
   workers: number;
   httpAddress: { host: string; port: number };
+  /** The read-only dashboard and its JSON API; undefined when turned off. */
+  dashboard: DashboardConfig | undefined;
   logLevel: LogLevel;
   /** Used when a CloudAccount sets no resyncInterval. */
   defaultResyncMs: number;
@@ -41,6 +43,19 @@ export interface Config {
   shutdownTimeoutMs: number;
 }
 
+export interface DashboardConfig {
+  host: string;
+  port: number;
+  /**
+   * none: anyone who reaches the listener sees everything (loopback only, reached through
+   * `kubectl port-forward`). token: a Kubernetes bearer token is required and each user sees what
+   * their RBAC lets them list.
+   */
+  auth: 'none' | 'token';
+  /** How long a token's review and its access decisions are reused. */
+  reviewCacheMs: number;
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -59,6 +74,24 @@ export const OPTIONS = {
     env: 'KEYLESS_HTTP_ADDRESS',
     help: '/healthz, /readyz, /metrics',
     default: '0.0.0.0:8080',
+  },
+  'dashboard-address': {
+    type: 'string',
+    env: 'KEYLESS_DASHBOARD_ADDRESS',
+    help: 'the dashboard and /api/v1 (off: none)',
+    default: '127.0.0.1:8081',
+  },
+  'dashboard-auth': {
+    type: 'string',
+    env: 'KEYLESS_DASHBOARD_AUTH',
+    help: 'auto (a token unless loopback) | token',
+    default: 'auto',
+  },
+  'dashboard-review-cache': {
+    type: 'string',
+    env: 'KEYLESS_DASHBOARD_REVIEW_CACHE',
+    help: "reuse a token's access review for",
+    default: '30s',
   },
   'log-level': { type: 'string', env: 'KEYLESS_LOG_LEVEL', help: 'info, debug, ...', default: 'info' },
   'default-resync': {
@@ -171,12 +204,31 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   }
   const shutdownTimeoutMs = duration('shutdown-timeout', get);
 
+  const dashboardAuth = get('dashboard-auth');
+  if (dashboardAuth !== 'auto' && dashboardAuth !== 'token') {
+    throw new ConfigError(`--dashboard-auth must be auto or token, got ${dashboardAuth}`);
+  }
+  const dashboardAddress = get('dashboard-address') ?? '';
+  const dashboard =
+    dashboardAddress === 'off'
+      ? undefined
+      : (() => {
+          const { host, port } = address(dashboardAddress, 'dashboard-address');
+          return {
+            host,
+            port,
+            auth: dashboardAuth === 'token' || !isLoopback(host) ? ('token' as const) : ('none' as const),
+            reviewCacheMs: duration('dashboard-review-cache', get),
+          };
+        })();
+
   return {
     kubeconfig: get('kubeconfig') || undefined,
     clusterName,
     cloud,
     workers,
-    httpAddress: address(get('http-address') ?? ''),
+    httpAddress: address(get('http-address') ?? '', 'http-address'),
+    dashboard,
     logLevel,
     defaultResyncMs: duration('default-resync', get),
     leaderElection: {
@@ -210,10 +262,16 @@ function duration(name: OptionName, get: (name: OptionName) => string | undefine
   }
 }
 
-function address(text: string): { host: string; port: number } {
+function address(text: string, flag: OptionName): { host: string; port: number } {
   const match = /^(.*):(\d{1,5})$/.exec(text);
   const port = Number(match?.[2]);
   if (!match || port > 65535)
-    throw new ConfigError(`--http-address must be HOST:PORT, got ${JSON.stringify(text)}`);
-  return { host: match[1] || '0.0.0.0', port };
+    throw new ConfigError(`--${flag} must be HOST:PORT, got ${JSON.stringify(text)}`);
+  const host = (match[1] ?? '').replace(/^\[(.*)\]$/, '$1');
+  return { host: host || '0.0.0.0', port };
+}
+
+/** Whether only this machine can reach a listener on `host`: 127.0.0.0/8, ::1 or localhost. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

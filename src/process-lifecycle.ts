@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { KubeLeaseStore } from './cluster/lease-store.js';
 import { KubeSecretReader } from './cluster/secret-reader.js';
 import type { Config } from './config.js';
+import { type RunningDashboardProcess, startDashboard } from './dashboard/index.js';
 import { KubeClient } from './kube-api/client.js';
 import { kubeListWatchSources, Manager } from './manager.js';
 import { OperatorMetrics } from './observability/metrics.js';
@@ -17,6 +18,7 @@ import type { SecretReader } from './providers/shared/secrets.js';
 import { type Clock, realClock } from './runtime/clock.js';
 import { startHealthServer } from './runtime/health-server.js';
 import { LeaderElector } from './runtime/leader-election.js';
+import { RecentChanges } from './views/index.js';
 
 export interface ProcessOptions {
   config: Config;
@@ -28,7 +30,13 @@ export interface ProcessOptions {
   kubeConfig?: KubeConfig;
   clock?: Clock;
   /** Called once the operator is up, with what tests and the demo want to see. */
-  onStarted?: (running: { httpPort: number; manager: Manager; metrics: OperatorMetrics }) => void;
+  onStarted?: (running: {
+    httpPort: number;
+    /** Undefined when --dashboard-address=off. */
+    dashboardPort: number | undefined;
+    manager: Manager;
+    metrics: OperatorMetrics;
+  }) => void;
 }
 
 /**
@@ -55,6 +63,9 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
   // One JSON line per cloud change, marked stream=audit for a SIEM to pick out, whatever the log level.
   const audit = logger.child({ stream: 'audit' }, { level: logger.level === 'silent' ? 'silent' : 'info' });
   client.onRequest((verb, _path, code) => metrics.kubeRequests.inc({ verb, code: String(code) }));
+  // The audit stream's last entries, shown by the dashboard beside each object.
+  const changes = new RecentChanges();
+  let dashboard: RunningDashboardProcess | undefined;
   const providers = instrumentRegistry(
     options.providers ??
       (config.cloud === 'memory'
@@ -65,7 +76,12 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
           })),
     {
       observe: (provider, operation, outcome) => metrics.cloudCall(provider, operation, outcome),
-      audit: (entry) => audit.info({ audit: entry }, 'cloud change'),
+      audit: (entry) => {
+        audit.info({ audit: entry }, 'cloud change');
+        const { namespace, name, uid } = entry.owner;
+        changes.add({ ...entry, time: new Date(clock.now()).toISOString(), owner: { namespace, name, uid } });
+        dashboard?.cloudChanged();
+      },
       accountChecked: (provider, account, outcome) =>
         metrics.accountChecked(provider, account, outcome, clock.now()),
     },
@@ -109,6 +125,23 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
     },
     logger,
   });
+  try {
+    dashboard = config.dashboard
+      ? await startDashboard({
+          config: config.dashboard,
+          kubeConfig,
+          client,
+          manager,
+          changes,
+          clock,
+          logger,
+        })
+      : undefined;
+  } catch (err) {
+    await server.close();
+    client.close();
+    throw err;
+  }
 
   const stopping = new Promise<'stopped'>((resolve) => {
     if (signal.aborted) resolve('stopped');
@@ -120,7 +153,7 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
   let controllersRunning = false;
   try {
     manager.startInformers();
-    options.onStarted?.({ httpPort: server.port, manager, metrics });
+    options.onStarted?.({ httpPort: server.port, dashboardPort: dashboard?.port, manager, metrics });
     const leading = elector ? await Promise.race([elector.acquire(), stopping.then(() => false)]) : true;
     if (leading && !signal.aborted) {
       await Promise.race([manager.waitForSync(signal), stopping]);
@@ -144,6 +177,7 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
     } else {
       elector?.stop();
     }
+    await dashboard?.close();
     await server.close();
     client.close();
   }

@@ -120,6 +120,7 @@ async function start(args: StartArgs): Promise<RunTimings> {
     [
       '--cluster-name=bench',
       '--http-address=127.0.0.1:0',
+      '--dashboard-address=127.0.0.1:0',
       '--cloud=memory',
       '--leader-elect=false',
       `--workers=${init.workers}`,

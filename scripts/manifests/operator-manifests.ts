@@ -134,7 +134,9 @@ const rbac: ManifestDocument[] = [
     comment:
       'Least privilege: exactly what the operator calls, checked by the integration tests, which run\n' +
       'the operator with a token of this ServiceAccount. ServiceAccounts: annotations by server-side\n' +
-      'apply; create only for subjects with serviceAccount.create: true.',
+      'apply; create only for subjects with serviceAccount.create: true. Events: list and watch for the\n' +
+      "dashboard's Events beside each object; TokenReviews and SubjectAccessReviews: who holds a\n" +
+      'dashboard token, and what they may list.',
     object: {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
@@ -151,7 +153,9 @@ const rbac: ManifestDocument[] = [
           verbs: ['patch'],
         },
         { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'patch', 'create'] },
-        { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
+        { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'list', 'watch'] },
+        { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+        { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
       ],
     },
   },

@@ -42,6 +42,14 @@ export class TokenBucket {
     return debtMs;
   }
 
+  /** Takes a token if one is there now, without going into debt; false when none is. */
+  tryTake(): boolean {
+    this.refill(this.clock.now());
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
   private refill(now: number): void {
     if (now <= this.refilledUntil) return;
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledUntil) * this.qps) / 1000);

@@ -7,7 +7,11 @@ const run = promisify(execFile);
 
 describeWithControlPlane('npm run demo', () => {
   it('converges every example, prints where to look, and leaves nothing running', async () => {
-    const { stdout, stderr } = await run('npx', ['tsx', 'scripts/demo.ts', '--exit'], { timeout: 170_000 });
+    const { stdout, stderr } = await run('npx', ['tsx', 'scripts/demo.ts', '--exit'], {
+      timeout: 170_000,
+      // Any free port: another demo may hold the default one.
+      env: { ...process.env, KEYLESS_DASHBOARD_ADDRESS: '127.0.0.1:0' },
+    });
     // No warning from Node.js itself, such as the AWS SDK's on a Node.js it will stop supporting.
     expect(stderr).not.toMatch(/^\(node:\d+\) /m);
     const rows = stdout
@@ -17,6 +21,7 @@ describeWithControlPlane('npm run demo', () => {
     for (const line of rows) expect(line).toMatch(/\sTrue\s+True\s/);
     expect(stdout).toContain('kubectl --kubeconfig');
     expect(stdout).toMatch(/metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    expect(stdout).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+\//);
     expect(stdout).toContain('moto');
     expect(stdout).toMatch(
       /shop\/reports\s+True\s+True\s+kl-shop-reports-[0-9a-f]{8}@shop-prod-4821\.iam\.gserviceaccount\.com/,

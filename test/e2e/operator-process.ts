@@ -20,7 +20,13 @@ export async function spawnOperator(name: string, args: string[]): Promise<Opera
   if (port === undefined) throw new Error('no free port');
   const child = spawn(
     process.execPath,
-    [MAIN, `--http-address=127.0.0.1:${port}`, `--pod-name=${name}`, ...args],
+    [
+      MAIN,
+      `--http-address=127.0.0.1:${port}`,
+      '--dashboard-address=127.0.0.1:0',
+      `--pod-name=${name}`,
+      ...args,
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH ?? '' },

@@ -67,6 +67,8 @@ export interface RunningOperator {
   metrics: OperatorMetrics;
   manager: Manager;
   httpPort: number;
+  /** Undefined with --dashboard-address=off. */
+  dashboardPort: number | undefined;
   /** Graceful stop (drain, release the Lease); resolves with how the run ended. */
   stop(): Promise<ProcessOutcome>;
   done: Promise<ProcessOutcome>;
@@ -91,6 +93,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
     [
       '--cluster-name=it',
       '--http-address=127.0.0.1:0',
+      '--dashboard-address=127.0.0.1:0',
       `--cloud=${options.realClouds ? 'real' : 'memory'}`,
       '--lease-duration=4s',
       '--renew-deadline=3s',
@@ -102,7 +105,9 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
   );
   const cloud = options.cloud ?? new MemoryCloud();
   const abort = new AbortController();
-  let started: { httpPort: number; manager: Manager; metrics: OperatorMetrics } | undefined;
+  let started:
+    | { httpPort: number; dashboardPort: number | undefined; manager: Manager; metrics: OperatorMetrics }
+    | undefined;
   const done = runOperatorProcess({
     config,
     logger: options.logger ?? pino({ level: process.env.KEYLESS_TEST_LOG_LEVEL ?? 'silent' }),

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       cloud: 'real',
       workers: 4,
       httpAddress: { host: '0.0.0.0', port: 8080 },
+      dashboard: { host: '127.0.0.1', port: 8081, auth: 'none', reviewCacheMs: 30_000 },
       defaultResyncMs: 600_000,
       reconcileTimeoutMs: 60_000,
       cloudCallTimeoutMs: 20_000,
@@ -38,6 +39,25 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    ['127.0.0.1:8081', 'auto', 'none'],
+    ['127.3.4.5:8081', 'auto', 'none'],
+    ['localhost:8081', 'auto', 'none'],
+    ['[::1]:8081', 'auto', 'none'],
+    ['0.0.0.0:8081', 'auto', 'token'],
+    [':8081', 'auto', 'token'],
+    ['10.0.0.7:8081', 'auto', 'token'],
+    ['[::]:8081', 'auto', 'token'],
+    ['127.0.0.1:8081', 'token', 'token'],
+  ])('asks for a token on the dashboard at %s with --dashboard-auth=%s: %s', (address, auth, want) => {
+    const config = loadConfig([`--dashboard-address=${address}`, `--dashboard-auth=${auth}`], ENV);
+    expect(config.dashboard?.auth).toBe(want);
+  });
+
+  it('turns the dashboard off', () => {
+    expect(loadConfig(['--dashboard-address=off'], ENV).dashboard).toBeUndefined();
+  });
+
+  it.each([
     [[], {}, /--cluster-name .* must be a DNS label/],
     [['--cluster-name', 'Prod_EU'], {}, /must be a DNS label/],
     [['--workers', 'many'], ENV, /--workers must be an integer from 1 to 256, got many/],
@@ -48,6 +68,9 @@ describe('loadConfig', () => {
     [['--lease-duration', '12s'], ENV, /renew-deadline \+ retry-period < lease-duration/],
     [['--retry-period', '10s'], ENV, /retry-period < renew-deadline/],
     [['--http-address', 'localhost'], ENV, /--http-address must be HOST:PORT/],
+    [['--dashboard-address', '8081'], ENV, /--dashboard-address must be HOST:PORT/],
+    [['--dashboard-auth', 'basic'], ENV, /--dashboard-auth must be auto or token, got basic/],
+    [['--dashboard-review-cache', '0s'], ENV, /--dashboard-review-cache must be a positive duration/],
     [['--log-level', 'loud'], ENV, /--log-level must be one of/],
     [['--leader-elect', 'yes'], ENV, /--leader-elect must be true or false/],
     [['--unknown-flag'], ENV, /Unknown option '--unknown-flag'/],

@@ -18,6 +18,14 @@ describe('TokenBucket', () => {
     expect([bucket.reserve(), bucket.reserve(), bucket.reserve()]).toEqual([0, 0, 100]);
   });
 
+  it('takes a token only when one is there, never going into debt', () => {
+    const clock = new FakeClock(0);
+    const bucket = new TokenBucket({ qps: 10, burst: 2, clock });
+    expect([bucket.tryTake(), bucket.tryTake(), bucket.tryTake()]).toEqual([true, true, false]);
+    clock.advance(100);
+    expect([bucket.tryTake(), bucket.tryTake()]).toEqual([true, false]);
+  });
+
   it('rejects nonsensical settings', () => {
     expect(() => new TokenBucket({ qps: 0, burst: 1 })).toThrow(/qps/);
     expect(() => new TokenBucket({ qps: 1, burst: 0 })).toThrow(/burst/);
