@@ -69,6 +69,48 @@ export function roleDescription(owner: Owner): string {
   return `Managed by Keyless for ${owner.cluster}/${owner.namespace}/${owner.name}`;
 }
 
+/** The cluster ARN EKS Pod Identity sends as the `eks-cluster-arn` session tag. */
+export function eksClusterArn(
+  aws: AwsAccount,
+  cluster: { name: string; region?: string | undefined },
+): string {
+  const region = cluster.region ?? aws.region;
+  return `arn:${partitionOf(region)}:eks:${region}:${aws.accountId}:cluster/${cluster.name}`;
+}
+
+/**
+ * EKS Pod Identity assumes the role with session tags naming the cluster, namespace and
+ * ServiceAccount of the pod; the conditions on them are what keep every other pod in the account
+ * (and every other cluster) from using the role. So the session tags cannot be turned off.
+ */
+function podIdentityStatement(request: IdentityRequest, aws: AwsAccount): Statement {
+  const cluster = aws.eksCluster;
+  if (!cluster) {
+    throw terminal(
+      Reason.InvalidSpec,
+      `spec.aws.podIdentity needs the EKS cluster's name in CloudAccount ${request.account.name} (spec.aws.eksCluster.name), so that only its pods can use the role`,
+    );
+  }
+  const names = request.spec.subjects
+    .flatMap((s) => (s.serviceAccount ? [s.serviceAccount.name] : []))
+    .sort();
+  return {
+    Sid: 'EksPodIdentity',
+    Effect: 'Allow',
+    Principal: { Service: 'pods.eks.amazonaws.com' },
+    Action: ['sts:AssumeRole', 'sts:TagSession'],
+    Condition: {
+      StringEquals: {
+        'aws:SourceAccount': aws.accountId,
+        'aws:RequestTag/eks-cluster-arn': eksClusterArn(aws, cluster),
+        'aws:RequestTag/eks-cluster-name': cluster.name,
+        'aws:RequestTag/kubernetes-namespace': request.owner.namespace,
+        'aws:RequestTag/kubernetes-service-account': names.length === 1 ? (names[0] as string) : names,
+      },
+    },
+  };
+}
+
 /** Who may assume the role, from the identity's subjects. */
 export function trustPolicy(request: IdentityRequest): PolicyDocument {
   const aws = awsAccountOf(request.account);
@@ -93,12 +135,7 @@ export function trustPolicy(request: IdentityRequest): PolicyDocument {
     });
   }
   if (request.spec.aws?.podIdentity && serviceAccounts.length > 0) {
-    statements.push({
-      Sid: 'EksPodIdentity',
-      Effect: 'Allow',
-      Principal: { Service: 'pods.eks.amazonaws.com' },
-      Action: ['sts:AssumeRole', 'sts:TagSession'],
-    });
+    statements.push(podIdentityStatement(request, aws));
   }
   for (const subject of request.spec.subjects) {
     const platform = subject.serverless?.platform;
