@@ -2,6 +2,7 @@ import type {
   AccessLevel,
   CloudAccountSpec,
   Drift,
+  FunctionStatus,
   Grant,
   Principal,
   ProviderName,
@@ -84,6 +85,12 @@ export interface IdentityObservation extends Observation {
   /** The owner read back from the cloud object; undefined when it carries no Keyless owner. */
   owner: Owner | undefined;
   principal: Principal | undefined;
+  /**
+   * The serverless functions the spec says run as the identity, each with what the cloud shows
+   * (for status). A function's own failure (missing, forbidden) is reported here, not thrown, so
+   * the identity and its other functions still converge. Undefined when the spec names none.
+   */
+  functions?: FunctionStatus[];
 }
 
 export interface GrantRequest {
