@@ -51,10 +51,20 @@ export async function converge<Request, Obs extends Observation>(
   }
   try {
     const updated = await client.update(run.ctx, request, observed);
+    // What the update could not change (a Lambda function the operator may not touch) stays drift.
+    const left = updated.upToDate ? [] : updated.drift;
+    const fixed = {
+      ...observed,
+      drift: observed.drift.filter((d) => !left.some((l) => l.field === d.field)),
+    };
     if (options.adopting) run.event('Normal', Reason.Adopted, `Adopted ${options.what}.`);
-    else if (correcting) run.event('Normal', Reason.DriftCorrected, describeDrift(options.what, observed));
-    else run.event('Normal', Reason.Updated, `Updated ${options.what}.`);
-    recordSync(run, correcting ? drifted(observed.drift, true) : notDrifted());
+    else if (correcting && fixed.drift.length > 0)
+      run.event('Normal', Reason.DriftCorrected, describeDrift(options.what, fixed));
+    else if (!correcting) run.event('Normal', Reason.Updated, `Updated ${options.what}.`);
+    if (left.length > 0) {
+      recordSync(run, drifted(left, false));
+      run.status.drift = left;
+    } else recordSync(run, correcting ? drifted(observed.drift, true) : notDrifted());
     return updated;
   } catch (err) {
     throw run.fail(err, `updating ${options.what}`);

@@ -27,6 +27,7 @@ import { credentialsFor } from './credentials.js';
 import {
   type FunctionReading,
   forbiddenMessage,
+  functionRoleField,
   functionStates,
   functionsToUpdate,
   GET_PERMISSION,
@@ -177,7 +178,10 @@ class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation>, 
       (await this.attachFunctions(ctx, fixing, roleArn)).map((state) => [state.arn, state]),
     );
     const functions = (observed.functions ?? []).map((state) => attached.get(state.arn) ?? state);
-    return { ...updated, functions };
+    const left = observed.drift.filter((d) =>
+      fixing.some((arn) => d.field === functionRoleField(arn) && attached.get(arn)?.state !== 'Attached'),
+    );
+    return { ...updated, upToDate: left.length === 0, drift: left, functions };
   }
 
   /** One read; a missing or forbidden function is a reading, not a failure. */
