@@ -237,7 +237,13 @@ describeWithAws('Lambda functions that run as their identity, on moto', (world) 
       { arn: functionArn('fresh-fn'), role, state: 'Attached' },
       { arn: functionArn('locked-fn'), state: 'Forbidden', message },
     ]);
+    // What could not be changed stays drift, and no Event claims it corrected.
+    expect(forbidden.status?.drift).toEqual([
+      { field: `functions[${functionArn('locked-fn')}].role`, wanted: role, found: previousRole },
+    ]);
+    expect(conditionOf(forbidden, 'Drifted')?.status).toBe('True');
     expect((await events('RolePropagating')).length).toBeGreaterThan(0);
+    expect((await events('DriftCorrected')).filter((e) => e.note.includes('locked-fn'))).toEqual([]);
 
     denied.remove();
     await waitForCondition(world.admin(), identity, 'Ready', { status: 'True' });
