@@ -9,6 +9,7 @@ import type { AccountRequest, GrantRequest, IdentityRequest, Owner, ResolvedGran
 import { deterministicName } from '../shared/naming.js';
 import { ownerTags } from '../shared/ownership.js';
 import { arnProblem, issuerHostPath, oidcProviderArn, parseArn, partitionOf, roleArn } from './arn.js';
+import { checkLambdaFunctions } from './lambda-functions.js';
 import { type PolicyDocument, policySize, type Statement } from './policy-document.js';
 
 /** AWS's limits that Keyless checks itself (moto does not enforce them). */
@@ -326,4 +327,5 @@ export function grantSummary(grant: ResolvedGrant): string {
 /** Everything about the role that AWS would refuse, checked before any call (see desiredRole). */
 export function validateAwsIdentity(request: IdentityRequest): void {
   desiredRole(request);
+  checkLambdaFunctions(request, awsAccountOf(request.account));
 }
