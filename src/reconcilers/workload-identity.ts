@@ -199,6 +199,7 @@ export class WorkloadIdentityReconciler {
     const missing: string[] = [];
     const claimed: string[] = [];
     const ourKey = serviceAccountAnnotation(account.spec.provider, current.principal)?.key;
+    const previous = serviceAccountAnnotation(account.spec.provider, identity.status?.principal);
     for (const { name, create } of serviceAccountNames(identity)) {
       try {
         let state = states.get(name);
@@ -217,7 +218,12 @@ export class WorkloadIdentityReconciler {
         if (ourKey && claimedBy[ourKey] !== identity.metadata.name)
           claimed.push(`${name} (by ${claimedBy[ourKey]})`);
         const stale = Object.entries(annotations).some(([k, v]) => state.annotations[k] !== v);
-        if (!state.exists || stale)
+        // The principal status last reported no longer needs an annotation (Google Cloud mode Direct): release it.
+        const released =
+          previous !== undefined &&
+          !(previous.key in annotations) &&
+          state.annotations[previous.key] === previous.value;
+        if (!state.exists || stale || released)
           await this.deps.serviceAccounts.applyAnnotations(namespace, name, annotations, run.ctx.signal);
       } catch (err) {
         throw run.fail(err, `annotating ServiceAccount ${namespace}/${name}`, {
