@@ -1,4 +1,4 @@
-import type { CloudAccount, WorkloadIdentity } from '../api/index.js';
+import type { CloudAccount, Principal, WorkloadIdentity } from '../api/index.js';
 import { Reason } from '../api/reasons.js';
 import { namespaceAllowed } from '../policy/guardrails.js';
 import type { CloudProvider, IdentityObservation, IdentityRequest } from '../providers/provider.js';
@@ -115,7 +115,7 @@ export class WorkloadIdentityReconciler {
       account,
       run,
     );
-    run.status.principal = current.principal;
+    run.status.principal = replacing(run.status.principal, current.principal);
     run.status.externalName = current.externalName;
     run.observed();
     run.set(synced());
@@ -152,7 +152,7 @@ export class WorkloadIdentityReconciler {
     }
     run.observed();
     run.status.externalName = observed.externalName;
-    run.status.principal = observed.principal;
+    run.status.principal = replacing(run.status.principal, observed.principal);
     run.status.drift = observed.drift.length > 0 ? observed.drift : undefined;
     run.set(synced('Observed (managementPolicy ObserveOnly); nothing is written.'));
     run.set(observed.drift.length > 0 ? drifted(observed.drift, false) : notDrifted());
@@ -297,4 +297,14 @@ export class WorkloadIdentityReconciler {
       }
     }
   }
+}
+
+/**
+ * `next` in place of `previous`: the fields only `previous` has are set undefined, so that the status
+ * merge patch removes them (a principal that changes shape, as when a Google Cloud identity changes mode).
+ */
+function replacing(previous: Principal | undefined, next: Principal | undefined): Principal | undefined {
+  if (!previous || !next) return next;
+  const gone = Object.keys(previous).filter((k) => !(k in next));
+  return { ...Object.fromEntries(gone.map((k) => [k, undefined])), ...next };
 }

@@ -3,7 +3,7 @@ import { Reason } from '../../api/reasons.js';
 import { serviceOf } from '../../policy/gcp-resource-names.js';
 import { terminal } from '../../runtime/errors.js';
 import type { IdentityRequest, ResolvedGrant } from '../provider.js';
-import { type GcpAccount, gcpAccountOf, workloadMember } from './mapping.js';
+import { type GcpAccount, gcpAccountOf, validateServiceAccountIdentity, workloadMember } from './mapping.js';
 
 /** The identity's own spec.gcp.mode wins over its account's spec.gcp.defaultMode; unset: ServiceAccount. */
 export function gcpModeOf(request: IdentityRequest): GcpMode {
@@ -122,6 +122,15 @@ export function directAccessProblem(
   );
   if (!limit) return undefined;
   return `${role} on ${grant.resource}: ${limit.product}: ${limit.why}; set spec.gcp.mode ServiceAccount on the WorkloadIdentity`;
+}
+
+/**
+ * Everything about the identity that Google Cloud would refuse, in its mode, checked before any
+ * call (SDK-free: the reconcilers run it before the provider module is loaded).
+ */
+export function validateGcpIdentity(request: IdentityRequest): void {
+  validateDirect(request);
+  if (gcpModeOf(request) === 'ServiceAccount') validateServiceAccountIdentity(request);
 }
 
 /** Refuses, before any call, grants that mode Direct cannot give. */

@@ -27,9 +27,17 @@ import {
   gkePoolProject,
   isDirectPrincipal,
   knownPoolProjectNumber,
-  validateDirect,
+  validateGcpIdentity,
 } from './direct.js';
-import { addMember, hasMember, membersOf, removeMember, setMembers } from './iam-policy.js';
+import {
+  addMember,
+  hasMember,
+  hasMemberOrDeleted,
+  isMemberOrDeleted,
+  membersOf,
+  removeMember,
+  setMembers,
+} from './iam-policy.js';
 import {
   accountId,
   conditionTitle,
@@ -48,7 +56,7 @@ import {
   serviceAccountResource,
   summaryOf,
   trustBindings,
-  validateGcpIdentity,
+  validateServiceAccountIdentity,
 } from './mapping.js';
 import { type PolicyMutation, PolicyWriter, type PolicyWriterOptions } from './policy-writer.js';
 
@@ -153,10 +161,7 @@ class GcpIdentities implements IdentityClient, IdentityValidator {
     private readonly direct: IdentityClient,
   ) {}
 
-  validate(request: IdentityRequest): void {
-    validateDirect(request);
-    if (gcpModeOf(request) === 'ServiceAccount') validateGcpIdentity(request);
-  }
+  validate = validateGcpIdentity;
 
   private of(request: IdentityRequest): IdentityClient {
     return gcpModeOf(request) === 'Direct' ? this.direct : this.serviceAccounts;
@@ -256,7 +261,7 @@ class GcpServiceAccounts implements ExternalClient<IdentityRequest, IdentityObse
     private readonly writer: PolicyWriter,
   ) {}
 
-  validate = validateGcpIdentity;
+  validate = validateServiceAccountIdentity;
 
   async observe(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const email = serviceAccountEmail(request.owner, gcpAccountOf(request.account));
@@ -403,7 +408,9 @@ class GcpMembers implements ExternalClient<GrantRequest, GrantObservation>, Gran
         members.filter((m) => has(g, m)).map((m) => ({ field: field(g), wanted: 'absent', found: m })),
       ),
       ...[...wanted, ...stale].flatMap((g) =>
-        old.filter((m) => has(g, m)).map((m) => ({ field: field(g), wanted: 'absent', found: m })),
+        old
+          .filter((m) => hasMemberOrDeleted(policies.get(g.target) ?? {}, g, m))
+          .map((m) => ({ field: field(g), wanted: 'absent', found: m })),
       ),
     ];
     const applied = wanted.filter(present);
@@ -428,13 +435,18 @@ class GcpMembers implements ExternalClient<GrantRequest, GrantObservation>, Gran
     const { wanted, stale } = plannedGrants(request);
     const keep = new Set(request.otherGrants.map((g) => memberGrantKey(memberGrantOf(g))));
     const members = membersFor(request);
-    const gone = [...members, ...oldMembers(request, members)];
+    const old = oldMembers(request, members);
     const removals = [...wanted, ...stale].filter((g) => !keep.has(memberGrantKey(g)));
     await this.forEachTarget(
       ctx,
       removals,
       (grants) => (policy) =>
-        grants.flatMap((g) => gone.map((m) => removeMember(policy, g, m))).some(Boolean),
+        grants
+          .flatMap((g) => [
+            ...members.map((m) => removeMember(policy, g, m)),
+            ...old.map((m) => removeMember(policy, g, m, isMemberOrDeleted)),
+          ])
+          .some(Boolean),
     );
   }
 
@@ -465,7 +477,7 @@ class GcpMembers implements ExternalClient<GrantRequest, GrantObservation>, Gran
                 )
               : removeMember(policy, g, member)) || changed;
         }
-        for (const member of old) changed = removeMember(policy, g, member) || changed;
+        for (const member of old) changed = removeMember(policy, g, member, isMemberOrDeleted) || changed;
       }
       return changed;
     });
