@@ -6,7 +6,7 @@
  */
 import { expect, it } from 'vitest';
 import { accountId } from '../../src/providers/gcp/mapping.js';
-import { describeWithCloud } from '../support/cloud-world.js';
+import { cloudAccount, describeWithCloud } from '../support/cloud-world.js';
 import { GCP_ACCOUNT_NAME as ACCOUNT, gcpWorld } from '../support/gcp-world.js';
 import {
   conditionOf,
@@ -18,6 +18,9 @@ import {
 import { apply, get, type Manifest, remove, waitFor } from '../support/kube-manifests.js';
 
 const PROJECT = { projectId: 'keyless-direct', projectNumber: '423456789012' };
+/** The project of a cluster whose pool is not in the account's project. */
+const FLEET = { projectId: 'keyless-fleet', projectNumber: '523456789012' };
+const RESOURCES = { projectId: 'keyless-resources', projectNumber: '623456789012' };
 const POOL = `${PROJECT.projectId}.svc.id.goog`;
 const BUCKET = '//storage.googleapis.com/projects/_/buckets/direct-reports';
 const FOREIGN = { role: 'roles/viewer', members: ['user:ana@example.com'] };
@@ -33,10 +36,11 @@ const emailOf = (name: string) =>
 describeWithCloud(
   'Google Cloud mode Direct against the wire-level fake',
   // The account makes Direct the default; identities may still ask for ServiceAccount.
-  gcpWorld(PROJECT, {
-    gcp: { defaultMode: 'Direct' },
-    guardrails: { deniedActions: ['storage.buckets.delete'] },
-  }),
+  gcpWorld(
+    PROJECT,
+    { gcp: { defaultMode: 'Direct' }, guardrails: { deniedActions: ['storage.buckets.delete'] } },
+    { projects: [FLEET, RESOURCES] },
+  ),
   (world) => {
     const fake = () => world.backend().fake;
     const state = () => fake().state;
@@ -191,6 +195,37 @@ describeWithCloud(
       expect(objectViewers()).toContain(principalOf('reports'));
       const wi = await get<Observed>(world.admin(), identity('ServiceAccount'));
       expect(wi?.status?.principal).toEqual({ id: email, email });
+    });
+
+    it('asks Resource Manager once per account for the number of a pool in another project', async () => {
+      const account = cloudAccount(
+        'gcp-fleet',
+        {
+          provider: 'gcp',
+          gcp: {
+            ...RESOURCES,
+            workloadIdentityPool: `${FLEET.projectId}.svc.id.goog`,
+            defaultMode: 'Direct',
+          },
+        },
+        fake().endpoint,
+      );
+      await apply(world.admin(), account);
+      await waitForCondition(world.admin(), account, 'Ready', { status: 'True' });
+      fake().resetCounts();
+      const first = workloadIdentity('fleet-a', 'gcp-fleet');
+      const second = workloadIdentity('fleet-b', 'gcp-fleet');
+      for (const identity of [first, second]) await apply(world.admin(), identity);
+      for (const identity of [first, second]) {
+        const wi = await waitForCondition(world.admin(), identity, 'Ready', { status: 'True' });
+        expect((wi.status?.principal as { members?: string[] } | undefined)?.members).toEqual([
+          `principal://iam.googleapis.com/projects/${FLEET.projectNumber}/locations/global/workloadIdentityPools/${FLEET.projectId}.svc.id.goog/subject/ns/shop/sa/${identity.metadata.name}`,
+        ]);
+      }
+      // Resyncs (every 2 s) reuse the number.
+      await new Promise((resolve) => setTimeout(resolve, 4_500));
+      expect((fake().counts() as Record<string, number>)['projects.get']).toBe(1);
+      for (const identity of [first, second]) await remove(world.admin(), identity);
     });
 
     it('removes only its own members when Direct bindings and identities are deleted', async () => {

@@ -191,7 +191,7 @@ class GcpIdentities implements IdentityClient, IdentityValidator {
  */
 class GcpDirectPrincipals implements IdentityClient {
   /** The GKE pool project's number per project id, looked up once (Resource Manager projects.get). */
-  private readonly projectNumbers = new Map<string, string>();
+  private readonly projectNumbers = new Map<string, Promise<string>>();
 
   constructor(private readonly client: GcpClient) {}
 
@@ -247,10 +247,16 @@ class GcpDirectPrincipals implements IdentityClient {
     const known = knownPoolProjectNumber(gcp);
     if (known) return known;
     const project = gkePoolProject(gcp) ?? '';
-    const cached = this.projectNumbers.get(project);
-    if (cached) return cached;
-    const number = await this.client.getProjectNumber(ctx, project);
-    this.projectNumbers.set(project, number);
+    let number = this.projectNumbers.get(project);
+    if (!number) {
+      // Shared by concurrent reconciles (an abort of the first fails them all, and they retry); a
+      // failed lookup is forgotten, so the next one asks again.
+      number = this.client.getProjectNumber(ctx, project);
+      this.projectNumbers.set(project, number);
+      number.catch(() => {
+        if (this.projectNumbers.get(project) === number) this.projectNumbers.delete(project);
+      });
+    }
     return number;
   }
 }
