@@ -158,6 +158,12 @@ export const REASONS = {
     carriedBy: ['Ready', 'Stalled'],
     outcome: 'Waiting',
   },
+  FunctionNotFound: {
+    meaning:
+      'A Lambda function named in spec.subjects[].serverless.functions does not exist (status.functions names it), while the other functions still converge; checked again every minute.',
+    carriedBy: ['Ready', 'Reconciling'],
+    outcome: 'Waiting',
+  },
   WaitingForBindings: {
     meaning: "Deletion waits until the identity's IdentityBindings are deleted.",
     carriedBy: WAITING,
@@ -207,6 +213,12 @@ export const REASONS = {
   Timeout: {
     meaning:
       "A step did not finish in time (the reconcile's deadline, --reconcile-timeout, or one cloud call's, --cloud-call-timeout); its calls were stopped and it is retried with backoff.",
+    carriedBy: RETRIED,
+    outcome: 'Retried',
+  },
+  RolePropagating: {
+    meaning:
+      "Lambda refused the identity's role because it cannot assume it yet (IAM has not propagated a role just created or changed); retried with backoff.",
     carriedBy: RETRIED,
     outcome: 'Retried',
   },
@@ -298,6 +310,18 @@ export const REASONS = {
     meaning: "The operator's cloud credentials lack a permission; the cloud's message names it.",
     carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
+  },
+  FunctionAccessDenied: {
+    meaning:
+      "The operator may not read or change a Lambda function (lambda:GetFunctionConfiguration, lambda:UpdateFunctionConfiguration, or iam:PassRole on the identity's role), while the other functions still converge; status.functions names the function and the permission.",
+    carriedBy: ['Ready', 'Stalled'],
+    outcome: 'TerminalExternal',
+  },
+  FunctionRoleDeleted: {
+    meaning:
+      'The identity was deleted with deletionPolicy Delete while a Lambda function still runs as its role; Keyless leaves the function as it is, and it cannot start until it is given another role.',
+    carriedBy: ['Event'],
+    outcome: 'Success',
   },
   InvalidCredentials: {
     meaning:

@@ -17,6 +17,12 @@ import {
   withRules,
 } from './schema-helpers.js';
 
+/** A Lambda function's unqualified ARN: the function itself, not a version or alias. */
+export const LAMBDA_FUNCTION_ARN_PATTERN =
+  '^arn:aws[a-z-]*:lambda:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}$';
+/** Lambda functions one identity runs: each costs one read per resync. */
+export const MAX_LAMBDA_FUNCTIONS = 50;
+
 /** How a WorkloadIdentity reaches Google Cloud: through a service account, or as its ServiceAccounts' own principals. */
 export const GCP_MODES = ['ServiceAccount', 'Direct'] as const;
 export type GcpMode = (typeof GCP_MODES)[number];
@@ -60,8 +66,22 @@ const ServerlessSubjectSchema = withRules(
           'GCP: principals that may deploy functions running as this identity (iam.serviceAccountUser).',
       }),
     ),
+    functions: Type.Optional(
+      Type.Array(Type.String({ pattern: LAMBDA_FUNCTION_ARN_PATTERN, maxLength: 200 }), {
+        maxItems: MAX_LAMBDA_FUNCTIONS,
+        'x-kubernetes-list-type': 'set',
+        description:
+          "AWSLambda: the ARNs of functions (arn:aws:lambda:REGION:ACCOUNT:function:NAME, in the account's own AWS account) whose execution role Keyless sets to this identity's role. Another role found on a function is drift.",
+      }),
+    ),
   }),
   [
+    {
+      rule: "!has(self.functions) || self.platform == 'AWSLambda'",
+      message: 'serverless.functions is for platform AWSLambda only',
+      fieldPath: '.functions',
+      reason: 'FieldValueForbidden',
+    },
     {
       rule: "!has(self.deployers) || self.platform == 'GCPCloudRunFunction'",
       message: 'serverless.deployers is for platform GCPCloudRunFunction only',
@@ -252,6 +272,20 @@ export const PrincipalSchema = Type.Object({
 });
 export type Principal = Static<typeof PrincipalSchema>;
 
+export const FUNCTION_STATES = ['Attached', 'Drifted', 'Missing', 'Forbidden'] as const;
+export type FunctionState = (typeof FUNCTION_STATES)[number];
+
+export const FunctionStatusSchema = Type.Object({
+  arn: Type.String({ description: "The function's ARN, as spec lists it." }),
+  role: Type.Optional(Type.String({ description: 'The execution role the function was last seen with.' })),
+  state: StringEnum(FUNCTION_STATES, {
+    description:
+      'Attached: it runs as this identity. Drifted: it runs as another role (driftPolicy Report). Missing: it does not exist. Forbidden: the operator may not read or change it; message names the permission.',
+  }),
+  message: Type.Optional(Type.String({ description: 'Why it is not Attached.' })),
+});
+export type FunctionStatus = Static<typeof FunctionStatusSchema>;
+
 export const WorkloadIdentityStatusSchema = Type.Object(
   {
     principal: Type.Optional(described(PrincipalSchema, 'Who the identity is in the cloud.')),
@@ -263,6 +297,13 @@ export const WorkloadIdentityStatusSchema = Type.Object(
       Type.String({ format: 'date-time', description: 'When the operator last changed the cloud identity.' }),
     ),
     drift: Type.Optional(DriftListSchema),
+    functions: Type.Optional(
+      Type.Array(FunctionStatusSchema, {
+        maxItems: MAX_LAMBDA_FUNCTIONS,
+        description:
+          'AWSLambda: each function of spec.subjects[].serverless.functions and the role it runs as.',
+      }),
+    ),
   },
   { default: {} },
 );

@@ -2,6 +2,7 @@ import type {
   AccessLevel,
   CloudAccountSpec,
   Drift,
+  FunctionStatus,
   Grant,
   Principal,
   ProviderName,
@@ -69,6 +70,11 @@ export interface IdentityRequest {
   spec: WorkloadIdentitySpec;
   /** Take over an existing unowned identity (the keyless.dev/adopt annotation). */
   adopt: boolean;
+  /**
+   * The serverless functions status says Keyless made run as the identity. Another role on one of
+   * these is drift; on any other listed function it is the spec not applied yet.
+   */
+  attachedFunctions?: readonly string[];
 }
 
 export interface Observation {
@@ -76,6 +82,11 @@ export interface Observation {
   /** True when the cloud matches the request; `drift` says where it does not. */
   upToDate: boolean;
   drift: Drift[];
+  /**
+   * The fields of `drift` that are the spec not yet applied rather than out-of-band changes (a
+   * function Keyless has not attached yet): applied whatever the drift policy.
+   */
+  pending?: string[];
 }
 
 export interface IdentityObservation extends Observation {
@@ -84,6 +95,12 @@ export interface IdentityObservation extends Observation {
   /** The owner read back from the cloud object; undefined when it carries no Keyless owner. */
   owner: Owner | undefined;
   principal: Principal | undefined;
+  /**
+   * The serverless functions the spec says run as the identity, each with what the cloud shows
+   * (for status). A function's own failure (missing, forbidden) is reported here, not thrown, so
+   * the identity and its other functions still converge. Undefined when the spec names none.
+   */
+  functions?: FunctionStatus[];
 }
 
 export interface GrantRequest {

@@ -33,6 +33,9 @@ export function identityRequest(
     account: accountRequest(account),
     spec: identity.spec,
     adopt: wantsAdoption(identity),
+    attachedFunctions: (identity.status?.functions ?? [])
+      .filter((f) => f.state === 'Attached' || f.state === 'Drifted')
+      .map((f) => f.arn),
   };
 }
 
