@@ -12,6 +12,7 @@ import {
   StringEnum,
   withRules,
 } from './schema-helpers.js';
+import { GCP_MODES } from './workload-identity.js';
 
 /** A namespace name in which * stands for any characters. */
 const NAMESPACE_GLOB_PATTERN = '^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$';
@@ -94,6 +95,12 @@ const GcpAccountSchema = Type.Object({
     description:
       'GKE: PROJECT.svc.id.goog. Outside GKE: projects/NUMBER/locations/global/workloadIdentityPools/POOL.',
   }),
+  defaultMode: Type.Optional(
+    StringEnum(GCP_MODES, {
+      description:
+        "The spec.gcp.mode of this account's WorkloadIdentities that set none: ServiceAccount (unset) or Direct.",
+    }),
+  ),
 });
 
 const AzureAccountSchema = Type.Object({

@@ -147,6 +147,13 @@ export const IdentityBindingStatusSchema = Type.Object(
         description: 'What the cloud now allows, per resource.',
       }),
     ),
+    members: Type.Optional(
+      Type.Array(Type.String(), {
+        maxItems: 20,
+        description:
+          'Google Cloud: the IAM members the grants were given to (the service account, or in mode Direct the ServiceAccounts’ principals), so that a change of mode removes the old ones.',
+      }),
+    ),
     expiresAt: Type.Optional(
       Type.String({
         format: 'date-time',

@@ -1,8 +1,12 @@
 import type { TSchema } from '@sinclair/typebox';
 import { CloudAccountSpecSchema, CloudAccountStatusSchema } from './cloud-account.js';
 import { IdentityBindingSpecSchema, IdentityBindingStatusSchema } from './identity-binding.js';
-import { described } from './schema-helpers.js';
-import { WorkloadIdentitySpecSchema, WorkloadIdentityStatusSchema } from './workload-identity.js';
+import { described, withRules } from './schema-helpers.js';
+import {
+  WORKLOAD_IDENTITY_SPEC_RULES,
+  WorkloadIdentitySpecSchema,
+  WorkloadIdentityStatusSchema,
+} from './workload-identity.js';
 
 export interface PrinterColumn {
   name: string;
@@ -63,7 +67,7 @@ export const WORKLOAD_IDENTITY: KindDefinition = {
   shortNames: ['wi'],
   scope: 'Namespaced',
   spec: described(
-    WorkloadIdentitySpecSchema,
+    withRules(WorkloadIdentitySpecSchema, WORKLOAD_IDENTITY_SPEC_RULES),
     'Which cloud account the identity lives in, who may assume it, and how Keyless keeps it.',
   ),
   status: described(WorkloadIdentityStatusSchema, STATUS),

@@ -252,6 +252,12 @@ export const REASONS = {
     carriedBy: TERMINAL,
     outcome: 'TerminalSpec',
   },
+  DirectAccessUnsupported: {
+    meaning:
+      'The grant is for a Google Cloud product that does not accept federated principals, so an identity in gcp mode Direct cannot use it (the message names the product; use mode ServiceAccount).',
+    carriedBy: TERMINAL,
+    outcome: 'TerminalSpec',
+  },
   CrossNamespaceReference: {
     meaning:
       'spec.identityRef names another namespace; a binding may only use a WorkloadIdentity in its own.',

@@ -8,6 +8,7 @@ import {
 import type { KubeObject } from './object-meta.js';
 import {
   AZURE_RESOURCE_GROUP_PATTERN,
+  type CelRule,
   DNS_SUBDOMAIN_PATTERN,
   Duration,
   described,
@@ -21,6 +22,10 @@ export const LAMBDA_FUNCTION_ARN_PATTERN =
   '^arn:aws[a-z-]*:lambda:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}$';
 /** Lambda functions one identity runs: each costs one read per resync. */
 export const MAX_LAMBDA_FUNCTIONS = 50;
+
+/** How a WorkloadIdentity reaches Google Cloud: through a service account, or as its ServiceAccounts' own principals. */
+export const GCP_MODES = ['ServiceAccount', 'Direct'] as const;
+export type GcpMode = (typeof GCP_MODES)[number];
 
 export const SERVERLESS_PLATFORMS = ['AWSLambda', 'GCPCloudRunFunction', 'AzureFunction'] as const;
 export type ServerlessPlatform = (typeof SERVERLESS_PLATFORMS)[number];
@@ -187,6 +192,12 @@ export const WorkloadIdentitySpecSchema = Type.Object({
   gcp: Type.Optional(
     Type.Object(
       {
+        mode: Type.Optional(
+          StringEnum(GCP_MODES, {
+            description:
+              "ServiceAccount: a Google service account the workload impersonates (the ServiceAccount annotation names it). Direct: no service account; grants name each Kubernetes ServiceAccount subject's own principal (principal://…/subject/ns/NS/sa/SA), and no annotation is written. Unset: the CloudAccount's spec.gcp.defaultMode, else ServiceAccount.",
+          }),
+        ),
         displayName: Type.Optional(
           Type.String({
             maxLength: 100,
@@ -194,7 +205,7 @@ export const WorkloadIdentitySpecSchema = Type.Object({
           }),
         ),
       },
-      { description: 'Options of the Google Cloud service account.' },
+      { description: 'Options of the Google Cloud identity.' },
     ),
   ),
   azure: Type.Optional(
@@ -227,12 +238,29 @@ export const WorkloadIdentitySpecSchema = Type.Object({
 });
 export type WorkloadIdentitySpec = Static<typeof WorkloadIdentitySpecSchema>;
 
+/** Rules across the spec's fields, checked at apply time. */
+export const WORKLOAD_IDENTITY_SPEC_RULES = [
+  {
+    rule: "!has(self.gcp) || !has(self.gcp.mode) || self.gcp.mode != 'Direct' || self.subjects.all(s, !has(s.serverless))",
+    message:
+      'gcp.mode Direct grants Kubernetes ServiceAccounts only: a serverless function runs as a service account, so use mode ServiceAccount for serverless subjects',
+    fieldPath: '.gcp.mode',
+    reason: 'FieldValueForbidden',
+  },
+] satisfies CelRule[];
+
 export const PrincipalSchema = Type.Object({
   id: Type.Optional(
     Type.String({ description: 'What a workload uses: the role ARN, service-account email or client id.' }),
   ),
   roleArn: Type.Optional(Type.String({ description: "AWS: the IAM role's ARN." })),
   email: Type.Optional(Type.String({ description: "Google Cloud: the service account's email." })),
+  members: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        'Google Cloud mode Direct: the IAM principal identifiers grants name, one per ServiceAccount subject.',
+    }),
+  ),
   clientId: Type.Optional(Type.String({ description: "Azure: the managed identity's client id." })),
   principalId: Type.Optional(
     Type.String({

@@ -81,6 +81,9 @@ const ADVICE: Record<Exclude<Reason, SuccessReason>, Advice> = {
   UnsupportedResource: fixSpec(
     'This cloud cannot narrow a grant to that kind of resource; the message says what to grant instead.',
   ),
+  DirectAccessUnsupported: fixSpec(
+    'That Google Cloud product does not accept federated principals: set spec.gcp.mode ServiceAccount on the WorkloadIdentity.',
+  ),
   CrossNamespaceReference: fixSpec('A binding may only use a WorkloadIdentity in its own namespace.'),
   TooManySubjects: fixSpec(
     'An Azure managed identity takes at most 20 federated credentials: split the subjects over two identities.',

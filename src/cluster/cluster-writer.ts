@@ -100,9 +100,18 @@ export class KubeClusterWriter implements ClusterWriter {
   }
 }
 
-/** A merge patch removes a field only when it is sent as null; undefined fields would be kept. */
+/**
+ * A merge patch removes a field only when it is sent as null; undefined fields would be kept. Nested
+ * objects (such as status.principal) merge too, so their undefined fields are sent as null as well.
+ */
 function withNulls(status: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(status).map(([k, v]) => [k, v === undefined ? null : v]));
+  return Object.fromEntries(
+    Object.entries(status).map(([k, v]) => [k, v === undefined ? null : isPlainObject(v) ? withNulls(v) : v]),
+  );
+}
+
+function isPlainObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -118,6 +118,8 @@ export interface GrantRequest {
   expiresAt: Date | undefined;
   /** What status says this binding last applied, so grants dropped from the spec can be removed. */
   previous: { resource: string; summary: string }[];
+  /** Google Cloud: the IAM members status says this binding last granted to (unset or empty when unknown). */
+  previousMembers?: string[];
   /**
    * The grants of the identity's other live bindings. Where the cloud merges grants into shared
    * policies (Google Cloud), removing this binding's grant must not take away one they still need.
@@ -128,6 +130,8 @@ export interface GrantRequest {
 export interface GrantObservation extends Observation {
   /** What the cloud allows now, per resource, for status. */
   applied: { resource: string; summary: string }[];
+  /** Google Cloud: the IAM members the grants are given to. */
+  members?: string[];
 }
 
 /** A grant translated into the cloud's own permission vocabulary. */

@@ -121,6 +121,7 @@ export class IdentityBindingReconciler {
       run,
     );
     run.status.grants = current.applied;
+    run.status.members = current.members;
     run.observed();
     run.set(synced(), ready(Reason.Available, `Granted on ${identity.status.externalName}.`));
     const untilExpiry = endsAt ? endsAt.getTime() - run.now.getTime() : Number.POSITIVE_INFINITY;
@@ -261,6 +262,7 @@ function grantRequest(
     grants: parts.grants,
     expiresAt: parts.expiresAt,
     previous: binding.status?.grants ?? [],
+    previousMembers: binding.status?.members ?? [],
     otherGrants,
   };
 }

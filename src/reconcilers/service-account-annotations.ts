@@ -13,6 +13,8 @@ export function serviceAccountAnnotation(
   provider: ProviderName,
   principal: Principal | undefined,
 ): { key: string; value: string } | undefined {
+  // Google Cloud mode Direct: the workload is its own principal, there is no service account to name.
+  if (principal?.members) return undefined;
   const value =
     { aws: principal?.roleArn, gcp: principal?.email, azure: principal?.clientId }[provider] ?? principal?.id;
   return value ? { key: SERVICE_ACCOUNT_ANNOTATION[provider], value } : undefined;

@@ -1,4 +1,4 @@
-import type { CloudAccount, WorkloadIdentity } from '../api/index.js';
+import type { CloudAccount, Principal, WorkloadIdentity } from '../api/index.js';
 import { Reason } from '../api/reasons.js';
 import { namespaceAllowed } from '../policy/guardrails.js';
 import type { CloudProvider, IdentityObservation, IdentityRequest } from '../providers/provider.js';
@@ -117,7 +117,7 @@ export class WorkloadIdentityReconciler {
       account,
       run,
     );
-    run.status.principal = current.principal;
+    run.status.principal = replacing(run.status.principal, current.principal);
     run.status.externalName = current.externalName;
     run.status.functions = current.functions;
     run.status.podIdentityAssociations = current.podIdentityAssociations;
@@ -171,7 +171,7 @@ export class WorkloadIdentityReconciler {
     }
     run.observed();
     run.status.externalName = observed.externalName;
-    run.status.principal = observed.principal;
+    run.status.principal = replacing(run.status.principal, observed.principal);
     run.status.functions = observed.functions;
     run.status.podIdentityAssociations = observed.podIdentityAssociations;
     run.status.drift = observed.drift.length > 0 ? observed.drift : undefined;
@@ -220,6 +220,7 @@ export class WorkloadIdentityReconciler {
     const missing: string[] = [];
     const claimed: string[] = [];
     const ourKey = serviceAccountAnnotation(account.spec.provider, current.principal)?.key;
+    const previous = serviceAccountAnnotation(account.spec.provider, identity.status?.principal);
     for (const { name, create } of serviceAccountNames(identity)) {
       try {
         let state = states.get(name);
@@ -238,7 +239,12 @@ export class WorkloadIdentityReconciler {
         if (ourKey && claimedBy[ourKey] !== identity.metadata.name)
           claimed.push(`${name} (by ${claimedBy[ourKey]})`);
         const stale = Object.entries(annotations).some(([k, v]) => state.annotations[k] !== v);
-        if (!state.exists || stale)
+        // The principal status last reported no longer needs an annotation (Google Cloud mode Direct): release it.
+        const released =
+          previous !== undefined &&
+          !(previous.key in annotations) &&
+          state.annotations[previous.key] === previous.value;
+        if (!state.exists || stale || released)
           await this.deps.serviceAccounts.applyAnnotations(namespace, name, annotations, run.ctx.signal);
       } catch (err) {
         throw run.fail(err, `annotating ServiceAccount ${namespace}/${name}`, {
@@ -317,4 +323,14 @@ export class WorkloadIdentityReconciler {
       }
     }
   }
+}
+
+/**
+ * `next` in place of `previous`: the fields only `previous` has are set undefined, so that the status
+ * merge patch removes them (a principal that changes shape, as when a Google Cloud identity changes mode).
+ */
+function replacing(previous: Principal | undefined, next: Principal | undefined): Principal | undefined {
+  if (!previous || !next) return next;
+  const gone = Object.keys(previous).filter((k) => !(k in next));
+  return { ...Object.fromEntries(gone.map((k) => [k, undefined])), ...next };
 }

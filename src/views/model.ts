@@ -283,12 +283,14 @@ const PRINCIPAL_LABELS: Record<string, string> = {
   principalId: 'principal id',
   resourceId: 'resource ID',
   tenantId: 'tenant id',
+  members: 'IAM principal',
 };
 
-function principalFields(principal: Record<string, string | undefined>): Field[] {
+function principalFields(principal: Record<string, string | string[] | undefined>): Field[] {
   return Object.entries(PRINCIPAL_LABELS).flatMap(([key, label]) => {
     const value = principal[key];
-    return value ? [{ label, value }] : [];
+    const values = Array.isArray(value) ? value : value ? [value] : [];
+    return values.map((v) => ({ label, value: v }));
   });
 }
 

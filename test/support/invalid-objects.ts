@@ -419,6 +419,22 @@ export const INVALID_OBJECTS: InvalidCase[] = [
     field: 'spec.guardrails.allowedNamespaces[0]',
     message: 'should match',
   },
+  {
+    name: 'a serverless subject in Google Cloud mode Direct',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [{ serverless: { platform: 'GCPCloudRunFunction' } }],
+      gcp: { mode: 'Direct' },
+    }),
+    field: 'spec.gcp.mode',
+    message: 'gcp.mode Direct grants Kubernetes ServiceAccounts only',
+  },
+  {
+    name: 'a Google Cloud mode of neither kind',
+    object: identity({ accountRef: { name: 'a' }, subjects: SUBJECTS, gcp: { mode: 'Federated' } }),
+    field: 'spec.gcp.mode',
+    message: 'Unsupported value',
+  },
 ];
 
 /** Objects at the edges of the schemas' ranges, which they must accept. */
@@ -521,5 +537,17 @@ export const VALID_EDGE_OBJECTS: { name: string; object: Record<string, unknown>
       aws: AWS,
       guardrails: { allowedNamespaces: ['shop', 'team-*', '*'] },
     }),
+  },
+  {
+    name: 'Google Cloud mode Direct for ServiceAccounts, serverless subjects in mode ServiceAccount',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [{ serviceAccount: { name: 'app' } }, { serverless: { platform: 'GCPCloudRunFunction' } }],
+      gcp: { mode: 'ServiceAccount' },
+    }),
+  },
+  {
+    name: 'Google Cloud mode Direct',
+    object: identity({ accountRef: { name: 'a' }, subjects: SUBJECTS, gcp: { mode: 'Direct' } }),
   },
 ];

@@ -170,6 +170,18 @@ export class GcpClient {
     });
   }
 
+  /** A project's number, from its id (Resource Manager projects.get). */
+  async getProjectNumber(ctx: Context, projectId: string): Promise<string> {
+    return this.call(ctx, 'projects.get', async (c, signal) => {
+      const [project] = await cancelledBy(signal, () =>
+        c.projects.getProject({ name: `projects/${projectId}` }, GAX_CALL),
+      );
+      const number = /^projects\/([0-9]+)$/.exec(project.name ?? '')?.[1];
+      if (!number) throw new Error(`projects.get answered no project number for ${projectId}`);
+      return number;
+    });
+  }
+
   async getDenyPolicy(ctx: Context, name: string): Promise<DenyPolicy | undefined> {
     return this.optional(ctx, 'denyPolicies.get', async (c, signal) => {
       const [policy] = await cancelledBy(signal, () => c.policies.getPolicy({ name }, GAX_CALL));

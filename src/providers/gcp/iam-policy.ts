@@ -55,14 +55,33 @@ export function addMember(
   return true;
 }
 
+/**
+ * How a policy shows `member` and, once the service account it names is deleted, what Google Cloud
+ * turns it into: `deleted:serviceAccount:EMAIL?uid=ID`.
+ */
+export function isMemberOrDeleted(found: string, member: string): boolean {
+  return (
+    found === member || (member.startsWith('serviceAccount:') && found.startsWith(`deleted:${member}?uid=`))
+  );
+}
+
+export function hasMemberOrDeleted(policy: IamPolicy, key: BindingKey, member: string): boolean {
+  return membersOf(policy, key).some((m) => isMemberOrDeleted(m, member));
+}
+
 /** Removes one member from the binding for (role, condition); drops the binding if it empties. */
-export function removeMember(policy: IamPolicy, key: BindingKey, member: string): boolean {
+export function removeMember(
+  policy: IamPolicy,
+  key: BindingKey,
+  member: string,
+  same: (found: string, member: string) => boolean = (found, wanted) => found === wanted,
+): boolean {
   let changed = false;
   const bindings: IamBinding[] = [];
   for (const binding of policy.bindings ?? []) {
-    if (matches(binding, key) && binding.members?.includes(member)) {
+    if (matches(binding, key) && binding.members?.some((m) => same(m, member))) {
       changed = true;
-      const members = binding.members.filter((m) => m !== member);
+      const members = binding.members.filter((m) => !same(m, member));
       if (members.length > 0) bindings.push({ ...binding, members });
     } else bindings.push(binding);
   }

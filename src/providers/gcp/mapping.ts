@@ -277,7 +277,7 @@ export function denyPermission(permission: string): string {
 }
 
 /** Everything about the service account that Google Cloud would refuse, checked before any call. */
-export function validateGcpIdentity(request: IdentityRequest): void {
+export function validateServiceAccountIdentity(request: IdentityRequest): void {
   displayName(request);
   trustBindings(request);
 }

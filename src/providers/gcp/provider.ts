@@ -20,7 +20,24 @@ import { diffFields } from '../shared/drift.js';
 import { describeOwner, sameOwner } from '../shared/ownership.js';
 import type { SecretReader } from '../shared/secrets.js';
 import { type DenyPolicy, GcpClient, type ServiceAccount } from './client.js';
-import { addMember, hasMember, membersOf, removeMember, setMembers } from './iam-policy.js';
+import {
+  checkDirectGrants,
+  directMembers,
+  gcpModeOf,
+  gkePoolProject,
+  isDirectPrincipal,
+  knownPoolProjectNumber,
+  validateGcpIdentity,
+} from './direct.js';
+import {
+  addMember,
+  hasMember,
+  hasMemberOrDeleted,
+  isMemberOrDeleted,
+  membersOf,
+  removeMember,
+  setMembers,
+} from './iam-policy.js';
 import {
   accountId,
   conditionTitle,
@@ -39,7 +56,7 @@ import {
   serviceAccountResource,
   summaryOf,
   trustBindings,
-  validateGcpIdentity,
+  validateServiceAccountIdentity,
 } from './mapping.js';
 import { type PolicyMutation, PolicyWriter, type PolicyWriterOptions } from './policy-writer.js';
 
@@ -73,7 +90,7 @@ export function createGcpProvider(
   return {
     name: 'gcp',
     accounts: new GcpAccounts(client),
-    identities: new GcpServiceAccounts(client, writer),
+    identities: new GcpIdentities(new GcpServiceAccounts(client, writer), new GcpDirectPrincipals(client)),
     grants: new GcpMembers(client, writer),
     writer,
   };
@@ -107,9 +124,10 @@ class GcpAccounts implements AccountClient {
     ].sort();
     const principals = [
       ...new Set(
-        context.principals.flatMap((p) =>
-          p.email ? [`principal://iam.googleapis.com/projects/-/serviceAccounts/${p.email}`] : [],
-        ),
+        context.principals.flatMap((p) => [
+          ...(p.email ? [`principal://iam.googleapis.com/projects/-/serviceAccounts/${p.email}`] : []),
+          ...(p.members ?? []),
+        ]),
       ),
     ].sort();
     const existing = await this.client.getDenyPolicy(ctx, name);
@@ -134,13 +152,122 @@ class GcpAccounts implements AccountClient {
   }
 }
 
+type IdentityClient = ExternalClient<IdentityRequest, IdentityObservation>;
+
+/** spec.gcp.mode picks the identity: a service account, or the ServiceAccounts' own principals. */
+class GcpIdentities implements IdentityClient, IdentityValidator {
+  constructor(
+    private readonly serviceAccounts: IdentityClient,
+    private readonly direct: IdentityClient,
+  ) {}
+
+  validate = validateGcpIdentity;
+
+  private of(request: IdentityRequest): IdentityClient {
+    return gcpModeOf(request) === 'Direct' ? this.direct : this.serviceAccounts;
+  }
+
+  observe(ctx: Context, request: IdentityRequest) {
+    return this.of(request).observe(ctx, request);
+  }
+
+  create(ctx: Context, request: IdentityRequest) {
+    return this.of(request).create(ctx, request);
+  }
+
+  update(ctx: Context, request: IdentityRequest, observed: IdentityObservation) {
+    return this.of(request).update(ctx, request, observed);
+  }
+
+  delete(ctx: Context, request: IdentityRequest) {
+    return this.of(request).delete(ctx, request);
+  }
+}
+
+/**
+ * Mode Direct: nothing is created; grants name each ServiceAccount's own principal. What it
+ * observes is whether a service account Keyless made for this identity before (in mode
+ * ServiceAccount) is still there: that is drift, and it is deleted.
+ */
+class GcpDirectPrincipals implements IdentityClient {
+  /** The GKE pool project's number per project id, looked up once (Resource Manager projects.get). */
+  private readonly projectNumbers = new Map<string, Promise<string>>();
+
+  constructor(private readonly client: GcpClient) {}
+
+  async observe(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
+    const gcp = gcpAccountOf(request.account);
+    const members = directMembers(request, await this.poolProjectNumber(ctx, request));
+    const email = serviceAccountEmail(request.owner, gcp);
+    const leftover = await this.ownedServiceAccount(ctx, request);
+    const drift = leftover ? [{ field: 'serviceAccount', wanted: 'absent', found: email }] : [];
+    return {
+      exists: true,
+      upToDate: drift.length === 0,
+      drift,
+      externalName: members.join(', '),
+      owner: request.owner,
+      principal: { ...(members[0] ? { id: members[0] } : {}), members },
+    };
+  }
+
+  async create(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
+    return this.update(ctx, request, await this.observe(ctx, request));
+  }
+
+  async update(
+    ctx: Context,
+    request: IdentityRequest,
+    observed: IdentityObservation,
+  ): Promise<IdentityObservation> {
+    if (observed.drift.some((d) => d.field === 'serviceAccount')) await this.delete(ctx, request);
+    return { ...observed, upToDate: true, drift: [] };
+  }
+
+  /** Takes away only a service account that Keyless's description says is this identity's. */
+  async delete(ctx: Context, request: IdentityRequest): Promise<void> {
+    if (await this.ownedServiceAccount(ctx, request)) {
+      await this.client.deleteServiceAccount(
+        ctx,
+        serviceAccountEmail(request.owner, gcpAccountOf(request.account)),
+      );
+    }
+  }
+
+  private async ownedServiceAccount(ctx: Context, request: IdentityRequest): Promise<boolean> {
+    const found = await this.client.getServiceAccount(
+      ctx,
+      serviceAccountEmail(request.owner, gcpAccountOf(request.account)),
+    );
+    return found !== undefined && sameOwner(ownerFromDescription(found.description), request.owner);
+  }
+
+  private async poolProjectNumber(ctx: Context, request: IdentityRequest): Promise<string> {
+    const gcp = gcpAccountOf(request.account);
+    const known = knownPoolProjectNumber(gcp);
+    if (known) return known;
+    const project = gkePoolProject(gcp) ?? '';
+    let number = this.projectNumbers.get(project);
+    if (!number) {
+      // Shared by concurrent reconciles (an abort of the first fails them all, and they retry); a
+      // failed lookup is forgotten, so the next one asks again.
+      number = this.client.getProjectNumber(ctx, project);
+      this.projectNumbers.set(project, number);
+      number.catch(() => {
+        if (this.projectNumbers.get(project) === number) this.projectNumbers.delete(project);
+      });
+    }
+    return number;
+  }
+}
+
 class GcpServiceAccounts implements ExternalClient<IdentityRequest, IdentityObservation>, IdentityValidator {
   constructor(
     private readonly client: GcpClient,
     private readonly writer: PolicyWriter,
   ) {}
 
-  validate = validateGcpIdentity;
+  validate = validateServiceAccountIdentity;
 
   async observe(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const email = serviceAccountEmail(request.owner, gcpAccountOf(request.account));
@@ -269,19 +396,28 @@ class GcpMembers implements ExternalClient<GrantRequest, GrantObservation>, Gran
 
   async observe(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
     const { wanted, stale } = plannedGrants(request);
-    const member = memberOf(request);
+    const members = membersFor(request);
+    const old = oldMembers(request, members);
+    if (isDirectPrincipal(request.identity.principal)) checkDirectGrants(request.grants);
     const policies = new Map<string, Awaited<ReturnType<GcpClient['getPolicy']>>>();
     for (const target of new Set([...wanted, ...stale].map((g) => g.target))) {
       policies.set(target, await this.client.getPolicy(ctx, target));
     }
-    const present = (g: MemberGrant) => hasMember(policies.get(g.target) ?? {}, g, member);
+    const has = (g: MemberGrant, member: string) => hasMember(policies.get(g.target) ?? {}, g, member);
+    const present = (g: MemberGrant) => members.every((m) => has(g, m));
+    const field = (g: MemberGrant) => `grants[${summaryOf(g)}]`;
     const drift = [
-      ...wanted
-        .filter((g) => !present(g))
-        .map((g) => ({ field: `grants[${summaryOf(g)}]`, wanted: member, found: 'absent' })),
-      ...stale
-        .filter(present)
-        .map((g) => ({ field: `grants[${summaryOf(g)}]`, wanted: 'absent', found: member })),
+      ...wanted.flatMap((g) =>
+        members.filter((m) => !has(g, m)).map((m) => ({ field: field(g), wanted: m, found: 'absent' })),
+      ),
+      ...stale.flatMap((g) =>
+        members.filter((m) => has(g, m)).map((m) => ({ field: field(g), wanted: 'absent', found: m })),
+      ),
+      ...[...wanted, ...stale].flatMap((g) =>
+        old
+          .filter((m) => hasMemberOrDeleted(policies.get(g.target) ?? {}, g, m))
+          .map((m) => ({ field: field(g), wanted: 'absent', found: m })),
+      ),
     ];
     const applied = wanted.filter(present);
     return {
@@ -289,6 +425,7 @@ class GcpMembers implements ExternalClient<GrantRequest, GrantObservation>, Gran
       upToDate: drift.length === 0,
       drift,
       applied: appliedOf(request, applied),
+      members,
     };
   }
 
@@ -303,39 +440,54 @@ class GcpMembers implements ExternalClient<GrantRequest, GrantObservation>, Gran
   async delete(ctx: Context, request: GrantRequest): Promise<void> {
     const { wanted, stale } = plannedGrants(request);
     const keep = new Set(request.otherGrants.map((g) => memberGrantKey(memberGrantOf(g))));
-    const member = memberOf(request);
+    const members = membersFor(request);
+    const old = oldMembers(request, members);
     const removals = [...wanted, ...stale].filter((g) => !keep.has(memberGrantKey(g)));
     await this.forEachTarget(
       ctx,
       removals,
-      (grants) => (policy) => grants.map((g) => removeMember(policy, g, member)).some(Boolean),
+      (grants) => (policy) =>
+        grants
+          .flatMap((g) => [
+            ...members.map((m) => removeMember(policy, g, m)),
+            ...old.map((m) => removeMember(policy, g, m, isMemberOrDeleted)),
+          ])
+          .some(Boolean),
     );
   }
 
-  /** Adds the wanted members and takes away the stale ones, one read-modify-write per policy. */
+  /**
+   * Adds the wanted members and takes away the stale ones, and the members of another mode this
+   * binding granted before, one read-modify-write per policy.
+   */
   private async apply(ctx: Context, request: GrantRequest): Promise<GrantObservation> {
     const { wanted, stale } = plannedGrants(request);
-    const member = memberOf(request);
+    if (isDirectPrincipal(request.identity.principal)) checkDirectGrants(request.grants);
+    const members = membersFor(request);
+    const old = oldMembers(request, members);
     const owner = `${request.owner.namespace}/${request.owner.name}`;
     await this.forEachTarget(ctx, [...wanted, ...stale], (grants) => (policy) => {
       let changed = false;
       for (const g of grants) {
         const isWanted = wanted.some((w) => memberGrantKey(w) === memberGrantKey(g));
-        changed =
-          (isWanted
-            ? addMember(
-                policy,
-                g,
-                member,
-                g.condition
-                  ? { title: conditionTitle(g), description: `Managed by Keyless for ${owner}` }
-                  : undefined,
-              )
-            : removeMember(policy, g, member)) || changed;
+        for (const member of members) {
+          changed =
+            (isWanted
+              ? addMember(
+                  policy,
+                  g,
+                  member,
+                  g.condition
+                    ? { title: conditionTitle(g), description: `Managed by Keyless for ${owner}` }
+                    : undefined,
+                )
+              : removeMember(policy, g, member)) || changed;
+        }
+        for (const member of old) changed = removeMember(policy, g, member, isMemberOrDeleted) || changed;
       }
       return changed;
     });
-    return { exists: true, upToDate: true, drift: [], applied: appliedOf(request, wanted) };
+    return { exists: true, upToDate: true, drift: [], applied: appliedOf(request, wanted), members };
   }
 
   private async forEachTarget(
@@ -349,9 +501,22 @@ class GcpMembers implements ExternalClient<GrantRequest, GrantObservation>, Gran
   }
 }
 
-function memberOf(request: GrantRequest): string {
-  const email = request.identity.principal.email ?? request.identity.externalName;
-  return `serviceAccount:${email}`;
+/** Who the grants go to: the service account, or in mode Direct each ServiceAccount's principal. */
+function membersFor(request: GrantRequest): string[] {
+  const { principal, externalName } = request.identity;
+  if (isDirectPrincipal(principal)) return [...(principal.members ?? [])];
+  return [`serviceAccount:${principal.email ?? externalName}`];
+}
+
+/**
+ * Members this binding granted to before and no longer does (a change of mode): those its status
+ * recorded, and in mode Direct the service account Keyless made for the identity in mode ServiceAccount.
+ */
+function oldMembers(request: GrantRequest, members: string[]): string[] {
+  const ours = isDirectPrincipal(request.identity.principal)
+    ? [`serviceAccount:${serviceAccountEmail(request.identity.owner, gcpAccountOf(request.account))}`]
+    : [];
+  return [...new Set([...(request.previousMembers ?? []), ...ours])].filter((m) => !members.includes(m));
 }
 
 function appliedOf(request: GrantRequest, grants: MemberGrant[]): { resource: string; summary: string }[] {

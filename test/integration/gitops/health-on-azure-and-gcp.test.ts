@@ -12,8 +12,8 @@ import {
   azureWorld,
   AZURE_SUBSCRIPTION as SUB,
 } from '../../support/azure-world.js';
-import { type CloudBackend, cloudAccount, describeWithCloud } from '../../support/cloud-world.js';
-import { type GcpFake, startGcpFake } from '../../support/gcp-fake/index.js';
+import { cloudAccount, describeWithCloud } from '../../support/cloud-world.js';
+import { type GcpBackend, gcpWorld } from '../../support/gcp-world.js';
 import { argoHealthOf, DRIVEN_ON_AZURE_AND_GCP, kstatusOf } from '../../support/gitops-tools.js';
 import {
   identityBinding,
@@ -117,24 +117,9 @@ describeWithCloud<AzureBackend>(
 
 const PROJECT = { projectId: 'keyless-gitops', projectNumber: '323456789012' };
 
-interface GcpBackend extends CloudBackend {
-  fake: GcpFake;
-}
-
 describeWithCloud<GcpBackend>(
   'GitOps health of Google-Cloud-only failures',
-  {
-    accountName: 'gcp-test',
-    async start() {
-      const fake = await startGcpFake({ projects: [PROJECT] });
-      return { fake, endpoint: fake.endpoint, secretData: { access_token: 'test' }, stop: () => fake.stop() };
-    },
-    accountSpec: () => ({
-      provider: 'gcp',
-      gcp: { ...PROJECT, workloadIdentityPool: `${PROJECT.projectId}.svc.id.goog` },
-      resyncInterval: '1h',
-    }),
-  },
+  gcpWorld(PROJECT, { resyncInterval: '1h' }),
   (world) => {
     const admin = () => world.admin();
 

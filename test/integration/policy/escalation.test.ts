@@ -12,8 +12,8 @@ import {
   type AzureBackend,
   azureWorld,
 } from '../../support/azure-world.js';
-import { type CloudBackend, cloudAccount, describeWithCloud } from '../../support/cloud-world.js';
-import { type GcpFake, startGcpFake } from '../../support/gcp-fake/index.js';
+import { cloudAccount, describeWithCloud } from '../../support/cloud-world.js';
+import { type GcpBackend, gcpWorld } from '../../support/gcp-world.js';
 import {
   conditionOf,
   identityBinding,
@@ -263,28 +263,13 @@ describeWithAws(
   { resyncInterval: '1h' },
 );
 
-interface GcpBackend extends CloudBackend {
-  fake: GcpFake;
-}
-
 const PROJECT = { projectId: 'keyless-test', projectNumber: '123456789012' };
 const PROJECT_RESOURCE = `//cloudresourcemanager.googleapis.com/projects/${PROJECT.projectId}`;
 const CUSTOM_ROLE = `projects/${PROJECT.projectId}/roles/deployer`;
 
 describeWithCloud<GcpBackend>(
   'escalation refused on Google Cloud (the wire-level fake)',
-  {
-    accountName: 'gcp-test',
-    async start() {
-      const fake = await startGcpFake({ projects: [PROJECT] });
-      return { fake, endpoint: fake.endpoint, secretData: { access_token: 'test' }, stop: () => fake.stop() };
-    },
-    accountSpec: () => ({
-      provider: 'gcp',
-      gcp: { ...PROJECT, workloadIdentityPool: `${PROJECT.projectId}.svc.id.goog` },
-      resyncInterval: '1h',
-    }),
-  },
+  gcpWorld(PROJECT, { resyncInterval: '1h' }),
   (world) => {
     const fake = () => world.backend().fake;
     const calls = () => ({

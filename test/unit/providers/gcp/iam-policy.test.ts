@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   addMember,
   hasMember,
+  hasMemberOrDeleted,
   type IamPolicy,
+  isMemberOrDeleted,
   removeMember,
   setMembers,
 } from '../../../../src/providers/gcp/iam-policy.js';
@@ -94,5 +96,29 @@ describe('IAM policy edits', () => {
         expect(withoutMe(policy)).toEqual(withoutMe(foreign()));
       }),
     );
+  });
+});
+
+describe('members whose service account is deleted', () => {
+  const DELETED = `deleted:${ME}?uid=1234567890`;
+  it.each([
+    [ME, ME, true],
+    [DELETED, ME, true],
+    [`deleted:${ME}x?uid=1`, ME, false],
+    ['deleted:principal://iam.googleapis.com/x?uid=1', 'principal://iam.googleapis.com/x', false],
+    ['user:ana@example.com', ME, false],
+  ])('%s is %s: %s', (found, member, expected) => {
+    expect(isMemberOrDeleted(found, member)).toBe(expected);
+  });
+
+  it('removes the deleted form only when asked, leaving the other members', () => {
+    const key = { role: 'roles/viewer', condition: undefined };
+    const policy = foreign();
+    policy.bindings?.[0]?.members?.push(DELETED);
+    expect(hasMember(policy, key, ME)).toBe(false);
+    expect(hasMemberOrDeleted(policy, key, ME)).toBe(true);
+    expect(removeMember(policy, key, ME)).toBe(false);
+    expect(removeMember(policy, key, ME, isMemberOrDeleted)).toBe(true);
+    expect(policy.bindings).toEqual(foreign().bindings);
   });
 });
