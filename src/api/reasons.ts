@@ -351,6 +351,18 @@ export const REASONS = {
     carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
+  FunctionNotFound: {
+    meaning:
+      'A function named in a serverless subject (an Azure site in functionApps) does not exist, while the others are attached; status.functions names it.',
+    carriedBy: TERMINAL,
+    outcome: 'TerminalExternal',
+  },
+  FunctionAccessDenied: {
+    meaning:
+      'The operator may not read or change a function named in a serverless subject, while the others are attached; the message names the function and the missing permission.',
+    carriedBy: TERMINAL,
+    outcome: 'TerminalExternal',
+  },
   ProviderUnavailable: {
     meaning:
       "This cloud's provider is not in this build of the operator, or its module failed to load; upgrade or restart the operator.",

@@ -8,6 +8,7 @@ import {
 import type { KubeObject } from './object-meta.js';
 import {
   AZURE_RESOURCE_GROUP_PATTERN,
+  AZURE_SITE_ID_PATTERN,
   DNS_SUBDOMAIN_PATTERN,
   Duration,
   described,
@@ -55,12 +56,45 @@ const ServerlessSubjectSchema = withRules(
           'GCP: principals that may deploy functions running as this identity (iam.serviceAccountUser).',
       }),
     ),
+    functionApps: Type.Optional(
+      Type.Array(
+        Type.String({
+          pattern: AZURE_SITE_ID_PATTERN,
+          maxLength: 1024,
+          description: 'The resource ID of a Function App or App Service site.',
+        }),
+        {
+          maxItems: 20,
+          description:
+            "Azure: Function Apps and App Service sites (/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Web/sites/NAME, in the account's subscription) that run as the identity: Keyless adds it to their user-assigned identities, leaving their other identities alone.",
+        },
+      ),
+    ),
+    setClientIdSetting: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          "Azure: also set each site's app setting AZURE_CLIENT_ID to the identity's client id, so DefaultAzureCredential picks it; other settings are kept.",
+      }),
+    ),
   }),
   [
     {
       rule: "!has(self.deployers) || self.platform == 'GCPCloudRunFunction'",
       message: 'serverless.deployers is for platform GCPCloudRunFunction only',
       fieldPath: '.deployers',
+      reason: 'FieldValueForbidden',
+    },
+    {
+      rule: "!has(self.functionApps) || self.platform == 'AzureFunction'",
+      message: 'serverless.functionApps is for platform AzureFunction only',
+      fieldPath: '.functionApps',
+      reason: 'FieldValueForbidden',
+    },
+    {
+      rule: "!has(self.setClientIdSetting) || !self.setClientIdSetting || self.platform == 'AzureFunction'",
+      message: 'serverless.setClientIdSetting is for platform AzureFunction only',
+      fieldPath: '.setClientIdSetting',
       reason: 'FieldValueForbidden',
     },
   ],
@@ -224,6 +258,20 @@ export const PrincipalSchema = Type.Object({
 });
 export type Principal = Static<typeof PrincipalSchema>;
 
+export const FUNCTION_STATES = ['Attached', 'Drifted', 'Missing', 'Forbidden'] as const;
+export type FunctionState = (typeof FUNCTION_STATES)[number];
+
+export const FunctionStatusSchema = Type.Object({
+  name: Type.String({ description: 'The function: an Azure site resource ID.' }),
+  state: StringEnum(FUNCTION_STATES, {
+    description:
+      'Attached: the function runs as the identity. Drifted: it no longer does (or its setting differs). Missing: it does not exist. Forbidden: the operator may not read or change it.',
+  }),
+  message: Type.Optional(Type.String({ description: 'What is wrong, and which permission is missing.' })),
+  identity: Type.Optional(Type.String({ description: 'The identity the function runs as.' })),
+});
+export type FunctionStatus = Static<typeof FunctionStatusSchema>;
+
 export const WorkloadIdentityStatusSchema = Type.Object(
   {
     principal: Type.Optional(described(PrincipalSchema, 'Who the identity is in the cloud.')),
@@ -235,6 +283,12 @@ export const WorkloadIdentityStatusSchema = Type.Object(
       Type.String({ format: 'date-time', description: 'When the operator last changed the cloud identity.' }),
     ),
     drift: Type.Optional(DriftListSchema),
+    functions: Type.Optional(
+      Type.Array(FunctionStatusSchema, {
+        maxItems: 64,
+        description: 'The serverless functions that should run as the identity, each with its state.',
+      }),
+    ),
   },
   { default: {} },
 );

@@ -122,6 +122,12 @@ const ADVICE: Record<Exclude<Reason, SuccessReason>, Advice> = {
   ResourceGroupNotFound: platformAdmin(
     'Create the Azure resource group, or point the account or the identity at one that exists.',
   ),
+  FunctionNotFound: platformAdmin(
+    "A function the identity's serverless subject names does not exist (status.functions names it). Create it, or take it out of the subject; the other functions are attached.",
+  ),
+  FunctionAccessDenied: platformAdmin(
+    "The operator may not read or change a function the identity's serverless subject names; the message names the function and the permission. Grant it to the operator's identity (the README lists what each cloud needs).",
+  ),
   SubscriptionNotFound: platformAdmin(
     "Check spec.azure.subscriptionId, and that the operator's identity can see the subscription.",
   ),

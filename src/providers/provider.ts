@@ -2,6 +2,7 @@ import type {
   AccessLevel,
   CloudAccountSpec,
   Drift,
+  FunctionStatus,
   Grant,
   Principal,
   ProviderName,
@@ -84,6 +85,11 @@ export interface IdentityObservation extends Observation {
   /** The owner read back from the cloud object; undefined when it carries no Keyless owner. */
   owner: Owner | undefined;
   principal: Principal | undefined;
+  /**
+   * The serverless functions the spec says run as the identity, each with its state (status.functions).
+   * A function that is Missing or Forbidden is not drift: Keyless cannot correct it, and says so.
+   */
+  functions?: FunctionStatus[];
 }
 
 export interface GrantRequest {

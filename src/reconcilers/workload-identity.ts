@@ -117,7 +117,10 @@ export class WorkloadIdentityReconciler {
     );
     run.status.principal = current.principal;
     run.status.externalName = current.externalName;
+    run.status.functions = current.functions?.length ? current.functions : undefined;
     run.observed();
+    const blocked = blockedFunctions(current);
+    if (blocked) throw run.stop(blocked.reason, blocked.message);
     run.set(synced());
     if (missing.length > 0) {
       run.set(
@@ -153,6 +156,7 @@ export class WorkloadIdentityReconciler {
     run.observed();
     run.status.externalName = observed.externalName;
     run.status.principal = observed.principal;
+    run.status.functions = observed.functions?.length ? observed.functions : undefined;
     run.status.drift = observed.drift.length > 0 ? observed.drift : undefined;
     run.set(synced('Observed (managementPolicy ObserveOnly); nothing is written.'));
     run.set(observed.drift.length > 0 ? drifted(observed.drift, false) : notDrifted());
@@ -291,4 +295,21 @@ export class WorkloadIdentityReconciler {
       }
     }
   }
+}
+
+/**
+ * Functions Keyless cannot attach the identity to (missing, or the operator is refused): one
+ * condition names each, and the permission; the others are attached all the same.
+ */
+function blockedFunctions(current: IdentityObservation): { reason: Reason; message: string } | undefined {
+  const blocked = (current.functions ?? []).filter((f) => f.state === 'Missing' || f.state === 'Forbidden');
+  if (blocked.length === 0) return undefined;
+  return {
+    reason: blocked.some((f) => f.state === 'Forbidden')
+      ? Reason.FunctionAccessDenied
+      : Reason.FunctionNotFound,
+    message: `The identity cannot be attached to ${blocked.length} function(s): ${blocked
+      .map((f) => `${f.name} (${f.state}: ${f.message ?? ''})`)
+      .join('; ')}`,
+  };
 }

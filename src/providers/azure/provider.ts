@@ -21,6 +21,7 @@ import type { SecretReader } from '../shared/secrets.js';
 import { AzureClient } from './client.js';
 import { credentialFor } from './credentials.js';
 import { codeOf } from './errors.js';
+import { type FunctionApps, functionAppsOf } from './function-apps.js';
 import {
   assignmentFromSummary,
   assignmentName,
@@ -30,6 +31,7 @@ import {
   type DesiredCredential,
   federatedCredentials,
   identityName,
+  identityResourceId,
   identityTags,
   isRoleDefinitionId,
   MAX_FEDERATED_CREDENTIALS,
@@ -39,6 +41,7 @@ import {
   resourceGroupOf,
   validateAzureIdentity,
 } from './mapping.js';
+import { type IdentityRef, SiteAttachments } from './site-attachments.js';
 
 /** Client-side defaults, below the cloud's documented quotas; a CloudAccount's spec.rateLimits overrides them. */
 export const DEFAULT_RATES = { read: { qps: 25, burst: 250 }, write: { qps: 10, burst: 200 } };
@@ -111,10 +114,27 @@ class KeyedMutex {
 
 class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObservation>, IdentityValidator {
   private readonly credentialWrites = new KeyedMutex();
+  private readonly sites: SiteAttachments;
 
   validate = validateAzureIdentity;
 
-  constructor(private readonly client: AzureClient) {}
+  constructor(private readonly client: AzureClient) {
+    this.sites = new SiteAttachments(client);
+  }
+
+  private functionApps(request: IdentityRequest): FunctionApps {
+    return functionAppsOf(request, azureAccountOf(request.account).subscriptionId);
+  }
+
+  /** How sites name the identity: its resource ID, spelled as ARM's other providers do. */
+  private siteIdentity(request: IdentityRequest, identity: Identity): IdentityRef {
+    const id = identityResourceId(
+      azureAccountOf(request.account).subscriptionId,
+      resourceGroupOf(request),
+      identityName(request.owner),
+    );
+    return { id, clientId: identity.clientId ?? '' };
+  }
 
   async observe(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const name = identityName(request.owner);
@@ -131,11 +151,14 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
       };
     const wanted = federatedCredentials(request);
     const existing = await this.client.listCredentials(ctx, resourceGroup, name);
+    const apps = this.functionApps(request);
+    const sites = await this.sites.observe(ctx, apps, this.siteIdentity(request, found));
     const drift = [
       ...diffTags('tags', identityTags(request), found.tags),
       ...credentialDrift(wanted, existing),
+      ...sites.drift,
     ];
-    return observationOf(name, found, drift);
+    return withFunctions(observationOf(name, found, drift), apps, sites.functions);
   }
 
   async create(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
@@ -154,7 +177,9 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
       tags: { ...(existing?.tags ?? {}), ...identityTags(request) },
     });
     await this.writeCredentials(ctx, resourceGroup, name, desired);
-    return observationOf(name, identity, []);
+    const apps = this.functionApps(request);
+    const functions = await this.sites.attach(ctx, apps, this.siteIdentity(request, identity));
+    return withFunctions(observationOf(name, identity, []), apps, functions);
   }
 
   async update(
@@ -176,12 +201,24 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
     if (observed.drift.some((d) => d.field.startsWith('federatedCredentials'))) {
       await this.writeCredentials(ctx, resourceGroup, name, federatedCredentials(request));
     }
+    let functions = observed.functions;
+    if (observed.drift.some((d) => d.field.startsWith('functionApps'))) {
+      const apps = this.functionApps(request);
+      const current = identity ?? (await this.client.getIdentity(ctx, resourceGroup, name));
+      if (!current)
+        throw new ClassifiedError(`managed identity ${name} disappeared`, {
+          kind: 'retryable',
+          reason: Reason.NotFound,
+        });
+      functions = await this.sites.attach(ctx, apps, this.siteIdentity(request, current));
+    }
     return {
       ...observed,
       upToDate: true,
       drift: [],
       owner: request.owner,
       principal: identity ? principalOf(identity) : observed.principal,
+      ...(functions ? { functions } : {}),
     };
   }
 
@@ -189,6 +226,11 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
   async delete(ctx: Context, request: IdentityRequest): Promise<void> {
     const name = identityName(request.owner);
     const resourceGroup = resourceGroupOf(request);
+    const apps = this.functionApps(request);
+    if (apps.sites.length > 0) {
+      const found = await this.client.getIdentity(ctx, resourceGroup, name);
+      if (found) await this.sites.detach(ctx, apps, this.siteIdentity(request, found));
+    }
     try {
       await this.client.deleteIdentity(ctx, resourceGroup, name);
     } catch (err) {
@@ -272,6 +314,15 @@ function credentialDrift(wanted: DesiredCredential[], existing: FederatedIdentit
     });
   }
   return drift;
+}
+
+/** Status lists the functions only where the spec names some. */
+function withFunctions(
+  observation: IdentityObservation,
+  apps: FunctionApps,
+  functions: IdentityObservation['functions'],
+): IdentityObservation {
+  return apps.sites.length > 0 ? { ...observation, functions } : observation;
 }
 
 function principalOf(identity: Identity) {
