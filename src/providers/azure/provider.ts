@@ -127,13 +127,18 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
   }
 
   /** How sites name the identity: its resource ID, spelled as ARM's other providers do. */
-  private siteIdentity(request: IdentityRequest, identity: Identity): IdentityRef {
+  private siteIdentity(request: IdentityRequest, clientId: string | undefined): IdentityRef {
     const id = identityResourceId(
       azureAccountOf(request.account).subscriptionId,
       resourceGroupOf(request),
       identityName(request.owner),
     );
-    return { id, clientId: identity.clientId ?? '' };
+    if (!clientId)
+      throw new ClassifiedError(`managed identity ${id} has no client id yet`, {
+        kind: 'retryable',
+        reason: Reason.NotFound,
+      });
+    return { id, clientId };
   }
 
   async observe(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
@@ -152,7 +157,10 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
     const wanted = federatedCredentials(request);
     const existing = await this.client.listCredentials(ctx, resourceGroup, name);
     const apps = this.functionApps(request);
-    const sites = await this.sites.observe(ctx, apps, this.siteIdentity(request, found));
+    const sites =
+      apps.sites.length > 0
+        ? await this.sites.observe(ctx, apps, this.siteIdentity(request, found.clientId))
+        : { functions: [], drift: [] };
     const drift = [
       ...diffTags('tags', identityTags(request), found.tags),
       ...credentialDrift(wanted, existing),
@@ -178,7 +186,10 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
     });
     await this.writeCredentials(ctx, resourceGroup, name, desired);
     const apps = this.functionApps(request);
-    const functions = await this.sites.attach(ctx, apps, this.siteIdentity(request, identity));
+    const functions =
+      apps.sites.length > 0
+        ? await this.sites.attach(ctx, apps, this.siteIdentity(request, identity.clientId))
+        : [];
     return withFunctions(observationOf(name, identity, []), apps, functions);
   }
 
@@ -203,14 +214,12 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
     }
     let functions = observed.functions;
     if (observed.drift.some((d) => d.field.startsWith('functionApps'))) {
-      const apps = this.functionApps(request);
-      const current = identity ?? (await this.client.getIdentity(ctx, resourceGroup, name));
-      if (!current)
-        throw new ClassifiedError(`managed identity ${name} disappeared`, {
-          kind: 'retryable',
-          reason: Reason.NotFound,
-        });
-      functions = await this.sites.attach(ctx, apps, this.siteIdentity(request, current));
+      const clientId = identity?.clientId ?? observed.principal?.clientId;
+      functions = await this.sites.attach(
+        ctx,
+        this.functionApps(request),
+        this.siteIdentity(request, clientId),
+      );
     }
     return {
       ...observed,
@@ -229,7 +238,7 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
     const apps = this.functionApps(request);
     if (apps.sites.length > 0) {
       const found = await this.client.getIdentity(ctx, resourceGroup, name);
-      if (found) await this.sites.detach(ctx, apps, this.siteIdentity(request, found));
+      if (found) await this.sites.detach(ctx, apps, this.siteIdentity(request, found.clientId));
     }
     try {
       await this.client.deleteIdentity(ctx, resourceGroup, name);
