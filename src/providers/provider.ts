@@ -70,6 +70,11 @@ export interface IdentityRequest {
   spec: WorkloadIdentitySpec;
   /** Take over an existing unowned identity (the keyless.dev/adopt annotation). */
   adopt: boolean;
+  /**
+   * The functions status last listed (status.functions[].name): those no longer in the spec run as
+   * the identity until Keyless takes it off them.
+   */
+  previousFunctions?: string[];
 }
 
 export interface Observation {

@@ -298,7 +298,7 @@ export class WorkloadIdentityReconciler {
 }
 
 /**
- * Functions Keyless cannot attach the identity to (missing, or the operator is refused): one
+ * Functions Keyless cannot attach the identity to or release it from (missing, or the operator is refused): one
  * condition names each, and the permission; the others are attached all the same.
  */
 function blockedFunctions(current: IdentityObservation): { reason: Reason; message: string } | undefined {
@@ -308,7 +308,7 @@ function blockedFunctions(current: IdentityObservation): { reason: Reason; messa
     reason: blocked.some((f) => f.state === 'Forbidden')
       ? Reason.FunctionAccessDenied
       : Reason.FunctionNotFound,
-    message: `The identity cannot be attached to ${blocked.length} function(s): ${blocked
+    message: `Keyless cannot attach the identity to (or release it from) ${blocked.length} function(s): ${blocked
       .map((f) => `${f.name} (${f.state}: ${f.message ?? ''})`)
       .join('; ')}`,
   };

@@ -9,7 +9,12 @@ import {
   AZURE_SUBSCRIPTION as SUB,
 } from '../support/azure-world.js';
 import { describeWithCloud } from '../support/cloud-world.js';
-import { conditionOf, waitForCondition, workloadIdentity } from '../support/keyless-objects.js';
+import {
+  conditionOf,
+  type Observed,
+  waitForCondition,
+  workloadIdentity,
+} from '../support/keyless-objects.js';
 import { apply, get, remove, waitFor } from '../support/kube-manifests.js';
 
 const APPS = 'shop';
@@ -167,6 +172,24 @@ describeWithCloud<AzureBackend>('Azure Functions run as the managed identity', a
     expect(refused.status?.functions?.map((f) => f.state)).toEqual(['Attached', 'Forbidden']);
     expect(fake().sites.get(site('pay-locked'))?.identity).toBeUndefined();
     fake().clearFaults();
+  });
+
+  it('takes the identity and its setting off a site dropped from the spec, and lists it no more', async () => {
+    fake().sites.create(site('ship-a'));
+    fake().sites.create(site('ship-b'), { appSettings: { KEEP: 'me' } });
+    const both = functionIdentity('ship', ['ship-a', 'ship-b']);
+    await apply(world.admin(), both);
+    await waitForCondition(world.admin(), both, 'Ready', { status: 'True' });
+    expect(userAssigned(fake().sites.get(site('ship-b')))).toEqual([idOf('ship').toLowerCase()]);
+
+    await apply(world.admin(), functionIdentity('ship', ['ship-a']));
+    await waitFor('ship-b released', () => fake().sites.get(site('ship-b'))?.identity === undefined);
+    expect(fake().sites.appSettings(site('ship-b'))).toEqual({ KEEP: 'me' });
+    expect(userAssigned(fake().sites.get(site('ship-a')))).toEqual([idOf('ship').toLowerCase()]);
+    await waitFor('status lists ship-a only', async () => {
+      const current = (await get(world.admin(), both)) as Observed | undefined;
+      return current?.status?.functions?.map((f) => f.name).join() === siteId(site('ship-a'));
+    });
   });
 
   it('on delete takes off only its identity and its own setting value; Retain leaves the site alone', async () => {

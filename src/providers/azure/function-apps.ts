@@ -28,6 +28,8 @@ export interface SiteRef {
 
 export interface FunctionApps {
   sites: SiteRef[];
+  /** Sites status listed that the spec no longer names: the identity comes off them. */
+  released: SiteRef[];
   /** Keep the site's AZURE_CLIENT_ID app setting at the identity's client id. */
   setClientId: boolean;
 }
@@ -40,24 +42,34 @@ export function functionAppsOf(request: IdentityRequest, subscriptionId: string)
   const subject = request.spec.subjects.find((s) => s.serverless?.platform === 'AzureFunction')?.serverless;
   const sites = new Map<string, SiteRef>();
   for (const [index, id] of (subject?.functionApps ?? []).entries()) {
-    const field = `serverless.functionApps[${index}]`;
-    const reading = parseAzureResourceId(id);
-    if (!reading.id) throw terminal(Reason.InvalidSpec, `${field} ${id}: ${reading.problem}`);
-    const segments = id.split('/');
-    if (!SITE_ID.test(id) || reading.id.level !== 'resource')
-      throw terminal(
-        Reason.InvalidSpec,
-        `${field} ${id} is not a site ID (/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Web/sites/NAME)`,
-      );
-    if (reading.id.subscription !== subscriptionId.toLowerCase())
-      throw terminal(
-        Reason.InvalidSpec,
-        `${field} ${id} is not in the account's subscription ${subscriptionId}`,
-      );
-    const key = id.toLowerCase();
-    if (!sites.has(key)) sites.set(key, { id, resourceGroup: segments[4] ?? '', name: segments[8] ?? '' });
+    const site = siteRefOf(id, subscriptionId);
+    if (typeof site === 'string')
+      throw terminal(Reason.InvalidSpec, `serverless.functionApps[${index}] ${site}`);
+    if (!sites.has(id.toLowerCase())) sites.set(id.toLowerCase(), site);
   }
-  return { sites: [...sites.values()], setClientId: subject?.setClientIdSetting === true };
+  // Status lists only sites Keyless checked; anything else there (another cloud's functions) is not ours.
+  const released = new Map<string, SiteRef>();
+  for (const id of request.previousFunctions ?? []) {
+    const site = siteRefOf(id, subscriptionId);
+    if (typeof site !== 'string' && !sites.has(id.toLowerCase())) released.set(id.toLowerCase(), site);
+  }
+  return {
+    sites: [...sites.values()],
+    released: [...released.values()],
+    setClientId: subject?.setClientIdSetting === true,
+  };
+}
+
+/** The site an ID names, or what is wrong with the ID. */
+function siteRefOf(id: string, subscriptionId: string): SiteRef | string {
+  const reading = parseAzureResourceId(id);
+  if (!reading.id) return `${id}: ${reading.problem}`;
+  if (!SITE_ID.test(id) || reading.id.level !== 'resource')
+    return `${id} is not a site ID (/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Web/sites/NAME)`;
+  if (reading.id.subscription !== subscriptionId.toLowerCase())
+    return `${id} is not in the account's subscription ${subscriptionId}`;
+  const segments = id.split('/');
+  return { id, resourceGroup: segments[4] ?? '', name: segments[8] ?? '' };
 }
 
 /** A site's `identity` as ARM returns it. */

@@ -158,7 +158,7 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
     const existing = await this.client.listCredentials(ctx, resourceGroup, name);
     const apps = this.functionApps(request);
     const sites =
-      apps.sites.length > 0
+      apps.sites.length + apps.released.length > 0
         ? await this.sites.observe(ctx, apps, this.siteIdentity(request, found.clientId))
         : { functions: [], drift: [] };
     const drift = [
@@ -166,7 +166,7 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
       ...credentialDrift(wanted, existing),
       ...sites.drift,
     ];
-    return withFunctions(observationOf(name, found, drift), apps, sites.functions);
+    return withFunctions(observationOf(name, found, drift), sites.functions);
   }
 
   async create(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
@@ -190,7 +190,7 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
       apps.sites.length > 0
         ? await this.sites.attach(ctx, apps, this.siteIdentity(request, identity.clientId))
         : [];
-    return withFunctions(observationOf(name, identity, []), apps, functions);
+    return withFunctions(observationOf(name, identity, []), functions);
   }
 
   async update(
@@ -214,12 +214,12 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
     }
     let functions = observed.functions;
     if (observed.drift.some((d) => d.field.startsWith('functionApps'))) {
-      const clientId = identity?.clientId ?? observed.principal?.clientId;
-      functions = await this.sites.attach(
-        ctx,
-        this.functionApps(request),
-        this.siteIdentity(request, clientId),
-      );
+      const apps = this.functionApps(request);
+      const ref = this.siteIdentity(request, identity?.clientId ?? observed.principal?.clientId);
+      functions = [
+        ...(await this.sites.attach(ctx, apps, ref)),
+        ...(await this.sites.release(ctx, apps, ref)),
+      ];
     }
     return {
       ...observed,
@@ -236,7 +236,7 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
     const name = identityName(request.owner);
     const resourceGroup = resourceGroupOf(request);
     const apps = this.functionApps(request);
-    if (apps.sites.length > 0) {
+    if (apps.sites.length + apps.released.length > 0) {
       const found = await this.client.getIdentity(ctx, resourceGroup, name);
       if (found) await this.sites.detach(ctx, apps, this.siteIdentity(request, found.clientId));
     }
@@ -325,13 +325,12 @@ function credentialDrift(wanted: DesiredCredential[], existing: FederatedIdentit
   return drift;
 }
 
-/** Status lists the functions only where the spec names some. */
+/** Status lists the functions only where there are some. */
 function withFunctions(
   observation: IdentityObservation,
-  apps: FunctionApps,
   functions: IdentityObservation['functions'],
 ): IdentityObservation {
-  return apps.sites.length > 0 ? { ...observation, functions } : observation;
+  return functions?.length ? { ...observation, functions } : observation;
 }
 
 function principalOf(identity: Identity) {

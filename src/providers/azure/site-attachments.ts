@@ -107,6 +107,18 @@ export class SiteAttachments {
         functions.push(problemStatus(site, err));
       }
     }
+    for (const site of apps.released) {
+      try {
+        const found = await this.read(ctx, site);
+        if (found && hasIdentity(found.identity, identity.id)) {
+          drift.push({ field: `functionApps[${site.id}].identity`, wanted: 'absent', found: identity.id });
+        }
+      } catch (err) {
+        // Still listed, so the next reconcile tries again; a site that is gone needs nothing.
+        const problem = problemStatus(site, err);
+        if (problem.state === 'Forbidden') functions.push(problem);
+      }
+    }
     return { functions, drift };
   }
 
@@ -143,34 +155,56 @@ export class SiteAttachments {
   }
 
   /**
-   * Takes off only what Keyless put there: the identity, and AZURE_CLIENT_ID when Keyless keeps it
-   * and it still holds the identity's client id. A site that is gone needs nothing; a refusal stops
-   * the deletion with the permission named, so nothing is left behind unsaid.
+   * Takes the identity off sites the spec no longer names; a site that refuses stays in the list
+   * returned (Forbidden), so status keeps it and the next reconcile tries again.
+   */
+  async release(ctx: Context, apps: FunctionApps, identity: IdentityRef): Promise<FunctionStatus[]> {
+    const refused: FunctionStatus[] = [];
+    for (const site of apps.released) {
+      try {
+        await this.detachSite(ctx, site, apps.setClientId, identity);
+      } catch (err) {
+        const problem = problemStatus(site, err);
+        if (problem.state === 'Forbidden') refused.push(problem);
+      }
+    }
+    return refused;
+  }
+
+  /**
+   * Takes off only what Keyless put there, from the spec's sites and those status still lists: the
+   * identity, and AZURE_CLIENT_ID when Keyless keeps it and it still holds the identity's client id.
+   * A site that is gone needs nothing; a refusal stops the deletion with the permission named, so
+   * nothing is left behind unsaid.
    */
   async detach(ctx: Context, apps: FunctionApps, identity: IdentityRef): Promise<void> {
-    for (const site of apps.sites) {
+    for (const site of [...apps.sites, ...apps.released]) {
       try {
-        const found = await this.read(ctx, site);
-        if (!found) continue;
-        if (apps.setClientId) {
-          const wanted = settingsWithoutClientId(await this.settings(ctx, site), identity.clientId);
-          if (wanted) {
-            await onSite(site, SITE_PERMISSIONS.writeSettings, () =>
-              this.client.putSiteSettings(ctx, site.resourceGroup, site.name, wanted),
-            );
-          }
-        }
-        const patch = identityPatchRemoving(found.identity, identity.id);
-        if (patch) {
-          await onSite(site, SITE_PERMISSIONS.write, () =>
-            this.client.patchSiteIdentity(ctx, site.resourceGroup, site.name, patch),
-          );
-        }
+        await this.detachSite(ctx, site, apps.setClientId, identity);
       } catch (err) {
         if (!(err instanceof SiteProblem)) throw err;
         if (err.state === 'Missing') continue;
         throw terminal(Reason.FunctionAccessDenied, `detaching the identity: ${err.message}`);
       }
+    }
+  }
+
+  private async detachSite(ctx: Context, site: SiteRef, setClientId: boolean, identity: IdentityRef) {
+    const found = await this.read(ctx, site);
+    if (!found) return;
+    if (setClientId) {
+      const wanted = settingsWithoutClientId(await this.settings(ctx, site), identity.clientId);
+      if (wanted) {
+        await onSite(site, SITE_PERMISSIONS.writeSettings, () =>
+          this.client.putSiteSettings(ctx, site.resourceGroup, site.name, wanted),
+        );
+      }
+    }
+    const patch = identityPatchRemoving(found.identity, identity.id);
+    if (patch) {
+      await onSite(site, SITE_PERMISSIONS.write, () =>
+        this.client.patchSiteIdentity(ctx, site.resourceGroup, site.name, patch),
+      );
     }
   }
 

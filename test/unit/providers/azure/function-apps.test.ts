@@ -54,6 +54,7 @@ describe('functionAppsOf', () => {
         { id: site('orders-fn'), resourceGroup: 'apps', name: 'orders-fn' },
         { id: site('b', 'rg2'), resourceGroup: 'rg2', name: 'b' },
       ],
+      released: [],
       setClientId: true,
     });
   });
@@ -77,8 +78,26 @@ describe('functionAppsOf', () => {
   it('has no sites and no setting when the subject names none', () => {
     expect(functionAppsOf(request({ platform: 'AzureFunction' }), SUB)).toEqual({
       sites: [],
+      released: [],
       setClientId: false,
     });
+  });
+
+  it('releases the sites status listed that the spec no longer names, and nothing of other clouds', () => {
+    const apps = functionAppsOf(
+      {
+        ...request({ platform: 'AzureFunction', functionApps: [site('kept')] }),
+        previousFunctions: [
+          site('KEPT'),
+          site('dropped'),
+          'arn:aws:lambda:eu-west-1:123456789012:function:orders',
+          site('..'),
+        ],
+      },
+      SUB,
+    );
+    expect(apps.sites.map((s) => s.name)).toEqual(['kept']);
+    expect(apps.released).toEqual([{ id: site('dropped'), resourceGroup: 'apps', name: 'dropped' }]);
   });
 });
 
