@@ -104,6 +104,7 @@ describeWithCloud<AzureBackend>('Azure Functions run as the managed identity', a
   });
 
   it('puts the identity and the setting back when they are taken off (Correct), other identities kept', async () => {
+    fake().resetCounts();
     fake().sites.setIdentity(site('orders-fn'), { systemAssigned: true, userAssignedIdentities: [OTHER] });
     fake().sites.setAppSettings(site('orders-fn'), { FUNCTIONS_WORKER_RUNTIME: 'node' });
     await waitFor('the site runs as the identity again', () => {
@@ -117,6 +118,12 @@ describeWithCloud<AzureBackend>('Azure Functions run as the managed identity', a
     expect(fn?.identity?.type).toBe('SystemAssigned, UserAssigned');
     expect(userAssigned(fn)).toContain(OTHER.toLowerCase());
     expect(fake().sites.appSettings(site('orders-fn'))?.FUNCTIONS_WORKER_RUNTIME).toBe('node');
+    // Only the drifted site is written; the other, attached, is only read.
+    const writes = fake()
+      .requests()
+      .filter((r) => r.operation === 'sites.patch' || r.operation === 'sites.putSettings')
+      .map((r) => `${r.operation} ${/\/sites\/([^/]+)/.exec(r.path)?.[1]}`);
+    expect(writes).toEqual(['sites.patch orders-fn', 'sites.putSettings orders-fn']);
   });
 
   it('reports a site that lost the identity under Report, and changes nothing', async () => {

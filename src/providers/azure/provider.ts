@@ -216,8 +216,24 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
     if (observed.drift.some((d) => d.field.startsWith('functionApps'))) {
       const apps = this.functionApps(request);
       const ref = this.siteIdentity(request, identity?.clientId ?? observed.principal?.clientId);
+      // Only the sites observe did not find attached are read again and written.
+      const attached = new Map(
+        (observed.functions ?? [])
+          .filter((f) => f.state === 'Attached')
+          .map((f) => [f.name.toLowerCase(), f]),
+      );
+      const pending = apps.sites.filter((site) => !attached.has(site.id.toLowerCase()));
+      const written = new Map(
+        (await this.sites.attach(ctx, { ...apps, sites: pending }, ref)).map((f) => [
+          f.name.toLowerCase(),
+          f,
+        ]),
+      );
       functions = [
-        ...(await this.sites.attach(ctx, apps, ref)),
+        ...apps.sites.flatMap((site) => {
+          const key = site.id.toLowerCase();
+          return attached.get(key) ?? written.get(key) ?? [];
+        }),
         ...(await this.sites.release(ctx, apps, ref)),
       ];
     }
