@@ -56,6 +56,27 @@ const AwsAccountSchema = Type.Object({
   path: Type.Optional(
     Type.String({ pattern: '^/([A-Za-z0-9+=,.@_-]+/)*$', default: '/keyless/', description: 'IAM path.' }),
   ),
+  eksCluster: Type.Optional(
+    Type.Object(
+      {
+        name: Type.String({
+          pattern: '^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$',
+          description: 'The EKS cluster this CloudAccount serves, as EKS names it.',
+        }),
+        region: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 32,
+            description: "The cluster's region; unset: the account's region.",
+          }),
+        ),
+      },
+      {
+        description:
+          'The EKS cluster whose pods use EKS Pod Identity (WorkloadIdentity spec.aws.podIdentity): the trust policy names it.',
+      },
+    ),
+  ),
 });
 
 const GcpAccountSchema = Type.Object({

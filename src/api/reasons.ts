@@ -158,6 +158,12 @@ export const REASONS = {
     carriedBy: ['Ready', 'Stalled'],
     outcome: 'Waiting',
   },
+  FunctionNotFound: {
+    meaning:
+      'A function named in spec.subjects[].serverless (a Lambda function, an Azure site in functionApps) does not exist (status.functions names it), while the other functions still converge; checked again every minute.',
+    carriedBy: ['Ready', 'Reconciling'],
+    outcome: 'Waiting',
+  },
   WaitingForBindings: {
     meaning: "Deletion waits until the identity's IdentityBindings are deleted.",
     carriedBy: WAITING,
@@ -207,6 +213,12 @@ export const REASONS = {
   Timeout: {
     meaning:
       "A step did not finish in time (the reconcile's deadline, --reconcile-timeout, or one cloud call's, --cloud-call-timeout); its calls were stopped and it is retried with backoff.",
+    carriedBy: RETRIED,
+    outcome: 'Retried',
+  },
+  RolePropagating: {
+    meaning:
+      "Lambda refused the identity's role because it cannot assume it yet (IAM has not propagated a role just created or changed); retried with backoff.",
     carriedBy: RETRIED,
     outcome: 'Retried',
   },
@@ -293,6 +305,18 @@ export const REASONS = {
     carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
+  FunctionAccessDenied: {
+    meaning:
+      "The operator may not read or change a function (Lambda: lambda:GetFunctionConfiguration, lambda:UpdateFunctionConfiguration, or iam:PassRole on the identity's role; an Azure site: Microsoft.Web/sites/read or write, userAssignedIdentities/assign/action, or the app-settings actions), while the other functions still converge; status.functions names the function and the permission.",
+    carriedBy: ['Ready', 'Stalled'],
+    outcome: 'TerminalExternal',
+  },
+  FunctionRoleDeleted: {
+    meaning:
+      'The identity was deleted with deletionPolicy Delete while a Lambda function still runs as its role; Keyless leaves the function as it is, and it cannot start until it is given another role.',
+    carriedBy: ['Event'],
+    outcome: 'Success',
+  },
   InvalidCredentials: {
     meaning:
       "The operator's credentials for the account are missing, malformed or refused (the Secret's keys, an expired token).",
@@ -348,18 +372,6 @@ export const REASONS = {
   RoleAssignmentUpdateNotPermitted: {
     meaning:
       "An Azure role assignment with Keyless's name exists for another principal, role or scope, and Azure does not change one in place; delete it.",
-    carriedBy: TERMINAL,
-    outcome: 'TerminalExternal',
-  },
-  FunctionNotFound: {
-    meaning:
-      'A function named in a serverless subject (an Azure site in functionApps) does not exist, while the others are attached; status.functions names it.',
-    carriedBy: TERMINAL,
-    outcome: 'TerminalExternal',
-  },
-  FunctionAccessDenied: {
-    meaning:
-      'The operator may not read or change a function named in a serverless subject, while the others are attached; the message names the function and the missing permission.',
     carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },

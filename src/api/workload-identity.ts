@@ -17,6 +17,12 @@ import {
   withRules,
 } from './schema-helpers.js';
 
+/** A Lambda function's unqualified ARN: the function itself, not a version or alias. */
+export const LAMBDA_FUNCTION_ARN_PATTERN =
+  '^arn:aws[a-z-]*:lambda:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}$';
+/** Lambda functions one identity runs: each costs one read per resync. */
+export const MAX_LAMBDA_FUNCTIONS = 50;
+
 export const SERVERLESS_PLATFORMS = ['AWSLambda', 'GCPCloudRunFunction', 'AzureFunction'] as const;
 export type ServerlessPlatform = (typeof SERVERLESS_PLATFORMS)[number];
 
@@ -56,6 +62,14 @@ const ServerlessSubjectSchema = withRules(
           'GCP: principals that may deploy functions running as this identity (iam.serviceAccountUser).',
       }),
     ),
+    functions: Type.Optional(
+      Type.Array(Type.String({ pattern: LAMBDA_FUNCTION_ARN_PATTERN, maxLength: 200 }), {
+        maxItems: MAX_LAMBDA_FUNCTIONS,
+        'x-kubernetes-list-type': 'set',
+        description:
+          "AWSLambda: the ARNs of functions (arn:aws:lambda:REGION:ACCOUNT:function:NAME, in the account's own AWS account) whose execution role Keyless sets to this identity's role. Another role found on a function is drift.",
+      }),
+    ),
     functionApps: Type.Optional(
       Type.Array(
         Type.String({
@@ -79,6 +93,12 @@ const ServerlessSubjectSchema = withRules(
     ),
   }),
   [
+    {
+      rule: "!has(self.functions) || self.platform == 'AWSLambda'",
+      message: 'serverless.functions is for platform AWSLambda only',
+      fieldPath: '.functions',
+      reason: 'FieldValueForbidden',
+    },
     {
       rule: "!has(self.deployers) || self.platform == 'GCPCloudRunFunction'",
       message: 'serverless.deployers is for platform GCPCloudRunFunction only',
@@ -262,13 +282,20 @@ export const FUNCTION_STATES = ['Attached', 'Drifted', 'Missing', 'Forbidden'] a
 export type FunctionState = (typeof FUNCTION_STATES)[number];
 
 export const FunctionStatusSchema = Type.Object({
-  name: Type.String({ description: 'The function: an Azure site resource ID.' }),
+  arn: Type.String({
+    description: "The function as spec lists it: a Lambda function's ARN, or an Azure site's resource ID.",
+  }),
+  role: Type.Optional(
+    Type.String({
+      description:
+        'The identity the function was last seen with: the Lambda execution role, or the Azure managed identity (when it runs as it).',
+    }),
+  ),
   state: StringEnum(FUNCTION_STATES, {
     description:
-      'Attached: the function runs as the identity. Drifted: it no longer does (or its setting differs). Missing: it does not exist. Forbidden: the operator may not read or change it.',
+      'Attached: it runs as this identity. Drifted: it runs as another role or has lost the identity or its setting (driftPolicy Report). Missing: it does not exist. Forbidden: the operator may not read or change it; message names the permission.',
   }),
-  message: Type.Optional(Type.String({ description: 'What is wrong, and which permission is missing.' })),
-  identity: Type.Optional(Type.String({ description: 'The identity the function runs as.' })),
+  message: Type.Optional(Type.String({ description: 'Why it is not Attached.' })),
 });
 export type FunctionStatus = Static<typeof FunctionStatusSchema>;
 
@@ -285,8 +312,9 @@ export const WorkloadIdentityStatusSchema = Type.Object(
     drift: Type.Optional(DriftListSchema),
     functions: Type.Optional(
       Type.Array(FunctionStatusSchema, {
-        maxItems: 64,
-        description: 'The serverless functions that should run as the identity, each with its state.',
+        maxItems: MAX_LAMBDA_FUNCTIONS,
+        description:
+          'Each function of spec.subjects[].serverless (AWSLambda functions, AzureFunction functionApps) and what it runs as.',
       }),
     ),
   },

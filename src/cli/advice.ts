@@ -52,6 +52,8 @@ const ADVICE: Record<Exclude<Reason, SuccessReason>, Advice> = {
     `Create the ServiceAccount the message names (\`kubectl create serviceaccount NAME${ns(f)}\`), or set create: true on its subject; Keyless looks again every minute.`,
   ServiceAccountClaimed: () =>
     "An older WorkloadIdentity of the same cloud already names this ServiceAccount, and pods using it get that one. Use another ServiceAccount here, or delete the older identity's subject.",
+  FunctionNotFound: (f) =>
+    `A function in spec.subjects[].serverless (a Lambda function, or an Azure site in functionApps) does not exist (status.functions names it): create it, or remove it from the list (\`kubectl edit ${ref(f)}${ns(f)}\`). The other functions are set; Keyless looks again every minute.`,
   WaitingForBindings: (f) =>
     `Deletion waits until the identity's bindings are gone: \`kubectl get ib${ns(f)}\` and delete those naming ${f.name}.`,
   WaitingForIdentities: () =>
@@ -69,6 +71,9 @@ const ADVICE: Record<Exclude<Reason, SuccessReason>, Advice> = {
   ),
   Deleting: retried('The cloud is still deleting the identity.'),
   Timeout: retried('A step did not finish in time.'),
+  RolePropagating: retried(
+    "Lambda cannot assume the identity's role yet: IAM is still propagating a role just created or changed.",
+  ),
   KubernetesError: retried('A Kubernetes API call of the operator failed.'),
   CloudError: retried('The cloud answered with an error Keyless does not recognise.'),
   InvalidSpec: fixSpec('The spec asks for something this cloud cannot do; the message names the field.'),
@@ -95,6 +100,9 @@ const ADVICE: Record<Exclude<Reason, SuccessReason>, Advice> = {
     'A grant would let the workload widen its own access, which Keyless refuses by default. Drop the grant or narrow it so it no longer allows ' +
     `what the rule above names. If this account's workloads really need it, a platform admin lifts that one rule in ${account(f)}'s guardrails.allowEscalation; ` +
     'Keyless judges the binding again as soon as the account changes.',
+  FunctionAccessDenied: platformAdmin(
+    "The operator may not read or change a function; status.functions names the function and the permission (Lambda: lambda:GetFunctionConfiguration, lambda:UpdateFunctionConfiguration, or iam:PassRole on the identity's role; Azure sites: the Microsoft.Web and assign actions the README lists). Ask a platform admin to grant it to the operator's identity (README, the cloud's permissions).",
+  ),
   AccessDenied: platformAdmin(
     "The operator's own cloud credentials lack a permission (the message names it). Grant it to the operator's identity in the cloud (the README lists what each cloud needs).",
   ),
@@ -121,12 +129,6 @@ const ADVICE: Record<Exclude<Reason, SuccessReason>, Advice> = {
   ),
   ResourceGroupNotFound: platformAdmin(
     'Create the Azure resource group, or point the account or the identity at one that exists.',
-  ),
-  FunctionNotFound: platformAdmin(
-    "A function the identity's serverless subject names does not exist (status.functions names it). Create it, or take it out of the subject; the other functions are attached.",
-  ),
-  FunctionAccessDenied: platformAdmin(
-    "The operator may not read or change a function the identity's serverless subject names; the message names the function and the permission. Grant it to the operator's identity (the README lists what each cloud needs).",
   ),
   SubscriptionNotFound: platformAdmin(
     "Check spec.azure.subscriptionId, and that the operator's identity can see the subscription.",

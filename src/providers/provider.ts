@@ -71,10 +71,10 @@ export interface IdentityRequest {
   /** Take over an existing unowned identity (the keyless.dev/adopt annotation). */
   adopt: boolean;
   /**
-   * The functions status last listed (status.functions[].name): those no longer in the spec run as
-   * the identity until Keyless takes it off them.
+   * The serverless functions status says Keyless made run as the identity. Another role on one of
+   * these is drift; on any other listed function it is the spec not applied yet.
    */
-  previousFunctions?: string[];
+  attachedFunctions?: readonly string[];
 }
 
 export interface Observation {
@@ -82,6 +82,11 @@ export interface Observation {
   /** True when the cloud matches the request; `drift` says where it does not. */
   upToDate: boolean;
   drift: Drift[];
+  /**
+   * The fields of `drift` that are the spec not yet applied rather than out-of-band changes (a
+   * function Keyless has not attached yet): applied whatever the drift policy.
+   */
+  pending?: string[];
 }
 
 export interface IdentityObservation extends Observation {
@@ -91,8 +96,9 @@ export interface IdentityObservation extends Observation {
   owner: Owner | undefined;
   principal: Principal | undefined;
   /**
-   * The serverless functions the spec says run as the identity, each with its state (status.functions).
-   * A function that is Missing or Forbidden is not drift: Keyless cannot correct it, and says so.
+   * The serverless functions the spec says run as the identity, each with what the cloud shows
+   * (for status). A function's own failure (missing, forbidden) is reported here, not thrown, so
+   * the identity and its other functions still converge. Undefined when the spec names none.
    */
   functions?: FunctionStatus[];
 }

@@ -44,21 +44,62 @@ export async function converge<Request, Obs extends Observation>(
     return observed;
   }
   const correcting = !options.specChanged && !options.adopting;
-  if (correcting && options.driftPolicy === 'Report') {
-    run.status.drift = observed.drift;
-    run.set(drifted(observed.drift, false));
-    return observed;
-  }
+  if (correcting && options.driftPolicy === 'Report')
+    return applyPendingAndReport(client, request, observed, options, run);
   try {
     const updated = await client.update(run.ctx, request, observed);
+    // What the update could not change (a Lambda function the operator may not touch) stays drift.
+    const left = updated.upToDate ? [] : updated.drift;
+    const fixed = {
+      ...observed,
+      drift: observed.drift.filter((d) => !left.some((l) => l.field === d.field)),
+    };
     if (options.adopting) run.event('Normal', Reason.Adopted, `Adopted ${options.what}.`);
-    else if (correcting) run.event('Normal', Reason.DriftCorrected, describeDrift(options.what, observed));
-    else run.event('Normal', Reason.Updated, `Updated ${options.what}.`);
-    recordSync(run, correcting ? drifted(observed.drift, true) : notDrifted());
+    else if (correcting && fixed.drift.length > 0)
+      run.event('Normal', Reason.DriftCorrected, describeDrift(options.what, fixed));
+    else if (!correcting) run.event('Normal', Reason.Updated, `Updated ${options.what}.`);
+    if (left.length > 0) {
+      recordSync(run, drifted(left, false));
+      run.status.drift = left;
+    } else recordSync(run, correcting ? drifted(observed.drift, true) : notDrifted());
     return updated;
   } catch (err) {
     throw run.fail(err, `updating ${options.what}`);
   }
+}
+
+/**
+ * driftPolicy Report: the out-of-band drift is only reported, but what the spec asks and the
+ * cloud never had (`observed.pending`) is applied first.
+ */
+async function applyPendingAndReport<Request, Obs extends Observation>(
+  client: ExternalClient<Request, Obs>,
+  request: Request,
+  observed: Obs,
+  options: ConvergeOptions,
+  run: ReconcileRun<ManagedKind>,
+): Promise<Obs> {
+  const pending = new Set(observed.pending ?? []);
+  let current = observed;
+  if (pending.size > 0) {
+    try {
+      const onlyPending = { ...observed, drift: observed.drift.filter((d) => pending.has(d.field)) };
+      const updated = await client.update(run.ctx, request, onlyPending);
+      const left = updated.upToDate ? [] : updated.drift;
+      const reported = observed.drift.filter((d) => !pending.has(d.field));
+      current = { ...updated, drift: [...reported, ...left], upToDate: reported.length + left.length === 0 };
+      run.event('Normal', Reason.Updated, `Updated ${options.what}: ${[...pending].join(', ')}.`);
+    } catch (err) {
+      throw run.fail(err, `updating ${options.what}`);
+    }
+  }
+  if (current.drift.length === 0) {
+    recordSync(run, notDrifted());
+    return current;
+  }
+  run.status.drift = current.drift;
+  run.set(drifted(current.drift, false));
+  return current;
 }
 
 function recordSync(run: ReconcileRun<ManagedKind>, drift: ConditionInput): void {

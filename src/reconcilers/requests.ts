@@ -33,9 +33,9 @@ export function identityRequest(
     account: accountRequest(account),
     spec: identity.spec,
     adopt: wantsAdoption(identity),
-    ...(identity.status?.functions?.length
-      ? { previousFunctions: identity.status.functions.map((f) => f.name) }
-      : {}),
+    attachedFunctions: (identity.status?.functions ?? [])
+      .filter((f) => f.state === 'Attached' || f.state === 'Drifted')
+      .map((f) => f.arn),
   };
 }
 

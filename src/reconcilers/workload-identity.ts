@@ -20,6 +20,7 @@ import {
   policies,
   specPending,
 } from './requests.js';
+import { functionsVerdict, roleDeletedMessage } from './serverless-functions.js';
 import {
   serviceAccountAnnotation,
   serviceAccountNames,
@@ -117,10 +118,8 @@ export class WorkloadIdentityReconciler {
     );
     run.status.principal = current.principal;
     run.status.externalName = current.externalName;
-    run.status.functions = current.functions?.length ? current.functions : undefined;
+    run.status.functions = current.functions;
     run.observed();
-    const blocked = blockedFunctions(current);
-    if (blocked) throw run.stop(blocked.reason, blocked.message);
     run.set(synced());
     if (missing.length > 0) {
       run.set(
@@ -136,6 +135,16 @@ export class WorkloadIdentityReconciler {
         ),
       );
       return { requeueAfter: this.deps.resyncAfter(account) };
+    }
+    const functions = functionsVerdict(current.functions);
+    if (functions) {
+      run.set(functions);
+      const missingOnly = functions.reason === Reason.FunctionNotFound;
+      return {
+        requeueAfter: missingOnly
+          ? Math.min(60_000, this.deps.resyncAfter(account))
+          : this.deps.resyncAfter(account),
+      };
     }
     run.set(ready(Reason.Available, `${current.externalName} is ready to use.`));
     return { requeueAfter: this.deps.resyncAfter(account) };
@@ -156,7 +165,7 @@ export class WorkloadIdentityReconciler {
     run.observed();
     run.status.externalName = observed.externalName;
     run.status.principal = observed.principal;
-    run.status.functions = observed.functions?.length ? observed.functions : undefined;
+    run.status.functions = observed.functions;
     run.status.drift = observed.drift.length > 0 ? observed.drift : undefined;
     run.set(synced('Observed (managementPolicy ObserveOnly); nothing is written.'));
     run.set(observed.drift.length > 0 ? drifted(observed.drift, false) : notDrifted());
@@ -254,6 +263,11 @@ export class WorkloadIdentityReconciler {
         if (observed.exists && sameOwner(observed.owner, request.owner)) {
           await provider.identities.delete(run.ctx, request);
           run.event('Normal', Reason.Deleted, `Deleted ${observed.externalName}.`);
+          // Functions are never deleted nor given another role: each is only told of.
+          const roleArn = observed.principal?.roleArn;
+          for (const fn of observed.functions ?? [])
+            if (roleArn && fn.role === roleArn)
+              run.event('Warning', Reason.FunctionRoleDeleted, roleDeletedMessage(fn.arn, roleArn));
         }
       } catch (err) {
         throw run.fail(err, 'deleting the cloud identity');
@@ -295,21 +309,4 @@ export class WorkloadIdentityReconciler {
       }
     }
   }
-}
-
-/**
- * Functions Keyless cannot attach the identity to or release it from (missing, or the operator is refused): one
- * condition names each, and the permission; the others are attached all the same.
- */
-function blockedFunctions(current: IdentityObservation): { reason: Reason; message: string } | undefined {
-  const blocked = (current.functions ?? []).filter((f) => f.state === 'Missing' || f.state === 'Forbidden');
-  if (blocked.length === 0) return undefined;
-  return {
-    reason: blocked.some((f) => f.state === 'Forbidden')
-      ? Reason.FunctionAccessDenied
-      : Reason.FunctionNotFound,
-    message: `Keyless cannot attach the identity to (or release it from) ${blocked.length} function(s): ${blocked
-      .map((f) => `${f.name} (${f.state}: ${f.message ?? ''})`)
-      .join('; ')}`,
-  };
 }

@@ -83,8 +83,8 @@ describeWithCloud<AzureBackend>('Azure Functions run as the managed identity', a
     });
     expect(fake().sites.get(site('orders-web'))?.identity?.type).toBe('UserAssigned');
     expect(wi.status?.functions).toEqual([
-      { name: siteId(site('orders-fn')), state: 'Attached', identity: idOf('orders') },
-      { name: siteId(site('orders-web')), state: 'Attached', identity: idOf('orders') },
+      { arn: siteId(site('orders-fn')), role: idOf('orders'), state: 'Attached' },
+      { arn: siteId(site('orders-web')), role: idOf('orders'), state: 'Attached' },
     ]);
     const sites = Object.fromEntries(
       Object.entries(fake().counts()).filter(([op]) => op.startsWith('sites.')),
@@ -138,7 +138,7 @@ describeWithCloud<AzureBackend>('Azure Functions run as the managed identity', a
       wanted: idOf('audit'),
       found: 'SystemAssigned',
     });
-    expect(drifted.status?.functions).toMatchObject([{ name: siteId(site('audit-fn')), state: 'Drifted' }]);
+    expect(drifted.status?.functions).toMatchObject([{ arn: siteId(site('audit-fn')), state: 'Drifted' }]);
     expect(fake().sites.get(site('audit-fn'))?.identity?.type).toBe('SystemAssigned');
   });
 
@@ -147,16 +147,16 @@ describeWithCloud<AzureBackend>('Azure Functions run as the managed identity', a
     fake().sites.create(site('pay-locked'));
     const identity = functionIdentity('pay', ['pay-fn', 'pay-gone']);
     await apply(world.admin(), identity);
-    const missing = await waitForCondition(world.admin(), identity, 'Synced', {
+    const missing = await waitForCondition(world.admin(), identity, 'Ready', {
       status: 'False',
       reason: 'FunctionNotFound',
     });
-    expect(conditionOf(missing, 'Synced')?.message).toContain(siteId(site('pay-gone')));
+    expect(conditionOf(missing, 'Ready')?.message).toContain(siteId(site('pay-gone')));
     expect(userAssigned(fake().sites.get(site('pay-fn')))).toEqual([idOf('pay').toLowerCase()]);
     expect(missing.status?.functions).toEqual([
-      { name: siteId(site('pay-fn')), state: 'Attached', identity: idOf('pay') },
+      { arn: siteId(site('pay-fn')), role: idOf('pay'), state: 'Attached' },
       {
-        name: siteId(site('pay-gone')),
+        arn: siteId(site('pay-gone')),
         state: 'Missing',
         message: `${siteId(site('pay-gone'))} does not exist`,
       },
@@ -168,11 +168,11 @@ describeWithCloud<AzureBackend>('Azure Functions run as the managed identity', a
       fault: { kind: 'authorizationFailed' },
     });
     await apply(world.admin(), functionIdentity('pay', ['pay-fn', 'pay-locked']));
-    const refused = await waitForCondition(world.admin(), identity, 'Synced', {
+    const refused = await waitForCondition(world.admin(), identity, 'Ready', {
       status: 'False',
       reason: 'FunctionAccessDenied',
     });
-    const message = conditionOf(refused, 'Synced')?.message ?? '';
+    const message = conditionOf(refused, 'Ready')?.message ?? '';
     expect(message).toContain(siteId(site('pay-locked')));
     expect(message).toContain('Microsoft.Web/sites/write');
     expect(message).toContain('Microsoft.ManagedIdentity/userAssignedIdentities/assign/action');
@@ -195,7 +195,7 @@ describeWithCloud<AzureBackend>('Azure Functions run as the managed identity', a
     expect(userAssigned(fake().sites.get(site('ship-a')))).toEqual([idOf('ship').toLowerCase()]);
     await waitFor('status lists ship-a only', async () => {
       const current = (await get(world.admin(), both)) as Observed | undefined;
-      return current?.status?.functions?.map((f) => f.name).join() === siteId(site('ship-a'));
+      return current?.status?.functions?.map((f) => f.arn).join() === siteId(site('ship-a'));
     });
   });
 

@@ -304,6 +304,38 @@ export const INVALID_OBJECTS: InvalidCase[] = [
     message: 'serverless.deployers is for platform GCPCloudRunFunction only',
   },
   {
+    name: 'Lambda functions for a platform other than AWSLambda',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [
+        {
+          serverless: {
+            platform: 'AzureFunction',
+            functions: ['arn:aws:lambda:eu-west-1:123456789012:function:orders'],
+          },
+        },
+      ],
+    }),
+    field: 'spec.subjects[0].serverless.functions',
+    message: 'serverless.functions is for platform AWSLambda only',
+  },
+  {
+    name: 'a Lambda function named by an alias, not its own ARN',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [
+        {
+          serverless: {
+            platform: 'AWSLambda',
+            functions: ['arn:aws:lambda:eu-west-1:123456789012:function:orders:live'],
+          },
+        },
+      ],
+    }),
+    field: 'spec.subjects[0].serverless.functions[0]',
+    message: 'should match',
+  },
+  {
     name: 'functionApps for a platform other than Azure Functions',
     object: identity({
       accountRef: { name: 'a' },
@@ -436,6 +468,23 @@ export const INVALID_OBJECTS: InvalidCase[] = [
 
 /** Objects at the edges of the schemas' ranges, which they must accept. */
 export const VALID_EDGE_OBJECTS: { name: string; object: Record<string, unknown> }[] = [
+  {
+    name: 'Lambda functions in two regions and another partition',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [
+        {
+          serverless: {
+            platform: 'AWSLambda',
+            functions: [
+              'arn:aws:lambda:eu-west-1:123456789012:function:orders',
+              'arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:Orders_2-b',
+            ],
+          },
+        },
+      ],
+    }),
+  },
   {
     name: 'a session duration of 1h, in minutes',
     object: identity({ accountRef: { name: 'a' }, subjects: SUBJECTS, maxSessionDuration: '60m' }),

@@ -19,11 +19,17 @@ import {
   UpdateAssumeRolePolicyCommand,
   UpdateRoleCommand,
 } from '@aws-sdk/client-iam';
+import {
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { Context } from '../../runtime/context.js';
 import { type AccountLimiter, type CloudCalls, cloudCalls } from '../shared/cloud-calls.js';
-import { classifyAwsError, isNoSuchEntity } from './errors.js';
+import { classifyAwsError, isLambdaNotFound, isNoSuchEntity } from './errors.js';
+import { functionRegion } from './lambda-functions.js';
 import type { PolicyDocument } from './policy-document.js';
 
 export interface AwsClientOptions {
@@ -59,6 +65,11 @@ export class AwsClient {
   private readonly sts: STSClient;
   private readonly call: CloudCalls['call'];
   private readonly optional: CloudCalls['optional'];
+  /** Lambda's calls, whose missing thing is a function (ResourceNotFoundException). */
+  private readonly lambdaOptional: CloudCalls['optional'];
+  /** Lambda is regional: one client per function region, made on first use. */
+  private readonly lambdas = new Map<string, LambdaClient>();
+  private readonly lambdaConfig: Omit<AwsClientOptions, 'limiter' | 'callTimeoutMs' | 'region'>;
 
   constructor(options: AwsClientOptions) {
     ({ call: this.call, optional: this.optional } = cloudCalls(
@@ -67,6 +78,13 @@ export class AwsClient {
       isNoSuchEntity,
       options.callTimeoutMs,
     ));
+    ({ optional: this.lambdaOptional } = cloudCalls(
+      options.limiter,
+      classifyAwsError,
+      isLambdaNotFound,
+      options.callTimeoutMs,
+    ));
+    this.lambdaConfig = { endpoint: options.endpoint, credentials: options.credentials };
     const common = {
       region: options.region,
       maxAttempts: 1,
@@ -75,6 +93,42 @@ export class AwsClient {
     };
     this.iam = new IAMClient(common);
     this.sts = new STSClient(common);
+  }
+
+  private lambdaFor(functionArn: string): LambdaClient {
+    const region = functionRegion(functionArn);
+    let client = this.lambdas.get(region);
+    if (!client) {
+      client = new LambdaClient({
+        region,
+        maxAttempts: 1,
+        ...(this.lambdaConfig.endpoint ? { endpoint: this.lambdaConfig.endpoint } : {}),
+        ...(this.lambdaConfig.credentials ? { credentials: this.lambdaConfig.credentials } : {}),
+      });
+      this.lambdas.set(region, client);
+    }
+    return client;
+  }
+
+  /** The function's execution role; undefined when the function does not exist. */
+  async getFunctionRole(ctx: Context, functionArn: string): Promise<{ role: string } | undefined> {
+    const out = await this.lambdaOptional(ctx, 'GetFunctionConfiguration', (abortSignal) =>
+      this.lambdaFor(functionArn).send(new GetFunctionConfigurationCommand({ FunctionName: functionArn }), {
+        abortSignal,
+      }),
+    );
+    return out ? { role: out.Role ?? '' } : undefined;
+  }
+
+  /** Sets the function's execution role; false when the function does not exist. */
+  async setFunctionRole(ctx: Context, functionArn: string, roleArn: string): Promise<boolean> {
+    const out = await this.lambdaOptional(ctx, 'UpdateFunctionConfiguration', (abortSignal) =>
+      this.lambdaFor(functionArn).send(
+        new UpdateFunctionConfigurationCommand({ FunctionName: functionArn, Role: roleArn }),
+        { abortSignal },
+      ),
+    );
+    return out !== undefined;
   }
 
   getCallerIdentity(ctx: Context) {

@@ -27,7 +27,14 @@ const RETRYABLE = new Map<string, Reason>([
   // Created by an earlier attempt whose answer was lost, or by someone else: the retry observes it.
   ['EntityAlreadyExists', Reason.AlreadyExists],
   ['EntityAlreadyExistsException', Reason.AlreadyExists],
+  // Lambda: another update of the same function is still in progress.
+  ['ResourceConflictException', Reason.Conflict],
 ]);
+/**
+ * Lambda checks that it can assume a function's new execution role; for a role just created or
+ * just given its trust, IAM may not have propagated it yet, and Lambda answers this until it has.
+ */
+const ROLE_NOT_ASSUMABLE = /role defined for the function cannot be assumed by Lambda/i;
 const CREDENTIALS = new Set([
   'InvalidClientTokenId',
   'SignatureDoesNotMatch',
@@ -62,6 +69,11 @@ export function isNoSuchEntity(err: unknown): boolean {
   return errorName(err) === 'NoSuchEntity' || errorName(err) === 'NoSuchEntityException';
 }
 
+/** Lambda's answer for a function that does not exist. */
+export function isLambdaNotFound(err: unknown): boolean {
+  return errorName(err) === 'ResourceNotFoundException';
+}
+
 /**
  * The one place AWS SDK errors are classified. `operation` names the IAM/STS call for the message;
  * NoSuchEntity is retryable (IAM is eventually consistent right after a create): callers that
@@ -76,6 +88,13 @@ export function classifyAwsError(err: unknown, operation: string): ClassifiedErr
   // AWS sends no Retry-After: the account's limiter slows down on its own (AdaptiveBucket).
   if (THROTTLED.has(name) || sdk?.$retryable?.throttling || status === 429) {
     return new ClassifiedError(message, { kind: 'throttled', reason: Reason.Throttled, cause: err });
+  }
+  if (name === 'InvalidParameterValueException' && ROLE_NOT_ASSUMABLE.test(sdk?.message ?? '')) {
+    return new ClassifiedError(`${message} (IAM has not propagated the role yet)`, {
+      kind: 'retryable',
+      reason: Reason.RolePropagating,
+      cause: err,
+    });
   }
   const retryable = RETRYABLE.get(name);
   if (retryable) return new ClassifiedError(message, { kind: 'retryable', reason: retryable, cause: err });

@@ -9,6 +9,7 @@ import type { AccountRequest, GrantRequest, IdentityRequest, Owner, ResolvedGran
 import { deterministicName } from '../shared/naming.js';
 import { ownerTags } from '../shared/ownership.js';
 import { arnProblem, issuerHostPath, oidcProviderArn, parseArn, partitionOf, roleArn } from './arn.js';
+import { checkLambdaFunctions } from './lambda-functions.js';
 import { type PolicyDocument, policySize, type Statement } from './policy-document.js';
 
 /** AWS's limits that Keyless checks itself (moto does not enforce them). */
@@ -69,6 +70,48 @@ export function roleDescription(owner: Owner): string {
   return `Managed by Keyless for ${owner.cluster}/${owner.namespace}/${owner.name}`;
 }
 
+/** The cluster ARN EKS Pod Identity sends as the `eks-cluster-arn` session tag. */
+export function eksClusterArn(
+  aws: AwsAccount,
+  cluster: { name: string; region?: string | undefined },
+): string {
+  const region = cluster.region ?? aws.region;
+  return `arn:${partitionOf(region)}:eks:${region}:${aws.accountId}:cluster/${cluster.name}`;
+}
+
+/**
+ * EKS Pod Identity assumes the role with session tags naming the cluster, namespace and
+ * ServiceAccount of the pod; the conditions on them are what keep every other pod in the account
+ * (and every other cluster) from using the role. So the session tags cannot be turned off.
+ */
+function podIdentityStatement(request: IdentityRequest, aws: AwsAccount): Statement {
+  const cluster = aws.eksCluster;
+  if (!cluster) {
+    throw terminal(
+      Reason.InvalidSpec,
+      `spec.aws.podIdentity needs the EKS cluster's name in CloudAccount ${request.account.name} (spec.aws.eksCluster.name), so that only its pods can use the role`,
+    );
+  }
+  const names = request.spec.subjects
+    .flatMap((s) => (s.serviceAccount ? [s.serviceAccount.name] : []))
+    .sort();
+  return {
+    Sid: 'EksPodIdentity',
+    Effect: 'Allow',
+    Principal: { Service: 'pods.eks.amazonaws.com' },
+    Action: ['sts:AssumeRole', 'sts:TagSession'],
+    Condition: {
+      StringEquals: {
+        'aws:SourceAccount': aws.accountId,
+        'aws:RequestTag/eks-cluster-arn': eksClusterArn(aws, cluster),
+        'aws:RequestTag/eks-cluster-name': cluster.name,
+        'aws:RequestTag/kubernetes-namespace': request.owner.namespace,
+        'aws:RequestTag/kubernetes-service-account': names.length === 1 ? (names[0] as string) : names,
+      },
+    },
+  };
+}
+
 /** Who may assume the role, from the identity's subjects. */
 export function trustPolicy(request: IdentityRequest): PolicyDocument {
   const aws = awsAccountOf(request.account);
@@ -93,12 +136,7 @@ export function trustPolicy(request: IdentityRequest): PolicyDocument {
     });
   }
   if (request.spec.aws?.podIdentity && serviceAccounts.length > 0) {
-    statements.push({
-      Sid: 'EksPodIdentity',
-      Effect: 'Allow',
-      Principal: { Service: 'pods.eks.amazonaws.com' },
-      Action: ['sts:AssumeRole', 'sts:TagSession'],
-    });
+    statements.push(podIdentityStatement(request, aws));
   }
   for (const subject of request.spec.subjects) {
     const platform = subject.serverless?.platform;
@@ -289,4 +327,5 @@ export function grantSummary(grant: ResolvedGrant): string {
 /** Everything about the role that AWS would refuse, checked before any call (see desiredRole). */
 export function validateAwsIdentity(request: IdentityRequest): void {
   desiredRole(request);
+  checkLambdaFunctions(request, awsAccountOf(request.account));
 }

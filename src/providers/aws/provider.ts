@@ -1,7 +1,9 @@
 import type { Role } from '@aws-sdk/client-iam';
+import type { FunctionStatus } from '../../api/index.js';
 import { Reason } from '../../api/reasons.js';
 import type { Context } from '../../runtime/context.js';
 import { ClassifiedError, terminal } from '../../runtime/errors.js';
+import { settleAll } from '../../runtime/settle.js';
 import type {
   AccountClient,
   AccountContext,
@@ -22,6 +24,16 @@ import type { SecretReader } from '../shared/secrets.js';
 import { oidcProviderArn } from './arn.js';
 import { AwsClient } from './client.js';
 import { credentialsFor } from './credentials.js';
+import {
+  type FunctionReading,
+  forbiddenMessage,
+  functionRoleField,
+  functionStates,
+  functionsToUpdate,
+  GET_PERMISSION,
+  lambdaFunctionsOf,
+  updatePermissionDenied,
+} from './lambda-functions.js';
 import {
   awsAccountOf,
   checkInlinePolicySize,
@@ -102,15 +114,35 @@ class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation>, 
 
   validate = validateAwsIdentity;
 
+  /** The role, then (once it exists) each Lambda function's execution role: 1 + N reads. */
   async observe(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const desired = desiredRole(request);
-    return observationOf(desired, await this.client.getRole(ctx, desired.name));
+    const observed = observationOf(desired, await this.client.getRole(ctx, desired.name));
+    const arns = lambdaFunctionsOf(request);
+    if (!observed.exists || arns.length === 0) return observed;
+    const roleArn = observed.principal?.roleArn ?? desired.arn;
+    const readings = await settleAll(arns.map((arn) => this.readFunction(ctx, arn, roleArn)));
+    const attachedBefore = new Set(request.attachedFunctions ?? []);
+    const { states, drift, pending } = functionStates(roleArn, readings, attachedBefore);
+    const allDrift = [...observed.drift, ...drift];
+    return {
+      ...observed,
+      drift: allDrift,
+      upToDate: allDrift.length === 0,
+      functions: states,
+      ...(pending.length > 0 ? { pending } : {}),
+    };
   }
 
+  /** The role, then one UpdateFunctionConfiguration per Lambda function (none is read first). */
   async create(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const desired = desiredRole(request);
     try {
-      return observationOf(desired, await this.client.createRole(ctx, desired));
+      const created = observationOf(desired, await this.client.createRole(ctx, desired));
+      const arns = lambdaFunctionsOf(request);
+      if (arns.length === 0) return created;
+      const functions = await this.attachFunctions(ctx, arns, created.principal?.roleArn ?? desired.arn);
+      return { ...created, functions };
     } catch (err) {
       if (!(err instanceof ClassifiedError) || err.reason !== Reason.AlreadyExists) throw err;
       // Created by an earlier attempt whose answer was lost, or by someone else.
@@ -144,7 +176,55 @@ class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation>, 
     if (differs('maxSessionDuration') || differs('description')) {
       await this.client.updateRole(ctx, desired.name, desired.maxSessionSeconds, desired.description);
     }
-    return { ...observed, upToDate: true, drift: [], owner: request.owner };
+    const updated = { ...observed, upToDate: true, drift: [], owner: request.owner };
+    const arns = lambdaFunctionsOf(request);
+    if (arns.length === 0) return updated;
+    const roleArn = observed.principal?.roleArn ?? desired.arn;
+    const fixing = functionsToUpdate(arns, observed.drift);
+    const attached = new Map(
+      (await this.attachFunctions(ctx, fixing, roleArn)).map((state) => [state.arn, state]),
+    );
+    const functions = (observed.functions ?? []).map((state) => attached.get(state.arn) ?? state);
+    const left = observed.drift.filter((d) =>
+      fixing.some((arn) => d.field === functionRoleField(arn) && attached.get(arn)?.state !== 'Attached'),
+    );
+    return { ...updated, upToDate: left.length === 0, drift: left, functions };
+  }
+
+  /** One read; a missing or forbidden function is a reading, not a failure. */
+  private async readFunction(ctx: Context, arn: string, roleArn: string): Promise<FunctionReading> {
+    try {
+      const found = await this.client.getFunctionRole(ctx, arn);
+      return found ? { arn, kind: 'found', role: found.role } : { arn, kind: 'missing' };
+    } catch (err) {
+      if (err instanceof ClassifiedError && err.reason === Reason.AccessDenied)
+        return { arn, kind: 'forbidden', message: forbiddenMessage(arn, GET_PERMISSION, roleArn) };
+      throw err;
+    }
+  }
+
+  /**
+   * Points each function at the role. A missing or forbidden function is reported in its state
+   * and the others go on; any other failure (IAM not propagated yet, throttling) is thrown once
+   * every function was tried, so the retry finds less to do.
+   */
+  private async attachFunctions(ctx: Context, arns: string[], roleArn: string): Promise<FunctionStatus[]> {
+    const outcomes = await Promise.allSettled(
+      arns.map(async (arn): Promise<FunctionStatus> => {
+        try {
+          return (await this.client.setFunctionRole(ctx, arn, roleArn))
+            ? { arn, role: roleArn, state: 'Attached' }
+            : { arn, state: 'Missing', message: `Lambda function ${arn} does not exist.` };
+        } catch (err) {
+          if (!(err instanceof ClassifiedError) || err.reason !== Reason.AccessDenied) throw err;
+          const permission = updatePermissionDenied(err.message);
+          return { arn, state: 'Forbidden', message: forbiddenMessage(arn, permission, roleArn) };
+        }
+      }),
+    );
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    if (failed) throw failed.reason;
+    return outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
   }
 
   /**

@@ -28,8 +28,10 @@ export interface SiteRef {
 
 export interface FunctionApps {
   sites: SiteRef[];
-  /** Sites status listed that the spec no longer names: the identity comes off them. */
+  /** Sites status says Keyless attached that the spec no longer names: the identity comes off them. */
   released: SiteRef[];
+  /** Lower-cased IDs of the sites status says Keyless attached. */
+  attached: ReadonlySet<string>;
   /** Keep the site's AZURE_CLIENT_ID app setting at the identity's client id. */
   setClientId: boolean;
 }
@@ -49,13 +51,15 @@ export function functionAppsOf(request: IdentityRequest, subscriptionId: string)
   }
   // Status lists only sites Keyless checked; anything else there (another cloud's functions) is not ours.
   const released = new Map<string, SiteRef>();
-  for (const id of request.previousFunctions ?? []) {
+  const attached = new Set((request.attachedFunctions ?? []).map((id) => id.toLowerCase()));
+  for (const id of request.attachedFunctions ?? []) {
     const site = siteRefOf(id, subscriptionId);
     if (typeof site !== 'string' && !sites.has(id.toLowerCase())) released.set(id.toLowerCase(), site);
   }
   return {
     sites: [...sites.values()],
     released: [...released.values()],
+    attached,
     setClientId: subject?.setClientIdSetting === true,
   };
 }

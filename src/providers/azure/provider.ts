@@ -160,13 +160,14 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
     const sites =
       apps.sites.length + apps.released.length > 0
         ? await this.sites.observe(ctx, apps, this.siteIdentity(request, found.clientId))
-        : { functions: [], drift: [] };
+        : { functions: [], drift: [], pending: [] };
     const drift = [
       ...diffTags('tags', identityTags(request), found.tags),
       ...credentialDrift(wanted, existing),
       ...sites.drift,
     ];
-    return withFunctions(observationOf(name, found, drift), sites.functions);
+    const observation = withFunctions(observationOf(name, found, drift), sites.functions);
+    return sites.pending.length > 0 ? { ...observation, pending: sites.pending } : observation;
   }
 
   async create(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
@@ -213,37 +214,34 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
       await this.writeCredentials(ctx, resourceGroup, name, federatedCredentials(request));
     }
     let functions = observed.functions;
-    if (observed.drift.some((d) => d.field.startsWith('functionApps'))) {
+    let left: IdentityObservation['drift'] = [];
+    const siteDrift = observed.drift.filter((d) => d.field.startsWith('functionApps['));
+    if (siteDrift.length > 0) {
       const apps = this.functionApps(request);
       const ref = this.siteIdentity(request, identity?.clientId ?? observed.principal?.clientId);
-      // Only the sites observe did not find attached are read again and written.
-      const attached = new Map(
-        (observed.functions ?? [])
-          .filter((f) => f.state === 'Attached')
-          .map((f) => [f.name.toLowerCase(), f]),
-      );
-      const pending = apps.sites.filter((site) => !attached.has(site.id.toLowerCase()));
+      // Only the sites with drift are read again and written; the others keep what observe saw.
       const written = new Map(
-        (await this.sites.attach(ctx, { ...apps, sites: pending }, ref)).map((f) => [
-          f.name.toLowerCase(),
-          f,
-        ]),
+        (await this.sites.attach(ctx, apps, ref, siteDrift)).map((f) => [f.arn.toLowerCase(), f]),
       );
+      const released = await this.sites.release(ctx, apps, ref, siteDrift);
+      left = released.left;
+      const seen = new Map((observed.functions ?? []).map((f) => [f.arn.toLowerCase(), f]));
       functions = [
         ...apps.sites.flatMap((site) => {
           const key = site.id.toLowerCase();
-          return attached.get(key) ?? written.get(key) ?? [];
+          return written.get(key) ?? seen.get(key) ?? [];
         }),
-        ...(await this.sites.release(ctx, apps, ref)),
+        ...released.functions,
       ];
     }
+    const { functions: _observed, pending: _pending, ...rest } = observed;
     return {
-      ...observed,
-      upToDate: true,
-      drift: [],
+      ...rest,
+      upToDate: left.length === 0,
+      drift: left,
       owner: request.owner,
       principal: identity ? principalOf(identity) : observed.principal,
-      ...(functions ? { functions } : {}),
+      ...(functions?.length ? { functions } : {}),
     };
   }
 

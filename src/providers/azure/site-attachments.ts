@@ -46,9 +46,27 @@ async function onSite<T>(site: SiteRef, permission: string, step: () => Promise<
   }
 }
 
-function problemStatus(site: SiteRef, err: unknown): FunctionStatus {
+function problemStatus(site: SiteRef, err: unknown): FunctionStatus & { message: string } {
   if (!(err instanceof SiteProblem)) throw err;
-  return { name: site.id, state: err.state, message: err.message };
+  return { arn: site.id, state: err.state, message: err.message };
+}
+
+/** How drift names a site. */
+const fieldOf = (site: SiteRef) => `functionApps[${site.id}]`;
+
+/** Whether `drift` (all of it, when not given) concerns the site. */
+function drifted(site: SiteRef, drift: readonly Drift[] | undefined): boolean {
+  return drift === undefined || drift.some((d) => d.field.startsWith(`${fieldOf(site)}.`));
+}
+
+/** A site dropped from the spec that Keyless could not release yet. */
+function stillAttached(site: SiteRef, identity: IdentityRef, why: string): FunctionStatus {
+  return {
+    arn: site.id,
+    role: identity.id,
+    state: 'Drifted',
+    message: `no longer in the spec, but Keyless cannot take the identity off it: ${why}`,
+  };
 }
 
 /**
@@ -59,25 +77,31 @@ function problemStatus(site: SiteRef, err: unknown): FunctionStatus {
 export class SiteAttachments {
   constructor(private readonly client: AzureClient) {}
 
-  /** One GET per site, and one settings read per site when the setting is kept. */
+  /**
+   * One GET per site, and one settings read per site when the setting is kept. `pending` names the
+   * drift that is the spec not applied yet (a site Keyless never attached, one dropped from the
+   * spec), applied whatever the drift policy.
+   */
   async observe(
     ctx: Context,
     apps: FunctionApps,
     identity: IdentityRef,
-  ): Promise<{ functions: FunctionStatus[]; drift: Drift[] }> {
+  ): Promise<{ functions: FunctionStatus[]; drift: Drift[]; pending: string[] }> {
     const functions: FunctionStatus[] = [];
     const drift: Drift[] = [];
+    const pending: string[] = [];
     for (const site of apps.sites) {
       try {
         const found = await this.read(ctx, site);
         if (!found) {
-          functions.push({ name: site.id, state: 'Missing', message: `${site.id} does not exist` });
+          functions.push({ arn: site.id, state: 'Missing', message: `${site.id} does not exist` });
           continue;
         }
         const siteDrift: Drift[] = [];
-        if (!hasIdentity(found.identity, identity.id)) {
+        const has = hasIdentity(found.identity, identity.id);
+        if (!has) {
           siteDrift.push({
-            field: `functionApps[${site.id}].identity`,
+            field: `${fieldOf(site)}.identity`,
             wanted: identity.id,
             found: describeSiteIdentity(found.identity),
           });
@@ -86,50 +110,64 @@ export class SiteAttachments {
           const settings = await this.settings(ctx, site);
           if (settings[CLIENT_ID_SETTING] !== identity.clientId) {
             siteDrift.push({
-              field: `functionApps[${site.id}].appSettings.${CLIENT_ID_SETTING}`,
+              field: `${fieldOf(site)}.appSettings.${CLIENT_ID_SETTING}`,
               wanted: identity.clientId,
               found: settings[CLIENT_ID_SETTING] ?? 'absent',
             });
           }
         }
         drift.push(...siteDrift);
+        if (!apps.attached.has(site.id.toLowerCase())) pending.push(...siteDrift.map((d) => d.field));
         functions.push(
           siteDrift.length > 0
             ? {
-                name: site.id,
+                arn: site.id,
+                ...(has ? { role: identity.id } : {}),
                 state: 'Drifted',
                 message: `differs from the spec: ${siteDrift.map((d) => d.field).join(', ')}`,
-                identity: identity.id,
               }
-            : { name: site.id, state: 'Attached', identity: identity.id },
+            : { arn: site.id, role: identity.id, state: 'Attached' },
         );
       } catch (err) {
         functions.push(problemStatus(site, err));
       }
     }
     for (const site of apps.released) {
+      const field = `${fieldOf(site)}.identity`;
       try {
         const found = await this.read(ctx, site);
         if (found && hasIdentity(found.identity, identity.id)) {
-          drift.push({ field: `functionApps[${site.id}].identity`, wanted: 'absent', found: identity.id });
+          drift.push({ field, wanted: 'absent', found: identity.id });
+          pending.push(field);
         }
       } catch (err) {
-        // Still listed, so the next reconcile tries again; a site that is gone needs nothing.
         const problem = problemStatus(site, err);
-        if (problem.state === 'Forbidden') functions.push(problem);
+        if (problem.state === 'Missing') continue;
+        // Still listed as Drifted, so every reconcile tries again until the operator may.
+        drift.push({ field, wanted: 'absent', found: 'unknown (the site could not be read)' });
+        pending.push(field);
+        functions.push(stillAttached(site, identity, problem.message));
       }
     }
-    return { functions, drift };
+    return { functions, drift, pending };
   }
 
-  /** Per site: a GET, then a PATCH of its identity only if it lacks this one (and the setting likewise). */
-  async attach(ctx: Context, apps: FunctionApps, identity: IdentityRef): Promise<FunctionStatus[]> {
+  /**
+   * The sites whose drift `drift` lists: a GET, then a PATCH of the identity only if the site lacks
+   * it (and the setting likewise). Returns each one's status.
+   */
+  async attach(
+    ctx: Context,
+    apps: FunctionApps,
+    identity: IdentityRef,
+    drift?: readonly Drift[],
+  ): Promise<FunctionStatus[]> {
     const functions: FunctionStatus[] = [];
-    for (const site of apps.sites) {
+    for (const site of apps.sites.filter((s) => drifted(s, drift))) {
       try {
         const found = await this.read(ctx, site);
         if (!found) {
-          functions.push({ name: site.id, state: 'Missing', message: `${site.id} does not exist` });
+          functions.push({ arn: site.id, state: 'Missing', message: `${site.id} does not exist` });
           continue;
         }
         const patch = identityPatchAdding(found.identity, identity.id);
@@ -146,7 +184,7 @@ export class SiteAttachments {
             );
           }
         }
-        functions.push({ name: site.id, state: 'Attached', identity: identity.id });
+        functions.push({ arn: site.id, role: identity.id, state: 'Attached' });
       } catch (err) {
         functions.push(problemStatus(site, err));
       }
@@ -155,20 +193,29 @@ export class SiteAttachments {
   }
 
   /**
-   * Takes the identity off sites the spec no longer names; a site that refuses stays in the list
-   * returned (Forbidden), so status keeps it and the next reconcile tries again.
+   * Takes the identity off the sites the spec no longer names that `drift` lists. One that refuses
+   * is returned still attached (Drifted, naming the permission) with its drift, so status keeps it
+   * and the next reconcile tries again.
    */
-  async release(ctx: Context, apps: FunctionApps, identity: IdentityRef): Promise<FunctionStatus[]> {
-    const refused: FunctionStatus[] = [];
-    for (const site of apps.released) {
+  async release(
+    ctx: Context,
+    apps: FunctionApps,
+    identity: IdentityRef,
+    drift: readonly Drift[],
+  ): Promise<{ functions: FunctionStatus[]; left: Drift[] }> {
+    const functions: FunctionStatus[] = [];
+    const left: Drift[] = [];
+    for (const site of apps.released.filter((s) => drifted(s, drift))) {
       try {
         await this.detachSite(ctx, site, apps.setClientId, identity);
       } catch (err) {
         const problem = problemStatus(site, err);
-        if (problem.state === 'Forbidden') refused.push(problem);
+        if (problem.state === 'Missing') continue;
+        functions.push(stillAttached(site, identity, problem.message));
+        left.push({ field: `${fieldOf(site)}.identity`, wanted: 'absent', found: identity.id });
       }
     }
-    return refused;
+    return { functions, left };
   }
 
   /**

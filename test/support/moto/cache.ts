@@ -13,7 +13,9 @@ export const MOTO_VERSION = '5.2.5';
  * What `pip install` gets. Only the extras for the services the tests use (IAM, STS, S3) plus the
  * server's web framework: `moto[server]` would pull every service's dependencies (cfn-lint, docker,
  * aws-xray-sdk, ...) for nothing. Add an extra here (e.g. `moto[iam,s3,sts,sqs]`) when a test needs
- * another service; a changed list invalidates the cache.
+ * another service; a changed list invalidates the cache. Lambda needs none: moto's CreateFunction,
+ * GetFunctionConfiguration and UpdateFunctionConfiguration run on what is installed (its
+ * `awslambda` extra only adds the docker client, which invoking a function needs).
  */
 export const MOTO_REQUIREMENTS: readonly string[] = [
   `moto[iam,s3,sts]==${MOTO_VERSION}`,

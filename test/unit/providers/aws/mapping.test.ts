@@ -122,16 +122,68 @@ describe('trust policy', () => {
 
   it('adds EKS Pod Identity and Lambda when asked', () => {
     const policy = trustPolicy(
-      request({
-        subjects: [{ serviceAccount: { name: 'a' } }, { serverless: { platform: 'AWSLambda' } }],
-        aws: { podIdentity: true },
-      }),
+      request(
+        {
+          subjects: [{ serviceAccount: { name: 'a' } }, { serverless: { platform: 'AWSLambda' } }],
+          aws: { podIdentity: true },
+        },
+        { aws: { ...AWS, eksCluster: { name: 'prod-eu' } } },
+      ),
     );
     expect(policy.Statement.map((s) => [s.Sid, s.Principal, s.Action])).toEqual([
       ['ServiceAccounts', expect.anything(), 'sts:AssumeRoleWithWebIdentity'],
       ['EksPodIdentity', { Service: 'pods.eks.amazonaws.com' }, ['sts:AssumeRole', 'sts:TagSession']],
       ['Lambda', { Service: 'lambda.amazonaws.com' }, 'sts:AssumeRole'],
     ]);
+  });
+
+  it.each<
+    [string, WorkloadIdentitySpec['subjects'], { name: string; region?: string }, Record<string, unknown>]
+  >([
+    [
+      'one ServiceAccount, the account region',
+      [{ serviceAccount: { name: 'orders-api' } }],
+      { name: 'prod-eu' },
+      {
+        'aws:SourceAccount': '123456789012',
+        'aws:RequestTag/eks-cluster-arn': 'arn:aws:eks:eu-west-1:123456789012:cluster/prod-eu',
+        'aws:RequestTag/eks-cluster-name': 'prod-eu',
+        'aws:RequestTag/kubernetes-namespace': 'shop',
+        'aws:RequestTag/kubernetes-service-account': 'orders-api',
+      },
+    ],
+    [
+      'two ServiceAccounts (sorted), a serverless subject left out, the cluster in another region',
+      [
+        { serviceAccount: { name: 'worker' } },
+        { serverless: { platform: 'AWSLambda' } },
+        { serviceAccount: { name: 'api' } },
+      ],
+      { name: 'prod-us', region: 'us-east-1' },
+      {
+        'aws:SourceAccount': '123456789012',
+        'aws:RequestTag/eks-cluster-arn': 'arn:aws:eks:us-east-1:123456789012:cluster/prod-us',
+        'aws:RequestTag/eks-cluster-name': 'prod-us',
+        'aws:RequestTag/kubernetes-namespace': 'shop',
+        'aws:RequestTag/kubernetes-service-account': ['api', 'worker'],
+      },
+    ],
+  ])(
+    'narrows EKS Pod Identity to the cluster, namespace and ServiceAccounts: %s',
+    (_, subjects, eksCluster, wanted) => {
+      const policy = trustPolicy(
+        request({ subjects, aws: { podIdentity: true } }, { aws: { ...AWS, eksCluster } }),
+      );
+      const statement = policy.Statement.find((s) => s.Sid === 'EksPodIdentity');
+      expect(statement?.Condition).toEqual({ StringEquals: wanted });
+      expect(Object.keys(statement?.Condition ?? {})).toEqual(['StringEquals']);
+    },
+  );
+
+  it('refuses EKS Pod Identity when the account does not name its cluster', () => {
+    expect(() => trustPolicy(request({ aws: { podIdentity: true } }))).toThrow(
+      /spec.aws.podIdentity needs the EKS cluster's name in CloudAccount prod \(spec.aws.eksCluster.name\)/,
+    );
   });
 
   it('refuses serverless platforms of other clouds', () => {

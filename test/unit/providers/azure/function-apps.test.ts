@@ -55,6 +55,7 @@ describe('functionAppsOf', () => {
         { id: site('b', 'rg2'), resourceGroup: 'rg2', name: 'b' },
       ],
       released: [],
+      attached: new Set(),
       setClientId: true,
     });
   });
@@ -79,15 +80,16 @@ describe('functionAppsOf', () => {
     expect(functionAppsOf(request({ platform: 'AzureFunction' }), SUB)).toEqual({
       sites: [],
       released: [],
+      attached: new Set(),
       setClientId: false,
     });
   });
 
-  it('releases the sites status listed that the spec no longer names, and nothing of other clouds', () => {
+  it('releases the sites status says Keyless attached that the spec no longer names, and nothing of other clouds', () => {
     const apps = functionAppsOf(
       {
         ...request({ platform: 'AzureFunction', functionApps: [site('kept')] }),
-        previousFunctions: [
+        attachedFunctions: [
           site('KEPT'),
           site('dropped'),
           'arn:aws:lambda:eu-west-1:123456789012:function:orders',
