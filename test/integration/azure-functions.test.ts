@@ -142,6 +142,15 @@ describeWithCloud<AzureBackend>('Azure Functions run as the managed identity', a
     expect(fake().sites.get(site('audit-fn'))?.identity?.type).toBe('SystemAssigned');
   });
 
+  it('attaches a site created after the spec was applied, under Report too', async () => {
+    const late = functionIdentity('late', ['late-fn'], { driftPolicy: 'Report' });
+    await apply(world.admin(), late);
+    await waitForCondition(world.admin(), late, 'Ready', { status: 'False', reason: 'FunctionNotFound' });
+    fake().sites.create(site('late-fn'));
+    await waitForCondition(world.admin(), late, 'Ready', { status: 'True' });
+    expect(userAssigned(fake().sites.get(site('late-fn')))).toEqual([idOf('late').toLowerCase()]);
+  });
+
   it('names a missing site and a refused one with the permission, while the other site converges', async () => {
     fake().sites.create(site('pay-fn'));
     fake().sites.create(site('pay-locked'));
@@ -189,7 +198,20 @@ describeWithCloud<AzureBackend>('Azure Functions run as the managed identity', a
     await waitForCondition(world.admin(), both, 'Ready', { status: 'True' });
     expect(userAssigned(fake().sites.get(site('ship-b')))).toEqual([idOf('ship').toLowerCase()]);
 
+    // Refused at first: ship-b stays listed (Drifted, naming the permission) and is tried again.
+    const refusal = fake().inject({
+      operation: 'sites.patch',
+      when: (request) => request.path.toLowerCase().endsWith('/ship-b'),
+      fault: { kind: 'authorizationFailed' },
+    });
     await apply(world.admin(), functionIdentity('ship', ['ship-a']));
+    await waitFor('ship-b listed as not released', async () => {
+      const current = (await get(world.admin(), both)) as Observed | undefined;
+      const b = current?.status?.functions?.find((f) => f.arn === siteId(site('ship-b')));
+      return b?.state === 'Drifted' && b.message?.includes('Microsoft.Web/sites/write');
+    });
+    expect(refusal.applied()).toBeGreaterThan(0);
+    refusal.remove();
     await waitFor('ship-b released', () => fake().sites.get(site('ship-b'))?.identity === undefined);
     expect(fake().sites.appSettings(site('ship-b'))).toEqual({ KEEP: 'me' });
     expect(userAssigned(fake().sites.get(site('ship-a')))).toEqual([idOf('ship').toLowerCase()]);
