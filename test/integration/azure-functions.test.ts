@@ -186,6 +186,10 @@ describeWithCloud<AzureBackend>('Azure Functions run as the managed identity', a
     expect(message).toContain('Microsoft.Web/sites/write');
     expect(message).toContain('Microsoft.ManagedIdentity/userAssignedIdentities/assign/action');
     expect(refused.status?.functions?.map((f) => f.state)).toEqual(['Attached', 'Forbidden']);
+    // Not corrected, so still drift.
+    expect(refused.status?.drift?.map((d) => d.field)).toContain(
+      `functionApps[${siteId(site('pay-locked'))}].identity`,
+    );
     expect(fake().sites.get(site('pay-locked'))?.identity).toBeUndefined();
     fake().clearFaults();
   });

@@ -224,7 +224,12 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
         (await this.sites.attach(ctx, apps, ref, siteDrift)).map((f) => [f.arn.toLowerCase(), f]),
       );
       const released = await this.sites.release(ctx, apps, ref, siteDrift);
-      left = released.left;
+      // A site that refused (or went) keeps its drift: it was not corrected.
+      const failed = [...written.values()].filter((f) => f.state !== 'Attached').map((f) => f.arn);
+      left = [
+        ...siteDrift.filter((d) => failed.some((arn) => d.field.startsWith(`functionApps[${arn}].`))),
+        ...released.left,
+      ];
       const seen = new Map((observed.functions ?? []).map((f) => [f.arn.toLowerCase(), f]));
       functions = [
         ...apps.sites.flatMap((site) => {
