@@ -311,6 +311,12 @@ export const REASONS = {
     carriedBy: ['Ready', 'Stalled'],
     outcome: 'TerminalExternal',
   },
+  AssociationConflict: {
+    meaning:
+      'An EKS Pod Identity association Keyless does not own already holds a ServiceAccount subject (EKS allows one per ServiceAccount), so Keyless leaves it alone while the other subjects converge; status.podIdentityAssociations names it and whose it is.',
+    carriedBy: ['Ready', 'Stalled'],
+    outcome: 'TerminalExternal',
+  },
   FunctionRoleDeleted: {
     meaning:
       'The identity was deleted with deletionPolicy Delete while a Lambda function still runs as its role; Keyless leaves the function as it is, and it cannot start until it is given another role.',

@@ -299,6 +299,21 @@ export const FunctionStatusSchema = Type.Object({
 });
 export type FunctionStatus = Static<typeof FunctionStatusSchema>;
 
+export const ASSOCIATION_STATES = ['Associated', 'Drifted', 'Conflict'] as const;
+export type AssociationState = (typeof ASSOCIATION_STATES)[number];
+
+export const PodIdentityAssociationStatusSchema = Type.Object({
+  serviceAccount: Type.String({ description: 'The ServiceAccount the association is for.' }),
+  associationId: Type.Optional(Type.String({ description: "EKS's id of the association." })),
+  roleArn: Type.Optional(Type.String({ description: 'The role the association was last seen with.' })),
+  state: StringEnum(ASSOCIATION_STATES, {
+    description:
+      "Associated: pods using the ServiceAccount get this identity's role. Drifted: the association names another role (driftPolicy Report). Conflict: an association Keyless does not own holds the ServiceAccount; message says whose.",
+  }),
+  message: Type.Optional(Type.String({ description: 'Why it is not Associated.' })),
+});
+export type PodIdentityAssociationStatus = Static<typeof PodIdentityAssociationStatusSchema>;
+
 export const WorkloadIdentityStatusSchema = Type.Object(
   {
     principal: Type.Optional(described(PrincipalSchema, 'Who the identity is in the cloud.')),
@@ -315,6 +330,13 @@ export const WorkloadIdentityStatusSchema = Type.Object(
         maxItems: MAX_LAMBDA_FUNCTIONS,
         description:
           'Each function of spec.subjects[].serverless (AWSLambda functions, AzureFunction functionApps) and what it runs as.',
+      }),
+    ),
+    podIdentityAssociations: Type.Optional(
+      Type.Array(PodIdentityAssociationStatusSchema, {
+        maxItems: 20,
+        description:
+          "AWS with spec.aws.podIdentity: the EKS Pod Identity association of each ServiceAccount subject in the CloudAccount's cluster.",
       }),
     ),
   },

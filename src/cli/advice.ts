@@ -103,6 +103,9 @@ const ADVICE: Record<Exclude<Reason, SuccessReason>, Advice> = {
   FunctionAccessDenied: platformAdmin(
     "The operator may not read or change a function; status.functions names the function and the permission (Lambda: lambda:GetFunctionConfiguration, lambda:UpdateFunctionConfiguration, or iam:PassRole on the identity's role; Azure sites: the Microsoft.Web and assign actions the README lists). Ask a platform admin to grant it to the operator's identity (README, the cloud's permissions).",
   ),
+  AssociationConflict: (f) =>
+    'Another EKS Pod Identity association holds the ServiceAccount (status.podIdentityAssociations names it and whose it is), and EKS allows one per ServiceAccount. ' +
+    `If it is not needed, delete it (\`aws eks delete-pod-identity-association\`): Keyless then creates its own at the next resync of ${ref(f)}, or at once with \`kubectl keyless reconcile ${ref(f)}${ns(f)}\`.`,
   AccessDenied: platformAdmin(
     "The operator's own cloud credentials lack a permission (the message names it). Grant it to the operator's identity in the cloud (the README lists what each cloud needs).",
   ),

@@ -4,6 +4,7 @@ import type {
   Drift,
   FunctionStatus,
   Grant,
+  PodIdentityAssociationStatus,
   Principal,
   ProviderName,
   WorkloadIdentitySpec,
@@ -75,6 +76,8 @@ export interface IdentityRequest {
    * these is drift; on any other listed function it is the spec not applied yet.
    */
   attachedFunctions?: readonly string[];
+  /** The ServiceAccounts whose EKS Pod Identity association status says Keyless had in place. */
+  associatedServiceAccounts?: readonly string[];
 }
 
 export interface Observation {
@@ -101,6 +104,8 @@ export interface IdentityObservation extends Observation {
    * the identity and its other functions still converge. Undefined when the spec names none.
    */
   functions?: FunctionStatus[];
+  /** AWS with spec.aws.podIdentity: each ServiceAccount's EKS Pod Identity association (for status). */
+  podIdentityAssociations?: PodIdentityAssociationStatus[];
 }
 
 export interface GrantRequest {

@@ -36,6 +36,9 @@ export function identityRequest(
     attachedFunctions: (identity.status?.functions ?? [])
       .filter((f) => f.state === 'Attached' || f.state === 'Drifted')
       .map((f) => f.arn),
+    associatedServiceAccounts: (identity.status?.podIdentityAssociations ?? [])
+      .filter((a) => a.state === 'Associated' || a.state === 'Drifted')
+      .map((a) => a.serviceAccount),
   };
 }
 

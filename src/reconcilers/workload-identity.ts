@@ -9,6 +9,7 @@ import { settleAll } from '../runtime/settle.js';
 import { drifted, isTrue, notDrifted, notReady, ready, synced } from './conditions.js';
 import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
+import { associationsVerdict } from './pod-identity.js';
 import type { ServiceAccountState } from './ports.js';
 import { ensureFinalizer, ReconcileRun, step, syncAndWriteStatus } from './reconcile-run.js';
 import {
@@ -119,6 +120,7 @@ export class WorkloadIdentityReconciler {
     run.status.principal = current.principal;
     run.status.externalName = current.externalName;
     run.status.functions = current.functions;
+    run.status.podIdentityAssociations = current.podIdentityAssociations;
     run.observed();
     run.set(synced());
     if (missing.length > 0) {
@@ -134,6 +136,11 @@ export class WorkloadIdentityReconciler {
           `ServiceAccount ${claimed.join(', ')}: the ${account.spec.provider} annotation names an older identity; pods using it do not get this one.`,
         ),
       );
+      return { requeueAfter: this.deps.resyncAfter(account) };
+    }
+    const associations = associationsVerdict(current.podIdentityAssociations);
+    if (associations) {
+      run.set(associations);
       return { requeueAfter: this.deps.resyncAfter(account) };
     }
     const functions = functionsVerdict(current.functions);
@@ -166,6 +173,7 @@ export class WorkloadIdentityReconciler {
     run.status.externalName = observed.externalName;
     run.status.principal = observed.principal;
     run.status.functions = observed.functions;
+    run.status.podIdentityAssociations = observed.podIdentityAssociations;
     run.status.drift = observed.drift.length > 0 ? observed.drift : undefined;
     run.set(synced('Observed (managementPolicy ObserveOnly); nothing is written.'));
     run.set(observed.drift.length > 0 ? drifted(observed.drift, false) : notDrifted());

@@ -2,6 +2,7 @@ import type { KubeClient } from '../../src/kube-api/client.js';
 import { roleName } from '../../src/providers/aws/mapping.js';
 import { type CloudBackend, CREDENTIALS_SECRET, cloudAccount, describeWithCloud } from './cloud-world.js';
 import type { ControlPlane } from './control-plane/index.js';
+import { type EksFake, startEksFake } from './eks-fake/index.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy/index.js';
 import { apply, type Manifest } from './kube-manifests.js';
 import {
@@ -22,6 +23,8 @@ export interface AwsWorld {
   moto(): Moto;
   /** In front of moto: counts calls by IAM/STS action and injects faults. */
   proxy(): FaultProxy;
+  /** The EKS Pod Identity API moto lacks, behind the same proxy; its cluster is the account's. */
+  eks(): EksFake;
   admin(): KubeClient;
   operator(): RunningOperator;
   /** The credentials the operator signs with (an IAM admin when moto enforces IAM). */
@@ -31,10 +34,15 @@ export interface AwsWorld {
 interface AwsBackend extends CloudBackend {
   moto: Moto;
   proxy: FaultProxy;
+  eks: EksFake;
   credentials: MotoCredentials;
 }
 
 export const AWS_ACCOUNT_NAME = 'aws-test';
+/** The EKS cluster the test CloudAccount names (spec.aws.eksCluster), held by the EKS fake. */
+export const EKS_CLUSTER = 'keyless-it';
+/** The EKS Pod Identity association paths, which the proxy sends to the EKS fake. */
+const POD_IDENTITY_PATHS = /^\/clusters\/[^/]+\/pod-identity-associations(\/|$)/;
 
 /**
  * describeWithCloud for AWS: moto (optionally enforcing IAM) behind a fault proxy, and a
@@ -57,11 +65,18 @@ export function describeWithAws(
           python: availability.python,
           enforceIam: options.enforceIam ?? false,
         });
-        const proxy = await startFaultProxy({ target: moto.endpoint });
+        const eks = await startEksFake({
+          clusters: [{ name: EKS_CLUSTER, region: MOTO_REGION, accountId: MOTO_ACCOUNT_ID }],
+        });
+        const proxy = await startFaultProxy({
+          target: moto.endpoint,
+          routes: [{ path: POD_IDENTITY_PATHS, target: eks.endpoint }],
+        });
         const credentials = options.enforceIam ? await bootstrapAdmin(moto) : TEST_CREDENTIALS;
         return {
           moto,
           proxy,
+          eks,
           credentials,
           endpoint: proxy.endpoint,
           secretData: {
@@ -70,6 +85,7 @@ export function describeWithAws(
           },
           stop: async () => {
             await proxy.stop();
+            await eks.stop();
             await moto.stop();
           },
         };
@@ -84,6 +100,7 @@ export function describeWithAws(
         operator: world.operator,
         moto: () => world.backend().moto,
         proxy: () => world.backend().proxy,
+        eks: () => world.backend().eks,
         credentials: () => world.backend().credentials,
       }),
     shouldSkipMotoTests(),
@@ -93,7 +110,12 @@ export function describeWithAws(
 function awsAccountSpec(issuerUrl: string, resyncInterval: string): Record<string, unknown> {
   return {
     provider: 'aws',
-    aws: { accountId: MOTO_ACCOUNT_ID, region: MOTO_REGION, oidcProvider: { issuerUrl, manage: true } },
+    aws: {
+      accountId: MOTO_ACCOUNT_ID,
+      region: MOTO_REGION,
+      oidcProvider: { issuerUrl, manage: true },
+      eksCluster: { name: EKS_CLUSTER },
+    },
     resyncInterval,
   };
 }

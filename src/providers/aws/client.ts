@@ -28,7 +28,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { Context } from '../../runtime/context.js';
 import { type AccountLimiter, type CloudCalls, cloudCalls } from '../shared/cloud-calls.js';
-import { classifyAwsError, isLambdaNotFound, isNoSuchEntity } from './errors.js';
+import { classifyAwsError, isNoSuchEntity, isResourceNotFound } from './errors.js';
 import { functionRegion } from './lambda-functions.js';
 import type { PolicyDocument } from './policy-document.js';
 
@@ -81,7 +81,7 @@ export class AwsClient {
     ({ optional: this.lambdaOptional } = cloudCalls(
       options.limiter,
       classifyAwsError,
-      isLambdaNotFound,
+      isResourceNotFound,
       options.callTimeoutMs,
     ));
     this.lambdaConfig = { endpoint: options.endpoint, credentials: options.credentials };

@@ -29,6 +29,9 @@ const RETRYABLE = new Map<string, Reason>([
   ['EntityAlreadyExistsException', Reason.AlreadyExists],
   // Lambda: another update of the same function is still in progress.
   ['ResourceConflictException', Reason.Conflict],
+  // EKS: the ServiceAccount has an association already (an earlier attempt whose answer was lost,
+  // or someone else's): the retry observes whose it is.
+  ['ResourceInUseException', Reason.AlreadyExists],
 ]);
 /**
  * Lambda checks that it can assume a function's new execution role; for a role just created or
@@ -69,8 +72,8 @@ export function isNoSuchEntity(err: unknown): boolean {
   return errorName(err) === 'NoSuchEntity' || errorName(err) === 'NoSuchEntityException';
 }
 
-/** Lambda's answer for a function that does not exist. */
-export function isLambdaNotFound(err: unknown): boolean {
+/** The REST services' answer (Lambda, EKS) for a thing that does not exist. */
+export function isResourceNotFound(err: unknown): boolean {
   return errorName(err) === 'ResourceNotFoundException';
 }
 

@@ -4,7 +4,7 @@
  * EKS allows one association per cluster, namespace and ServiceAccount, so an association Keyless
  * does not own is never changed or deleted: it is a conflict, reported.
  */
-import type { Drift } from '../../api/index.js';
+import type { Drift, PodIdentityAssociationStatus } from '../../api/index.js';
 import type { IdentityRequest, Owner } from '../provider.js';
 import { describeOwner, ownerFromTags, ownerTags, sameOwner } from '../shared/ownership.js';
 import { awsAccountOf } from './mapping.js';
@@ -65,15 +65,11 @@ export function desiredAssociations(request: IdentityRequest, roleArn: string): 
     .map((serviceAccount) => ({ namespace: request.owner.namespace, serviceAccount, roleArn, tags }));
 }
 
-/**
- * What to do, given the associations EKS holds in the identity's namespace. `adopt` takes over an
- * association no Keyless object owns (as the keyless.dev/adopt annotation does for the role).
- */
+/** What to do, given the associations EKS holds in the identity's namespace. */
 export function planAssociations(
   owner: Owner,
   desired: readonly DesiredAssociation[],
   observed: readonly ObservedAssociation[],
-  adopt: boolean,
 ): AssociationPlan {
   const plan: AssociationPlan = { create: [], correct: [], remove: [], conflicts: [], upToDate: [] };
   const bySubject = new Map(observed.map((a) => [`${a.namespace}/${a.serviceAccount}`, a]));
@@ -85,8 +81,7 @@ export function planAssociations(
       continue;
     }
     const foundOwner = ownerFromTags(found.tags);
-    const ours = sameOwner(foundOwner, owner) || (adopt && foundOwner === undefined);
-    if (!ours) {
+    if (!sameOwner(foundOwner, owner)) {
       plan.conflicts.push({
         serviceAccount: wanted.serviceAccount,
         associationId: found.associationId,
@@ -106,23 +101,84 @@ export function planAssociations(
   return plan;
 }
 
-/** The drift rows of a plan: each association that is missing or names another role. */
-export function associationDrift(plan: AssociationPlan): Drift[] {
-  return [
-    ...plan.create.map((d) => ({
-      field: `podIdentityAssociations[${d.serviceAccount}]`,
-      wanted: d.roleArn,
-      found: 'absent',
-    })),
-    ...plan.correct.map((c) => ({
-      field: `podIdentityAssociations[${c.wanted.serviceAccount}].roleArn`,
+/** The drift field of the association of one ServiceAccount. */
+export function associationField(serviceAccount: string): string {
+  return `podIdentityAssociations[${serviceAccount}]`;
+}
+
+/**
+ * Status, drift and pending fields of a plan. An association missing or naming another role
+ * differs from the spec: out-of-band drift when status says Keyless had it in place
+ * (`associatedBefore`), otherwise the spec not applied yet (`pending`, applied whatever the drift
+ * policy), as is removing Keyless's own association of a ServiceAccount no longer a subject.
+ */
+export function associationStates(
+  cluster: EksClusterRef,
+  plan: AssociationPlan,
+  associatedBefore: ReadonlySet<string>,
+): { states: PodIdentityAssociationStatus[]; drift: Drift[]; pending: string[] } {
+  const states: PodIdentityAssociationStatus[] = [];
+  const drift: Drift[] = [];
+  const pending: string[] = [];
+  const differs = (serviceAccount: string, row: Drift) => {
+    drift.push(row);
+    if (!associatedBefore.has(serviceAccount)) pending.push(row.field);
+  };
+  for (const a of plan.upToDate) {
+    states.push({
+      serviceAccount: a.serviceAccount,
+      associationId: a.associationId,
+      roleArn: a.roleArn,
+      state: 'Associated',
+    });
+  }
+  for (const c of plan.correct) {
+    const serviceAccount = c.wanted.serviceAccount;
+    states.push({
+      serviceAccount,
+      associationId: c.associationId,
+      roleArn: c.foundRoleArn,
+      state: 'Drifted',
+      message: `The Pod Identity association of ServiceAccount ${serviceAccount} names ${c.foundRoleArn}, not ${c.wanted.roleArn}.`,
+    });
+    differs(serviceAccount, {
+      field: `${associationField(serviceAccount)}.roleArn`,
       wanted: c.wanted.roleArn,
       found: c.foundRoleArn,
-    })),
-  ];
+    });
+  }
+  for (const d of plan.create) {
+    if (associatedBefore.has(d.serviceAccount)) {
+      states.push({
+        serviceAccount: d.serviceAccount,
+        state: 'Drifted',
+        message: `The Pod Identity association of ServiceAccount ${d.serviceAccount} was deleted from EKS cluster ${cluster.name}.`,
+      });
+    }
+    differs(d.serviceAccount, {
+      field: associationField(d.serviceAccount),
+      wanted: d.roleArn,
+      found: 'absent',
+    });
+  }
+  for (const r of plan.remove) {
+    drift.push({ field: associationField(r.serviceAccount), wanted: 'absent', found: r.roleArn });
+    pending.push(associationField(r.serviceAccount));
+  }
+  for (const c of plan.conflicts) {
+    states.push({
+      serviceAccount: c.serviceAccount,
+      associationId: c.associationId,
+      roleArn: c.roleArn,
+      state: 'Conflict',
+      message: conflictMessage(cluster, c),
+    });
+  }
+  states.sort((a, b) => a.serviceAccount.localeCompare(b.serviceAccount));
+  return { states, drift, pending };
 }
 
 /** The message of a conflict, naming the association and who holds it. */
 export function conflictMessage(cluster: EksClusterRef, c: AssociationConflict): string {
-  return `EKS cluster ${cluster.name} already has Pod Identity association ${c.associationId} for ServiceAccount ${c.serviceAccount} (role ${c.roleArn}), held by ${c.heldBy}; EKS allows one per ServiceAccount, so Keyless leaves it alone: delete it, or annotate the WorkloadIdentity keyless.dev/adopt=true if no Keyless object owns it`;
+  return `EKS cluster ${cluster.name} already has Pod Identity association ${c.associationId} for ServiceAccount ${c.serviceAccount} (role ${c.roleArn}), held by ${c.heldBy}; EKS allows one per ServiceAccount, so Keyless leaves it alone until it is deleted`;
 }

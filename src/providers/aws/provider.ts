@@ -24,6 +24,7 @@ import type { SecretReader } from '../shared/secrets.js';
 import { oidcProviderArn } from './arn.js';
 import { AwsClient } from './client.js';
 import { credentialsFor } from './credentials.js';
+import { EksClient } from './eks-client.js';
 import {
   type FunctionReading,
   forbiddenMessage,
@@ -46,6 +47,7 @@ import {
   STS_AUDIENCE,
   validateAwsIdentity,
 } from './mapping.js';
+import { type AssociationsObserved, PodIdentityAssociations } from './pod-identity-associations.js';
 import { parsePolicyDocument, policyDrift, policySize } from './policy-document.js';
 
 /** Client-side defaults, below the cloud's documented quotas; a CloudAccount's spec.rateLimits overrides them. */
@@ -62,17 +64,18 @@ export interface AwsProviderOptions {
 /** The AWS provider for one CloudAccount: IAM roles, inline policies, the cluster's OIDC provider. */
 export function createAwsProvider(account: AccountRequest, options: AwsProviderOptions): CloudProvider {
   const aws = awsAccountOf(account);
-  const client = new AwsClient({
-    region: aws.region,
+  const shared = {
     endpoint: account.spec.endpoint,
     credentials: credentialsFor(account, options.secrets),
     limiter: accountLimiter(DEFAULT_RATES, account.spec.rateLimits, options.onThrottled),
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-  });
+  };
+  const client = new AwsClient({ region: aws.region, ...shared });
+  const eks = new EksClient(shared);
   return {
     name: 'aws',
     accounts: new AwsAccounts(client),
-    identities: new AwsRoles(client),
+    identities: new AwsRoles(client, new PodIdentityAssociations(eks)),
     grants: new AwsInlinePolicies(client),
   };
 }
@@ -110,17 +113,26 @@ class AwsAccounts implements AccountClient {
 }
 
 class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation>, IdentityValidator {
-  constructor(private readonly client: AwsClient) {}
+  constructor(
+    private readonly client: AwsClient,
+    private readonly associations: PodIdentityAssociations,
+  ) {}
 
   validate = validateAwsIdentity;
 
-  /** The role, then (once it exists) each Lambda function's execution role: 1 + N reads. */
+  /**
+   * The role, then (once it exists) each Lambda function's execution role (1 + N reads) and the
+   * EKS Pod Identity associations (one list and one read per association of its ServiceAccounts).
+   */
   async observe(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const desired = desiredRole(request);
-    const observed = observationOf(desired, await this.client.getRole(ctx, desired.name));
+    const role = observationOf(desired, await this.client.getRole(ctx, desired.name));
+    if (!role.exists) return role;
+    const roleArn = role.principal?.roleArn ?? desired.arn;
+    const associations = await this.associations.observe(ctx, request, roleArn);
+    const observed = associations ? withAssociations(role, associations) : role;
     const arns = lambdaFunctionsOf(request);
-    if (!observed.exists || arns.length === 0) return observed;
-    const roleArn = observed.principal?.roleArn ?? desired.arn;
+    if (arns.length === 0) return observed;
     const readings = await settleAll(arns.map((arn) => this.readFunction(ctx, arn, roleArn)));
     const attachedBefore = new Set(request.attachedFunctions ?? []);
     const { states, drift, pending } = functionStates(roleArn, readings, attachedBefore);
@@ -130,7 +142,9 @@ class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation>, 
       drift: allDrift,
       upToDate: allDrift.length === 0,
       functions: states,
-      ...(pending.length > 0 ? { pending } : {}),
+      ...(pending.length > 0 || observed.pending
+        ? { pending: [...(observed.pending ?? []), ...pending] }
+        : {}),
     };
   }
 
@@ -138,10 +152,13 @@ class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation>, 
   async create(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const desired = desiredRole(request);
     try {
-      const created = observationOf(desired, await this.client.createRole(ctx, desired));
+      const role = observationOf(desired, await this.client.createRole(ctx, desired));
+      const roleArn = role.principal?.roleArn ?? desired.arn;
+      const associations = await this.associations.create(ctx, request, roleArn);
+      const created = associations ? withAssociations(role, associations) : role;
       const arns = lambdaFunctionsOf(request);
       if (arns.length === 0) return created;
-      const functions = await this.attachFunctions(ctx, arns, created.principal?.roleArn ?? desired.arn);
+      const functions = await this.attachFunctions(ctx, arns, roleArn);
       return { ...created, functions };
     } catch (err) {
       if (!(err instanceof ClassifiedError) || err.reason !== Reason.AlreadyExists) throw err;
@@ -176,10 +193,25 @@ class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation>, 
     if (differs('maxSessionDuration') || differs('description')) {
       await this.client.updateRole(ctx, desired.name, desired.maxSessionSeconds, desired.description);
     }
-    const updated = { ...observed, upToDate: true, drift: [], owner: request.owner };
+    const roleArn = observed.principal?.roleArn ?? desired.arn;
+    const associationFields = new Set(
+      observed.drift.map((d) => d.field).filter((f) => f.startsWith(ASSOCIATIONS_FIELD)),
+    );
+    const associations =
+      associationFields.size > 0
+        ? await this.associations.update(ctx, request, roleArn, associationFields)
+        : undefined;
+    // Only what this update was asked to change and could not is left as drift.
+    const associationsLeft = (associations?.drift ?? []).filter((d) => associationFields.has(d.field));
+    const updated: IdentityObservation = {
+      ...observed,
+      upToDate: associationsLeft.length === 0,
+      drift: associationsLeft,
+      owner: request.owner,
+      ...(associations ? { podIdentityAssociations: associations.states } : {}),
+    };
     const arns = lambdaFunctionsOf(request);
     if (arns.length === 0) return updated;
-    const roleArn = observed.principal?.roleArn ?? desired.arn;
     const fixing = functionsToUpdate(arns, observed.drift);
     const attached = new Map(
       (await this.attachFunctions(ctx, fixing, roleArn)).map((state) => [state.arn, state]),
@@ -188,7 +220,8 @@ class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation>, 
     const left = observed.drift.filter((d) =>
       fixing.some((arn) => d.field === functionRoleField(arn) && attached.get(arn)?.state !== 'Attached'),
     );
-    return { ...updated, upToDate: left.length === 0, drift: left, functions };
+    const drift = [...updated.drift, ...left];
+    return { ...updated, upToDate: drift.length === 0, drift, functions };
   }
 
   /** One read; a missing or forbidden function is a reading, not a failure. */
@@ -234,6 +267,7 @@ class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation>, 
    */
   async delete(ctx: Context, request: IdentityRequest): Promise<void> {
     const name = desiredRole(request).name;
+    await this.associations.delete(ctx, request);
     const policies = await this.client.listRolePolicyNames(ctx, name);
     if (!policies) return;
     for (const policy of policies) await this.client.deleteRolePolicy(ctx, name, policy);
@@ -241,6 +275,24 @@ class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation>, 
       await this.client.detachRolePolicy(ctx, name, arn);
     await this.client.deleteRole(ctx, name);
   }
+}
+
+const ASSOCIATIONS_FIELD = 'podIdentityAssociations[';
+
+/** The role's observation with its Pod Identity associations' states, drift and pending fields. */
+function withAssociations(
+  observed: IdentityObservation,
+  associations: AssociationsObserved,
+): IdentityObservation {
+  const drift = [...observed.drift, ...associations.drift];
+  const pending = [...(observed.pending ?? []), ...associations.pending];
+  return {
+    ...observed,
+    drift,
+    upToDate: drift.length === 0,
+    podIdentityAssociations: associations.states,
+    ...(pending.length > 0 ? { pending } : {}),
+  };
 }
 
 function observationOf(desired: DesiredRole, role: Role | undefined): IdentityObservation {

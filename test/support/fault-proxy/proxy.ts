@@ -22,6 +22,11 @@ export interface FaultProxyOptions {
   readonly operationOf?: (request: IncomingMessage, body: Buffer) => string;
   /** Sees every request as it arrives, before any rule (e.g. to record when each object was called). */
   readonly onRequest?: (request: ProxiedRequest) => void;
+  /**
+   * Requests whose path matches go to this other target instead (loopback only): a fake of an API
+   * the emulator lacks, behind the same endpoint, counted and faulted like the rest.
+   */
+  readonly routes?: readonly { readonly path: RegExp; readonly target: string }[];
 }
 
 /** One request as the proxy saw it, for tests about ordering in time. */
@@ -104,6 +109,9 @@ function respond(response: http.ServerResponse, rule: FaultRule): void {
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const target = loopbackTarget(options.target);
+  const routes = (options.routes ?? []).map((r) => ({ path: r.path, target: loopbackTarget(r.target) }));
+  const targetOf = (url: string | undefined): URL =>
+    routes.find((r) => r.path.test(new URL(url ?? '/', 'http://proxy').pathname))?.target ?? target;
   const operationOf = options.operationOf ?? awsQueryOperation;
   const rules = new FaultRules();
   const counts = new Map<string, number>();
@@ -118,10 +126,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (body.length > 0 || request.headers['content-length'] !== undefined) {
         headers['content-length'] = body.length;
       }
+      const to = targetOf(request.url);
       const upstream = http.request(
         {
-          host: target.hostname,
-          port: target.port,
+          host: to.hostname,
+          port: to.port,
           method: request.method,
           path: request.url,
           headers,
@@ -134,7 +143,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         },
       );
       upstream.on('error', (cause) =>
-        reject(new Error(`${request.method} ${options.target}${request.url} failed`, { cause })),
+        reject(new Error(`${request.method} ${to.origin}${request.url} failed`, { cause })),
       );
       // A client that goes away mid-request takes the upstream request with it.
       response.once('close', () => {

@@ -6,7 +6,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import type { CloudAccountSpec, WorkloadIdentitySpec } from '../../../../src/api/index.js';
 import { LAMBDA_FUNCTION_ARN_PATTERN } from '../../../../src/api/index.js';
-import { classifyAwsError, isLambdaNotFound } from '../../../../src/providers/aws/errors.js';
+import { classifyAwsError, isResourceNotFound } from '../../../../src/providers/aws/errors.js';
 import {
   type FunctionReading,
   forbiddenMessage,
@@ -184,7 +184,7 @@ describe('Lambda errors, as the SDK builds them', () => {
       reason: 'Conflict',
     });
     const missing = new ResourceNotFoundException({ message: 'Function not found', ...meta(404) });
-    expect(isLambdaNotFound(missing)).toBe(true);
-    expect(isLambdaNotFound(conflict)).toBe(false);
+    expect(isResourceNotFound(missing)).toBe(true);
+    expect(isResourceNotFound(conflict)).toBe(false);
   });
 });

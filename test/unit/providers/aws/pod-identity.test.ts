@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CloudAccountSpec, WorkloadIdentitySpec } from '../../../../src/api/index.js';
 import {
-  associationDrift,
-  conflictMessage,
+  associationStates,
   desiredAssociations,
   type ObservedAssociation,
   planAssociations,
@@ -86,17 +85,15 @@ describe('desired Pod Identity associations', () => {
 describe('planning against what EKS holds', () => {
   const desired = desiredAssociations(request({}), ROLE);
 
-  it.each<[string, ObservedAssociation[], boolean, Record<string, string[]>]>([
+  it.each<[string, ObservedAssociation[], Record<string, string[]>]>([
     [
       'nothing yet: create both',
       [],
-      false,
       { create: ['api', 'worker'], correct: [], remove: [], conflicts: [], upToDate: [] },
     ],
     [
       'ours, one pointed elsewhere: correct it',
       [observed('api', ROLE, OURS), observed('worker', OTHER_ROLE, OURS)],
-      false,
       { create: [], correct: ['worker'], remove: [], conflicts: [], upToDate: ['api'] },
     ],
     [
@@ -107,29 +104,20 @@ describe('planning against what EKS holds', () => {
         observed('old', ROLE, OURS),
         observed('legacy', ROLE, SOMEONE_ELSE),
       ],
-      false,
       { create: [], correct: [], remove: ['old'], conflicts: [], upToDate: ['api', 'worker'] },
     ],
     [
       'held by another Keyless object or by nobody: a conflict, never touched',
       [observed('api', OTHER_ROLE, SOMEONE_ELSE), observed('worker', OTHER_ROLE, {})],
-      false,
       { create: [], correct: [], remove: [], conflicts: ['api', 'worker'], upToDate: [] },
-    ],
-    [
-      'adopt takes over an unowned one, never another owner’s',
-      [observed('api', OTHER_ROLE, SOMEONE_ELSE), observed('worker', OTHER_ROLE, {})],
-      true,
-      { create: [], correct: ['worker'], remove: [], conflicts: ['api'], upToDate: [] },
     ],
     [
       'the same owner after a re-create (a new uid) is still ours',
       [observed('api', ROLE, { ...OURS, 'keyless.dev/uid': 'u-0' }), observed('worker', ROLE, OURS)],
-      false,
       { create: [], correct: [], remove: [], conflicts: [], upToDate: ['api', 'worker'] },
     ],
-  ])('%s', (_, found, adopt, wanted) => {
-    const plan = planAssociations(OWNER, desired, found, adopt);
+  ])('%s', (_, found, wanted) => {
+    const plan = planAssociations(OWNER, desired, found);
     expect({
       create: plan.create.map((d) => d.serviceAccount),
       correct: plan.correct.map((c) => c.wanted.serviceAccount),
@@ -139,16 +127,57 @@ describe('planning against what EKS holds', () => {
     }).toEqual(wanted);
   });
 
-  it('reports missing and re-pointed associations as drift, and names a conflict’s holder', () => {
-    const plan = planAssociations(OWNER, desired, [observed('worker', OTHER_ROLE, OURS)], false);
-    expect(associationDrift(plan)).toEqual([
-      { field: 'podIdentityAssociations[api]', wanted: ROLE, found: 'absent' },
-      { field: 'podIdentityAssociations[worker].roleArn', wanted: ROLE, found: OTHER_ROLE },
+  const CLUSTER = { name: 'prod-eu', region: 'eu-west-1' };
+
+  it('reports missing and re-pointed associations as drift, pending while Keyless never had them in place', () => {
+    const plan = planAssociations(OWNER, desired, [
+      observed('worker', OTHER_ROLE, OURS),
+      observed('old', ROLE, OURS),
     ]);
-    const conflict = planAssociations(OWNER, desired, [observed('api', OTHER_ROLE, SOMEONE_ELSE)], false)
-      .conflicts[0];
-    expect(conflict && conflictMessage({ name: 'prod-eu', region: 'eu-west-1' }, conflict)).toBe(
-      `EKS cluster prod-eu already has Pod Identity association a-api00000000000000 for ServiceAccount api (role ${OTHER_ROLE}), held by prod-eu/shop/billing; EKS allows one per ServiceAccount, so Keyless leaves it alone: delete it, or annotate the WorkloadIdentity keyless.dev/adopt=true if no Keyless object owns it`,
-    );
+    const never = associationStates(CLUSTER, plan, new Set());
+    expect(never.drift).toEqual([
+      { field: 'podIdentityAssociations[worker].roleArn', wanted: ROLE, found: OTHER_ROLE },
+      { field: 'podIdentityAssociations[api]', wanted: ROLE, found: 'absent' },
+      { field: 'podIdentityAssociations[old]', wanted: 'absent', found: ROLE },
+    ]);
+    expect(never.pending).toEqual(never.drift.map((d) => d.field));
+    expect(never.states.map((s) => [s.serviceAccount, s.state])).toEqual([['worker', 'Drifted']]);
+
+    // In place before: a re-pointed or deleted association is out-of-band drift; removing a former subject's is still the spec.
+    const before = associationStates(CLUSTER, plan, new Set(['api', 'worker']));
+    expect(before.pending).toEqual(['podIdentityAssociations[old]']);
+    expect(before.states).toEqual([
+      {
+        serviceAccount: 'api',
+        state: 'Drifted',
+        message: 'The Pod Identity association of ServiceAccount api was deleted from EKS cluster prod-eu.',
+      },
+      {
+        serviceAccount: 'worker',
+        associationId: 'a-worker00000000000',
+        roleArn: OTHER_ROLE,
+        state: 'Drifted',
+        message: `The Pod Identity association of ServiceAccount worker names ${OTHER_ROLE}, not ${ROLE}.`,
+      },
+    ]);
+  });
+
+  it('names a conflict and whose the association is, and leaves it out of drift', () => {
+    const plan = planAssociations(OWNER, desired, [
+      observed('api', OTHER_ROLE, SOMEONE_ELSE),
+      observed('worker', ROLE, OURS),
+    ]);
+    const { states, drift } = associationStates(CLUSTER, plan, new Set());
+    expect(drift).toEqual([]);
+    expect(states).toEqual([
+      {
+        serviceAccount: 'api',
+        associationId: 'a-api00000000000000',
+        roleArn: OTHER_ROLE,
+        state: 'Conflict',
+        message: `EKS cluster prod-eu already has Pod Identity association a-api00000000000000 for ServiceAccount api (role ${OTHER_ROLE}), held by prod-eu/shop/billing; EKS allows one per ServiceAccount, so Keyless leaves it alone until it is deleted`,
+      },
+      { serviceAccount: 'worker', associationId: 'a-worker00000000000', roleArn: ROLE, state: 'Associated' },
+    ]);
   });
 });
