@@ -160,7 +160,7 @@ export const REASONS = {
   },
   FunctionNotFound: {
     meaning:
-      'A Lambda function named in spec.subjects[].serverless.functions does not exist (status.functions names it), while the other functions still converge; checked again every minute.',
+      'A function named in spec.subjects[].serverless (a Lambda function, an Azure site in functionApps) does not exist (status.functions names it), while the other functions still converge; checked again every minute.',
     carriedBy: ['Ready', 'Reconciling'],
     outcome: 'Waiting',
   },
@@ -313,7 +313,7 @@ export const REASONS = {
   },
   FunctionAccessDenied: {
     meaning:
-      "The operator may not read or change a Lambda function (lambda:GetFunctionConfiguration, lambda:UpdateFunctionConfiguration, or iam:PassRole on the identity's role), while the other functions still converge; status.functions names the function and the permission.",
+      "The operator may not read or change a function (Lambda: lambda:GetFunctionConfiguration, lambda:UpdateFunctionConfiguration, or iam:PassRole on the identity's role; an Azure site: Microsoft.Web/sites/read or write, userAssignedIdentities/assign/action, or the app-settings actions), while the other functions still converge; status.functions names the function and the permission.",
     carriedBy: ['Ready', 'Stalled'],
     outcome: 'TerminalExternal',
   },

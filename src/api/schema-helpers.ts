@@ -52,6 +52,10 @@ export const CANONICAL_PATH_RULES: CelRule[] = [
 /** Azure resource group names: up to 90 letters, digits and -._(), not ending with a period. */
 export const AZURE_RESOURCE_GROUP_PATTERN = '^[-\\w._()]{0,89}[-\\w()]$';
 
+/** An App Service site (a Function App): `/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Web/sites/NAME`. */
+export const AZURE_SITE_ID_PATTERN =
+  '^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\\w._()]{1,90}/providers/Microsoft\\.Web/sites/[A-Za-z0-9-]{1,60}$';
+
 /** Go-style duration as accepted by Kubernetes APIs: 90s, 15m, 1h30m. */
 export const DURATION_PATTERN = '^([0-9]+([.][0-9]+)?(ms|s|m|h))+$';
 

@@ -8,6 +8,7 @@ import {
 import type { KubeObject } from './object-meta.js';
 import {
   AZURE_RESOURCE_GROUP_PATTERN,
+  AZURE_SITE_ID_PATTERN,
   type CelRule,
   DNS_SUBDOMAIN_PATTERN,
   Duration,
@@ -74,6 +75,27 @@ const ServerlessSubjectSchema = withRules(
           "AWSLambda: the ARNs of functions (arn:aws:lambda:REGION:ACCOUNT:function:NAME, in the account's own AWS account) whose execution role Keyless sets to this identity's role. Another role found on a function is drift.",
       }),
     ),
+    functionApps: Type.Optional(
+      Type.Array(
+        Type.String({
+          pattern: AZURE_SITE_ID_PATTERN,
+          maxLength: 1024,
+          description: 'The resource ID of a Function App or App Service site.',
+        }),
+        {
+          maxItems: 20,
+          description:
+            "Azure: Function Apps and App Service sites (/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Web/sites/NAME, in the account's subscription) that run as the identity: Keyless adds it to their user-assigned identities, leaving their other identities alone.",
+        },
+      ),
+    ),
+    setClientIdSetting: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          "Azure: also set each site's app setting AZURE_CLIENT_ID to the identity's client id, so DefaultAzureCredential picks it; other settings are kept.",
+      }),
+    ),
   }),
   [
     {
@@ -86,6 +108,18 @@ const ServerlessSubjectSchema = withRules(
       rule: "!has(self.deployers) || self.platform == 'GCPCloudRunFunction'",
       message: 'serverless.deployers is for platform GCPCloudRunFunction only',
       fieldPath: '.deployers',
+      reason: 'FieldValueForbidden',
+    },
+    {
+      rule: "!has(self.functionApps) || self.platform == 'AzureFunction'",
+      message: 'serverless.functionApps is for platform AzureFunction only',
+      fieldPath: '.functionApps',
+      reason: 'FieldValueForbidden',
+    },
+    {
+      rule: "!has(self.setClientIdSetting) || !self.setClientIdSetting || self.platform == 'AzureFunction'",
+      message: 'serverless.setClientIdSetting is for platform AzureFunction only',
+      fieldPath: '.setClientIdSetting',
       reason: 'FieldValueForbidden',
     },
   ],
@@ -276,11 +310,18 @@ export const FUNCTION_STATES = ['Attached', 'Drifted', 'Missing', 'Forbidden'] a
 export type FunctionState = (typeof FUNCTION_STATES)[number];
 
 export const FunctionStatusSchema = Type.Object({
-  arn: Type.String({ description: "The function's ARN, as spec lists it." }),
-  role: Type.Optional(Type.String({ description: 'The execution role the function was last seen with.' })),
+  arn: Type.String({
+    description: "The function as spec lists it: a Lambda function's ARN, or an Azure site's resource ID.",
+  }),
+  role: Type.Optional(
+    Type.String({
+      description:
+        'The identity the function was last seen with: the Lambda execution role, or the Azure managed identity (when it runs as it).',
+    }),
+  ),
   state: StringEnum(FUNCTION_STATES, {
     description:
-      'Attached: it runs as this identity. Drifted: it runs as another role (driftPolicy Report). Missing: it does not exist. Forbidden: the operator may not read or change it; message names the permission.',
+      'Attached: it runs as this identity. Drifted: it runs as another role or has lost the identity or its setting (driftPolicy Report). Missing: it does not exist. Forbidden: the operator may not read or change it; message names the permission.',
   }),
   message: Type.Optional(Type.String({ description: 'Why it is not Attached.' })),
 });
@@ -316,7 +357,7 @@ export const WorkloadIdentityStatusSchema = Type.Object(
       Type.Array(FunctionStatusSchema, {
         maxItems: MAX_LAMBDA_FUNCTIONS,
         description:
-          'AWSLambda: each function of spec.subjects[].serverless.functions and the role it runs as.',
+          'Each function of spec.subjects[].serverless (AWSLambda functions, AzureFunction functionApps) and what it runs as.',
       }),
     ),
     podIdentityAssociations: Type.Optional(

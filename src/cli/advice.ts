@@ -53,7 +53,7 @@ const ADVICE: Record<Exclude<Reason, SuccessReason>, Advice> = {
   ServiceAccountClaimed: () =>
     "An older WorkloadIdentity of the same cloud already names this ServiceAccount, and pods using it get that one. Use another ServiceAccount here, or delete the older identity's subject.",
   FunctionNotFound: (f) =>
-    `A Lambda function in spec.subjects[].serverless.functions does not exist (status.functions names it): create it, or remove it from the list (\`kubectl edit ${ref(f)}${ns(f)}\`). The other functions are set; Keyless looks again every minute.`,
+    `A function in spec.subjects[].serverless (a Lambda function, or an Azure site in functionApps) does not exist (status.functions names it): create it, or remove it from the list (\`kubectl edit ${ref(f)}${ns(f)}\`). The other functions are set; Keyless looks again every minute.`,
   WaitingForBindings: (f) =>
     `Deletion waits until the identity's bindings are gone: \`kubectl get ib${ns(f)}\` and delete those naming ${f.name}.`,
   WaitingForIdentities: () =>
@@ -104,7 +104,7 @@ const ADVICE: Record<Exclude<Reason, SuccessReason>, Advice> = {
     `what the rule above names. If this account's workloads really need it, a platform admin lifts that one rule in ${account(f)}'s guardrails.allowEscalation; ` +
     'Keyless judges the binding again as soon as the account changes.',
   FunctionAccessDenied: platformAdmin(
-    "The operator may not read or change a Lambda function; status.functions names the function and the permission (lambda:GetFunctionConfiguration, lambda:UpdateFunctionConfiguration, or iam:PassRole on the identity's role). Ask a platform admin to grant it to the operator's role (README, AWS permissions).",
+    "The operator may not read or change a function; status.functions names the function and the permission (Lambda: lambda:GetFunctionConfiguration, lambda:UpdateFunctionConfiguration, or iam:PassRole on the identity's role; Azure sites: the Microsoft.Web and assign actions the README lists). Ask a platform admin to grant it to the operator's identity (README, the cloud's permissions).",
   ),
   AssociationConflict: (f) =>
     'Another EKS Pod Identity association holds the ServiceAccount (status.podIdentityAssociations names it and whose it is), and EKS allows one per ServiceAccount. ' +

@@ -336,6 +336,51 @@ export const INVALID_OBJECTS: InvalidCase[] = [
     message: 'should match',
   },
   {
+    name: 'functionApps for a platform other than Azure Functions',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [
+        {
+          serverless: {
+            platform: 'AWSLambda',
+            functionApps: [
+              '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Web/sites/fn',
+            ],
+          },
+        },
+      ],
+    }),
+    field: 'spec.subjects[0].serverless.functionApps',
+    message: 'serverless.functionApps is for platform AzureFunction only',
+  },
+  {
+    name: 'setClientIdSetting for a platform other than Azure Functions',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [{ serverless: { platform: 'GCPCloudRunFunction', setClientIdSetting: true } }],
+    }),
+    field: 'spec.subjects[0].serverless.setClientIdSetting',
+    message: 'serverless.setClientIdSetting is for platform AzureFunction only',
+  },
+  {
+    name: 'a functionApps entry that is not a site ID',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [
+        {
+          serverless: {
+            platform: 'AzureFunction',
+            functionApps: [
+              '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x',
+            ],
+          },
+        },
+      ],
+    }),
+    field: 'spec.subjects[0].serverless.functionApps[0]',
+    message: 'should match',
+  },
+  {
     name: 'a tag in Keyless’s ownership namespace',
     object: identity({
       accountRef: { name: 'a' },

@@ -7,6 +7,7 @@ export type Observed = Manifest & {
     principal?: { id?: string; roleArn?: string };
     externalName?: string;
     drift?: { field: string; wanted: string; found: string }[];
+    functions?: { arn: string; role?: string; state: string; message?: string }[];
     observedGeneration?: number;
     grants?: { resource: string; summary: string }[];
     expiresAt?: string;

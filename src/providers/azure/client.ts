@@ -1,3 +1,4 @@
+import { type Site, WebSiteManagementClient } from '@azure/arm-appservice';
 import { AuthorizationManagementClient, type RoleAssignment } from '@azure/arm-authorization';
 import {
   type FederatedIdentityCredential,
@@ -8,6 +9,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { Context } from '../../runtime/context.js';
 import { type AccountLimiter, type CloudCalls, cloudCalls } from '../shared/cloud-calls.js';
 import { classifyAzureError, isNotFound } from './errors.js';
+import type { SiteIdentityPatch } from './function-apps.js';
 
 const ARM_SCOPE = 'https://management.azure.com/.default';
 
@@ -31,6 +33,7 @@ export interface AzureClientOptions {
 export class AzureClient {
   private readonly msi: ManagedServiceIdentityClient;
   private readonly authorization: AuthorizationManagementClient;
+  private readonly web: WebSiteManagementClient;
   private readonly call: CloudCalls['call'];
   private readonly optional: CloudCalls['optional'];
 
@@ -52,6 +55,57 @@ export class AzureClient {
       options.credential,
       options.subscriptionId,
       common,
+    );
+    // The App Service client is of the newer SDK generation, whose options are spelled differently.
+    this.web = new WebSiteManagementClient(options.credential, options.subscriptionId, {
+      retryOptions: { maxRetries: 0 },
+      ...(options.endpoint ? { endpoint: options.endpoint, credentials: { scopes: [ARM_SCOPE] } } : {}),
+      ...(options.ca ? { tlsOptions: { ca: options.ca } } : {}),
+    });
+  }
+
+  /** A Function App or App Service site; undefined when it does not exist. */
+  getSite(ctx: Context, resourceGroup: string, name: string): Promise<Site | undefined> {
+    return this.optional(ctx, 'sites.get', (abortSignal) =>
+      this.web.webApps.get(resourceGroup, name, { abortSignal }),
+    );
+  }
+
+  /** PATCHes only the site's identity. */
+  async patchSiteIdentity(
+    ctx: Context,
+    resourceGroup: string,
+    name: string,
+    identity: SiteIdentityPatch,
+  ): Promise<void> {
+    await this.call(ctx, 'sites.patch', (abortSignal) =>
+      this.web.webApps.update(
+        resourceGroup,
+        name,
+        // `null` entries remove an identity (ARM's PATCH contract); the SDK's type has no room for them.
+        { identity: identity as NonNullable<Site['identity']> },
+        { abortSignal },
+      ),
+    );
+  }
+
+  /** The site's app settings (a POST that reads). */
+  listSiteSettings(ctx: Context, resourceGroup: string, name: string): Promise<Record<string, string>> {
+    return this.call(ctx, 'sites.listSettings', async (abortSignal) => {
+      const settings = await this.web.webApps.listApplicationSettings(resourceGroup, name, { abortSignal });
+      return { ...(settings.properties ?? {}) };
+    });
+  }
+
+  /** Replaces the site's app settings: pass every setting to keep. */
+  async putSiteSettings(
+    ctx: Context,
+    resourceGroup: string,
+    name: string,
+    properties: Record<string, string>,
+  ): Promise<void> {
+    await this.call(ctx, 'sites.putSettings', (abortSignal) =>
+      this.web.webApps.updateApplicationSettings(resourceGroup, name, { properties }, { abortSignal }),
     );
   }
 

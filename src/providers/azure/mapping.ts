@@ -7,6 +7,7 @@ import { terminal } from '../../runtime/errors.js';
 import type { AccountRequest, GrantRequest, IdentityRequest, Owner, ResolvedGrant } from '../provider.js';
 import { deterministicName } from '../shared/naming.js';
 import { OWNER_TAGS, ownerTags } from '../shared/ownership.js';
+import { functionAppsOf } from './function-apps.js';
 import { uuidV5 } from './uuid.js';
 
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
@@ -177,6 +178,7 @@ export function principalOfRequest(request: GrantRequest): string {
 /** Everything about the managed identity that Azure would refuse, checked before any call. */
 export function validateAzureIdentity(request: IdentityRequest): void {
   resourceGroupOf(request);
+  functionAppsOf(request, azureAccountOf(request.account).subscriptionId);
   identityTags(request);
   federatedCredentials(request);
 }

@@ -21,6 +21,7 @@ import type { SecretReader } from '../shared/secrets.js';
 import { AzureClient } from './client.js';
 import { credentialFor } from './credentials.js';
 import { codeOf } from './errors.js';
+import { type FunctionApps, functionAppsOf } from './function-apps.js';
 import {
   assignmentFromSummary,
   assignmentName,
@@ -30,6 +31,7 @@ import {
   type DesiredCredential,
   federatedCredentials,
   identityName,
+  identityResourceId,
   identityTags,
   isRoleDefinitionId,
   MAX_FEDERATED_CREDENTIALS,
@@ -39,6 +41,7 @@ import {
   resourceGroupOf,
   validateAzureIdentity,
 } from './mapping.js';
+import { type IdentityRef, SiteAttachments } from './site-attachments.js';
 
 /** Client-side defaults, below the cloud's documented quotas; a CloudAccount's spec.rateLimits overrides them. */
 export const DEFAULT_RATES = { read: { qps: 25, burst: 250 }, write: { qps: 10, burst: 200 } };
@@ -111,10 +114,32 @@ class KeyedMutex {
 
 class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObservation>, IdentityValidator {
   private readonly credentialWrites = new KeyedMutex();
+  private readonly sites: SiteAttachments;
 
   validate = validateAzureIdentity;
 
-  constructor(private readonly client: AzureClient) {}
+  constructor(private readonly client: AzureClient) {
+    this.sites = new SiteAttachments(client);
+  }
+
+  private functionApps(request: IdentityRequest): FunctionApps {
+    return functionAppsOf(request, azureAccountOf(request.account).subscriptionId);
+  }
+
+  /** How sites name the identity: its resource ID, spelled as ARM's other providers do. */
+  private siteIdentity(request: IdentityRequest, clientId: string | undefined): IdentityRef {
+    const id = identityResourceId(
+      azureAccountOf(request.account).subscriptionId,
+      resourceGroupOf(request),
+      identityName(request.owner),
+    );
+    if (!clientId)
+      throw new ClassifiedError(`managed identity ${id} has no client id yet`, {
+        kind: 'retryable',
+        reason: Reason.NotFound,
+      });
+    return { id, clientId };
+  }
 
   async observe(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
     const name = identityName(request.owner);
@@ -131,11 +156,18 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
       };
     const wanted = federatedCredentials(request);
     const existing = await this.client.listCredentials(ctx, resourceGroup, name);
+    const apps = this.functionApps(request);
+    const sites =
+      apps.sites.length + apps.released.length > 0
+        ? await this.sites.observe(ctx, apps, this.siteIdentity(request, found.clientId))
+        : { functions: [], drift: [], pending: [] };
     const drift = [
       ...diffTags('tags', identityTags(request), found.tags),
       ...credentialDrift(wanted, existing),
+      ...sites.drift,
     ];
-    return observationOf(name, found, drift);
+    const observation = withFunctions(observationOf(name, found, drift), sites.functions);
+    return sites.pending.length > 0 ? { ...observation, pending: sites.pending } : observation;
   }
 
   async create(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
@@ -154,7 +186,12 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
       tags: { ...(existing?.tags ?? {}), ...identityTags(request) },
     });
     await this.writeCredentials(ctx, resourceGroup, name, desired);
-    return observationOf(name, identity, []);
+    const apps = this.functionApps(request);
+    const functions =
+      apps.sites.length > 0
+        ? await this.sites.attach(ctx, apps, this.siteIdentity(request, identity.clientId))
+        : [];
+    return withFunctions(observationOf(name, identity, []), functions);
   }
 
   async update(
@@ -176,12 +213,40 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
     if (observed.drift.some((d) => d.field.startsWith('federatedCredentials'))) {
       await this.writeCredentials(ctx, resourceGroup, name, federatedCredentials(request));
     }
+    let functions = observed.functions;
+    let left: IdentityObservation['drift'] = [];
+    const siteDrift = observed.drift.filter((d) => d.field.startsWith('functionApps['));
+    if (siteDrift.length > 0) {
+      const apps = this.functionApps(request);
+      const ref = this.siteIdentity(request, identity?.clientId ?? observed.principal?.clientId);
+      // Only the sites with drift are read again and written; the others keep what observe saw.
+      const written = new Map(
+        (await this.sites.attach(ctx, apps, ref, siteDrift)).map((f) => [f.arn.toLowerCase(), f]),
+      );
+      const released = await this.sites.release(ctx, apps, ref, siteDrift);
+      // A site that refused (or went) keeps its drift: it was not corrected.
+      const failed = [...written.values()].filter((f) => f.state !== 'Attached').map((f) => f.arn);
+      left = [
+        ...siteDrift.filter((d) => failed.some((arn) => d.field.startsWith(`functionApps[${arn}].`))),
+        ...released.left,
+      ];
+      const seen = new Map((observed.functions ?? []).map((f) => [f.arn.toLowerCase(), f]));
+      functions = [
+        ...apps.sites.flatMap((site) => {
+          const key = site.id.toLowerCase();
+          return written.get(key) ?? seen.get(key) ?? [];
+        }),
+        ...released.functions,
+      ];
+    }
+    const { functions: _observed, pending: _pending, ...rest } = observed;
     return {
-      ...observed,
-      upToDate: true,
-      drift: [],
+      ...rest,
+      upToDate: left.length === 0,
+      drift: left,
       owner: request.owner,
       principal: identity ? principalOf(identity) : observed.principal,
+      ...(functions?.length ? { functions } : {}),
     };
   }
 
@@ -189,6 +254,11 @@ class AzureIdentities implements ExternalClient<IdentityRequest, IdentityObserva
   async delete(ctx: Context, request: IdentityRequest): Promise<void> {
     const name = identityName(request.owner);
     const resourceGroup = resourceGroupOf(request);
+    const apps = this.functionApps(request);
+    if (apps.sites.length + apps.released.length > 0) {
+      const found = await this.client.getIdentity(ctx, resourceGroup, name);
+      if (found) await this.sites.detach(ctx, apps, this.siteIdentity(request, found.clientId));
+    }
     try {
       await this.client.deleteIdentity(ctx, resourceGroup, name);
     } catch (err) {
@@ -272,6 +342,14 @@ function credentialDrift(wanted: DesiredCredential[], existing: FederatedIdentit
     });
   }
   return drift;
+}
+
+/** Status lists the functions only where there are some. */
+function withFunctions(
+  observation: IdentityObservation,
+  functions: IdentityObservation['functions'],
+): IdentityObservation {
+  return functions?.length ? { ...observation, functions } : observation;
 }
 
 function principalOf(identity: Identity) {

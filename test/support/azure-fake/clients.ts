@@ -10,6 +10,7 @@
  * - a credential: the SDK's bearer policy asks it for a token for `${endpoint}/.default`; the static one
  *   here ignores the scope.
  */
+import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { ManagedServiceIdentityClient } from '@azure/arm-msi';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
@@ -53,6 +54,8 @@ export class StaticTokenCredential implements TokenCredential {
 export interface AzureClients {
   readonly msi: ManagedServiceIdentityClient;
   readonly authorization: AuthorizationManagementClient;
+  /** App Service (@azure/arm-appservice, the newer SDK generation: the same options but no `$host`). */
+  readonly web: WebSiteManagementClient;
   readonly credential: TokenCredential;
 }
 
@@ -72,6 +75,7 @@ export function azureClients(fake: AzureFakeAddress, options: AzureClientsOption
   return {
     msi: new ManagedServiceIdentityClient(credential, subscriptionId, clientOptions),
     authorization: new AuthorizationManagementClient(credential, subscriptionId, clientOptions),
+    web: new WebSiteManagementClient(credential, subscriptionId, clientOptions),
     credential,
   };
 }

@@ -115,6 +115,13 @@ export class AzureFaultRules {
 
 /** The RBAC action a request needs, for `AuthorizationFailed` messages. */
 export function actionOf(operation: AzureOperation): string {
+  const site = {
+    'sites.get': 'Microsoft.Web/sites/read',
+    'sites.patch': 'Microsoft.Web/sites/write',
+    'sites.listSettings': 'Microsoft.Web/sites/config/list/action',
+    'sites.putSettings': 'Microsoft.Web/sites/config/write',
+  }[operation as string];
+  if (site) return site;
   const [resource, verb] = operation.split('.') as [string, string];
   const type = {
     identities: 'Microsoft.ManagedIdentity/userAssignedIdentities',

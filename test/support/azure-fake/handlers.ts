@@ -9,6 +9,7 @@ import * as errors from './errors.js';
 import type { Identities } from './identities.js';
 import { pageOf } from './paging.js';
 import type { IdentityRef, Route } from './routing.js';
+import type { Sites } from './sites.js';
 
 export interface ArmResponse {
   readonly status: number;
@@ -19,6 +20,7 @@ export interface ArmResponse {
 export interface HandlerContext {
   readonly identities: Identities;
   readonly authorization: Authorization;
+  readonly sites: Sites;
   readonly operations: AsyncOperations;
   /** How long a federated credential write takes; a second one on the same identity meanwhile is refused. */
   readonly ficWriteMs: number;
@@ -124,6 +126,14 @@ export class Handlers {
         return ok(authorization.roleDefinition(route.scope, route.id));
       case 'roleDefinitions.list':
         return ok(this.#page(authorization.roleDefinitions(route.scope, query.get('$filter')), request));
+      case 'sites.get':
+        return ok(this.#context.sites.get(route.site));
+      case 'sites.patch':
+        return ok(this.#context.sites.patch(route.site, body));
+      case 'sites.listSettings':
+        return ok(this.#context.sites.settings(route.site));
+      case 'sites.putSettings':
+        return ok(this.#context.sites.putSettings(route.site, body));
       case 'operations.get':
         return this.#operation(route.subscriptionId, route.kind, route.id, request.apiVersion);
     }

@@ -32,6 +32,7 @@ export {
 } from './identities.js';
 export { API_VERSIONS, type AzureOperation, type IdentityRef } from './routing.js';
 export { startAzureFake } from './server.js';
+export { type SiteCreateOptions, type SiteJson, siteId } from './sites.js';
 export type { SubscriptionConfig } from './tenancy.js';
 export {
   type AzureCaller,

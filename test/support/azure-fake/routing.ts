@@ -23,7 +23,11 @@ export type AzureOperation =
   | 'roleAssignments.list'
   | 'roleDefinitions.get'
   | 'roleDefinitions.list'
-  | 'operations.get';
+  | 'operations.get'
+  | 'sites.get'
+  | 'sites.patch'
+  | 'sites.listSettings'
+  | 'sites.putSettings';
 
 export interface IdentityRef {
   readonly subscriptionId: string;
@@ -59,6 +63,11 @@ export type Route =
   | { readonly operation: 'roleDefinitions.get'; readonly scope: string; readonly id: string }
   | { readonly operation: 'roleDefinitions.list'; readonly scope: string }
   | {
+      readonly operation: 'sites.get' | 'sites.patch' | 'sites.listSettings' | 'sites.putSettings';
+      /** The site (Microsoft.Web/sites), named like an identity: subscription, group, name. */
+      readonly site: IdentityRef;
+    }
+  | {
       readonly operation: 'operations.get';
       readonly subscriptionId: string;
       readonly kind: 'status' | 'result';
@@ -74,12 +83,13 @@ export interface ParsedRequest {
   readonly apiVersion: string | undefined;
   readonly supportedApiVersions: readonly string[];
   /** The provider that owns the route: decides how an unsupported api-version is reported. */
-  readonly provider: 'Microsoft.ManagedIdentity' | 'Microsoft.Authorization';
+  readonly provider: 'Microsoft.ManagedIdentity' | 'Microsoft.Authorization' | 'Microsoft.Web';
   /** The ARM resource type, for api-version errors. */
   readonly resourceType: string;
 }
 
 const MSI = 'microsoft.managedidentity';
+const WEB = 'microsoft.web';
 const AUTHORIZATION = 'microsoft.authorization';
 
 /** api-versions the fake answers, per resource type (the shapes it returns are the same for all). */
@@ -108,6 +118,7 @@ export const API_VERSIONS = {
     '2022-04-01',
   ],
   roleDefinitions: ['2015-07-01', '2018-01-01-preview', '2022-04-01', '2022-05-01-preview'],
+  sites: ['2022-09-01', '2023-01-01', '2023-12-01', '2024-04-01', '2024-11-01', '2025-03-01', '2025-05-01'],
 } as const;
 
 type MsiResourceType = 'userAssignedIdentities' | 'federatedIdentityCredentials';
@@ -221,6 +232,26 @@ function msiRoute(
     : undefined;
 }
 
+/** `subscriptions/S/resourceGroups/RG/providers/Microsoft.Web/sites/NAME[/config/appsettings[/list]]`. */
+function webRoute(method: string, segments: readonly string[]): Route | undefined {
+  if (!is(segments[0], 'subscriptions') || !is(segments[2], 'resourcegroups')) return undefined;
+  if (!is(segments[4], 'providers') || !is(segments[5], WEB) || !is(segments[6], 'sites')) return undefined;
+  const [subscriptionId, resourceGroup, name] = [segments[1], segments[3], segments[7]];
+  if (subscriptionId === undefined || resourceGroup === undefined || name === undefined) return undefined;
+  const site: IdentityRef = { subscriptionId, resourceGroup, name };
+  const rest = segments.slice(8).map((segment) => segment.toLowerCase());
+  const path = rest.join('/');
+  const operation =
+    path === ''
+      ? byMethod(method, { GET: 'sites.get', PATCH: 'sites.patch' } as const)
+      : path === 'config/appsettings/list'
+        ? byMethod(method, { POST: 'sites.listSettings' } as const)
+        : path === 'config/appsettings'
+          ? byMethod(method, { PUT: 'sites.putSettings' } as const)
+          : undefined;
+  return operation ? { operation, site } : undefined;
+}
+
 function authorizationRoute(
   method: string,
   segments: readonly string[],
@@ -278,6 +309,18 @@ export function parseRequest(method: string, rawUrl: string): ParsedRequest {
       resourceType: msi.type,
     };
   }
+  const web = webRoute(method, segments);
+  if (web) {
+    return {
+      route: web,
+      path,
+      query,
+      apiVersion,
+      supportedApiVersions: API_VERSIONS.sites,
+      provider: 'Microsoft.Web',
+      resourceType: 'sites',
+    };
+  }
   const authorization = authorizationRoute(method, segments);
   if (authorization) {
     return {
@@ -297,7 +340,7 @@ export function parseRequest(method: string, rawUrl: string): ParsedRequest {
 export function checkApiVersion(request: ParsedRequest): void {
   if (request.apiVersion === undefined || request.apiVersion === '') throw errors.missingApiVersion();
   if (request.supportedApiVersions.includes(request.apiVersion)) return;
-  throw request.provider === 'Microsoft.ManagedIdentity'
+  throw request.provider !== 'Microsoft.Authorization'
     ? errors.unsupportedProviderApiVersion(
         request.apiVersion,
         request.resourceType,

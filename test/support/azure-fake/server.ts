@@ -20,6 +20,7 @@ import { type AzureFault, AzureFaultRules, actionOf } from './faults.js';
 import { type ArmResponse, AsyncOperations, Handlers } from './handlers.js';
 import { Identities } from './identities.js';
 import { checkApiVersion, type ParsedRequest, parseRequest } from './routing.js';
+import { Sites } from './sites.js';
 import { outOfBandState } from './state.js';
 import { Tenancy } from './tenancy.js';
 import { generateServingTls } from './tls.js';
@@ -114,6 +115,28 @@ export async function startAzureFake(options: AzureFakeOptions = {}): Promise<Az
     roleAssignmentLimit: options.roleAssignmentLimit ?? 4000,
     principalTypeSkipsLookup: options.principalTypeSkipsLookup ?? true,
   });
+  const sites = new Sites(tenancy, (resourceId) => {
+    // /subscriptions/S/resourceGroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME
+    const s = resourceId.split('/');
+    const shape = [
+      '',
+      'subscriptions',
+      undefined,
+      'resourcegroups',
+      undefined,
+      'providers',
+      'microsoft.managedidentity',
+      'userassignedidentities',
+    ];
+    if (s.length !== 9 || shape.some((want, i) => want !== undefined && s[i]?.toLowerCase() !== want))
+      return undefined;
+    const found = identities.find({
+      subscriptionId: s[2] ?? '',
+      resourceGroup: s[4] ?? '',
+      name: s[8] ?? '',
+    });
+    return found && { principalId: found.properties.principalId, clientId: found.properties.clientId };
+  });
   const faults = new AzureFaultRules();
   const counts = new Map<string, number>();
   let log: RecordedRequest[] = [];
@@ -127,6 +150,7 @@ export async function startAzureFake(options: AzureFakeOptions = {}): Promise<Az
   const handlers = new Handlers({
     identities,
     authorization,
+    sites,
     operations: new AsyncOperations(),
     ficWriteMs: options.ficWriteMs ?? 50,
     pageSize: options.pageSize ?? 100,
@@ -248,7 +272,7 @@ export async function startAzureFake(options: AzureFakeOptions = {}): Promise<Az
     requests: () => [...log],
     inject: (rule) => faults.inject(rule),
     clearFaults: () => faults.clear(),
-    ...outOfBandState(identities, authorization, tenancy, defaultTenantId),
+    ...outOfBandState(identities, authorization, tenancy, defaultTenantId, sites),
     stop: () => {
       stopped ??= stop();
       return stopped;

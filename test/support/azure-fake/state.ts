@@ -4,12 +4,13 @@
  */
 import type { Authorization } from './authorization.js';
 import { type Identities, TOKEN_EXCHANGE_AUDIENCE } from './identities.js';
+import type { Sites } from './sites.js';
 import type { Tenancy } from './tenancy.js';
 import type { AzureFake } from './types.js';
 
 export type OutOfBandState = Pick<
   AzureFake,
-  'identities' | 'federatedCredentials' | 'roleAssignments' | 'directory'
+  'identities' | 'federatedCredentials' | 'roleAssignments' | 'directory' | 'sites'
 >;
 
 export function outOfBandState(
@@ -17,8 +18,17 @@ export function outOfBandState(
   authorization: Authorization,
   tenancy: Tenancy,
   defaultTenantId: string,
+  sites: Sites,
 ): OutOfBandState {
   return {
+    sites: {
+      create: (ref, options) => sites.seed(ref, options),
+      get: (ref) => sites.find(ref),
+      setIdentity: (ref, options) => sites.setIdentity(ref, options),
+      appSettings: (ref) => sites.find(ref) && sites.settings(ref).properties,
+      setAppSettings: (ref, settings) => sites.setSettings(ref, settings).properties,
+      delete: (ref) => sites.delete(ref),
+    },
     identities: {
       get: (ref) => identities.find(ref),
       list: (subscriptionId, resourceGroup) => identities.list(subscriptionId, resourceGroup),

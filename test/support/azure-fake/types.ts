@@ -3,6 +3,7 @@ import type { RoleAssignmentJson } from './authorization.js';
 import type { AzureFaultRule, InjectedFault } from './faults.js';
 import type { FederatedCredentialJson, IdentityJson, SeedIdentityOptions } from './identities.js';
 import type { AzureOperation, IdentityRef } from './routing.js';
+import type { SiteCreateOptions, SiteJson } from './sites.js';
 import type { SubscriptionConfig } from './tenancy.js';
 
 export const DEFAULT_SUBSCRIPTION: SubscriptionConfig = {
@@ -108,6 +109,24 @@ export interface AzureFake {
     get(name: string): RoleAssignmentJson | undefined;
     put(scope: string, name: string, properties: RoleAssignmentProperties): RoleAssignmentJson;
     delete(name: string): boolean;
+  };
+  /** App Service sites (Function Apps), named by subscription, resource group and name. */
+  readonly sites: {
+    /** Creates or replaces a site; its user-assigned identities must exist. */
+    create(ref: IdentityRef, options?: SiteCreateOptions): SiteJson;
+    get(ref: IdentityRef): SiteJson | undefined;
+    /** Replaces the site's identities, as someone in the portal would. */
+    setIdentity(
+      ref: IdentityRef,
+      options: Pick<SiteCreateOptions, 'systemAssigned' | 'userAssignedIdentities'>,
+    ): SiteJson;
+    /** Undefined when the site does not exist. */
+    appSettings(ref: IdentityRef): Readonly<Record<string, string>> | undefined;
+    setAppSettings(
+      ref: IdentityRef,
+      settings: Readonly<Record<string, string>>,
+    ): Readonly<Record<string, string>>;
+    delete(ref: IdentityRef): boolean;
   };
   readonly directory: {
     addSubscription(config: SubscriptionConfig): void;
