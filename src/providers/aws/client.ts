@@ -19,11 +19,7 @@ import {
   UpdateAssumeRolePolicyCommand,
   UpdateRoleCommand,
 } from '@aws-sdk/client-iam';
-import {
-  GetFunctionConfigurationCommand,
-  LambdaClient,
-  UpdateFunctionConfigurationCommand,
-} from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { Context } from '../../runtime/context.js';
@@ -67,8 +63,12 @@ export class AwsClient {
   private readonly optional: CloudCalls['optional'];
   /** Lambda's calls, whose missing thing is a function (ResourceNotFoundException). */
   private readonly lambdaOptional: CloudCalls['optional'];
-  /** Lambda is regional: one client per function region, made on first use. */
+  /**
+   * Lambda is regional: one client per function region, made on first use. The SDK itself is
+   * loaded then too, so an operator whose identities name no function does not hold it in memory.
+   */
   private readonly lambdas = new Map<string, LambdaClient>();
+  private lambdaSdk: Promise<typeof import('@aws-sdk/client-lambda')> | undefined;
   private readonly lambdaConfig: Omit<AwsClientOptions, 'limiter' | 'callTimeoutMs' | 'region'>;
 
   constructor(options: AwsClientOptions) {
@@ -95,11 +95,13 @@ export class AwsClient {
     this.sts = new STSClient(common);
   }
 
-  private lambdaFor(functionArn: string): LambdaClient {
+  private async lambdaFor(functionArn: string) {
+    this.lambdaSdk ??= import('@aws-sdk/client-lambda');
+    const sdk = await this.lambdaSdk;
     const region = functionRegion(functionArn);
     let client = this.lambdas.get(region);
     if (!client) {
-      client = new LambdaClient({
+      client = new sdk.LambdaClient({
         region,
         maxAttempts: 1,
         ...(this.lambdaConfig.endpoint ? { endpoint: this.lambdaConfig.endpoint } : {}),
@@ -107,26 +109,25 @@ export class AwsClient {
       });
       this.lambdas.set(region, client);
     }
-    return client;
+    return { client, sdk };
   }
 
   /** The function's execution role; undefined when the function does not exist. */
   async getFunctionRole(ctx: Context, functionArn: string): Promise<{ role: string } | undefined> {
+    const { client, sdk } = await this.lambdaFor(functionArn);
     const out = await this.lambdaOptional(ctx, 'GetFunctionConfiguration', (abortSignal) =>
-      this.lambdaFor(functionArn).send(new GetFunctionConfigurationCommand({ FunctionName: functionArn }), {
-        abortSignal,
-      }),
+      client.send(new sdk.GetFunctionConfigurationCommand({ FunctionName: functionArn }), { abortSignal }),
     );
     return out ? { role: out.Role ?? '' } : undefined;
   }
 
   /** Sets the function's execution role; false when the function does not exist. */
   async setFunctionRole(ctx: Context, functionArn: string, roleArn: string): Promise<boolean> {
+    const { client, sdk } = await this.lambdaFor(functionArn);
     const out = await this.lambdaOptional(ctx, 'UpdateFunctionConfiguration', (abortSignal) =>
-      this.lambdaFor(functionArn).send(
-        new UpdateFunctionConfigurationCommand({ FunctionName: functionArn, Role: roleArn }),
-        { abortSignal },
-      ),
+      client.send(new sdk.UpdateFunctionConfigurationCommand({ FunctionName: functionArn, Role: roleArn }), {
+        abortSignal,
+      }),
     );
     return out !== undefined;
   }

@@ -1,4 +1,4 @@
-import { type Site, WebSiteManagementClient } from '@azure/arm-appservice';
+import type { Site, WebSiteManagementClient } from '@azure/arm-appservice';
 import { AuthorizationManagementClient, type RoleAssignment } from '@azure/arm-authorization';
 import {
   type FederatedIdentityCredential,
@@ -33,7 +33,9 @@ export interface AzureClientOptions {
 export class AzureClient {
   private readonly msi: ManagedServiceIdentityClient;
   private readonly authorization: AuthorizationManagementClient;
-  private readonly web: WebSiteManagementClient;
+  /** The App Service client, made (and its large SDK loaded) only once a site is asked for. */
+  private web: Promise<WebSiteManagementClient> | undefined;
+  private readonly webOptions: Pick<AzureClientOptions, 'credential' | 'subscriptionId' | 'endpoint' | 'ca'>;
   private readonly call: CloudCalls['call'];
   private readonly optional: CloudCalls['optional'];
 
@@ -56,18 +58,27 @@ export class AzureClient {
       options.subscriptionId,
       common,
     );
-    // The App Service client is of the newer SDK generation, whose options are spelled differently.
-    this.web = new WebSiteManagementClient(options.credential, options.subscriptionId, {
-      retryOptions: { maxRetries: 0 },
-      ...(options.endpoint ? { endpoint: options.endpoint, credentials: { scopes: [ARM_SCOPE] } } : {}),
-      ...(options.ca ? { tlsOptions: { ca: options.ca } } : {}),
+    this.webOptions = options;
+  }
+
+  private webApps() {
+    this.web ??= import('@azure/arm-appservice').then(({ WebSiteManagementClient }) => {
+      const options = this.webOptions;
+      // The App Service client is of the newer SDK generation, whose options are spelled differently.
+      return new WebSiteManagementClient(options.credential, options.subscriptionId, {
+        retryOptions: { maxRetries: 0 },
+        ...(options.endpoint ? { endpoint: options.endpoint, credentials: { scopes: [ARM_SCOPE] } } : {}),
+        ...(options.ca ? { tlsOptions: { ca: options.ca } } : {}),
+      });
     });
+    return this.web.then((web) => web.webApps);
   }
 
   /** A Function App or App Service site; undefined when it does not exist. */
-  getSite(ctx: Context, resourceGroup: string, name: string): Promise<Site | undefined> {
+  async getSite(ctx: Context, resourceGroup: string, name: string): Promise<Site | undefined> {
+    const webApps = await this.webApps();
     return this.optional(ctx, 'sites.get', (abortSignal) =>
-      this.web.webApps.get(resourceGroup, name, { abortSignal }),
+      webApps.get(resourceGroup, name, { abortSignal }),
     );
   }
 
@@ -78,8 +89,9 @@ export class AzureClient {
     name: string,
     identity: SiteIdentityPatch,
   ): Promise<void> {
+    const webApps = await this.webApps();
     await this.call(ctx, 'sites.patch', (abortSignal) =>
-      this.web.webApps.update(
+      webApps.update(
         resourceGroup,
         name,
         // `null` entries remove an identity (ARM's PATCH contract); the SDK's type has no room for them.
@@ -90,9 +102,10 @@ export class AzureClient {
   }
 
   /** The site's app settings (a POST that reads). */
-  listSiteSettings(ctx: Context, resourceGroup: string, name: string): Promise<Record<string, string>> {
+  async listSiteSettings(ctx: Context, resourceGroup: string, name: string): Promise<Record<string, string>> {
+    const webApps = await this.webApps();
     return this.call(ctx, 'sites.listSettings', async (abortSignal) => {
-      const settings = await this.web.webApps.listApplicationSettings(resourceGroup, name, { abortSignal });
+      const settings = await webApps.listApplicationSettings(resourceGroup, name, { abortSignal });
       return { ...(settings.properties ?? {}) };
     });
   }
@@ -104,8 +117,9 @@ export class AzureClient {
     name: string,
     properties: Record<string, string>,
   ): Promise<void> {
+    const webApps = await this.webApps();
     await this.call(ctx, 'sites.putSettings', (abortSignal) =>
-      this.web.webApps.updateApplicationSettings(resourceGroup, name, { properties }, { abortSignal }),
+      webApps.updateApplicationSettings(resourceGroup, name, { properties }, { abortSignal }),
     );
   }
 
