@@ -23,6 +23,12 @@ export const LAMBDA_FUNCTION_ARN_PATTERN =
 /** Lambda functions one identity runs: each costs one read per resync. */
 export const MAX_LAMBDA_FUNCTIONS = 50;
 
+/** A Cloud Run service's full name (Cloud Run functions are Cloud Run services). */
+export const CLOUD_RUN_SERVICE_PATTERN =
+  '^projects/([a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9]{1,20})/locations/[a-z]+(-[a-z]+)+[0-9]+/services/[a-z]([-a-z0-9]{0,47}[a-z0-9])?$';
+/** Cloud Run services one identity runs: each costs one read per resync. */
+export const MAX_CLOUD_RUN_SERVICES = 50;
+
 /** How a WorkloadIdentity reaches Google Cloud: through a service account, or as its ServiceAccounts' own principals. */
 export const GCP_MODES = ['ServiceAccount', 'Direct'] as const;
 export type GcpMode = (typeof GCP_MODES)[number];
@@ -74,8 +80,22 @@ const ServerlessSubjectSchema = withRules(
           "AWSLambda: the ARNs of functions (arn:aws:lambda:REGION:ACCOUNT:function:NAME, in the account's own AWS account) whose execution role Keyless sets to this identity's role. Another role found on a function is drift.",
       }),
     ),
+    services: Type.Optional(
+      Type.Array(Type.String({ pattern: CLOUD_RUN_SERVICE_PATTERN, maxLength: 200 }), {
+        maxItems: MAX_CLOUD_RUN_SERVICES,
+        'x-kubernetes-list-type': 'set',
+        description:
+          "GCPCloudRunFunction: the Cloud Run services (projects/PROJECT/locations/REGION/services/NAME; a Cloud Run function is one) whose revision template's service account Keyless sets to this identity's service account. Another service account found on a service is drift.",
+      }),
+    ),
   }),
   [
+    {
+      rule: "!has(self.services) || self.platform == 'GCPCloudRunFunction'",
+      message: 'serverless.services is for platform GCPCloudRunFunction only',
+      fieldPath: '.services',
+      reason: 'FieldValueForbidden',
+    },
     {
       rule: "!has(self.functions) || self.platform == 'AWSLambda'",
       message: 'serverless.functions is for platform AWSLambda only',
@@ -276,11 +296,19 @@ export const FUNCTION_STATES = ['Attached', 'Drifted', 'Missing', 'Forbidden'] a
 export type FunctionState = (typeof FUNCTION_STATES)[number];
 
 export const FunctionStatusSchema = Type.Object({
-  arn: Type.String({ description: "The function's ARN, as spec lists it." }),
-  role: Type.Optional(Type.String({ description: 'The execution role the function was last seen with.' })),
+  arn: Type.String({
+    description:
+      "The function's identifier, as spec lists it: a Lambda function's ARN, a Cloud Run service's name.",
+  }),
+  role: Type.Optional(
+    Type.String({
+      description:
+        'The execution role (AWS) or service account (Google Cloud) the function was last seen with.',
+    }),
+  ),
   state: StringEnum(FUNCTION_STATES, {
     description:
-      'Attached: it runs as this identity. Drifted: it runs as another role (driftPolicy Report). Missing: it does not exist. Forbidden: the operator may not read or change it; message names the permission.',
+      'Attached: it runs as this identity. Drifted: it runs as another role or service account (driftPolicy Report). Missing: it does not exist. Forbidden: the operator may not read or change it; message names the permission.',
   }),
   message: Type.Optional(Type.String({ description: 'Why it is not Attached.' })),
 });
@@ -316,7 +344,7 @@ export const WorkloadIdentityStatusSchema = Type.Object(
       Type.Array(FunctionStatusSchema, {
         maxItems: MAX_LAMBDA_FUNCTIONS,
         description:
-          'AWSLambda: each function of spec.subjects[].serverless.functions and the role it runs as.',
+          'AWSLambda: each function of spec.subjects[].serverless.functions and the role it runs as. GCPCloudRunFunction: each service of spec.subjects[].serverless.services and the service account it runs as.',
       }),
     ),
     podIdentityAssociations: Type.Optional(
