@@ -175,6 +175,36 @@ describeWithCloud(
       expect(accountOf('locked')).toBe(email);
     });
 
+    it('names run.services.get for a service it can no longer read, and leaves it alone', async () => {
+      state().createRunService(serviceOf('hidden'), { serviceAccount: PREVIOUS });
+      const identity = runIdentity('hidden-run', ['hidden']);
+      await apply(world.admin(), identity);
+      await waitForCondition(world.admin(), identity, 'Ready', { status: 'True' });
+      const email = emailOf('hidden-run');
+      expect(accountOf('hidden')).toBe(email);
+
+      fake().resetCounts();
+      const denied = fake().inject({
+        operation: 'services.get',
+        when: (r) => r.url.includes('/services/hidden'),
+        status: 403,
+        message: `Permission 'run.services.get' denied on resource '${serviceOf('hidden')}' (or it may not exist).`,
+      });
+      const forbidden = (await waitForCondition(world.admin(), identity, 'Ready', {
+        status: 'False',
+        reason: 'FunctionAccessDenied',
+      })) as WithFunctions;
+      const message = `The operator may not read Cloud Run service ${serviceOf('hidden')}: it lacks run.services.get on ${serviceOf('hidden')}.`;
+      expect(conditionOf(forbidden, 'Ready')?.message).toBe(message);
+      expect(forbidden.status?.functions).toEqual([
+        { arn: serviceOf('hidden'), state: 'Forbidden', message },
+      ]);
+      expect(fake().counts()['services.patch'] ?? 0).toBe(0);
+      denied.remove();
+      await waitForCondition(world.admin(), identity, 'Ready', { status: 'True' });
+      expect(accountOf('hidden')).toBe(email);
+    });
+
     it('leaves services alone on delete and warns per service still naming the deleted service account', async () => {
       const identity = runIdentity('orders-run', ['orders', 'late']);
       await remove(world.admin(), identity);
