@@ -160,7 +160,7 @@ export const REASONS = {
   },
   FunctionNotFound: {
     meaning:
-      'A function named in spec.subjects[].serverless (a Lambda function, an Azure site in functionApps) does not exist (status.functions names it), while the other functions still converge; checked again every minute.',
+      'A function named in spec.subjects[].serverless (a Lambda function, a Cloud Run service, an Azure site in functionApps) does not exist (status.functions names it), while the other functions still converge; checked again every minute.',
     carriedBy: ['Ready', 'Reconciling'],
     outcome: 'Waiting',
   },
@@ -313,7 +313,7 @@ export const REASONS = {
   },
   FunctionAccessDenied: {
     meaning:
-      "The operator may not read or change a function (Lambda: lambda:GetFunctionConfiguration, lambda:UpdateFunctionConfiguration, or iam:PassRole on the identity's role; an Azure site: Microsoft.Web/sites/read or write, userAssignedIdentities/assign/action, or the app-settings actions), while the other functions still converge; status.functions names the function and the permission.",
+      "The operator may not read or change a function (Lambda: lambda:GetFunctionConfiguration, lambda:UpdateFunctionConfiguration, or iam:PassRole on the identity's role; a Cloud Run service: run.services.get, run.services.update, or iam.serviceAccounts.actAs on the identity's service account; an Azure site: Microsoft.Web/sites/read or write, userAssignedIdentities/assign/action, or the app-settings actions), while the other functions still converge; status.functions names the function and the permission.",
     carriedBy: ['Ready', 'Stalled'],
     outcome: 'TerminalExternal',
   },
@@ -325,7 +325,7 @@ export const REASONS = {
   },
   FunctionRoleDeleted: {
     meaning:
-      'The identity was deleted with deletionPolicy Delete while a Lambda function still runs as its role; Keyless leaves the function as it is, and it cannot start until it is given another role.',
+      'The identity was deleted with deletionPolicy Delete while a Lambda function still runs as its role, or a Cloud Run service as its service account; Keyless leaves the function as it is, and it cannot start until it is given another role or service account.',
     carriedBy: ['Event'],
     outcome: 'Success',
   },

@@ -24,6 +24,12 @@ export const LAMBDA_FUNCTION_ARN_PATTERN =
 /** Lambda functions one identity runs: each costs one read per resync. */
 export const MAX_LAMBDA_FUNCTIONS = 50;
 
+/** A Cloud Run service's full name (Cloud Run functions are Cloud Run services). */
+export const CLOUD_RUN_SERVICE_PATTERN =
+  '^projects/([a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9]{1,20})/locations/[a-z]+(-[a-z]+)+[0-9]+/services/[a-z]([-a-z0-9]{0,47}[a-z0-9])?$';
+/** Cloud Run services one identity runs: each costs one read per resync. */
+export const MAX_CLOUD_RUN_SERVICES = 50;
+
 /** How a WorkloadIdentity reaches Google Cloud: through a service account, or as its ServiceAccounts' own principals. */
 export const GCP_MODES = ['ServiceAccount', 'Direct'] as const;
 export type GcpMode = (typeof GCP_MODES)[number];
@@ -96,8 +102,22 @@ const ServerlessSubjectSchema = withRules(
           "Azure: also set each site's app setting AZURE_CLIENT_ID to the identity's client id, so DefaultAzureCredential picks it; other settings are kept.",
       }),
     ),
+    services: Type.Optional(
+      Type.Array(Type.String({ pattern: CLOUD_RUN_SERVICE_PATTERN, maxLength: 200 }), {
+        maxItems: MAX_CLOUD_RUN_SERVICES,
+        'x-kubernetes-list-type': 'set',
+        description:
+          "GCPCloudRunFunction: the Cloud Run services (projects/PROJECT/locations/REGION/services/NAME; a Cloud Run function is one) whose revision template's service account Keyless sets to this identity's service account. Another service account found on a service is drift.",
+      }),
+    ),
   }),
   [
+    {
+      rule: "!has(self.services) || self.platform == 'GCPCloudRunFunction'",
+      message: 'serverless.services is for platform GCPCloudRunFunction only',
+      fieldPath: '.services',
+      reason: 'FieldValueForbidden',
+    },
     {
       rule: "!has(self.functions) || self.platform == 'AWSLambda'",
       message: 'serverless.functions is for platform AWSLambda only',
@@ -311,17 +331,18 @@ export type FunctionState = (typeof FUNCTION_STATES)[number];
 
 export const FunctionStatusSchema = Type.Object({
   arn: Type.String({
-    description: "The function as spec lists it: a Lambda function's ARN, or an Azure site's resource ID.",
+    description:
+      "The function's identifier, as spec lists it: a Lambda function's ARN, a Cloud Run service's name, or an Azure site's resource ID.",
   }),
   role: Type.Optional(
     Type.String({
       description:
-        'The identity the function was last seen with: the Lambda execution role, or the Azure managed identity (when it runs as it).',
+        'What the function was last seen running as: the Lambda execution role, the Cloud Run service account, or the Azure managed identity (when it runs as it).',
     }),
   ),
   state: StringEnum(FUNCTION_STATES, {
     description:
-      'Attached: it runs as this identity. Drifted: it runs as another role or has lost the identity or its setting (driftPolicy Report). Missing: it does not exist. Forbidden: the operator may not read or change it; message names the permission.',
+      'Attached: it runs as this identity. Drifted: it runs as another role or service account, or has lost the identity or its setting (driftPolicy Report). Missing: it does not exist. Forbidden: the operator may not read or change it; message names the permission.',
   }),
   message: Type.Optional(Type.String({ description: 'Why it is not Attached.' })),
 });
@@ -357,7 +378,7 @@ export const WorkloadIdentityStatusSchema = Type.Object(
       Type.Array(FunctionStatusSchema, {
         maxItems: MAX_LAMBDA_FUNCTIONS,
         description:
-          'Each function of spec.subjects[].serverless (AWSLambda functions, AzureFunction functionApps) and what it runs as.',
+          'Each function of spec.subjects[].serverless (AWSLambda functions, GCPCloudRunFunction services, AzureFunction functionApps) and what it runs as.',
       }),
     ),
     podIdentityAssociations: Type.Optional(

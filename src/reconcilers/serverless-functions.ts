@@ -18,7 +18,12 @@ export function functionsVerdict(
   return notReady(forbidden.length > 0 ? Reason.FunctionAccessDenied : Reason.FunctionNotFound, message);
 }
 
-/** The Warning Event for a function left running as a role that was just deleted. */
-export function roleDeletedMessage(functionArn: string, roleArn: string): string {
-  return `Lambda function ${functionArn} still runs as ${roleArn}, which was deleted with this identity; Keyless leaves the function unchanged: give it another execution role.`;
+/**
+ * The Warning Event for a function left running as an identity that was just deleted: a Lambda
+ * function's execution role, or a Cloud Run service's service account.
+ */
+export function roleDeletedMessage(functionId: string, identity: string): string {
+  if (functionId.startsWith('projects/'))
+    return `Cloud Run service ${functionId} still runs as ${identity}, which was deleted with this identity; Keyless leaves the service unchanged: give it another service account.`;
+  return `Lambda function ${functionId} still runs as ${identity}, which was deleted with this identity; Keyless leaves the function unchanged: give it another execution role.`;
 }

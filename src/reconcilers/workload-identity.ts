@@ -278,10 +278,10 @@ export class WorkloadIdentityReconciler {
           await provider.identities.delete(run.ctx, request);
           run.event('Normal', Reason.Deleted, `Deleted ${observed.externalName}.`);
           // Functions are never deleted nor given another role: each is only told of.
-          const roleArn = observed.principal?.roleArn;
+          const runsAs = observed.principal?.roleArn ?? observed.principal?.email;
           for (const fn of observed.functions ?? [])
-            if (roleArn && fn.role === roleArn)
-              run.event('Warning', Reason.FunctionRoleDeleted, roleDeletedMessage(fn.arn, roleArn));
+            if (runsAs && fn.role === runsAs)
+              run.event('Warning', Reason.FunctionRoleDeleted, roleDeletedMessage(fn.arn, runsAs));
         }
       } catch (err) {
         throw run.fail(err, 'deleting the cloud identity');

@@ -320,6 +320,38 @@ export const INVALID_OBJECTS: InvalidCase[] = [
     message: 'serverless.functions is for platform AWSLambda only',
   },
   {
+    name: 'Cloud Run services for a platform other than GCPCloudRunFunction',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [
+        {
+          serverless: {
+            platform: 'AWSLambda',
+            services: ['projects/keyless-test/locations/europe-west1/services/orders'],
+          },
+        },
+      ],
+    }),
+    field: 'spec.subjects[0].serverless.services',
+    message: 'serverless.services is for platform GCPCloudRunFunction only',
+  },
+  {
+    name: 'a Cloud Run service named by its URL, not its resource name',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [
+        {
+          serverless: {
+            platform: 'GCPCloudRunFunction',
+            services: ['https://orders-abc123-ew.a.run.app'],
+          },
+        },
+      ],
+    }),
+    field: 'spec.subjects[0].serverless.services[0]',
+    message: 'should match',
+  },
+  {
     name: 'a Lambda function named by an alias, not its own ARN',
     object: identity({
       accountRef: { name: 'a' },
@@ -495,6 +527,23 @@ export const VALID_EDGE_OBJECTS: { name: string; object: Record<string, unknown>
             functions: [
               'arn:aws:lambda:eu-west-1:123456789012:function:orders',
               'arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:Orders_2-b',
+            ],
+          },
+        },
+      ],
+    }),
+  },
+  {
+    name: 'Cloud Run services by project id and by project number',
+    object: identity({
+      accountRef: { name: 'a' },
+      subjects: [
+        {
+          serverless: {
+            platform: 'GCPCloudRunFunction',
+            services: [
+              'projects/keyless-test/locations/northamerica-northeast1/services/orders',
+              `projects/123456789012/locations/europe-west1/services/o${'r'.repeat(47)}s`,
             ],
           },
         },

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { v2 } from '@google-cloud/iam';
 import { ProjectsClient } from '@google-cloud/resource-manager';
+import { v2 as run } from '@google-cloud/run';
 import { iam, type iam_v1 } from '@googleapis/iam';
 import { GoogleAuth, OAuth2Client } from 'google-auth-library';
 import { Reason } from '../../api/reasons.js';
@@ -32,10 +33,11 @@ interface Clients {
   iam: iam_v1.Iam;
   projects: ProjectsClient;
   policies: InstanceType<typeof v2.PoliciesClient>;
+  services: InstanceType<typeof run.ServicesClient>;
 }
 
 /**
- * IAM v1, Resource Manager v3 and IAM v2 calls for one account, and nothing else: every call waits
+ * IAM v1, Resource Manager v3, IAM v2 and Cloud Run Admin v2 calls for one account, and nothing else: every call waits
  * for the account's rate limiter, and every failure leaves here classified (a ClassifiedError). The gax
  * clients use their REST transport; Keyless owns retries.
  */
@@ -214,6 +216,38 @@ export class GcpClient {
     });
   }
 
+  /**
+   * The service account a Cloud Run service's revision template names ('' for the default compute
+   * service account), or undefined when the service does not exist.
+   */
+  async getServiceAccountOfService(ctx: Context, name: string): Promise<string | undefined> {
+    return this.optional(ctx, 'services.get', async (c, signal) => {
+      const [service] = await cancelledBy(signal, () => c.services.getService({ name }, GAX_CALL));
+      return service.template?.serviceAccount ?? '';
+    });
+  }
+
+  /**
+   * Sets only the revision template's service account (which rolls out a new revision) and waits
+   * for the operation; false when the service does not exist.
+   */
+  async setServiceAccountOfService(ctx: Context, name: string, email: string): Promise<boolean> {
+    const done = await this.optional(ctx, 'services.patch', async (c, signal) => {
+      const [operation] = await cancelledBy(signal, () =>
+        c.services.updateService(
+          {
+            service: { name, template: { serviceAccount: email } },
+            updateMask: { paths: ['template.service_account'] },
+          },
+          GAX_CALL,
+        ),
+      );
+      await completion(operation, signal);
+      return true;
+    });
+    return done ?? false;
+  }
+
   private async optional<T>(
     ctx: Context,
     operation: string,
@@ -322,6 +356,7 @@ async function buildClients(account: AccountRequest, secrets: SecretReader): Pro
     iam: iam({ version: 'v1', auth, retry: false, ...(endpoint ? { rootUrl: `${endpoint.origin}/` } : {}) }),
     projects: new ProjectsClient({ ...gax, ...gaxAuth, fallback: true } as never),
     policies: new v2.PoliciesClient({ ...gax, ...gaxAuth, fallback: true } as never),
+    services: new run.ServicesClient({ ...gax, ...gaxAuth, fallback: true } as never),
   };
 }
 

@@ -21,13 +21,16 @@ export type GcpOperation =
   | 'denyPolicies.get'
   | 'denyPolicies.update'
   | 'denyPolicies.delete'
-  | 'operations.get';
+  | 'operations.get'
+  | 'services.get'
+  | 'services.patch'
+  | 'runOperations.get';
 
 /** The operation name counted for a request that matches no route (answered 404). */
 export const UNKNOWN_OPERATION = 'unknown';
 
 /** The API an operation belongs to: it decides the wording of errors. */
-export type GcpApi = 'iam.googleapis.com' | 'cloudresourcemanager.googleapis.com';
+export type GcpApi = 'iam.googleapis.com' | 'cloudresourcemanager.googleapis.com' | 'run.googleapis.com';
 
 export interface RouteSpec {
   readonly method: string;
@@ -45,7 +48,9 @@ const PROJECT = `^/v3/projects/${SEGMENT}`;
 // The attachment point is a URL-encoded resource name inside one path segment: on the wire its `%2F`
 // is encoded once more (`%252F`), so the segment holds no `/`.
 const DENY = `^/v2/policies/${SEGMENT}/denypolicies`;
+const LOCATION = `^/v2/projects/${SEGMENT}/locations/${SEGMENT}`;
 const IAM = 'iam.googleapis.com';
+const RUN = 'run.googleapis.com';
 const CRM = 'cloudresourcemanager.googleapis.com';
 
 const route = (
@@ -104,6 +109,9 @@ export const ROUTES: readonly RouteSpec[] = [
   route('PUT', `${DENY}/${SEGMENT}`, 'denyPolicies.update', IAM, 'iam.denypolicies.update'),
   route('DELETE', `${DENY}/${SEGMENT}`, 'denyPolicies.delete', IAM, 'iam.denypolicies.delete'),
   route('GET', `${DENY}/${SEGMENT}/operations/${SEGMENT}`, 'operations.get', IAM),
+  route('GET', `${LOCATION}/services/${SEGMENT}`, 'services.get', RUN, 'run.services.get'),
+  route('PATCH', `${LOCATION}/services/${SEGMENT}`, 'services.patch', RUN, 'run.services.update'),
+  route('GET', `${LOCATION}/operations/${SEGMENT}`, 'runOperations.get', RUN, 'run.operations.get'),
 ];
 
 export interface MatchedRoute {

@@ -144,10 +144,13 @@ export async function startGcpFake(options: GcpFakeOptions = {}): Promise<GcpFak
     );
     if (fault) throw fault;
     if (route.permission && faults.isDenied(route.permission)) {
+      const [first, second, third] = matched.params;
       const resource =
         route.api === 'cloudresourcemanager.googleapis.com'
-          ? `//cloudresourcemanager.googleapis.com/projects/${matched.params[0]}`
-          : undefined;
+          ? `//cloudresourcemanager.googleapis.com/projects/${first}`
+          : route.api === 'run.googleapis.com'
+            ? `projects/${first}/locations/${second}/${route.operation === 'runOperations.get' ? 'operations' : 'services'}/${third}`
+            : undefined;
       throw permissionDenied(route.permission, route.api, resource);
     }
     const context: HandlerContext = {

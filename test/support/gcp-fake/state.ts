@@ -3,6 +3,7 @@
  * here is counted, faulted or delayed), e.g. to make an out-of-band change the way another tool
  * would and check that Keyless notices. Writes are validated as the API validates them.
  */
+import { newRunService, serviceJson } from './cloud-run.js';
 import {
   checkPolicyId,
   type DenyPolicy,
@@ -81,6 +82,14 @@ export interface GcpFakeState {
   /** Creates or replaces a deny policy (a new etag either way). */
   putDenyPolicy(projectId: string, policyId: string, policy: DenyPolicyInput): DenyPolicy;
   deleteDenyPolicy(projectId: string, policyId: string): void;
+
+  /** A Cloud Run service (`projects/P/locations/L/services/S`) as the API answers it, or undefined. */
+  runService(name: string): JsonObject | undefined;
+  /** Creates a Cloud Run service in a project of the fake (serviceAccount '' or absent: the default). */
+  createRunService(name: string, options?: { serviceAccount?: string; image?: string }): JsonObject;
+  /** Changes a service's revision template service account, as another tool would (a new generation). */
+  setRunServiceAccount(name: string, serviceAccount: string): JsonObject;
+  deleteRunService(name: string): void;
 }
 
 const view = (account: AccountRecord): ServiceAccount => ({
@@ -202,6 +211,31 @@ export function stateApi(store: GcpStore): GcpFakeState {
       };
       found.denyPolicies.set(policyId, policy);
       return copy(policy);
+    },
+    runService: (name) => {
+      const found = store.runServices.get(name);
+      return found ? serviceJson(found) : undefined;
+    },
+    createRunService: (name, options = {}) => {
+      const match = /^projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/]+)$/.exec(name);
+      if (!match?.[1]) throw new Error(`gcp-fake: ${name} is not projects/P/locations/L/services/S`);
+      project(match[1]);
+      if (store.runServices.has(name)) throw new Error(`gcp-fake: service ${name} exists already`);
+      const created = newRunService(name, options, store.now());
+      store.runServices.set(name, created);
+      return serviceJson(created);
+    },
+    setRunServiceAccount: (name, serviceAccount) => {
+      const found = store.runServices.get(name);
+      if (!found) throw new Error(`gcp-fake: no service ${name}`);
+      found.serviceAccount = serviceAccount;
+      found.generation += 1;
+      found.etag = newEtag();
+      found.updateTime = store.now();
+      return serviceJson(found);
+    },
+    deleteRunService: (name) => {
+      if (!store.runServices.delete(name)) throw new Error(`gcp-fake: no service ${name}`);
     },
     deleteDenyPolicy: (projectId, policyId) => {
       if (!project(projectId).denyPolicies.delete(policyId)) {

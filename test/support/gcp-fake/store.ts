@@ -50,6 +50,28 @@ export interface OperationRecord {
   readonly response: JsonObject;
 }
 
+/** A Cloud Run service, as far as the fake keeps one. */
+export interface RunServiceRecord {
+  /** `projects/PROJECT_ID/locations/REGION/services/NAME`. */
+  readonly name: string;
+  readonly uid: string;
+  generation: number;
+  /** The revision template's service account; '' for the default compute service account. */
+  serviceAccount: string;
+  /** The revision template's container image (kept, so a patch can be seen to leave it). */
+  image: string;
+  etag: string;
+  readonly createTime: number;
+  updateTime: number;
+}
+
+/** A Cloud Run operation: done after `pollsLeft` polls, its response the service as written. */
+export interface RunOperationRecord {
+  readonly name: string;
+  pollsLeft: number;
+  readonly service: JsonObject;
+}
+
 export interface StoreOptions {
   readonly now: () => number;
   readonly consistencyDelayMs: number;
@@ -85,6 +107,10 @@ export class GcpStore {
   readonly #accounts = new Map<string, AccountRecord>();
   readonly #uniqueIds = new Set<string>();
   readonly #operations = new Map<string, OperationRecord>();
+  /** Cloud Run services by full name. */
+  readonly runServices = new Map<string, RunServiceRecord>();
+  /** Cloud Run operations by full name. */
+  readonly runOperations = new Map<string, RunOperationRecord>();
 
   constructor(options: StoreOptions) {
     this.now = options.now;
@@ -231,6 +257,8 @@ export class GcpStore {
     this.#accounts.clear();
     this.#uniqueIds.clear();
     this.#operations.clear();
+    this.runServices.clear();
+    this.runOperations.clear();
     for (const project of this.#projects.values()) {
       project.policy = EMPTY_POLICY;
       project.denyPolicies.clear();
