@@ -1,7 +1,5 @@
-import { crc32 } from 'node:zlib';
-import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
-  CreateFunctionCommand,
   GetFunctionConfigurationCommand,
   LambdaClient,
   UpdateFunctionConfigurationCommand,
@@ -16,49 +14,14 @@ import {
   workloadIdentity,
 } from '../support/keyless-objects.js';
 import { apply, get, type Manifest, remove, waitFor } from '../support/kube-manifests.js';
-import { awsClientConfig, MOTO_ACCOUNT_ID, MOTO_REGION } from '../support/moto/index.js';
+import { createLambdaFunction, createLambdaRole, functionArn } from '../support/lambda-functions.js';
+import { awsClientConfig, MOTO_ACCOUNT_ID } from '../support/moto/index.js';
 
 type WithFunctions = Observed & {
   status?: Observed['status'] & {
     functions?: { arn: string; role?: string; state: string; message?: string }[];
   };
 };
-
-const functionArn = (name: string) => `arn:aws:lambda:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:function:${name}`;
-const LAMBDA_TRUST = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-});
-
-/** A zip archive holding one stored (uncompressed) file: all a function's code needs to be on moto. */
-function zipOf(name: string, text: string): Uint8Array {
-  const data = Buffer.from(text);
-  const file = Buffer.from(name);
-  const crc = crc32(data);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(file.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(file.length, 28);
-  const centralStart = local.length + file.length + data.length;
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + file.length, 12);
-  end.writeUInt32LE(centralStart, 16);
-  return Buffer.concat([local, file, data, central, file, end]);
-}
 
 /** An error as Lambda's REST-JSON protocol sends it. */
 function lambdaError(code: string, message: string, status: number): FaultResponse {
@@ -82,21 +45,8 @@ describeWithAws('Lambda functions that run as their identity, on moto', (world) 
   let previousRole = '';
 
   const createFunction = async (name: string) => {
-    if (!previousRole) {
-      const created = await iam().send(
-        new CreateRoleCommand({ RoleName: 'lambda-previous', AssumeRolePolicyDocument: LAMBDA_TRUST }),
-      );
-      previousRole = created.Role?.Arn ?? '';
-    }
-    await lambda().send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: 'python3.12',
-        Handler: 'index.handler',
-        Role: previousRole,
-        Code: { ZipFile: zipOf('index.py', 'def handler(event, context):\n    return 1\n') },
-      }),
-    );
+    previousRole ||= await createLambdaRole(iam(), 'lambda-previous');
+    await createLambdaFunction(lambda(), name, previousRole);
   };
   const roleOf = async (name: string) =>
     (await lambda().send(new GetFunctionConfigurationCommand({ FunctionName: functionArn(name) }))).Role;

@@ -1,9 +1,12 @@
+import { IAMClient } from '@aws-sdk/client-iam';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { AssumeRoleWithWebIdentityCommand } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand } from '@aws-sdk/client-sts';
 import { expect, it } from 'vitest';
 import { AWS_ACCOUNT_NAME, describeWithAws } from '../support/aws-harness.js';
 import { identityBinding, waitForCondition, workloadIdentity } from '../support/keyless-objects.js';
 import { apply, get, remove, waitFor } from '../support/kube-manifests.js';
+import { createLambdaFunction, createLambdaRole, functionArn } from '../support/lambda-functions.js';
 import { awsClientConfig, type MotoCredentials, signedStsClient } from '../support/moto/index.js';
 
 const BUCKET = 'shop-invoices';
@@ -19,6 +22,27 @@ describeWithAws(
   (world) => {
     const s3 = (credentials: MotoCredentials) =>
       new S3Client({ ...awsClientConfig(world.moto().endpoint, credentials), forcePathStyle: true });
+
+    const keysOf = (out: {
+      Credentials?: {
+        AccessKeyId?: string;
+        SecretAccessKey?: string;
+        SessionToken?: string;
+        Expiration?: Date;
+      };
+    }) => {
+      const credentials = out.Credentials;
+      if (!credentials?.AccessKeyId || !credentials.SecretAccessKey)
+        throw new Error('STS returned no credentials');
+      return {
+        expiration: credentials.Expiration,
+        keys: {
+          accessKeyId: credentials.AccessKeyId,
+          secretAccessKey: credentials.SecretAccessKey,
+          ...(credentials.SessionToken ? { sessionToken: credentials.SessionToken } : {}),
+        },
+      };
+    };
 
     async function assumeRole(roleArn: string, durationSeconds: number) {
       const review = await world
@@ -49,29 +73,19 @@ describeWithAws(
           DurationSeconds: durationSeconds,
         }),
       );
-      const credentials = out.Credentials;
-      if (!credentials?.AccessKeyId || !credentials.SecretAccessKey)
-        throw new Error('STS returned no credentials');
-      return {
-        expiration: credentials.Expiration,
-        keys: {
-          accessKeyId: credentials.AccessKeyId,
-          secretAccessKey: credentials.SecretAccessKey,
-          ...(credentials.SessionToken ? { sessionToken: credentials.SessionToken } : {}),
-        },
-      };
+      return keysOf(out);
     }
 
-    const canGet = async (keys: MotoCredentials) =>
+    const canGet = async (keys: MotoCredentials, bucket = BUCKET) =>
       s3(keys)
-        .send(new GetObjectCommand({ Bucket: BUCKET, Key: 'hello.txt' }))
+        .send(new GetObjectCommand({ Bucket: bucket, Key: 'hello.txt' }))
         .then(
           () => true,
           (err: { name?: string }) => (err.name === 'AccessDenied' ? false : Promise.reject(err)),
         );
-    const canPut = async (keys: MotoCredentials) =>
+    const canPut = async (keys: MotoCredentials, bucket = BUCKET) =>
       s3(keys)
-        .send(new PutObjectCommand({ Bucket: BUCKET, Key: `by-pod-${Date.now()}.txt`, Body: 'x' }))
+        .send(new PutObjectCommand({ Bucket: bucket, Key: `by-pod-${Date.now()}.txt`, Body: 'x' }))
         .then(
           () => true,
           (err: { name?: string }) => (err.name === 'AccessDenied' ? false : Promise.reject(err)),
@@ -110,6 +124,49 @@ describeWithAws(
       await waitFor('binding gone', async () => (await get(world.admin(), binding)) === undefined);
       expect(await canGet(session.keys)).toBe(false);
       expect(await canPut(session.keys)).toBe(false);
+    });
+
+    /**
+     * moto stores a function but cannot run it without Docker, so the test does what Lambda does when
+     * the function runs: assume the role the function's configuration names, then use those keys.
+     */
+    it("a Lambda function's configured role is the one whose credentials read the bucket", async () => {
+      const bucket = 'fn-reports';
+      await s3(world.credentials()).send(new CreateBucketCommand({ Bucket: bucket }));
+      await s3(world.credentials()).send(
+        new PutObjectCommand({ Bucket: bucket, Key: 'hello.txt', Body: 'hi' }),
+      );
+      const lambda = new LambdaClient(awsClientConfig(world.moto().endpoint, world.credentials()));
+      const iam = new IAMClient(awsClientConfig(world.moto().endpoint, world.credentials()));
+      await createLambdaFunction(lambda, 'reports-fn', await createLambdaRole(iam, 'reports-fn-first'));
+      const runAsConfiguredRole = async () => {
+        const { Role } = await lambda.send(
+          new GetFunctionConfigurationCommand({ FunctionName: functionArn('reports-fn') }),
+        );
+        const sts = signedStsClient(world.moto().endpoint, world.credentials());
+        const out = await sts.send(new AssumeRoleCommand({ RoleArn: Role, RoleSessionName: 'reports-fn' }));
+        return { role: Role, keys: keysOf(out).keys };
+      };
+      const before = await runAsConfiguredRole();
+      expect(await canGet(before.keys, bucket)).toBe(false);
+
+      const identity = workloadIdentity('reports-fn', AWS_ACCOUNT_NAME, {
+        subjects: [{ serverless: { platform: 'AWSLambda', functions: [functionArn('reports-fn')] } }],
+      });
+      const binding = identityBinding('reports-read', 'reports-fn', [
+        { resource: `arn:aws:s3:::${bucket}`, access: 'read' },
+      ]);
+      await apply(world.admin(), identity);
+      await apply(world.admin(), binding);
+      const wi = await waitForCondition(world.admin(), identity, 'Ready', { status: 'True' });
+      await waitForCondition(world.admin(), binding, 'Ready', { status: 'True' });
+
+      const after = await runAsConfiguredRole();
+      expect(after.role).toBe(wi.status?.principal?.roleArn);
+      expect(after.role).not.toBe(before.role);
+      expect(await canGet(after.keys, bucket)).toBe(true);
+      expect(await canPut(after.keys, bucket)).toBe(false);
+      expect(await canGet(before.keys, bucket)).toBe(false);
     });
   },
   { enforceIam: true, resyncInterval: '10s' },
