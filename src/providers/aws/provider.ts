@@ -17,6 +17,13 @@ import type {
   IdentityRequest,
   IdentityValidator,
 } from '../provider.js';
+import {
+  afterAttaching,
+  attachFunctions,
+  functionsToUpdate,
+  readFunction,
+  withFunctionReadings,
+} from '../shared/attached-functions.js';
 import { accountLimiter, DEFAULT_CALL_TIMEOUT_MS } from '../shared/cloud-calls.js';
 import { diffFields, diffTags } from '../shared/drift.js';
 import { describeOwner, ownerFromTags, sameOwner } from '../shared/ownership.js';
@@ -25,16 +32,7 @@ import { oidcProviderArn } from './arn.js';
 import { AwsClient } from './client.js';
 import { credentialsFor } from './credentials.js';
 import { EksClient } from './eks-client.js';
-import {
-  type FunctionReading,
-  forbiddenMessage,
-  functionRoleField,
-  functionStates,
-  functionsToUpdate,
-  GET_PERMISSION,
-  lambdaFunctionsOf,
-  updatePermissionDenied,
-} from './lambda-functions.js';
+import { LAMBDA_FUNCTIONS, lambdaFunctionsOf } from './lambda-functions.js';
 import {
   awsAccountOf,
   checkInlinePolicySize,
@@ -133,19 +131,23 @@ class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation>, 
     const observed = associations ? withAssociations(role, associations) : role;
     const arns = lambdaFunctionsOf(request);
     if (arns.length === 0) return observed;
-    const readings = await settleAll(arns.map((arn) => this.readFunction(ctx, arn, roleArn)));
-    const attachedBefore = new Set(request.attachedFunctions ?? []);
-    const { states, drift, pending } = functionStates(roleArn, readings, attachedBefore);
-    const allDrift = [...observed.drift, ...drift];
-    return {
-      ...observed,
-      drift: allDrift,
-      upToDate: allDrift.length === 0,
-      functions: states,
-      ...(pending.length > 0 || observed.pending
-        ? { pending: [...(observed.pending ?? []), ...pending] }
-        : {}),
-    };
+    const readings = await settleAll(
+      arns.map((arn) =>
+        readFunction(
+          LAMBDA_FUNCTIONS,
+          arn,
+          roleArn,
+          async () => (await this.client.getFunctionRole(ctx, arn))?.role,
+        ),
+      ),
+    );
+    return withFunctionReadings(
+      observed,
+      LAMBDA_FUNCTIONS,
+      roleArn,
+      readings,
+      new Set(request.attachedFunctions ?? []),
+    );
   }
 
   /** The role, then one UpdateFunctionConfiguration per Lambda function (none is read first). */
@@ -212,52 +214,16 @@ class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation>, 
     };
     const arns = lambdaFunctionsOf(request);
     if (arns.length === 0) return updated;
-    const fixing = functionsToUpdate(arns, observed.drift);
-    const attached = new Map(
-      (await this.attachFunctions(ctx, fixing, roleArn)).map((state) => [state.arn, state]),
-    );
-    const functions = (observed.functions ?? []).map((state) => attached.get(state.arn) ?? state);
-    const left = observed.drift.filter((d) =>
-      fixing.some((arn) => d.field === functionRoleField(arn) && attached.get(arn)?.state !== 'Attached'),
-    );
-    const drift = [...updated.drift, ...left];
-    return { ...updated, upToDate: drift.length === 0, drift, functions };
+    const fixing = functionsToUpdate(LAMBDA_FUNCTIONS, arns, observed.drift);
+    const attached = await this.attachFunctions(ctx, fixing, roleArn);
+    return afterAttaching(updated, LAMBDA_FUNCTIONS, observed, fixing, attached);
   }
 
-  /** One read; a missing or forbidden function is a reading, not a failure. */
-  private async readFunction(ctx: Context, arn: string, roleArn: string): Promise<FunctionReading> {
-    try {
-      const found = await this.client.getFunctionRole(ctx, arn);
-      return found ? { arn, kind: 'found', role: found.role } : { arn, kind: 'missing' };
-    } catch (err) {
-      if (err instanceof ClassifiedError && err.reason === Reason.AccessDenied)
-        return { arn, kind: 'forbidden', message: forbiddenMessage(arn, GET_PERMISSION, roleArn) };
-      throw err;
-    }
-  }
-
-  /**
-   * Points each function at the role. A missing or forbidden function is reported in its state
-   * and the others go on; any other failure (IAM not propagated yet, throttling) is thrown once
-   * every function was tried, so the retry finds less to do.
-   */
-  private async attachFunctions(ctx: Context, arns: string[], roleArn: string): Promise<FunctionStatus[]> {
-    const outcomes = await Promise.allSettled(
-      arns.map(async (arn): Promise<FunctionStatus> => {
-        try {
-          return (await this.client.setFunctionRole(ctx, arn, roleArn))
-            ? { arn, role: roleArn, state: 'Attached' }
-            : { arn, state: 'Missing', message: `Lambda function ${arn} does not exist.` };
-        } catch (err) {
-          if (!(err instanceof ClassifiedError) || err.reason !== Reason.AccessDenied) throw err;
-          const permission = updatePermissionDenied(err.message);
-          return { arn, state: 'Forbidden', message: forbiddenMessage(arn, permission, roleArn) };
-        }
-      }),
+  /** One UpdateFunctionConfiguration per function. */
+  private attachFunctions(ctx: Context, arns: readonly string[], roleArn: string): Promise<FunctionStatus[]> {
+    return attachFunctions(LAMBDA_FUNCTIONS, arns, roleArn, (arn) =>
+      this.client.setFunctionRole(ctx, arn, roleArn),
     );
-    const failed = outcomes.find((o) => o.status === 'rejected');
-    if (failed) throw failed.reason;
-    return outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
   }
 
   /**

@@ -16,21 +16,19 @@ import type {
   IdentityRequest,
   IdentityValidator,
 } from '../provider.js';
+import {
+  afterAttaching,
+  attachFunctions,
+  functionsToUpdate,
+  readFunction,
+  withFunctionReadings,
+} from '../shared/attached-functions.js';
 import { accountLimiter, DEFAULT_CALL_TIMEOUT_MS } from '../shared/cloud-calls.js';
 import { diffFields } from '../shared/drift.js';
 import { describeOwner, sameOwner } from '../shared/ownership.js';
 import type { SecretReader } from '../shared/secrets.js';
 import { type DenyPolicy, GcpClient, type ServiceAccount } from './client.js';
-import {
-  cloudRunServicesOf,
-  forbiddenMessage,
-  GET_PERMISSION,
-  type ServiceReading,
-  serviceAccountField,
-  serviceStates,
-  servicesToUpdate,
-  updatePermissionDenied,
-} from './cloud-run-services.js';
+import { CLOUD_RUN_SERVICES, cloudRunServicesOf } from './cloud-run-services.js';
 import {
   checkDirectGrants,
   directMembers,
@@ -318,53 +316,27 @@ class GcpServiceAccounts implements ExternalClient<IdentityRequest, IdentityObse
     const names = cloudRunServicesOf(request);
     if (names.length === 0) return observed;
     const email = observed.externalName;
-    const readings = await settleAll(names.map((name) => this.readService(ctx, name, email)));
-    const attachedBefore = new Set(request.attachedFunctions ?? []);
-    const { states, drift, pending } = serviceStates(email, readings, attachedBefore);
-    const allDrift = [...observed.drift, ...drift];
-    return {
-      ...observed,
-      drift: allDrift,
-      upToDate: allDrift.length === 0,
-      functions: states,
-      ...(pending.length > 0 ? { pending } : {}),
-    };
-  }
-
-  /** One read; a missing or forbidden service is a reading, not a failure. */
-  private async readService(ctx: Context, name: string, email: string): Promise<ServiceReading> {
-    try {
-      const found = await this.client.getServiceAccountOfService(ctx, name);
-      return found === undefined ? { name, kind: 'missing' } : { name, kind: 'found', serviceAccount: found };
-    } catch (err) {
-      if (err instanceof ClassifiedError && err.reason === Reason.AccessDenied)
-        return { name, kind: 'forbidden', message: forbiddenMessage(name, GET_PERMISSION, email) };
-      throw err;
-    }
-  }
-
-  /**
-   * Points each service at the service account (services.patch, then polling its operation). A
-   * missing or forbidden service is reported in its state and the others go on; any other failure
-   * is thrown once every service was tried, so the retry finds less to do.
-   */
-  private async attachServices(ctx: Context, names: string[], email: string): Promise<FunctionStatus[]> {
-    const outcomes = await Promise.allSettled(
-      names.map(async (name): Promise<FunctionStatus> => {
-        try {
-          return (await this.client.setServiceAccountOfService(ctx, name, email))
-            ? { arn: name, role: email, state: 'Attached' }
-            : { arn: name, state: 'Missing', message: `Cloud Run service ${name} does not exist.` };
-        } catch (err) {
-          if (!(err instanceof ClassifiedError) || err.reason !== Reason.AccessDenied) throw err;
-          const permission = updatePermissionDenied(err.message);
-          return { arn: name, state: 'Forbidden', message: forbiddenMessage(name, permission, email) };
-        }
-      }),
+    const readings = await settleAll(
+      names.map((name) =>
+        readFunction(CLOUD_RUN_SERVICES, name, email, () =>
+          this.client.getServiceAccountOfService(ctx, name),
+        ),
+      ),
     );
-    const failed = outcomes.find((o) => o.status === 'rejected');
-    if (failed) throw failed.reason;
-    return outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    return withFunctionReadings(
+      observed,
+      CLOUD_RUN_SERVICES,
+      email,
+      readings,
+      new Set(request.attachedFunctions ?? []),
+    );
+  }
+
+  /** One services.patch per service, then polling its operation. */
+  private attachServices(ctx: Context, names: readonly string[], email: string): Promise<FunctionStatus[]> {
+    return attachFunctions(CLOUD_RUN_SERVICES, names, email, (name) =>
+      this.client.setServiceAccountOfService(ctx, name, email),
+    );
   }
 
   async create(ctx: Context, request: IdentityRequest): Promise<IdentityObservation> {
@@ -426,18 +398,10 @@ class GcpServiceAccounts implements ExternalClient<IdentityRequest, IdentityObse
     const updated = { ...observed, upToDate: true, drift: [], owner: request.owner };
     const names = cloudRunServicesOf(request);
     if (names.length === 0) return updated;
-    const fixing = servicesToUpdate(names, observed.drift);
-    const attached = new Map(
-      (await this.attachServices(ctx, fixing, email)).map((state) => [state.arn, state]),
-    );
-    const functions = (observed.functions ?? []).map((state) => attached.get(state.arn) ?? state);
+    const fixing = functionsToUpdate(CLOUD_RUN_SERVICES, names, observed.drift);
+    const attached = await this.attachServices(ctx, fixing, email);
     // What this update was asked to change and could not (a missing or forbidden service) stays drift.
-    const left = observed.drift.filter((d) =>
-      fixing.some(
-        (name) => d.field === serviceAccountField(name) && attached.get(name)?.state !== 'Attached',
-      ),
-    );
-    return { ...updated, upToDate: left.length === 0, drift: left, functions };
+    return afterAttaching(updated, CLOUD_RUN_SERVICES, observed, fixing, attached);
   }
 
   async delete(ctx: Context, request: IdentityRequest): Promise<void> {

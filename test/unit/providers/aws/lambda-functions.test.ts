@@ -8,16 +8,19 @@ import type { CloudAccountSpec, WorkloadIdentitySpec } from '../../../../src/api
 import { LAMBDA_FUNCTION_ARN_PATTERN } from '../../../../src/api/index.js';
 import { classifyAwsError, isResourceNotFound } from '../../../../src/providers/aws/errors.js';
 import {
-  type FunctionReading,
-  forbiddenMessage,
   functionRegion,
-  functionStates,
-  functionsToUpdate,
+  LAMBDA_FUNCTIONS,
   lambdaFunctionsOf,
-  updatePermissionDenied,
 } from '../../../../src/providers/aws/lambda-functions.js';
 import { validateAwsIdentity } from '../../../../src/providers/aws/mapping.js';
 import type { IdentityRequest } from '../../../../src/providers/provider.js';
+import {
+  type FunctionReading,
+  forbiddenMessage,
+  functionStates,
+  functionsToUpdate,
+  updatePermissionDenied,
+} from '../../../../src/providers/shared/attached-functions.js';
 import { catalogueEntryOf } from '../../../support/reasons.js';
 
 const AWS = {
@@ -91,14 +94,19 @@ describe('which functions', () => {
 
 describe('function states and drift', () => {
   const readings: FunctionReading[] = [
-    { arn: fn('attached'), kind: 'found', role: ROLE },
-    { arn: fn('other'), kind: 'found', role: OTHER },
-    { arn: fn('gone'), kind: 'missing' },
-    { arn: fn('secret'), kind: 'forbidden', message: 'no' },
+    { id: fn('attached'), kind: 'found', runsAs: ROLE },
+    { id: fn('other'), kind: 'found', runsAs: OTHER },
+    { id: fn('gone'), kind: 'missing' },
+    { id: fn('secret'), kind: 'forbidden', message: 'no' },
   ];
 
   it('say for each function whether it runs as the role; only another role is drift', () => {
-    const { states, drift, pending } = functionStates(ROLE, readings, new Set([fn('attached'), fn('other')]));
+    const { states, drift, pending } = functionStates(
+      LAMBDA_FUNCTIONS,
+      ROLE,
+      readings,
+      new Set([fn('attached'), fn('other')]),
+    );
     expect(pending).toEqual([]);
     expect(states).toEqual([
       { arn: fn('attached'), role: ROLE, state: 'Attached' },
@@ -122,7 +130,7 @@ describe('function states and drift', () => {
       [`functions[${fn('other')}].role`],
     ],
   ])('another role on a function: %s', (_, attachedBefore, expected) => {
-    const { drift, pending } = functionStates(ROLE, readings, new Set(attachedBefore));
+    const { drift, pending } = functionStates(LAMBDA_FUNCTIONS, ROLE, readings, new Set(attachedBefore));
     expect(drift.map((d) => d.field)).toEqual([`functions[${fn('other')}].role`]);
     expect(pending).toEqual(expected);
   });
@@ -138,24 +146,28 @@ describe('function states and drift', () => {
     ],
   ])('an update points at the role: %s', (_, fields, expected) => {
     const drift = fields.map((field) => ({ field, wanted: ROLE, found: OTHER }));
-    expect(functionsToUpdate([fn('a'), fn('b'), fn('c')], drift)).toEqual(expected);
+    expect(functionsToUpdate(LAMBDA_FUNCTIONS, [fn('a'), fn('b'), fn('c')], drift)).toEqual(expected);
   });
 
   it('a refusal names the function and the missing permission', () => {
-    expect(forbiddenMessage(fn('a'), 'lambda:GetFunctionConfiguration', ROLE)).toBe(
+    expect(forbiddenMessage(LAMBDA_FUNCTIONS, fn('a'), 'lambda:GetFunctionConfiguration', ROLE)).toBe(
       `The operator may not read Lambda function ${fn('a')}: it lacks lambda:GetFunctionConfiguration on ${fn('a')}.`,
     );
-    expect(forbiddenMessage(fn('a'), 'iam:PassRole', ROLE)).toBe(
+    expect(forbiddenMessage(LAMBDA_FUNCTIONS, fn('a'), 'iam:PassRole', ROLE)).toBe(
       `The operator may not change Lambda function ${fn('a')}: it lacks iam:PassRole on ${ROLE}.`,
     );
     expect(
       updatePermissionDenied(
+        LAMBDA_FUNCTIONS,
         `User: arn:aws:sts::123456789012:assumed-role/op is not authorized to perform: iam:PassRole on resource: ${ROLE}`,
       ),
     ).toBe('iam:PassRole');
-    expect(updatePermissionDenied('not authorized to perform: lambda:UpdateFunctionConfiguration')).toBe(
-      'lambda:UpdateFunctionConfiguration',
-    );
+    expect(
+      updatePermissionDenied(
+        LAMBDA_FUNCTIONS,
+        'not authorized to perform: lambda:UpdateFunctionConfiguration',
+      ),
+    ).toBe('lambda:UpdateFunctionConfiguration');
   });
 });
 

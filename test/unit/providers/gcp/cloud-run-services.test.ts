@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { CloudAccountSpec, WorkloadIdentitySpec } from '../../../../src/api/index.js';
 import { CLOUD_RUN_SERVICE_PATTERN } from '../../../../src/api/index.js';
-import {
-  cloudRunServicesOf,
-  forbiddenMessage,
-  type ServiceReading,
-  serviceStates,
-  servicesToUpdate,
-  updatePermissionDenied,
-} from '../../../../src/providers/gcp/cloud-run-services.js';
+import { CLOUD_RUN_SERVICES, cloudRunServicesOf } from '../../../../src/providers/gcp/cloud-run-services.js';
 import type { IdentityRequest } from '../../../../src/providers/provider.js';
+import {
+  type FunctionReading,
+  forbiddenMessage,
+  functionStates,
+  functionsToUpdate,
+  updatePermissionDenied,
+} from '../../../../src/providers/shared/attached-functions.js';
 import { roleDeletedMessage } from '../../../../src/reconcilers/serverless-functions.js';
 
 const EMAIL = 'keyless-shop-fn-0a1b2c3d@keyless-test.iam.gserviceaccount.com';
@@ -67,16 +67,21 @@ describe('which services', () => {
 });
 
 describe('service states', () => {
-  const readings: ServiceReading[] = [
-    { name: svc('a'), kind: 'found', serviceAccount: EMAIL },
-    { name: svc('b'), kind: 'found', serviceAccount: OTHER },
-    { name: svc('c'), kind: 'found', serviceAccount: '' },
-    { name: svc('d'), kind: 'missing' },
-    { name: svc('e'), kind: 'forbidden', message: 'no' },
+  const readings: FunctionReading[] = [
+    { id: svc('a'), kind: 'found', runsAs: EMAIL },
+    { id: svc('b'), kind: 'found', runsAs: OTHER },
+    { id: svc('c'), kind: 'found', runsAs: '' },
+    { id: svc('d'), kind: 'missing' },
+    { id: svc('e'), kind: 'forbidden', message: 'no' },
   ];
 
   it('say what each service runs as; another service account is drift', () => {
-    const { states, drift } = serviceStates(EMAIL, readings, new Set([svc('b'), svc('c')]));
+    const { states, drift } = functionStates(
+      CLOUD_RUN_SERVICES,
+      EMAIL,
+      readings,
+      new Set([svc('b'), svc('c')]),
+    );
     expect(states).toEqual([
       { arn: svc('a'), role: EMAIL, state: 'Attached' },
       {
@@ -105,25 +110,30 @@ describe('service states', () => {
   });
 
   it('mark as pending a service Keyless never attached, and only that one', () => {
-    expect(serviceStates(EMAIL, readings, new Set([svc('b')])).pending).toEqual([
+    expect(functionStates(CLOUD_RUN_SERVICES, EMAIL, readings, new Set([svc('b')])).pending).toEqual([
       `services[${svc('c')}].serviceAccount`,
     ]);
-    expect(serviceStates(EMAIL, readings, new Set()).pending).toHaveLength(2);
+    expect(functionStates(CLOUD_RUN_SERVICES, EMAIL, readings, new Set()).pending).toHaveLength(2);
   });
 
   it('pick for an update only the services whose service account is drift', () => {
-    const { drift } = serviceStates(EMAIL, readings, new Set());
-    expect(servicesToUpdate([svc('a'), svc('b'), svc('c'), svc('d')], drift)).toEqual([svc('b'), svc('c')]);
-    expect(servicesToUpdate([svc('a')], [{ field: 'displayName', wanted: 'x', found: 'y' }])).toEqual([]);
+    const { drift } = functionStates(CLOUD_RUN_SERVICES, EMAIL, readings, new Set());
+    expect(functionsToUpdate(CLOUD_RUN_SERVICES, [svc('a'), svc('b'), svc('c'), svc('d')], drift)).toEqual([
+      svc('b'),
+      svc('c'),
+    ]);
+    expect(
+      functionsToUpdate(CLOUD_RUN_SERVICES, [svc('a')], [{ field: 'displayName', wanted: 'x', found: 'y' }]),
+    ).toEqual([]);
   });
 });
 
 describe('forbidden messages', () => {
   it('name the permission and what it is on', () => {
-    expect(forbiddenMessage(svc('a'), 'run.services.get', EMAIL)).toBe(
+    expect(forbiddenMessage(CLOUD_RUN_SERVICES, svc('a'), 'run.services.get', EMAIL)).toBe(
       `The operator may not read Cloud Run service ${svc('a')}: it lacks run.services.get on ${svc('a')}.`,
     );
-    expect(forbiddenMessage(svc('a'), 'iam.serviceAccounts.actAs', EMAIL)).toBe(
+    expect(forbiddenMessage(CLOUD_RUN_SERVICES, svc('a'), 'iam.serviceAccounts.actAs', EMAIL)).toBe(
       `The operator may not change Cloud Run service ${svc('a')}: it lacks iam.serviceAccounts.actAs on service account ${EMAIL}.`,
     );
   });
@@ -131,11 +141,15 @@ describe('forbidden messages', () => {
   it('tell actAs from run.services.update by Google’s message', () => {
     expect(
       updatePermissionDenied(
+        CLOUD_RUN_SERVICES,
         `services.patch: Permission 'iam.serviceAccounts.actAs' denied on service account ${EMAIL} (or it may not exist).`,
       ),
     ).toBe('iam.serviceAccounts.actAs');
     expect(
-      updatePermissionDenied(`services.patch: Permission 'run.services.update' denied on resource.`),
+      updatePermissionDenied(
+        CLOUD_RUN_SERVICES,
+        `services.patch: Permission 'run.services.update' denied on resource.`,
+      ),
     ).toBe('run.services.update');
   });
 });
