@@ -9,6 +9,7 @@ import { AWS_ACCOUNT_NAME, describeWithAws, motoRoleName } from '../support/aws-
 import type { FaultResponse, ProxiedRequest } from '../support/fault-proxy/index.js';
 import {
   conditionOf,
+  eventsIn,
   type Observed,
   waitForCondition,
   workloadIdentity,
@@ -16,12 +17,6 @@ import {
 import { apply, get, type Manifest, remove, waitFor } from '../support/kube-manifests.js';
 import { createLambdaFunction, createLambdaRole, functionArn } from '../support/lambda-functions.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID } from '../support/moto/index.js';
-
-type WithFunctions = Observed & {
-  status?: Observed['status'] & {
-    functions?: { arn: string; role?: string; state: string; message?: string }[];
-  };
-};
 
 /** An error as Lambda's REST-JSON protocol sends it. */
 function lambdaError(code: string, message: string, status: number): FaultResponse {
@@ -57,15 +52,7 @@ describeWithAws('Lambda functions that run as their identity, on moto', (world) 
       subjects: [{ serverless: { platform: 'AWSLambda', functions: functions.map(functionArn) } }],
       ...spec,
     });
-  const events = async (reason: string) =>
-    (
-      await world
-        .admin()
-        .request<{ items: { reason: string; note: string; type: string }[] }>(
-          'GET',
-          '/apis/events.k8s.io/v1/namespaces/shop/events',
-        )
-    ).items.filter((e) => e.reason === reason);
+  const events = (reason: string) => eventsIn(world.admin(), 'shop', reason);
 
   it('points each function at the role; a missing one is named while the other converges, until it exists', async () => {
     await createFunction('orders-fn');
@@ -74,7 +61,7 @@ describeWithAws('Lambda functions that run as their identity, on moto', (world) 
     const waiting = (await waitForCondition(world.admin(), identity, 'Ready', {
       status: 'False',
       reason: 'FunctionNotFound',
-    })) as WithFunctions;
+    })) as Observed;
     const role = roleArnOf('orders-lambda');
     expect(conditionOf(waiting, 'Ready')?.message).toContain(
       `Lambda function ${functionArn('late-fn')} does not exist`,
@@ -93,7 +80,7 @@ describeWithAws('Lambda functions that run as their identity, on moto', (world) 
     await createFunction('late-fn');
     const ready = (await waitForCondition(world.admin(), identity, 'Ready', {
       status: 'True',
-    })) as WithFunctions;
+    })) as Observed;
     expect(ready.status?.functions?.map((f) => f.state)).toEqual(['Attached', 'Attached']);
     expect(await roleOf('late-fn')).toBe(role);
 
@@ -135,7 +122,7 @@ describeWithAws('Lambda functions that run as their identity, on moto', (world) 
     const drifted = (await waitForCondition(world.admin(), identity, 'Drifted', {
       status: 'True',
       reason: 'DriftDetected',
-    })) as WithFunctions;
+    })) as Observed;
     expect(drifted.status?.drift).toEqual([
       { field: `functions[${functionArn('report-fn')}].role`, wanted: role, found: previousRole },
     ]);
@@ -161,7 +148,7 @@ describeWithAws('Lambda functions that run as their identity, on moto', (world) 
     await createFunction('report-late-fn');
     const ready = (await waitForCondition(world.admin(), identity, 'Ready', {
       status: 'True',
-    })) as WithFunctions;
+    })) as Observed;
     const role = roleArnOf('report-late');
     expect(await roleOf('report-late-fn')).toBe(role);
     expect(ready.status?.functions).toEqual([
@@ -207,7 +194,7 @@ describeWithAws('Lambda functions that run as their identity, on moto', (world) 
     const forbidden = (await waitForCondition(world.admin(), identity, 'Ready', {
       status: 'False',
       reason: 'FunctionAccessDenied',
-    })) as WithFunctions;
+    })) as Observed;
     expect(propagating.applied()).toBe(2);
     expect(await roleOf('fresh-fn')).toBe(role);
     expect(await roleOf('locked-fn')).toBe(previousRole);

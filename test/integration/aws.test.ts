@@ -16,6 +16,7 @@ import { AWS_ACCOUNT_NAME, awsAccount, describeWithAws, motoRoleName } from '../
 import { awsQueryError, startFaultProxy } from '../support/fault-proxy/index.js';
 import {
   conditionOf,
+  eventsIn,
   identityBinding,
   waitForCondition,
   withAdoption,
@@ -168,18 +169,9 @@ describeWithAws('the AWS provider on moto', (world) => {
         decodeURIComponent(policy ?? '') === decodeURIComponent(policyBefore ?? '')
       );
     });
-    const events = await world
-      .admin()
-      .request<{ items: { reason: string; note: string }[] }>(
-        'GET',
-        '/apis/events.k8s.io/v1/namespaces/shop/events',
-      );
-    expect(
-      events.items
-        .filter((e) => e.reason === 'DriftCorrected')
-        .map((e) => e.note)
-        .join('\n'),
-    ).toMatch(/trustPolicy/);
+    expect((await eventsIn(world.admin(), 'shop', 'DriftCorrected')).map((e) => e.note).join('\n')).toMatch(
+      /trustPolicy/,
+    );
   });
 
   it('reports out-of-band changes field by field under driftPolicy Report and leaves the role alone', async () => {

@@ -15,6 +15,7 @@ import {
 import { describeWithCloud } from '../support/cloud-world.js';
 import {
   conditionOf,
+  eventsIn,
   identityBinding,
   waitForCondition,
   withAdoption,
@@ -75,14 +76,8 @@ describeWithCloud<AzureBackend>(
       expect((sa.metadata.annotations as Record<string, string>)['azure.workload.identity/client-id']).toBe(
         stored?.properties.clientId,
       );
-      const events = await world
-        .admin()
-        .request<{ items: { reason: string; note?: string }[] }>(
-          'GET',
-          '/apis/events.k8s.io/v1/namespaces/shop/events',
-        );
       expect(
-        events.items.filter((e) =>
+        (await eventsIn(world.admin(), 'shop')).filter((e) =>
           e.note?.includes('ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity'),
         ),
       ).toEqual([]);

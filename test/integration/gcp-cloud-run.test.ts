@@ -8,17 +8,12 @@ import { describeWithCloud } from '../support/cloud-world.js';
 import { GCP_ACCOUNT_NAME as ACCOUNT, gcpWorld } from '../support/gcp-world.js';
 import {
   conditionOf,
+  eventsIn,
   type Observed,
   waitForCondition,
   workloadIdentity,
 } from '../support/keyless-objects.js';
 import { apply, get, type Manifest, remove, waitFor } from '../support/kube-manifests.js';
-
-type WithFunctions = Observed & {
-  status?: Observed['status'] & {
-    functions?: { arn: string; role?: string; state: string; message?: string }[];
-  };
-};
 
 const PROJECT = { projectId: 'keyless-run', projectNumber: '723456789012' };
 const serviceOf = (name: string) => `projects/${PROJECT.projectId}/locations/europe-west1/services/${name}`;
@@ -40,15 +35,7 @@ describeWithCloud(
         subjects: [{ serverless: { platform: 'GCPCloudRunFunction', services: services.map(serviceOf) } }],
         ...spec,
       });
-    const events = async (reason: string) =>
-      (
-        await world
-          .admin()
-          .request<{ items: { reason: string; note: string; type: string }[] }>(
-            'GET',
-            '/apis/events.k8s.io/v1/namespaces/shop/events',
-          )
-      ).items.filter((e) => e.reason === reason);
+    const events = (reason: string) => eventsIn(world.admin(), 'shop', reason);
 
     it('sets each service’s service account; a missing one is named while the other converges, until it exists', async () => {
       state().createRunService(serviceOf('orders'), { serviceAccount: PREVIOUS });
@@ -59,7 +46,7 @@ describeWithCloud(
       const waiting = (await waitForCondition(world.admin(), identity, 'Ready', {
         status: 'False',
         reason: 'FunctionNotFound',
-      })) as WithFunctions;
+      })) as Observed;
       expect(conditionOf(waiting, 'Ready')?.message).toContain(
         `Cloud Run service ${serviceOf('late')} does not exist`,
       );
@@ -89,7 +76,7 @@ describeWithCloud(
       state().createRunService(serviceOf('late'));
       const ready = (await waitForCondition(world.admin(), identity, 'Ready', {
         status: 'True',
-      })) as WithFunctions;
+      })) as Observed;
       expect(ready.status?.functions?.map((f) => f.state)).toEqual(['Attached', 'Attached']);
       expect(accountOf('late')).toBe(email);
 
@@ -129,7 +116,7 @@ describeWithCloud(
       const drifted = (await waitForCondition(world.admin(), identity, 'Drifted', {
         status: 'True',
         reason: 'DriftDetected',
-      })) as WithFunctions;
+      })) as Observed;
       expect(drifted.status?.drift).toEqual([
         { field: `services[${serviceOf('report')}].serviceAccount`, wanted: email, found: PREVIOUS },
       ]);
@@ -160,7 +147,7 @@ describeWithCloud(
       const forbidden = (await waitForCondition(world.admin(), identity, 'Ready', {
         status: 'False',
         reason: 'FunctionAccessDenied',
-      })) as WithFunctions;
+      })) as Observed;
       const message = `The operator may not change Cloud Run service ${serviceOf('locked')}: it lacks iam.serviceAccounts.actAs on service account ${email}.`;
       expect(conditionOf(forbidden, 'Ready')?.message).toBe(message);
       expect(forbidden.status?.functions).toEqual([
@@ -193,7 +180,7 @@ describeWithCloud(
       const forbidden = (await waitForCondition(world.admin(), identity, 'Ready', {
         status: 'False',
         reason: 'FunctionAccessDenied',
-      })) as WithFunctions;
+      })) as Observed;
       const message = `The operator may not read Cloud Run service ${serviceOf('hidden')}: it lacks run.services.get on ${serviceOf('hidden')}.`;
       expect(conditionOf(forbidden, 'Ready')?.message).toBe(message);
       expect(forbidden.status?.functions).toEqual([

@@ -4,6 +4,7 @@ import { KubeClient } from '../../src/kube-api/client.js';
 import { PRINCIPALS_SETTLE_MS } from '../../src/wake-ups.js';
 import { describeWithControlPlane } from '../support/control-plane/index.js';
 import { loadExamples } from '../support/examples.js';
+import { eventsIn } from '../support/keyless-objects.js';
 import { apply, get, type Manifest, remove, waitFor } from '../support/kube-manifests.js';
 import {
   counterValue,
@@ -75,10 +76,7 @@ describeWithControlPlane('the operator on a real API server, as its own ServiceA
       }),
     ).toBeGreaterThanOrEqual(3);
 
-    const events = await admin.request<{
-      items: { reason: string; type: string; note: string; regarding: { kind: string; name: string } }[];
-    }>('GET', '/apis/events.k8s.io/v1/namespaces/shop/events');
-    expect(events.items).toContainEqual(
+    expect(await eventsIn(admin, 'shop')).toContainEqual(
       expect.objectContaining({
         reason: 'Created',
         type: 'Normal',

@@ -76,3 +76,24 @@ export async function waitForCondition(
     timeoutMs,
   );
 }
+
+/** An Event as events.k8s.io/v1 lists it. */
+export interface ListedEvent {
+  reason: string;
+  type: string;
+  note: string;
+  regarding: { kind: string; name: string };
+}
+
+/** The Events of a namespace, all of them or those with `reason`. */
+export async function eventsIn(
+  client: KubeClient,
+  namespace: string,
+  reason?: string,
+): Promise<ListedEvent[]> {
+  const { items } = await client.request<{ items: ListedEvent[] }>(
+    'GET',
+    `/apis/events.k8s.io/v1/namespaces/${namespace}/events`,
+  );
+  return reason === undefined ? items : items.filter((e) => e.reason === reason);
+}
