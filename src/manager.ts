@@ -1,4 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { CloudAccount, IdentityBinding, WorkloadIdentity } from './api/index.js';
 import { bindingIndexers, CacheClusterReader, identityIndexers } from './cluster/cluster-reader.js';
@@ -7,6 +6,7 @@ import { KubeEventRecorder } from './cluster/event-recorder.js';
 import { collectionPath } from './cluster/resources.js';
 import { KubeServiceAccounts } from './cluster/service-accounts.js';
 import type { KubeClient } from './kube-api/client.js';
+import type { KubeConfig } from './kube-api/kube-config.js';
 import { KubeListWatch } from './kube-api/list-watch.js';
 import type { OperatorMetrics } from './observability/metrics.js';
 import type { ObjectSnapshot } from './observability/object-states.js';

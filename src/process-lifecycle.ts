@@ -1,10 +1,10 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { KubeLeaseStore } from './cluster/lease-store.js';
 import { KubeSecretReader } from './cluster/secret-reader.js';
 import type { Config } from './config.js';
 import { type RunningDashboardProcess, startDashboard } from './dashboard/index.js';
 import { KubeClient } from './kube-api/client.js';
+import { KubeConfig } from './kube-api/kube-config.js';
 import { kubeListWatchSources, Manager } from './manager.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { resolveAwsGrants, validateAwsIdentity } from './providers/aws/mapping.js';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** Where bench/tsconfig.host.json compiles the operator host (node_modules: ignored, a cache). */
 export const HOST_BUILD = `${REPO}node_modules/.cache/keyless-bench/`;
-export const HOST_ENTRY = `${HOST_BUILD}bench/host/operator-host.js`;
+export const HOST_ENTRY = `${HOST_BUILD}bench/host/operator-entry.js`;
 
 /**
  * Compiles the operator host and the src/ it imports with tsc, so the operator runs as plain

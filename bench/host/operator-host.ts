@@ -3,14 +3,14 @@
  * creates 20,000 objects and runs the baseline, which would blur an in-process figure). It holds the
  * MemoryCloud, which outlives operator restarts, and answers the driver's commands over IPC.
  *
- * Compiled by build.ts and started by host-client.ts as `node --expose-gc operator-host.js`.
+ * Compiled by build.ts and started by host-client.ts as `node --expose-gc operator-entry.js`.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import type { Condition, IdentityBinding, KubeObject, WorkloadIdentity } from '../../src/api/index.js';
 import { loadConfig } from '../../src/config.js';
+import { KubeConfig } from '../../src/kube-api/kube-config.js';
 import type { Manager } from '../../src/manager.js';
 import type { OperatorMetrics } from '../../src/observability/metrics.js';
 import { runOperatorProcess } from '../../src/process-lifecycle.js';

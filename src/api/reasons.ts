@@ -78,7 +78,8 @@ export const REASONS = {
     outcome: 'Success',
   },
   Created: {
-    meaning: 'Keyless created the cloud identity or the grants.',
+    meaning:
+      'Keyless created again the cloud identity or the grants of a Ready object, which no longer existed in the cloud (a first creation is told by Ready and the audit stream).',
     carriedBy: ['Event'],
     outcome: 'Success',
   },

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../kube-api/client.js';
+import { KubeConfig } from '../kube-api/kube-config.js';
 import { CliError, EXIT, usageError } from './exit-codes.js';
 import type { CliOptions } from './options.js';
 

@@ -1,7 +1,7 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { DashboardConfig } from '../config.js';
 import type { KubeClient } from '../kube-api/client.js';
+import type { KubeConfig } from '../kube-api/kube-config.js';
 import { KubeListWatch } from '../kube-api/list-watch.js';
 import type { Manager } from '../manager.js';
 import type { Clock } from '../runtime/clock.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { apiErrorFromResponse } from './api-error.js';
+import type { KubeConfig } from './kube-config.js';
 
 export type ContentType =
   | 'application/json'

@@ -1,7 +1,7 @@
-import { type KubeConfig, Watch } from '@kubernetes/client-node';
 import type { KubeObject, KubeStatus } from '../runtime/kube-object.js';
 import type { ListResult, ListWatchSource, WatchEvent, WatchHandle } from '../runtime/list-watch-source.js';
 import { KubeClient } from './client.js';
+import { type KubeConfig, Watch } from './kube-config.js';
 
 export interface KubeListWatchOptions {
   kubeConfig: KubeConfig;

@@ -1,6 +1,6 @@
 import { Reason } from '../api/reasons.js';
 import type { ExternalClient, Observation } from '../providers/provider.js';
-import { type ConditionInput, drifted, notDrifted } from './conditions.js';
+import { type ConditionInput, drifted, isTrue, notDrifted } from './conditions.js';
 import type { KeylessKind } from './ports.js';
 import type { ReconcileRun } from './reconcile-run.js';
 
@@ -31,7 +31,15 @@ export async function converge<Request, Obs extends Observation>(
   if (!observed.exists) {
     try {
       const created = await client.create(run.ctx, request);
-      run.event('Normal', Reason.Created, `Created ${options.what}.`);
+      // A first creation is told by Ready turning True (and the audit stream), not by an Event of
+      // its own: one API write less per object. A cloud object that vanished after the object was
+      // Ready is news, so its re-creation gets one.
+      if (isTrue(run.object.status?.conditions, 'Ready'))
+        run.event(
+          'Normal',
+          Reason.Created,
+          `Created ${options.what} again: it no longer existed in the cloud.`,
+        );
       recordSync(run, notDrifted());
       return created;
     } catch (err) {

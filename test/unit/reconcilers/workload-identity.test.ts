@@ -34,7 +34,24 @@ describe('WorkloadIdentity reconciler', () => {
     expect(h.cluster.serviceAccountAnnotations.get('team/app')).toEqual({
       'eks.amazonaws.com/role-arn': `memory://acct/identities/${EXTERNAL}`,
     });
-    expect(h.cluster.events.map((e) => e.reason)).toContain('Created');
+    // A first creation is told by Ready, not by an Event (one API write less per object).
+    expect(h.cluster.events.map((e) => e.reason)).not.toContain('Created');
+  });
+
+  it('sends Created when the cloud identity of a Ready object vanished and is created again', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity('app');
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    h.cloud.identities.delete(EXTERNAL);
+
+    await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(h.cloud.identities.has(EXTERNAL)).toBe(true);
+    expect(h.cluster.events.filter((e) => e.reason === 'Created').map((e) => e.message)).toEqual([
+      expect.stringContaining('again: it no longer existed in the cloud'),
+    ]);
   });
 
   it('adds its finalizer once the cloud was read and nothing refuses it, and creates only after that', async () => {
@@ -112,7 +129,7 @@ describe('WorkloadIdentity reconciler', () => {
       kind: 'retryable',
       reason: 'KubernetesError',
     });
-    expect(h.cluster.events.map((e) => e.reason)).toEqual(['Created']);
+    expect(h.cluster.events.map((e) => e.reason)).toEqual([]);
   });
 
   it('makes zero cloud writes and zero Kubernetes writes in steady state', async () => {
