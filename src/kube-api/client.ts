@@ -54,15 +54,30 @@ export class KubeClient {
             }
           : {}),
       },
-      signal: options.signal
-        ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs ?? 30_000)])
-        : AbortSignal.timeout(options.timeoutMs ?? 30_000),
     };
-    // Adds the Authorization header (tokens are re-read, so rotation is seen) and a TLS agent.
-    await this.kubeConfig.applyToHTTPSOptions(requestOptions);
-    if (url.protocol === 'https:')
-      requestOptions.agent = this.keepAliveAgent(requestOptions.agent) ?? requestOptions.agent;
-    const { statusCode, body } = await send(url, requestOptions, payload);
+    // A timer cleared once the response is in: AbortSignal.timeout's cannot be, so each request
+    // would leave one behind to fire (and build a TimeoutError) long after it was answered.
+    const timeout = new AbortController();
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const timer = setTimeout(
+      () => timeout.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')),
+      timeoutMs,
+    );
+    timer.unref();
+    requestOptions.signal = options.signal
+      ? AbortSignal.any([options.signal, timeout.signal])
+      : timeout.signal;
+    let response: { statusCode: number; body: string };
+    try {
+      // Adds the Authorization header (tokens are re-read, so rotation is seen) and a TLS agent.
+      await this.kubeConfig.applyToHTTPSOptions(requestOptions);
+      if (url.protocol === 'https:')
+        requestOptions.agent = this.keepAliveAgent(requestOptions.agent) ?? requestOptions.agent;
+      response = await send(url, requestOptions, payload);
+    } finally {
+      clearTimeout(timer);
+    }
+    const { statusCode, body } = response;
     for (const observe of this.observers) observe(method, path, statusCode);
     if (statusCode < 200 || statusCode > 299)
       throw apiErrorFromResponse(method, url.pathname, statusCode, body);

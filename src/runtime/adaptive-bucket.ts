@@ -4,6 +4,11 @@ import { CubicRate } from './cubic-rate.js';
 export interface AdaptiveBucketOptions {
   /** The configured rate (tokens per second): the ceiling the adaptive rate never exceeds. */
   qps: number;
+  /**
+   * The rate to start at, below `qps`: answers that are not throttled raise it towards `qps`
+   * (see CubicRate). Default `qps`.
+   */
+  startQps?: number;
   /** Largest burst at the configured rate. */
   burst: number;
   /** The lowest rate throttling can bring it to. Default 0.5 per second, or `qps` if lower. */
@@ -46,6 +51,7 @@ export class AdaptiveBucket {
     this.clock = options.clock ?? realClock;
     this.rate = new CubicRate({
       ceiling: options.qps,
+      ...(options.startQps !== undefined ? { start: options.startQps } : {}),
       ...(options.floorQps !== undefined ? { floor: options.floorQps } : {}),
     });
     this.tokens = options.burst;

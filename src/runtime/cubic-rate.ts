@@ -18,12 +18,20 @@
  *   throttled answer then drops it to its floor.
  * - The curve's scale grows with the ceiling, so a cut is regained in the same time at any ceiling
  *   (a 30% cut in about 2 s); the SDK's 0.4 is this scale at 10 calls/s.
+ * - It may start below the ceiling (`start`): the first answers then probe upwards along the same
+ *   curve, as if the rate had just been cut to `start`, so a server that never throttles is not
+ *   held at a guessed rate and one that does is found near the rate it allows.
  * Once the curve reaches the ceiling, the rate is the ceiling again until the next throttled answer.
  */
 
 export interface CubicRateOptions {
   /** The highest rate, in calls per second: the configured limit, never exceeded. */
   ceiling: number;
+  /**
+   * The rate before any answer, in calls per second. Default the ceiling; below it, answers that
+   * are not throttled grow the rate towards the ceiling (see the class comment).
+   */
+  start?: number;
   /** The lowest rate, in calls per second. Default 0.5 (the SDK's), or the ceiling if lower. */
   floor?: number;
   /** The deepest cut, as the fraction of the rate kept. Default 0.7 (the SDK's β). */
@@ -44,7 +52,8 @@ export class CubicRate {
   readonly floor: number;
   private readonly beta: number;
   private readonly holdMs: number;
-  private readonly scale: number;
+  /** The curve's scale (calls/s per s³) is this rate's, or the last cut rate's when higher. */
+  private readonly scaleBase: number;
   private rate: number;
   /** Between a cut and the moment the curve reaches the ceiling again. */
   private recovering = false;
@@ -64,8 +73,16 @@ export class CubicRate {
     this.beta = options.beta ?? 0.7;
     if (!(this.beta > 0 && this.beta < 1)) throw new Error(`beta must lie in (0, 1), got ${this.beta}`);
     this.holdMs = options.holdMs ?? 1_000;
-    this.scale = SCALE_PER_CALL_PER_SECOND * options.ceiling;
-    this.rate = options.ceiling;
+    const start = this.bounded(options.start ?? options.ceiling);
+    this.scaleBase = start;
+    this.rate = start;
+    // Probing from the start rate: a curve whose plateau is the start, begun by the first answer.
+    this.recovering = start < this.ceiling;
+    this.lastMaxRate = start;
+  }
+
+  private get scale(): number {
+    return SCALE_PER_CALL_PER_SECOND * Math.max(this.scaleBase, this.lastMaxRate);
   }
 
   /** Calls per second allowed now. */
@@ -73,7 +90,7 @@ export class CubicRate {
     return this.rate;
   }
 
-  /** True while the rate is below the ceiling because of throttling. */
+  /** True while the rate is below the ceiling: after throttling, or while probing up from the start. */
   isReduced(): boolean {
     return this.recovering;
   }
@@ -85,6 +102,7 @@ export class CubicRate {
       const spacing = this.holdMs * Math.max(MIN_HOLD_FRACTION, 1 - this.throttledShare);
       if (now - this.lastCutAt >= spacing) this.cut(now);
     } else if (this.recovering) {
+      if (this.lastCutAt === Number.NEGATIVE_INFINITY) this.lastCutAt = now;
       this.grow(now);
     }
   }

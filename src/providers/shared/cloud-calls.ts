@@ -9,7 +9,15 @@ export type Classify = (err: unknown, operation: string) => ClassifiedError;
 export interface Rate {
   qps: number;
   burst: number;
+  /** Start below `qps` and let the cloud's answers raise the rate to it (AdaptiveBucket). */
+  startQps?: number;
 }
+
+/**
+ * How far above a cloud's default rate an account without spec.rateLimits may climb while the
+ * cloud does not throttle: the defaults are where it starts, not a limit the cloud set.
+ */
+export const DEFAULT_RATE_HEADROOM = 20;
 
 /**
  * One account's client-side limits: reads and writes have buckets of their own, as the clouds'
@@ -26,8 +34,8 @@ export class AccountLimiter {
     clock?: Clock,
     private readonly onThrottled?: (operation: string) => void,
   ) {
-    this.read = new AdaptiveBucket({ ...rates.read, ...(clock ? { clock } : {}) });
-    this.write = new AdaptiveBucket({ ...rates.write, ...(clock ? { clock } : {}) });
+    this.read = new AdaptiveBucket({ ...bucketRate(rates.read), ...(clock ? { clock } : {}) });
+    this.write = new AdaptiveBucket({ ...bucketRate(rates.write), ...(clock ? { clock } : {}) });
   }
 
   /** get*, list*, check*, *.get, *.getIamPolicy, GetRole ... are reads; everything else writes. */
@@ -42,7 +50,24 @@ export class AccountLimiter {
   }
 }
 
-/** The account's own limits (spec.rateLimits) over the cloud's defaults. */
+function probingFrom(rate: Rate): Rate {
+  return { qps: rate.qps * DEFAULT_RATE_HEADROOM, burst: rate.burst, startQps: rate.qps };
+}
+
+/** A Rate without an undefined startQps (exactOptionalPropertyTypes). */
+function bucketRate(rate: Rate): { qps: number; burst: number; startQps?: number } {
+  return {
+    qps: rate.qps,
+    burst: rate.burst,
+    ...(rate.startQps !== undefined ? { startQps: rate.startQps } : {}),
+  };
+}
+
+/**
+ * The account's own limits (spec.rateLimits), a ceiling the rate never exceeds, over the cloud's
+ * defaults, where the rate starts and from which it climbs (up to DEFAULT_RATE_HEADROOM times)
+ * until the cloud throttles.
+ */
 export function accountLimiter(
   defaults: { read: Rate; write: Rate },
   overrides: { reads?: Rate; writes?: Rate } | undefined,
@@ -50,8 +75,8 @@ export function accountLimiter(
 ): AccountLimiter {
   return new AccountLimiter(
     {
-      read: overrides?.reads ?? defaults.read,
-      write: overrides?.writes ?? defaults.write,
+      read: overrides?.reads ?? probingFrom(defaults.read),
+      write: overrides?.writes ?? probingFrom(defaults.write),
     },
     undefined,
     onThrottled,

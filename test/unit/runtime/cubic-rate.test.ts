@@ -28,6 +28,37 @@ describe('CubicRate', () => {
     expect(rate.isReduced()).toBe(false);
   });
 
+  it('started below its ceiling, climbs to the ceiling while nothing is throttled', () => {
+    const rate = new CubicRate({ ceiling: 200, start: 10 });
+    expect(rate.current()).toBe(10);
+    expect(rate.isReduced()).toBe(true);
+    // Slowly at first (a cubic curve from its start): still close to it after the first half second.
+    answer(rate, 0, 500, 10);
+    expect(rate.current()).toBeGreaterThan(10);
+    expect(rate.current()).toBeLessThan(11);
+    answer(rate, 500, 15_000, 10);
+    expect(rate.current()).toBe(200);
+    expect(rate.isReduced()).toBe(false);
+  });
+
+  it('started below its ceiling, settles near the rate a server allows and probes no higher for long', () => {
+    const rate = new CubicRate({ ceiling: 200, start: 10 });
+    // A server allowing 40 calls/s: an answer is throttled while the rate is above it.
+    let throttled = 0;
+    let at = 0;
+    const rates: number[] = [];
+    for (; at < 60_000; at += 10) {
+      const refused = rate.current() > 40;
+      if (refused) throttled++;
+      rate.record(at, refused);
+      if (at >= 30_000) rates.push(rate.current());
+    }
+    const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
+    expect(mean).toBeGreaterThan(40 * 0.8);
+    expect(Math.max(...rates)).toBeLessThan(40 * 1.5);
+    expect(throttled / 6000).toBeLessThan(0.2);
+  });
+
   it('cuts by the share of recent answers that were throttled: one in many costs 5%', () => {
     const rate = new CubicRate({ ceiling: 10 });
     answer(rate, 0, 2000, 100);

@@ -1,8 +1,10 @@
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   AccountLimiter,
+  accountLimiter,
   cloudCalls,
+  DEFAULT_RATE_HEADROOM,
   THROTTLED_ATTEMPTS,
 } from '../../../../src/providers/shared/cloud-calls.js';
 import { withDeadline } from '../../../../src/runtime/context.js';
@@ -230,5 +232,36 @@ describe('cloudCalls deadlines', () => {
     expect(done).toBe(false);
     await clock.advanceAsync(1);
     await expect(next).resolves.toBe('written');
+  });
+});
+
+describe('accountLimiter', () => {
+  const defaults = { read: { qps: 20, burst: 40 }, write: { qps: 10, burst: 20 } };
+  afterEach(() => vi.useRealTimers());
+  /** Answers 100 calls a second for `seconds` (accountLimiter runs on the real clock: Date.now). */
+  const answerFor = (limiter: ReturnType<typeof accountLimiter>, seconds: number) => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    for (let i = 0; i < seconds * 100; i++) {
+      vi.setSystemTime(Date.now() + 10);
+      limiter.write.answered();
+    }
+  };
+
+  it("starts at the cloud's defaults and may climb above them while the cloud does not throttle", () => {
+    const limiter = accountLimiter(defaults, undefined);
+    expect(limiter.write.currentQps()).toBe(10);
+    expect(limiter.read.currentQps()).toBe(20);
+    answerFor(limiter, 5);
+    expect(limiter.write.currentQps()).toBeGreaterThan(20);
+    expect(limiter.write.currentQps()).toBeLessThanOrEqual(10 * DEFAULT_RATE_HEADROOM);
+    answerFor(limiter, 30);
+    expect(limiter.write.currentQps()).toBe(10 * DEFAULT_RATE_HEADROOM);
+  });
+
+  it("holds an account's own rateLimits as a ceiling", () => {
+    const limiter = accountLimiter(defaults, { writes: { qps: 5, burst: 5 } });
+    answerFor(limiter, 30);
+    expect(limiter.write.currentQps()).toBe(5);
+    expect(limiter.read.currentQps()).toBe(20);
   });
 });
