@@ -121,6 +121,27 @@ export const WAKE_UPS: readonly AnyWakeUp[] = [
     keys: (wi, cluster) => cluster.bindingsOf(wi.metadata.namespace ?? '', wi.metadata.name).map(keyOf),
     timing: 'now',
   }),
+  // A new usage review: the bindings join their grants with it (and, with Revoke, act on it).
+  edge({
+    name: 'identity-review-wakes-its-bindings',
+    from: 'WorkloadIdentity',
+    to: 'IdentityBinding',
+    on: ['updated'],
+    when: (old, wi) => old.status?.usage?.reviewedAt !== wi.status?.usage?.reviewedAt,
+    keys: (wi, cluster) => cluster.bindingsOf(wi.metadata.namespace ?? '', wi.metadata.name).map(keyOf),
+    timing: 'now',
+  }),
+  // The account's UsageReviewed gathers its identities' review failures: only a change of failure
+  // wakes it, settled, so a burst of identities failing alike costs one account reconcile.
+  edge({
+    name: 'identity-review-failure-refreshes-account',
+    from: 'WorkloadIdentity',
+    to: 'CloudAccount',
+    on: ['updated'],
+    when: (old, wi) => old.status?.usage?.error?.reason !== wi.status?.usage?.error?.reason,
+    keys: (wi) => [wi.spec.accountRef.name],
+    timing: { settleMs: PRINCIPALS_SETTLE_MS },
+  }),
   // A deleting account waits for its identities: the last one to go (or move away) releases it.
   edge({
     name: 'last-identity-releases-deleting-account',

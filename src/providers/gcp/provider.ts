@@ -20,6 +20,7 @@ import { accountLimiter, DEFAULT_CALL_TIMEOUT_MS } from '../shared/cloud-calls.j
 import { diffFields } from '../shared/drift.js';
 import { describeOwner, sameOwner } from '../shared/ownership.js';
 import type { SecretReader } from '../shared/secrets.js';
+import { usageUnread } from '../shared/usage-unread.js';
 import { type DenyPolicy, GcpClient, type ServiceAccount } from './client.js';
 import {
   cloudRunServicesOf,
@@ -103,6 +104,7 @@ export function createGcpProvider(
     accounts: new GcpAccounts(client),
     identities: new GcpIdentities(new GcpServiceAccounts(client, writer), new GcpDirectPrincipals(client)),
     grants: new GcpMembers(client, writer),
+    usage: usageUnread('Google Cloud'),
     writer,
   };
 }
