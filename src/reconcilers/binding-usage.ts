@@ -41,7 +41,12 @@ export function planGrantUsage(
   if (!identityUsage || !hasEvidence(identityUsage)) {
     return { usage: binding.status?.usage, grants: keep(resolved, standing), revoking: [] };
   }
-  const grants = joinGrantUsage(resolved, identityUsage, binding.status?.usage?.grants, options.now);
+  // A grant given back by an edit starts its life again: it is not revoked at once for its old age.
+  const givenBack = new Set(
+    (binding.status?.usage?.revoked ?? []).filter((r) => r.generation !== generation).map((r) => r.resource),
+  );
+  const previous = binding.status?.usage?.grants.filter((g) => !givenBack.has(g.resource));
+  const grants = joinGrantUsage(resolved, identityUsage, previous, options.now);
   const gone = new Set(standing.map((r) => r.resource));
   const unused = unusedGrants(grants, options.now, settings.unusedAfterMs).filter(
     (g) => !gone.has(g.resource),
