@@ -11,6 +11,7 @@ import {
 import type { ResolvedGrant } from '../providers/provider.js';
 import { getCondition, syncFailed, unusedCondition } from './conditions.js';
 import type { ReconcileRun } from './reconcile-run.js';
+import { replacingFields } from './usage-review.js';
 
 export interface GrantUsagePlan {
   /** What status.usage becomes; undefined while the identity has no evidence. */
@@ -87,7 +88,7 @@ export function reportGrantUsage(
   plan: GrantUsagePlan,
   run: ReconcileRun<'IdentityBinding'>,
 ): void {
-  run.status.usage = plan.usage;
+  run.status.usage = plan.usage && replacingFields(binding.status?.usage, plan.usage);
   if (!plan.usage) return;
   const settings = reviewSettings(account.spec.review);
   const source = identity.status?.usage?.source ?? 'the cloud';

@@ -28,7 +28,7 @@ export async function reviewUsage(
   const previous = identity.status?.usage;
   const now = run.now;
   if (reviewDue(previous, now, settings.intervalMs)) {
-    run.status.usage = await readUsage(provider, identity, account, run, previous);
+    run.status.usage = replacingFields(previous, await readUsage(provider, identity, account, run, previous));
     run.status.usage.nextReviewAt = nextReviewAt(
       now,
       settings.intervalMs,
@@ -103,4 +103,14 @@ export function usageStatus(report: UsageReport): Omit<IdentityUsage, 'reviewedA
         }
       : {}),
   };
+}
+
+/**
+ * `next` in place of `previous`: the fields only `previous` has are set undefined, so that the
+ * status merge patch removes them (an error cleared, a last use the cloud no longer reports).
+ */
+export function replacingFields<T extends object>(previous: T | undefined, next: T): T {
+  if (!previous) return next;
+  const gone = Object.keys(previous).filter((k) => !(k in next));
+  return { ...Object.fromEntries(gone.map((k) => [k, undefined])), ...next } as T;
 }
