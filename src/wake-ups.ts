@@ -114,20 +114,12 @@ export const WAKE_UPS: readonly AnyWakeUp[] = [
     from: 'WorkloadIdentity',
     to: 'IdentityBinding',
     on: ['updated', 'deleted'],
+    // A new usage review too: the bindings join their grants with it (and, with Revoke, act on it).
     when: (old, wi) =>
       readinessChanged(old, wi) ||
+      old.status?.usage?.reviewedAt !== wi.status?.usage?.reviewedAt ||
       old.status?.externalName !== wi.status?.externalName ||
       JSON.stringify(old.status?.principal ?? null) !== JSON.stringify(wi.status?.principal ?? null),
-    keys: (wi, cluster) => cluster.bindingsOf(wi.metadata.namespace ?? '', wi.metadata.name).map(keyOf),
-    timing: 'now',
-  }),
-  // A new usage review: the bindings join their grants with it (and, with Revoke, act on it).
-  edge({
-    name: 'identity-review-wakes-its-bindings',
-    from: 'WorkloadIdentity',
-    to: 'IdentityBinding',
-    on: ['updated'],
-    when: (old, wi) => old.status?.usage?.reviewedAt !== wi.status?.usage?.reviewedAt,
     keys: (wi, cluster) => cluster.bindingsOf(wi.metadata.namespace ?? '', wi.metadata.name).map(keyOf),
     timing: 'now',
   }),

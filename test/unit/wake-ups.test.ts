@@ -186,7 +186,6 @@ const TESTED_EDGES = [
   'identity-first-seen',
   'identity-own-change',
   'identity-wakes-its-bindings',
-  'identity-review-wakes-its-bindings',
   'identity-review-failure-refreshes-account',
   'last-identity-releases-deleting-account',
   'identity-principal-refreshes-account',
@@ -411,7 +410,7 @@ const reviewed = (reviewedAt: string, error?: string) => (wi: WorkloadIdentity) 
   };
 };
 
-describe('identity-review-wakes-its-bindings', () => {
+describe('identity-wakes-its-bindings, on a review', () => {
   it('wakes its bindings when a review is written, not when only the next review time moves', async () => {
     const w = await world();
     await w.given(account('acct'), identity('app'), binding('app-read', 'app'));
