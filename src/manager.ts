@@ -117,6 +117,7 @@ export class Manager {
       providers: options.providers,
       clock: options.clock,
       clusterName: options.clusterName,
+      random: this.random,
       resyncAfter: (account) => jitter(this.resyncInterval(account), this.random, 0.2),
     };
     const controller = (name: KeylessKind, reconcile: Reconcile) =>

@@ -114,12 +114,25 @@ export const WAKE_UPS: readonly AnyWakeUp[] = [
     from: 'WorkloadIdentity',
     to: 'IdentityBinding',
     on: ['updated', 'deleted'],
+    // A new usage review too: the bindings join their grants with it (and, with Revoke, act on it).
     when: (old, wi) =>
       readinessChanged(old, wi) ||
+      old.status?.usage?.reviewedAt !== wi.status?.usage?.reviewedAt ||
       old.status?.externalName !== wi.status?.externalName ||
       JSON.stringify(old.status?.principal ?? null) !== JSON.stringify(wi.status?.principal ?? null),
     keys: (wi, cluster) => cluster.bindingsOf(wi.metadata.namespace ?? '', wi.metadata.name).map(keyOf),
     timing: 'now',
+  }),
+  // The account's UsageReviewed gathers its identities' review failures: only a change of failure
+  // wakes it, settled, so a burst of identities failing alike costs one account reconcile.
+  edge({
+    name: 'identity-review-failure-refreshes-account',
+    from: 'WorkloadIdentity',
+    to: 'CloudAccount',
+    on: ['updated'],
+    when: (old, wi) => old.status?.usage?.error?.reason !== wi.status?.usage?.error?.reason,
+    keys: (wi) => [wi.spec.accountRef.name],
+    timing: { settleMs: PRINCIPALS_SETTLE_MS },
   }),
   // A deleting account waits for its identities: the last one to go (or move away) releases it.
   edge({

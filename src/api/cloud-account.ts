@@ -12,6 +12,7 @@ import {
   StringEnum,
   withRules,
 } from './schema-helpers.js';
+import { ReviewSchema } from './usage.js';
 import { GCP_MODES } from './workload-identity.js';
 
 /** A namespace name in which * stands for any characters. */
@@ -280,6 +281,7 @@ export const CloudAccountSpecSchema = withRules(
           "How often the cloud is re-observed (jittered), 1s to 24h. Without it, the operator's --default-resync (10m).",
       }),
     ),
+    review: Type.Optional(ReviewSchema),
     rateLimits: Type.Optional(
       Type.Object(
         {

@@ -2,7 +2,10 @@ import { type Static, Type } from '@sinclair/typebox';
 import { StringEnum } from './schema-helpers.js';
 
 export const ConditionSchema = Type.Object({
-  type: Type.String({ description: 'Ready, Synced, Drifted, Reconciling or Stalled.' }),
+  type: Type.String({
+    description:
+      'Ready, Synced, Drifted, Reconciling, Stalled, Unused (usage review) or UsageReviewed (CloudAccount).',
+  }),
   status: StringEnum(['True', 'False', 'Unknown'] as const, { description: 'True, False or Unknown.' }),
   reason: Type.String({ description: 'A CamelCase reason.' }),
   message: Type.String({ description: 'A human-readable explanation.' }),
@@ -15,7 +18,7 @@ export type Condition = Static<typeof ConditionSchema>;
 
 export const ConditionsSchema = Type.Array(ConditionSchema, {
   description:
-    'Ready: usable now. Synced: the last reconcile succeeded. Drifted: the cloud differs from spec. Reconciling (only while True): Keyless is still working toward the spec. Stalled (only while True): Keyless cannot get there until something else changes (the spec, the account, the cloud).',
+    "Ready: usable now. Synced: the last reconcile succeeded. Drifted: the cloud differs from spec. Reconciling (only while True): Keyless is still working toward the spec. Stalled (only while True): Keyless cannot get there until something else changes (the spec, the account, the cloud). Unused (abnormal-true): the usage review found the identity or grants unused for longer than the account's review.unusedAfter. UsageReviewed (CloudAccount): whether usage reviews can read the cloud's record.",
   'x-kubernetes-list-type': 'map',
   'x-kubernetes-list-map-keys': ['type'],
 });
@@ -55,5 +58,9 @@ export const ConditionType = {
   Drifted: 'Drifted',
   Reconciling: 'Reconciling',
   Stalled: 'Stalled',
+  /** Abnormal-true: the usage review found the identity or grants unused (WorkloadIdentity, IdentityBinding). */
+  Unused: 'Unused',
+  /** CloudAccount: whether its identities' usage reviews can read the cloud's record. */
+  UsageReviewed: 'UsageReviewed',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];

@@ -17,6 +17,7 @@ import {
   StringEnum,
   withRules,
 } from './schema-helpers.js';
+import { BindingUsageSchema } from './usage.js';
 
 const GrantSchema = withRules(
   Type.Object({
@@ -170,6 +171,7 @@ export const IdentityBindingStatusSchema = Type.Object(
       }),
     ),
     drift: Type.Optional(DriftListSchema),
+    usage: Type.Optional(BindingUsageSchema),
   },
   { default: {} },
 );

@@ -6,4 +6,5 @@ export * from './identity-binding.js';
 export * from './kinds.js';
 export * from './object-meta.js';
 export * from './reasons.js';
+export * from './usage.js';
 export * from './workload-identity.js';

@@ -18,6 +18,8 @@ export const OUTCOMES = {
     "Terminal because of the object's spec: it asks for something that cannot be done. Not retried until the spec changes (a new generation).",
   TerminalExternal:
     "Terminal because of something outside the object: the account, its guardrails, the cloud, the operator. Not retried with backoff; fix the cause: the object is checked again at its account's resync interval (jittered), and at once when the object or its account changes.",
+  ReviewFailed:
+    "A usage review could not read the cloud's record; identities and grants still converge and stay Ready, and the review is tried again after an hour (or the review interval, when shorter).",
 } as const;
 export type Outcome = keyof typeof OUTCOMES;
 
@@ -27,7 +29,15 @@ export type Outcome = keyof typeof OUTCOMES;
  * exactly one of them, which says whether Keyless is still working toward the spec (Reconciling:
  * kstatus InProgress) or cannot get there until something else changes (Stalled: kstatus Failed).
  */
-export type Carrier = 'Ready' | 'Synced' | 'Drifted' | 'Reconciling' | 'Stalled' | 'Event';
+export type Carrier =
+  | 'Ready'
+  | 'Synced'
+  | 'Drifted'
+  | 'Reconciling'
+  | 'Stalled'
+  | 'Unused'
+  | 'UsageReviewed'
+  | 'Event';
 
 export interface ReasonEntry {
   /** One sentence a user understands. */
@@ -46,6 +56,8 @@ const TERMINAL: readonly Carrier[] = ['Ready', 'Synced', 'Stalled', 'Event'];
 const WAITING: readonly Carrier[] = ['Ready', 'Synced', 'Reconciling'];
 /** Waiting for an object that does not exist: only someone creating it (or fixing the reference) helps. */
 const MISSING: readonly Carrier[] = ['Ready', 'Synced', 'Stalled'];
+/** A usage review that could not read the cloud: said on the account, never on the identity's Ready. */
+const REVIEW_FAILURE: readonly Carrier[] = ['UsageReviewed', 'Event'];
 
 export const REASONS = {
   // Success
@@ -105,7 +117,20 @@ export const REASONS = {
     outcome: 'Success',
   },
 
+  Reviewed: {
+    meaning:
+      "The usage review read the cloud's record: the identity and its grants were used within the account's review.unusedAfter (Unused False), or the account's reviews work (UsageReviewed True).",
+    carriedBy: ['Unused', 'UsageReviewed'],
+    outcome: 'Success',
+  },
+
   // Reported
+  Unused: {
+    meaning:
+      "The usage review found the identity never used, or grants unused, for longer than the account's review.unusedAfter; the message names each grant and the cloud's evidence.",
+    carriedBy: ['Unused', 'Event'],
+    outcome: 'Reported',
+  },
   DriftDetected: {
     meaning: 'The cloud differs from the spec and driftPolicy is Report; status.drift lists each field.',
     carriedBy: ['Drifted'],
@@ -281,6 +306,33 @@ export const REASONS = {
       "The cloud refused a value Keyless sent as invalid (such as a malformed policy); the cloud's message names it.",
     carriedBy: TERMINAL,
     outcome: 'TerminalSpec',
+  },
+
+  RevokedUnused: {
+    meaning:
+      "With the account's review.action Revoke: grants unused for longer than review.unusedAfter were removed from the cloud (status.usage.revoked lists them); edit the binding to grant them again, or delete it.",
+    carriedBy: ['Synced', 'Stalled', 'Event'],
+    outcome: 'TerminalSpec',
+  },
+
+  // Review failed
+  UsageReviewForbidden: {
+    meaning:
+      "The operator may not read the cloud's usage record; the message names the API and the permission (AWS iam:GenerateServiceLastAccessedDetails and iam:GetServiceLastAccessedDetails).",
+    carriedBy: REVIEW_FAILURE,
+    outcome: 'ReviewFailed',
+  },
+  UsageApiDisabled: {
+    meaning:
+      'The cloud API that holds the usage record is not enabled for the account; the message names it.',
+    carriedBy: REVIEW_FAILURE,
+    outcome: 'ReviewFailed',
+  },
+  UsageReviewIncomplete: {
+    meaning:
+      "The cloud did not finish the usage report within the reconcile's time (AWS: the service-last-accessed job stayed IN_PROGRESS, or FAILED).",
+    carriedBy: REVIEW_FAILURE,
+    outcome: 'ReviewFailed',
   },
 
   // Terminal because of something outside the object

@@ -17,6 +17,7 @@ import {
   StringMap,
   withRules,
 } from './schema-helpers.js';
+import { IdentityUsageSchema } from './usage.js';
 
 /** A Lambda function's unqualified ARN: the function itself, not a version or alias. */
 export const LAMBDA_FUNCTION_ARN_PATTERN =
@@ -388,6 +389,7 @@ export const WorkloadIdentityStatusSchema = Type.Object(
           "AWS with spec.aws.podIdentity: the EKS Pod Identity association of each ServiceAccount subject in the CloudAccount's cluster.",
       }),
     ),
+    usage: Type.Optional(IdentityUsageSchema),
   },
   { default: {} },
 );

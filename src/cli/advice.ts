@@ -142,6 +142,21 @@ const ADVICE: Record<Exclude<Reason, SuccessReason>, Advice> = {
   RoleAssignmentUpdateNotPermitted: platformAdmin(
     "An Azure role assignment with Keyless's name exists for another principal, role or scope, and Azure does not change one in place: delete it.",
   ),
+  Unused: (f) =>
+    `The usage review found the identity or grants unused for longer than ${account(f)}'s review.unusedAfter; the message names each grant and the evidence. ` +
+    `If they are not needed, remove them from the spec (\`kubectl edit ${ref(f)}${ns(f)}\`) or delete the object; a platform admin may set review.action Revoke to have Keyless remove unused grants.`,
+  RevokedUnused: (f) =>
+    `Keyless removed grants unused for longer than ${account(f)}'s review.unusedAfter (status.usage.revoked lists them). ` +
+    `Edit the binding (\`kubectl edit ${ref(f)}${ns(f)}\`) to grant them again (any change of spec does), or delete it.`,
+  UsageReviewForbidden: platformAdmin(
+    "The operator may not read the cloud's usage record; the message names the API and the permission (README, usage review). Grant it to the operator's identity; identities and grants converge meanwhile.",
+  ),
+  UsageApiDisabled: platformAdmin(
+    'The cloud API holding the usage record is not enabled for this account (the message names it): enable it; identities and grants converge meanwhile.',
+  ),
+  UsageReviewIncomplete: retried(
+    'The cloud did not finish the usage report in time; the review is tried again within the hour.',
+  ),
   ProviderUnavailable: platformAdmin(
     `This cloud's provider is not in the running operator's build, or failed to load: see ${operatorLogs}, upgrade or restart the operator.`,
   ),

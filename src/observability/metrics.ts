@@ -3,7 +3,14 @@ import type { CallOutcome } from '../providers/registry/instrumented.js';
 import { isTrue } from '../reconcilers/conditions.js';
 import { UNCLASSIFIED_REASON } from '../runtime/controller.js';
 import type { ControllerMetrics, ReconcileOutcome } from '../runtime/controller-metrics.js';
-import { bindingExpiries, conditionCounts, driftedCounts, type ObjectSnapshot } from './object-states.js';
+import {
+  bindingExpiries,
+  conditionCounts,
+  driftedCounts,
+  identityLastUses,
+  type ObjectSnapshot,
+  unusedGrantCounts,
+} from './object-states.js';
 
 /** How often the event-loop delay histogram samples (prom-client's default: 10 ms). */
 export const EVENT_LOOP_SAMPLE_MS = 1000;
@@ -99,6 +106,18 @@ export class OperatorMetrics implements ControllerMetrics {
     labelNames: ['namespace', 'name'] as const,
     registers: [this.registry],
   });
+  private readonly identityLastUsed = new Gauge({
+    name: 'keyless_identity_last_used_timestamp_seconds',
+    help: 'When the cloud last saw a WorkloadIdentity used, from its usage review: 0 when it never saw it used (identities not reviewed yet, or whose cloud cannot tell, have no series).',
+    labelNames: ['namespace', 'name', 'account'] as const,
+    registers: [this.registry],
+  });
+  private readonly grantsUnused = new Gauge({
+    name: 'keyless_grants_unused',
+    help: "An IdentityBinding's grants with no recorded use for longer than its account's review.unusedAfter.",
+    labelNames: ['namespace', 'name', 'account'] as const,
+    registers: [this.registry],
+  });
   private readonly leader = new Gauge({
     name: 'keyless_leader',
     help: '1 while this replica is the leader (holds the Lease; only the leader runs the controllers), else 0.',
@@ -155,7 +174,14 @@ export class OperatorMetrics implements ControllerMetrics {
    * Sets the gauges read from the objects themselves, replacing what an earlier snapshot set, so
    * a deleted object or account leaves no series behind.
    */
-  observeObjects(snapshot: ObjectSnapshot): void {
+  observeObjects(snapshot: ObjectSnapshot, now: Date = new Date()): void {
+    this.identityLastUsed.reset();
+    for (const { namespace, name, account, lastUsedSeconds } of identityLastUses(snapshot))
+      this.identityLastUsed.set({ namespace, name, account }, lastUsedSeconds);
+    this.grantsUnused.reset();
+    for (const { namespace, name, account, count } of unusedGrantCounts(snapshot, now))
+      this.grantsUnused.set({ namespace, name, account }, count);
+
     this.identities.reset();
     let ready = 0;
     for (const wi of snapshot.identities) if (isTrue(wi.status?.conditions, 'Ready')) ready += 1;

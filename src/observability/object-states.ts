@@ -1,6 +1,7 @@
 import { type Condition, ConditionType } from '../api/conditions.js';
 import type { CloudAccount, IdentityBinding, WorkloadIdentity } from '../api/index.js';
 import { grantsEndAt } from '../policy/expiry.js';
+import { hasEvidence, reviewSettings, unusedGrants } from '../policy/usage.js';
 import { getCondition } from '../reconcilers/conditions.js';
 import type { KeylessKind } from '../reconcilers/ports.js';
 import { policies } from '../reconcilers/requests.js';
@@ -131,4 +132,62 @@ function isDrifted(conditions: Condition[] | undefined): boolean {
 
 function driftPolicyOf(identity: WorkloadIdentity): DriftPolicy {
   return policies.management(identity) === 'ObserveOnly' ? 'ObserveOnly' : policies.drift(identity);
+}
+
+export interface IdentityLastUse {
+  namespace: string;
+  name: string;
+  account: string;
+  lastUsedSeconds: number;
+}
+
+/**
+ * Each identity whose usage the cloud could tell, with its last use; 0 when the review found it
+ * never used. Identities not reviewed yet, or whose cloud cannot tell, have none.
+ */
+export function identityLastUses(snapshot: ObjectSnapshot): IdentityLastUse[] {
+  return snapshot.identities.flatMap((wi) => {
+    const usage = wi.status?.usage;
+    if (!hasEvidence(usage)) return [];
+    const ms = usage?.lastUsed === undefined ? 0 : Date.parse(usage.lastUsed);
+    if (Number.isNaN(ms)) return [];
+    return [
+      {
+        namespace: wi.metadata.namespace ?? '',
+        name: wi.metadata.name,
+        account: wi.spec.accountRef.name,
+        lastUsedSeconds: ms / 1000,
+      },
+    ];
+  });
+}
+
+export interface UnusedGrantCount {
+  namespace: string;
+  name: string;
+  account: string;
+  count: number;
+}
+
+/**
+ * Per binding with usage, its grants unused now under its account's review.unusedAfter, revoked
+ * ones left out (they are no longer in the cloud).
+ */
+export function unusedGrantCounts(snapshot: ObjectSnapshot, now: Date): UnusedGrantCount[] {
+  const identities = new Map(
+    snapshot.identities.map((wi) => [`${wi.metadata.namespace}/${wi.metadata.name}`, wi]),
+  );
+  const accounts = new Map(snapshot.accounts.map((a) => [a.metadata.name, a]));
+  return snapshot.bindings.flatMap((binding) => {
+    const usage = binding.status?.usage;
+    const identity = identities.get(`${binding.metadata.namespace}/${binding.spec.identityRef.name}`);
+    if (!usage || !identity) return [];
+    const account = identity.spec.accountRef.name;
+    const { unusedAfterMs } = reviewSettings(accounts.get(account)?.spec.review);
+    const revoked = new Set((usage.revoked ?? []).map((r) => r.resource));
+    const count = unusedGrants(usage.grants, now, unusedAfterMs).filter(
+      (g) => !revoked.has(g.resource),
+    ).length;
+    return [{ namespace: binding.metadata.namespace ?? '', name: binding.metadata.name, account, count }];
+  });
 }

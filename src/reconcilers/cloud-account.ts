@@ -1,5 +1,7 @@
+import { ConditionType } from '../api/conditions.js';
 import type { CloudAccount, WorkloadIdentity } from '../api/index.js';
-import { Reason } from '../api/reasons.js';
+import { isReason, Reason } from '../api/reasons.js';
+import { accountReviewVerdict } from '../policy/usage.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { classificationOf } from '../runtime/errors.js';
 import { parseKey } from '../runtime/kube-object.js';
@@ -49,6 +51,7 @@ export class CloudAccountReconciler {
       const observation = await provider.accounts.check(run.ctx, accountRequest(account), { principals });
       run.status.callerIdentity = observation.callerIdentity;
       run.set(ready(Reason.CredentialsValid, `Signed in as ${observation.callerIdentity}.`), synced());
+      this.reportReviews(identities, run);
     } catch (err) {
       // A passing failure (throttled, a 5xx, a timeout) does not take back a Ready the credentials
       // earned: their identities would all stop as AccountNotReady for a blip. Synced says it.
@@ -58,6 +61,22 @@ export class CloudAccountReconciler {
       if (failure.kind !== 'terminal') throw failure;
     }
     return { requeueAfter: this.deps.resyncAfter(account) };
+  }
+
+  /**
+   * UsageReviewed from the identities' status.usage, as the cache holds it: no cloud call of its
+   * own, and False only says the reviews fail; the identities converge regardless.
+   */
+  private reportReviews(identities: WorkloadIdentity[], run: ReconcileRun<'CloudAccount'>): void {
+    const verdict = accountReviewVerdict(identities.map((wi) => wi.status?.usage));
+    if (!verdict) return;
+    const reason = isReason(verdict.reason) ? verdict.reason : Reason.CloudError;
+    run.set({
+      type: ConditionType.UsageReviewed,
+      status: verdict.ok ? 'True' : 'False',
+      reason,
+      message: verdict.message,
+    });
   }
 
   /**

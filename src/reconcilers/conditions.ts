@@ -118,3 +118,11 @@ export function progressConditions(conditions: Condition[] | undefined): Conditi
 export function removeCondition(conditions: Condition[] | undefined, type: ConditionType): Condition[] {
   return (conditions ?? []).filter((c) => c.type !== type);
 }
+
+/** The usage review's verdict: True (abnormal) when unused, False when used, Unknown when the cloud cannot tell. */
+export const unusedCondition = (unused: boolean | undefined, message: string): ConditionInput => ({
+  type: ConditionType.Unused,
+  status: unused === undefined ? 'Unknown' : unused ? 'True' : 'False',
+  reason: unused ? Reason.Unused : Reason.Reviewed,
+  message,
+});

@@ -13,6 +13,8 @@ export interface ReconcilerDeps {
   clock: Clock;
   /** Names this cluster in cloud ownership tags and deterministic names. */
   clusterName: string;
+  /** For the jitter of usage reviews; Math.random when unset. */
+  random?: () => number;
   /** The jittered delay until objects of this account are observed again. */
   resyncAfter(account: CloudAccount | undefined): number;
 }

@@ -5,6 +5,7 @@ import { guardrailRefusal } from '../policy/guardrails.js';
 import type { CloudProvider, GrantObservation, GrantRequest, ResolvedGrant } from '../providers/provider.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { parseKey } from '../runtime/kube-object.js';
+import { planGrantUsage, reportGrantUsage } from './binding-usage.js';
 import { drifted, getCondition, isTrue, notDrifted, notReady, ready, synced } from './conditions.js';
 import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
@@ -76,13 +77,18 @@ export class IdentityBindingReconciler {
       run.observed();
       throw run.fail(err, 'checking the grants', { notReady: true });
     }
+    const observeOnly = policies.management(identity) === 'ObserveOnly';
+    // The identity's usage review, joined grant by grant; with review.action Revoke, unused grants leave the cloud.
+    const usage = planGrantUsage(binding, identity, account, resolved, {
+      now: run.now,
+      mayRevoke: !observeOnly,
+    });
     const request = grantRequest(
-      { binding, identity, account, provider, grants: resolved, expiresAt: endsAt },
+      { binding, identity, account, provider, grants: usage.grants, expiresAt: endsAt },
       this.deps.cluster,
       this.deps.clusterName,
       run.now,
     );
-    const observeOnly = policies.management(identity) === 'ObserveOnly';
     // Removing grants that have ended is always allowed, even when the guardrails now refuse them.
     if (!observeOnly && endsAt && endsAt.getTime() <= run.now.getTime())
       return this.expire(provider, request, run);
@@ -108,24 +114,46 @@ export class IdentityBindingReconciler {
     }
     // Nothing refuses the binding: what follows writes what deletion must undo.
     await ensureFinalizer(this.deps.writer, run);
-    const current = await converge(
-      provider.grants,
-      request,
-      observed,
-      {
-        what: `the grants of ${binding.metadata.name}`,
-        specChanged: specPending(binding),
-        driftPolicy: policies.drift(identity),
-        adopting: false,
-      },
-      run,
-    );
+    const current =
+      usage.grants.length > 0
+        ? await converge(
+            provider.grants,
+            request,
+            observed,
+            {
+              what: `the grants of ${binding.metadata.name}`,
+              // A revocation changes the cloud though the spec did not: it is applied whatever the drift policy.
+              specChanged: specPending(binding) || usage.revoking.length > 0,
+              driftPolicy: policies.drift(identity),
+              adopting: false,
+            },
+            run,
+          )
+        : await this.revokeAll(provider, request, observed, run);
     run.status.grants = current.applied;
     run.status.members = current.members;
     run.observed();
     run.set(synced(), ready(Reason.Available, `Granted on ${identity.status.externalName}.`));
+    reportGrantUsage(binding, identity, account, usage, run);
     const untilExpiry = endsAt ? endsAt.getTime() - run.now.getTime() : Number.POSITIVE_INFINITY;
     return { requeueAfter: Math.min(this.deps.resyncAfter(account), untilExpiry) };
+  }
+
+  /** Every grant was revoked as unused: the binding's cloud grants go, as when it is deleted. */
+  private async revokeAll(
+    provider: CloudProvider,
+    request: GrantRequest,
+    observed: GrantObservation,
+    run: Run,
+  ): Promise<GrantObservation> {
+    try {
+      if (observed.exists) await provider.grants.delete(run.ctx, request);
+    } catch (err) {
+      throw run.fail(err, 'revoking the unused grants');
+    }
+    run.status.drift = undefined;
+    run.set(notDrifted());
+    return { exists: false, upToDate: true, drift: [], applied: [] };
   }
 
   private async expire(provider: CloudProvider, request: GrantRequest, run: Run): Promise<ReconcileResult> {

@@ -27,6 +27,7 @@ import {
   serviceAccountNames,
   wantedAnnotations,
 } from './service-account-annotations.js';
+import { reviewUsage } from './usage-review.js';
 
 type Run = ReconcileRun<'WorkloadIdentity'>;
 const DONE: ReconcileResult = {};
@@ -154,7 +155,14 @@ export class WorkloadIdentityReconciler {
       };
     }
     run.set(ready(Reason.Available, `${current.externalName} is ready to use.`));
-    return { requeueAfter: this.deps.resyncAfter(account) };
+    return this.reviewed(provider, account, run);
+  }
+
+  /** Converged (or observed): its use is read when the review is due, and never blocks it. */
+  private async reviewed(provider: CloudProvider, account: CloudAccount, run: Run): Promise<ReconcileResult> {
+    const identity = run.object as WorkloadIdentity;
+    const untilReview = await reviewUsage(provider, identity, account, run, this.deps.random ?? Math.random);
+    return { requeueAfter: Math.min(this.deps.resyncAfter(account), untilReview) };
   }
 
   private async observeOnly(
@@ -177,12 +185,12 @@ export class WorkloadIdentityReconciler {
     run.status.drift = observed.drift.length > 0 ? observed.drift : undefined;
     run.set(synced('Observed (managementPolicy ObserveOnly); nothing is written.'));
     run.set(observed.drift.length > 0 ? drifted(observed.drift, false) : notDrifted());
-    run.set(
-      observed.exists
-        ? ready(Reason.Observed, `${observed.externalName} exists.`)
-        : notReady(Reason.NotFoundInCloud, `${observed.externalName} does not exist in the cloud.`),
-    );
-    return { requeueAfter: this.deps.resyncAfter(account) };
+    if (!observed.exists) {
+      run.set(notReady(Reason.NotFoundInCloud, `${observed.externalName} does not exist in the cloud.`));
+      return { requeueAfter: this.deps.resyncAfter(account) };
+    }
+    run.set(ready(Reason.Observed, `${observed.externalName} exists.`));
+    return this.reviewed(provider, account, run);
   }
 
   private async readServiceAccounts(

@@ -177,7 +177,8 @@ export class Controller {
       );
       return { outcome: 'terminal', reason: classified.reason };
     }
-    const retryAfterMs = classified?.kind === 'throttled' ? classified.retryAfterMs : undefined;
+    // Throttled: the server's wish; retryable: the soonest a retry can find things changed.
+    const retryAfterMs = classified?.retryAfterMs;
     const delayMs = this.queue.addRateLimited(key, retryAfterMs ?? 0);
     const fields = { reason, retryInMs: delayMs, retryAfterMs, retries: this.queue.retries(key) };
     if (classified) logger.info(fields, 'reconcile failed; retrying');

@@ -4,7 +4,7 @@ const MAX_CAUSE_DEPTH = 16;
  * How a failure is handled. Every failure is classified once, where it is understood (a cloud's
  * error classifier, a spec check, a reconcile step), into exactly one of these:
  * - retryable: try again with per-key exponential backoff (5xx, eventual consistency, conflicts,
- *   a timeout);
+ *   a timeout), and no sooner than `retryAfterMs` when the classifier knows how long the cloud takes;
  * - throttled: try again no sooner than `retryAfterMs` (the server's wish), and slow every caller
  *   of the same server down;
  * - terminal: retrying cannot fix it. Not retried until the object changes, or, when the cause lies

@@ -91,6 +91,10 @@ export interface IdentityView extends ViewBase {
   deletionPolicy: 'Delete' | 'Retain';
   /** The names of its IdentityBindings. */
   bindings: string[];
+  /** When the cloud last saw it used (its usage review), when it has. */
+  lastUsed?: string;
+  /** The usage review found it unused for longer than its account's review.unusedAfter. */
+  unused?: boolean;
 }
 
 export interface GrantView {
@@ -99,6 +103,8 @@ export interface GrantView {
   wanted: string;
   /** What the cloud now allows on the resource, as Keyless last applied it. */
   allowed?: string;
+  /** When the cloud last saw the grant's services (or its identity) used, per the usage review. */
+  lastUsed?: string;
 }
 
 export interface BindingView extends ViewBase {
@@ -109,6 +115,8 @@ export interface BindingView extends ViewBase {
   grants: GrantView[];
   /** When the grants end (RFC 3339), for a temporary binding. */
   expiresAt?: string;
+  /** The resources of the grants the usage review found unused (its Unused condition is True). */
+  unusedGrants?: string[];
 }
 
 export type ObjectView = AccountView | IdentityView | BindingView;
@@ -196,6 +204,8 @@ export function buildReadModel(input: ReadModelInput): ReadModel {
       managementPolicy: identity.spec.managementPolicy ?? 'Manage',
       deletionPolicy: identity.spec.deletionPolicy ?? 'Delete',
       bindings: [...(bindingsOf.get(identityKey(namespace, identity.metadata.name)) ?? [])].sort(),
+      ...(identity.status?.usage?.lastUsed ? { lastUsed: identity.status.usage.lastUsed } : {}),
+      ...(isUnused(identity) ? { unused: true } : {}),
     };
   });
 
@@ -206,6 +216,10 @@ export function buildReadModel(input: ReadModelInput): ReadModel {
     const cloud = accountName ? accounts.get(accountName)?.spec.provider : undefined;
     const expiresAt = binding.status?.expiresAt ?? endOf(binding);
     const applied = new Map((binding.status?.grants ?? []).map((g) => [g.resource, g.summary]));
+    const usage = new Map((binding.status?.usage?.grants ?? []).map((g) => [g.resource, g]));
+    const unusedGrants = isUnused(binding)
+      ? (binding.status?.usage?.grants ?? []).filter((g) => !g.lastUsed).map((g) => g.resource)
+      : [];
     return {
       ...common('IdentityBinding', binding),
       kind: 'IdentityBinding',
@@ -216,13 +230,16 @@ export function buildReadModel(input: ReadModelInput): ReadModel {
       ...(identity?.status?.principal?.id ? { principal: identity.status.principal.id } : {}),
       grants: binding.spec.grants.map((grant) => {
         const allowed = applied.get(grant.resource);
+        const lastUsed = usage.get(grant.resource)?.lastUsed;
         return {
           resource: grant.resource,
           wanted: wantedOf(grant),
           ...(allowed !== undefined ? { allowed } : {}),
+          ...(lastUsed ? { lastUsed } : {}),
         };
       }),
       ...(expiresAt ? { expiresAt } : {}),
+      ...(unusedGrants.length > 0 ? { unusedGrants } : {}),
     };
   });
 
@@ -366,4 +383,8 @@ function newest<T extends { time: string }>(items: readonly T[], limit: number):
 
 function byName(a: { namespace?: string; name: string }, b: { namespace?: string; name: string }): number {
   return (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.name.localeCompare(b.name);
+}
+
+function isUnused(object: WorkloadIdentity | IdentityBinding): boolean {
+  return object.status?.conditions?.some((c) => c.type === 'Unused' && c.status === 'True') ?? false;
 }

@@ -23,6 +23,7 @@ import {
   workloadIdentity,
 } from '../support/keyless-objects.js';
 import { apply, get, type Manifest, remove, waitFor } from '../support/kube-manifests.js';
+import { lastAccessedShim } from '../support/last-accessed-shim.js';
 import { awsClientConfig, MOTO_ACCOUNT_ID } from '../support/moto/index.js';
 
 const BUCKET = 'arn:aws:s3:::shop-invoices';
@@ -314,6 +315,7 @@ describeWithAws('the AWS provider on moto', (world) => {
   it('stays within its call budget: first converge and steady-state re-observation', async () => {
     // An account of its own, behind a proxy of its own, so only this identity and binding are counted.
     const proxy = await startFaultProxy({ target: world.moto().endpoint });
+    lastAccessedShim(proxy).answer([]);
     try {
       const budgetAccount = { ...awsAccount(proxy.endpoint, world.controlPlane().issuerUrl, '3s') };
       budgetAccount.metadata = { name: 'aws-budget' };
@@ -326,12 +328,16 @@ describeWithAws('the AWS provider on moto', (world) => {
       await apply(world.admin(), binding);
       await waitForCondition(world.admin(), binding, 'Ready', { status: 'True' });
 
-      // Identity: GetRole (absent), CreateRole. Binding: GetRolePolicy (absent), ListRolePolicies (the
-      // size check against the role's other inline policies), PutRolePolicy. The account's own
-      // checks (GetCallerIdentity, GetOpenIDConnectProvider) run on their own resync.
+      // Identity: GetRole (absent), CreateRole, then its first usage review: GetRole (RoleLastUsed),
+      // GenerateServiceLastAccessedDetails and one GetServiceLastAccessedDetails (the job is done at
+      // the first poll). Binding: GetRolePolicy (absent), ListRolePolicies (the size check against
+      // the role's other inline policies), PutRolePolicy. The account's own checks
+      // (GetCallerIdentity, GetOpenIDConnectProvider) run on their own resync.
       const { GetCallerIdentity: _c, GetOpenIDConnectProvider: _o, ...converge } = proxy.counts();
       expect(converge).toEqual({
-        GetRole: 1,
+        GetRole: 2,
+        GenerateServiceLastAccessedDetails: 1,
+        GetServiceLastAccessedDetails: 1,
         CreateRole: 1,
         GetRolePolicy: 1,
         ListRolePolicies: 1,
@@ -341,7 +347,8 @@ describeWithAws('the AWS provider on moto', (world) => {
       proxy.resetCounts();
       await new Promise((resolve) => setTimeout(resolve, 7_000));
       const { GetCallerIdentity: _c2, GetOpenIDConnectProvider: _o2, ...steady } = proxy.counts();
-      // Over 7 s with a 3 s (±10%) resync: two or three re-observations, one read each, no writes.
+      // Over 7 s with a 3 s (±10%) resync: two or three re-observations, one read each, no writes,
+      // and no usage call: the next review is a day away (review.interval's default).
       expect(Object.keys(steady).sort()).toEqual(['GetRole', 'GetRolePolicy']);
       for (const reads of Object.values(steady)) {
         expect(reads).toBeGreaterThanOrEqual(2);

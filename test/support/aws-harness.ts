@@ -5,6 +5,7 @@ import type { ControlPlane } from './control-plane/index.js';
 import { type EksFake, startEksFake } from './eks-fake/index.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy/index.js';
 import { apply, type Manifest } from './kube-manifests.js';
+import { type LastAccessedShim, lastAccessedShim } from './last-accessed-shim.js';
 import {
   bootstrapAdmin,
   MOTO_ACCOUNT_ID,
@@ -25,6 +26,8 @@ export interface AwsWorld {
   proxy(): FaultProxy;
   /** The EKS Pod Identity API moto lacks, behind the same proxy; its cluster is the account's. */
   eks(): EksFake;
+  /** IAM's service-last-accessed calls, which moto lacks, answered in front of it (an empty report by default). */
+  lastAccessed(): LastAccessedShim;
   admin(): KubeClient;
   operator(): RunningOperator;
   /** The credentials the operator signs with (an IAM admin when moto enforces IAM). */
@@ -35,6 +38,7 @@ interface AwsBackend extends CloudBackend {
   moto: Moto;
   proxy: FaultProxy;
   eks: EksFake;
+  lastAccessed: LastAccessedShim;
   credentials: MotoCredentials;
 }
 
@@ -51,7 +55,13 @@ const POD_IDENTITY_PATHS = /^\/clusters\/[^/]+\/pod-identity-associations(\/|$)/
 export function describeWithAws(
   name: string,
   body: (world: AwsWorld) => void,
-  options: { enforceIam?: boolean; resyncInterval?: string; operatorArgs?: string[] } = {},
+  options: {
+    enforceIam?: boolean;
+    resyncInterval?: string;
+    operatorArgs?: string[];
+    /** The CloudAccount's spec.review. */
+    review?: Record<string, string>;
+  } = {},
 ): void {
   describeWithCloud<AwsBackend>(
     name,
@@ -73,10 +83,13 @@ export function describeWithAws(
           routes: [{ path: POD_IDENTITY_PATHS, target: eks.endpoint }],
         });
         const credentials = options.enforceIam ? await bootstrapAdmin(moto) : TEST_CREDENTIALS;
+        const lastAccessed = lastAccessedShim(proxy);
+        lastAccessed.answer([]);
         return {
           moto,
           proxy,
           eks,
+          lastAccessed,
           credentials,
           endpoint: proxy.endpoint,
           secretData: {
@@ -90,8 +103,10 @@ export function describeWithAws(
           },
         };
       },
-      accountSpec: (_backend, controlPlane) =>
-        awsAccountSpec(controlPlane.issuerUrl, options.resyncInterval ?? '2s'),
+      accountSpec: (_backend, controlPlane) => ({
+        ...awsAccountSpec(controlPlane.issuerUrl, options.resyncInterval ?? '2s'),
+        ...(options.review ? { review: options.review } : {}),
+      }),
     },
     (world) =>
       body({
@@ -101,6 +116,7 @@ export function describeWithAws(
         moto: () => world.backend().moto,
         proxy: () => world.backend().proxy,
         eks: () => world.backend().eks,
+        lastAccessed: () => world.backend().lastAccessed,
         credentials: () => world.backend().credentials,
       }),
     shouldSkipMotoTests(),

@@ -186,6 +186,7 @@ const TESTED_EDGES = [
   'identity-first-seen',
   'identity-own-change',
   'identity-wakes-its-bindings',
+  'identity-review-failure-refreshes-account',
   'last-identity-releases-deleting-account',
   'identity-principal-refreshes-account',
   'binding-first-seen',
@@ -393,6 +394,60 @@ describe('identity-wakes-its-bindings', () => {
 
     w.sources.WorkloadIdentity.remove('team/app');
     expect(await w.woken()).toEqual(bindingsOfApp);
+  });
+});
+
+const reviewed = (reviewedAt: string, error?: string) => (wi: WorkloadIdentity) => {
+  wi.status = {
+    conditions: [ready()],
+    externalName: 'role-app',
+    usage: {
+      reviewedAt,
+      nextReviewAt: reviewedAt,
+      source: 'RoleLastUsed',
+      ...(error ? { error: { reason: error, message: 'refused' } } : {}),
+    },
+  };
+};
+
+describe('identity-wakes-its-bindings, on a review', () => {
+  it('wakes its bindings when a review is written, not when only the next review time moves', async () => {
+    const w = await world();
+    await w.given(account('acct'), identity('app'), binding('app-read', 'app'));
+    w.edit('WorkloadIdentity', 'team/app', (wi) => {
+      wi.status = { conditions: [ready()], externalName: 'role-app' };
+    });
+    await w.woken();
+
+    w.edit('WorkloadIdentity', 'team/app', reviewed('2026-01-02T00:00:00Z'));
+    expect((await w.woken()).IdentityBinding).toEqual(['team/app-read']);
+
+    w.edit('WorkloadIdentity', 'team/app', (wi) => {
+      if (wi.status?.usage) wi.status.usage.nextReviewAt = '2026-01-03T00:00:00Z';
+    });
+    expect(await w.woken()).toEqual(NOTHING);
+  });
+});
+
+describe('identity-review-failure-refreshes-account', () => {
+  it("wakes the account, settled, when an identity's review failure appears, changes or clears", async () => {
+    const w = await world();
+    await w.given(account('acct'), identity('app'), identity('api'));
+
+    w.edit('WorkloadIdentity', 'team/app', reviewed('2026-01-02T00:00:00Z', 'UsageReviewForbidden'));
+    w.edit('WorkloadIdentity', 'team/api', reviewed('2026-01-02T00:00:00Z', 'UsageReviewForbidden'));
+    await w.woken();
+    w.clock.advance(PRINCIPALS_SETTLE_MS);
+    expect((await w.woken()).CloudAccount).toEqual(['acct']);
+
+    // The same failure again, a day later: nothing new for the account.
+    w.edit('WorkloadIdentity', 'team/app', reviewed('2026-01-03T00:00:00Z', 'UsageReviewForbidden'));
+    w.clock.advance(PRINCIPALS_SETTLE_MS);
+    expect((await w.woken()).CloudAccount).toEqual([]);
+
+    w.edit('WorkloadIdentity', 'team/app', reviewed('2026-01-04T00:00:00Z'));
+    w.clock.advance(PRINCIPALS_SETTLE_MS);
+    expect((await w.woken()).CloudAccount).toEqual(['acct']);
   });
 });
 

@@ -108,9 +108,14 @@ function plainRow(view: ObjectView, now: number): Cell[] {
 /** What a person looks for beside a healthy object: the account, the principal, the identity and end. */
 function facts(view: ObjectView, now: number): string {
   if (view.kind === 'CloudAccount') return `${view.target.label} ${view.target.value}`;
-  if (view.kind === 'WorkloadIdentity') return view.principal?.id ?? view.externalName ?? '-';
+  if (view.kind === 'WorkloadIdentity') {
+    const who = view.principal?.id ?? view.externalName ?? '-';
+    if (view.lastUsed) return `${who}, last used ${relative(view.lastUsed, now)}`;
+    return view.unused ? `${who}, never used (Unused)` : who;
+  }
   const identity = `wi/${view.identity}`;
-  return view.expiresAt ? `${identity}, ${endsLine(view.expiresAt, now)}` : identity;
+  const unused = view.unusedGrants?.length ? `, unused: ${view.unusedGrants.join(', ')}` : '';
+  return view.expiresAt ? `${identity}, ${endsLine(view.expiresAt, now)}${unused}` : `${identity}${unused}`;
 }
 
 function endsLine(expiresAt: string | undefined, now: number): string {

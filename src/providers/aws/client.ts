@@ -6,9 +6,12 @@ import {
   DeleteRolePermissionsBoundaryCommand,
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
+  GenerateServiceLastAccessedDetailsCommand,
   GetOpenIDConnectProviderCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
+  GetServiceLastAccessedDetailsCommand,
+  type GetServiceLastAccessedDetailsResponse,
   IAMClient,
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
@@ -24,7 +27,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { Context } from '../../runtime/context.js';
 import { type AccountLimiter, type CloudCalls, cloudCalls } from '../shared/cloud-calls.js';
-import { classifyAwsError, isNoSuchEntity, isResourceNotFound } from './errors.js';
+import { classifyAwsError, classifyUsageError, isNoSuchEntity, isResourceNotFound } from './errors.js';
 import { functionRegion } from './lambda-functions.js';
 import type { PolicyDocument } from './policy-document.js';
 
@@ -61,6 +64,8 @@ export class AwsClient {
   private readonly sts: STSClient;
   private readonly call: CloudCalls['call'];
   private readonly optional: CloudCalls['optional'];
+  /** The usage review's calls, whose refusals name the review's permissions (classifyUsageError). */
+  private readonly usageCall: CloudCalls['call'];
   /** Lambda's calls, whose missing thing is a function (ResourceNotFoundException). */
   private readonly lambdaOptional: CloudCalls['optional'];
   /**
@@ -75,6 +80,12 @@ export class AwsClient {
     ({ call: this.call, optional: this.optional } = cloudCalls(
       options.limiter,
       classifyAwsError,
+      isNoSuchEntity,
+      options.callTimeoutMs,
+    ));
+    ({ call: this.usageCall } = cloudCalls(
+      options.limiter,
+      classifyUsageError,
       isNoSuchEntity,
       options.callTimeoutMs,
     ));
@@ -167,6 +178,42 @@ export class AwsClient {
       this.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal }),
     );
     return out?.Role;
+  }
+
+  /** The role, for its RoleLastUsed, read by the usage review (its refusal names iam:GetRole). */
+  async getRoleForUsage(ctx: Context, name: string): Promise<Role | undefined> {
+    const out = await this.usageCall(ctx, 'GetRole', (abortSignal) =>
+      this.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal }),
+    );
+    return out.Role;
+  }
+
+  /** Starts IAM's service-last-accessed report for `arn`, per action where IAM tracks actions; its job id. */
+  async generateServiceLastAccessed(ctx: Context, arn: string): Promise<string> {
+    const out = await this.usageCall(ctx, 'GenerateServiceLastAccessedDetails', (abortSignal) =>
+      this.iam.send(
+        new GenerateServiceLastAccessedDetailsCommand({ Arn: arn, Granularity: 'ACTION_LEVEL' }),
+        {
+          abortSignal,
+        },
+      ),
+    );
+    if (!out.JobId) throw new Error(`GenerateServiceLastAccessedDetails ${arn}: the response has no JobId`);
+    return out.JobId;
+  }
+
+  /** One page of the report (`marker` from the previous page); JobStatus says whether it is done. */
+  getServiceLastAccessedPage(
+    ctx: Context,
+    jobId: string,
+    marker: string | undefined,
+  ): Promise<GetServiceLastAccessedDetailsResponse> {
+    return this.usageCall(ctx, 'GetServiceLastAccessedDetails', (abortSignal) =>
+      this.iam.send(
+        new GetServiceLastAccessedDetailsCommand({ JobId: jobId, ...(marker ? { Marker: marker } : {}) }),
+        { abortSignal },
+      ),
+    );
   }
 
   async createRole(ctx: Context, role: RoleInput): Promise<Role> {

@@ -122,3 +122,31 @@ export function classifyAwsError(err: unknown, operation: string): ClassifiedErr
   // 5xx, timeouts, resets, DNS: worth another try.
   return new ClassifiedError(message, { kind: 'retryable', reason: Reason.CloudUnavailable, cause: err });
 }
+
+/** What the usage review needs beyond the operator's other reads, named when AWS refuses it. */
+export const USAGE_PERMISSIONS = {
+  GetRole: 'iam:GetRole',
+  GenerateServiceLastAccessedDetails: 'iam:GenerateServiceLastAccessedDetails',
+  GetServiceLastAccessedDetails: 'iam:GetServiceLastAccessedDetails',
+} as const;
+
+/**
+ * The usage review's calls: classified as every AWS call is, except that a refusal is
+ * UsageReviewForbidden naming the API and every permission the review needs, so the account's
+ * condition says what to grant. Not terminal for the identity: a review failure never blocks it.
+ */
+export function classifyUsageError(err: unknown, operation: string): ClassifiedError {
+  const classified = classifyAwsError(err, operation);
+  if (classified.reason !== Reason.AccessDenied) return classified;
+  const permission = USAGE_PERMISSIONS[operation as keyof typeof USAGE_PERMISSIONS] ?? operation;
+  return new ClassifiedError(
+    `${operation}: AWS refused the usage review's read (${permission}); the operator needs ` +
+      `${Object.values(USAGE_PERMISSIONS).join(', ')} on the identities' roles: ${asMessage(err)}`,
+    { kind: 'terminal', reason: Reason.UsageReviewForbidden, cause: err },
+  );
+}
+
+function asMessage(err: unknown): string {
+  const sdk = err as SdkError;
+  return `${sdk?.name ?? 'Error'}: ${sdk?.message ?? String(err)}`;
+}

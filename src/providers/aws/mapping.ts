@@ -285,7 +285,7 @@ export function inlinePolicy(grants: ResolvedGrant[], expiresAt: Date | undefine
   return {
     Version: '2012-10-17',
     Statement: grants.map((grant, index) => ({
-      Sid: `Grant${index}`,
+      Sid: `Grant${grant.position ?? index}`,
       Effect: 'Allow',
       Action: grant.permissions,
       Resource: grant.scopes,

@@ -47,6 +47,7 @@ import {
 } from './mapping.js';
 import { type AssociationsObserved, PodIdentityAssociations } from './pod-identity-associations.js';
 import { parsePolicyDocument, policyDrift, policySize } from './policy-document.js';
+import { AwsUsage } from './usage.js';
 
 /** Client-side defaults, below the cloud's documented quotas; a CloudAccount's spec.rateLimits overrides them. */
 export const DEFAULT_RATES = { read: { qps: 20, burst: 40 }, write: { qps: 10, burst: 20 } };
@@ -75,6 +76,7 @@ export function createAwsProvider(account: AccountRequest, options: AwsProviderO
     accounts: new AwsAccounts(client),
     identities: new AwsRoles(client, new PodIdentityAssociations(eks)),
     grants: new AwsInlinePolicies(client),
+    usage: new AwsUsage(client),
   };
 }
 

@@ -18,6 +18,7 @@ import { accountLimiter, DEFAULT_CALL_TIMEOUT_MS } from '../shared/cloud-calls.j
 import { diffTags } from '../shared/drift.js';
 import { describeOwner, sameOwner } from '../shared/ownership.js';
 import type { SecretReader } from '../shared/secrets.js';
+import { usageUnread } from '../shared/usage-unread.js';
 import { AzureClient } from './client.js';
 import { credentialFor } from './credentials.js';
 import { codeOf } from './errors.js';
@@ -72,6 +73,7 @@ export function createAzureProvider(account: AccountRequest, options: AzureProvi
     accounts: new AzureAccounts(client),
     identities: new AzureIdentities(client),
     grants: new AzureRoleAssignments(client),
+    usage: usageUnread('Azure'),
   };
 }
 

@@ -27,6 +27,7 @@ import { accountLimiter, DEFAULT_CALL_TIMEOUT_MS } from '../shared/cloud-calls.j
 import { diffFields } from '../shared/drift.js';
 import { describeOwner, sameOwner } from '../shared/ownership.js';
 import type { SecretReader } from '../shared/secrets.js';
+import { usageUnread } from '../shared/usage-unread.js';
 import { type DenyPolicy, GcpClient, type ServiceAccount } from './client.js';
 import { CLOUD_RUN_SERVICES, cloudRunServicesOf } from './cloud-run-services.js';
 import {
@@ -101,6 +102,7 @@ export function createGcpProvider(
     accounts: new GcpAccounts(client),
     identities: new GcpIdentities(new GcpServiceAccounts(client, writer), new GcpDirectPrincipals(client)),
     grants: new GcpMembers(client, writer),
+    usage: usageUnread('Google Cloud'),
     writer,
   };
 }
@@ -352,11 +354,7 @@ class GcpServiceAccounts implements ExternalClient<IdentityRequest, IdentityObse
       const observed = await this.observe(ctx, request);
       if (!observed.exists) {
         // Created moments ago (by an earlier attempt whose answer was lost), not yet visible: IAM is eventually consistent.
-        throw new ClassifiedError(`service account ${email} exists but is not visible yet`, {
-          kind: 'retryable',
-          reason: Reason.NotFound,
-          cause: err,
-        });
+        throw notVisibleYet(email, err);
       }
       if (!sameOwner(observed.owner, request.owner) && !request.adopt) {
         throw terminal(
@@ -367,7 +365,12 @@ class GcpServiceAccounts implements ExternalClient<IdentityRequest, IdentityObse
       }
     }
     // Right after a create the account may not be visible yet (404): the retry comes back here.
-    await this.writeTrust(ctx, request, email);
+    try {
+      await this.writeTrust(ctx, request, email);
+    } catch (err) {
+      if (err instanceof ClassifiedError && err.reason === Reason.NotFound) throw notVisibleYet(email, err);
+      throw err;
+    }
     const names = cloudRunServicesOf(request);
     return {
       exists: true,
@@ -579,4 +582,19 @@ function appliedOf(request: GrantRequest, grants: MemberGrant[]): { resource: st
 function stripExpiry(condition: string | undefined): string | undefined {
   const stripped = condition?.replace(/( && )?request\.time < timestamp\("[^"]+"\)$/, '');
   return stripped ? stripped : undefined;
+}
+
+/**
+ * How long a new service account usually takes to be visible to IAM: retrying sooner only sends
+ * the create again (IAM then says it exists, yet cannot find it).
+ */
+const NEW_ACCOUNT_VISIBLE_MS = 1_000;
+
+function notVisibleYet(email: string, cause: unknown): ClassifiedError {
+  return new ClassifiedError(`service account ${email} exists but is not visible yet`, {
+    kind: 'retryable',
+    reason: Reason.NotFound,
+    retryAfterMs: NEW_ACCOUNT_VISIBLE_MS,
+    cause,
+  });
 }

@@ -18,6 +18,13 @@ export interface MemoryGrantSet {
   expiresAt: string | undefined;
 }
 
+/** What the in-memory cloud has seen of an identity's use: its last sign-in and, per service, last use. */
+export interface MemoryUsage {
+  lastUsed?: Date;
+  where?: string;
+  services: Map<string, Date>;
+}
+
 export const MEMORY_OPERATIONS = {
   CheckAccount: 'read',
   GetIdentity: 'read',
@@ -27,6 +34,7 @@ export const MEMORY_OPERATIONS = {
   GetGrants: 'read',
   PutGrants: 'write',
   DeleteGrants: 'write',
+  GetUsage: 'read',
 } as const;
 export type MemoryOperation = keyof typeof MEMORY_OPERATIONS;
 
@@ -78,6 +86,8 @@ class Quota {
 export class MemoryCloud {
   readonly identities = new Map<string, MemoryIdentity>();
   readonly grantSets = new Map<string, MemoryGrantSet>();
+  /** By identity name: what the cloud has recorded of its use (see `use`). */
+  readonly usage = new Map<string, MemoryUsage>();
   readonly calls = new Map<MemoryOperation, number>();
   private readonly clock: Clock;
   private latencyMs: number;
@@ -127,6 +137,16 @@ export class MemoryCloud {
   resetCounts(): void {
     this.calls.clear();
     this.throttled.clear();
+  }
+
+  /** Records that the identity signed in at `at` (now by default) and, when named, used `service`. */
+  use(identityName: string, options: { service?: string; where?: string; at?: Date } = {}): void {
+    const at = options.at ?? new Date(this.clock.now());
+    const usage = this.usage.get(identityName) ?? { services: new Map<string, Date>() };
+    usage.lastUsed = at;
+    if (options.where !== undefined) usage.where = options.where;
+    if (options.service !== undefined) usage.services.set(options.service, at);
+    this.usage.set(identityName, usage);
   }
 
   newPrincipalId(): string {

@@ -11,13 +11,15 @@ import type {
   IdentityObservation,
   IdentityRequest,
   IdentityValidator,
+  UsageReader,
+  UsageReport,
 } from '../provider.js';
 import { type AccountLimiter, cloudCalls } from '../shared/cloud-calls.js';
 import { diffFields, diffTags } from '../shared/drift.js';
 import { deterministicName } from '../shared/naming.js';
 import { describeOwner, ownerFromTags, sameOwner } from '../shared/ownership.js';
 import { grantDocument, identityDocument, resolveGrants } from './mapping.js';
-import type { MemoryCloud, MemoryIdentity, MemoryOperation } from './memory-cloud.js';
+import type { MemoryCloud, MemoryIdentity, MemoryOperation, MemoryUsage } from './memory-cloud.js';
 
 type Call = <T>(ctx: Context, operation: MemoryOperation, target: string, body: () => T) => Promise<T>;
 
@@ -59,6 +61,7 @@ export class MemoryProvider implements CloudProvider {
   readonly accounts: AccountClient;
   readonly identities: ExternalClient<IdentityRequest, IdentityObservation> & IdentityValidator;
   readonly grants: ExternalClient<GrantRequest, GrantObservation> & GrantResolver;
+  readonly usage: UsageReader;
 
   constructor(cloud: MemoryCloud, options: MemoryProviderOptions = {}) {
     const call = limitedCall(cloud, options.limiter);
@@ -68,7 +71,23 @@ export class MemoryProvider implements CloudProvider {
     };
     this.identities = new MemoryIdentities(cloud, call);
     this.grants = new MemoryGrants(cloud, call);
+    this.usage = {
+      review: (ctx, request) =>
+        call(ctx, 'GetUsage', request.externalName, () =>
+          memoryUsageReport(cloud.usage.get(request.externalName)),
+        ),
+    };
   }
+}
+
+/** One read: the identity's last sign-in and its services, as AWS reports them (service namespace per grant). */
+function memoryUsageReport(usage: MemoryUsage | undefined): UsageReport {
+  return {
+    source: 'MemoryUsage',
+    ...(usage?.lastUsed ? { lastUsed: usage.lastUsed } : {}),
+    ...(usage?.where ? { lastUsedWhere: usage.where } : {}),
+    services: [...(usage?.services ?? [])].map(([service, lastUsed]) => ({ service, lastUsed })),
+  };
 }
 
 class MemoryIdentities implements ExternalClient<IdentityRequest, IdentityObservation>, IdentityValidator {

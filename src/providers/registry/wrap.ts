@@ -1,6 +1,6 @@
 import type { CloudProvider, GrantResolver, IdentityValidator } from '../provider.js';
 
-type Part = 'accounts' | 'identities' | 'grants';
+type Part = 'accounts' | 'identities' | 'grants' | 'usage';
 
 /** The names of the methods of `T` that return a promise: the calls that reach a cloud. */
 type AsyncMethods<T> = {
@@ -15,13 +15,16 @@ export const CONTRACT = {
   accounts: ['check'],
   identities: ['observe', 'create', 'update', 'delete'],
   grants: ['observe', 'create', 'update', 'delete'],
+  usage: ['review'],
 } as const satisfies { [P in Part]: readonly AsyncMethods<CloudProvider[P]>[] };
 
 type Listed<P extends Part> = (typeof CONTRACT)[P][number];
 type Complete = [AsyncMethods<CloudProvider['accounts']>] extends [Listed<'accounts'>]
   ? [AsyncMethods<CloudProvider['identities']>] extends [Listed<'identities'>]
     ? [AsyncMethods<CloudProvider['grants']>] extends [Listed<'grants'>]
-      ? true
+      ? [AsyncMethods<CloudProvider['usage']>] extends [Listed<'usage'>]
+        ? true
+        : false
       : false
     : false
   : false;
@@ -78,5 +81,6 @@ export function wrapProvider(
     accounts: part('accounts') as unknown as CloudProvider['accounts'],
     identities: { ...part('identities'), validate: pure.validate } as unknown as CloudProvider['identities'],
     grants: { ...part('grants'), resolve: pure.resolve } as unknown as CloudProvider['grants'],
+    usage: part('usage') as unknown as CloudProvider['usage'],
   };
 }

@@ -38,9 +38,12 @@ export class AccountLimiter {
     this.write = new AdaptiveBucket({ ...bucketRate(rates.write), ...(clock ? { clock } : {}) });
   }
 
-  /** get*, list*, check*, *.get, *.getIamPolicy, GetRole ... are reads; everything else writes. */
+  /**
+   * get*, list*, check*, *.get, *.getIamPolicy, GetRole ... are reads, and so is AWS's
+   * GenerateServiceLastAccessedDetails (it starts a report, changing nothing); everything else writes.
+   */
   for(operation: string): AdaptiveBucket {
-    return /(^|\.)(get|list|check)/i.test(operation) ? this.read : this.write;
+    return /(^|\.)(get|list|check|generateservicelastaccessed)/i.test(operation) ? this.read : this.write;
   }
 
   /** The cloud refused `operation` for its rate: its bucket slows down (and pauses for a Retry-After). */

@@ -122,6 +122,61 @@ describe('OperatorMetrics', () => {
     expect(await samples(metrics, 'keyless_objects')).toEqual([]);
   });
 
+  it("reads the usage review's last use and unused grants from the objects at scrape time", async () => {
+    const metrics = new OperatorMetrics();
+    const identity = readyIdentity('a');
+    identity.status = {
+      ...identity.status,
+      usage: {
+        reviewedAt: '2026-06-01T00:00:00Z',
+        nextReviewAt: '2026-06-02T00:00:00Z',
+        source: 'RoleLastUsed',
+        lastUsed: '2026-05-01T00:00:00Z',
+      },
+    };
+    const binding = temporaryBinding('grants', '2030-01-01T00:00:00Z');
+    binding.status = {
+      usage: {
+        reviewedAt: '2026-06-01T00:00:00Z',
+        grants: [
+          {
+            resource: 'used',
+            services: ['s3'],
+            lastUsed: '2026-05-31T00:00:00Z',
+            since: '2025-01-01T00:00:00Z',
+          },
+          {
+            resource: 'idle',
+            services: ['sqs'],
+            unusedSince: '2025-01-01T00:00:00Z',
+            since: '2025-01-01T00:00:00Z',
+          },
+          {
+            resource: 'gone',
+            services: ['sns'],
+            unusedSince: '2025-01-01T00:00:00Z',
+            since: '2025-01-01T00:00:00Z',
+          },
+        ],
+        revoked: [{ resource: 'gone', revokedAt: '2026-05-01T00:00:00Z', generation: 1 }],
+      },
+    };
+    metrics.observeObjects(
+      snapshot({ accounts: [account('aws')], identities: [identity], bindings: [binding] }),
+      new Date('2026-06-01T00:00:00Z'),
+    );
+    expect(await samples(metrics, 'keyless_identity_last_used_timestamp_seconds')).toEqual([
+      {
+        labels: { namespace: 'shop', name: 'a', account: 'aws' },
+        value: Date.parse('2026-05-01T00:00:00Z') / 1000,
+      },
+    ]);
+    // With the default unusedAfter (90 days): idle only (gone is revoked, used was used yesterday).
+    expect(await samples(metrics, 'keyless_grants_unused')).toEqual([
+      { labels: { namespace: 'shop', name: 'grants', account: 'aws' }, value: 1 },
+    ]);
+  });
+
   it('says whether this replica leads: 0 until told otherwise', async () => {
     const metrics = new OperatorMetrics();
     expect(await samples(metrics, 'keyless_leader')).toEqual([{ labels: {}, value: 0 }]);

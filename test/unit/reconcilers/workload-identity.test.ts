@@ -68,7 +68,14 @@ describe('WorkloadIdentity reconciler', () => {
 
     expect((await h.reconcile('WorkloadIdentity', 'team/app')).error).toBeUndefined();
 
-    expect(log).toEqual(['GetIdentity', 'finalizer started', 'finalizer written', 'CreateIdentity']);
+    // Then, converged, its first usage review (a read).
+    expect(log).toEqual([
+      'GetIdentity',
+      'finalizer started',
+      'finalizer written',
+      'CreateIdentity',
+      'GetUsage',
+    ]);
     expect(finalizersAtCreate).toEqual([FINALIZER]);
   });
 

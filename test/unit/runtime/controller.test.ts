@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Controller, type Reconcile, type ReconcileResult } from '../../../src/runtime/controller.js';
 import type { ControllerMetrics, ReconcileOutcome } from '../../../src/runtime/controller-metrics.js';
-import { terminal, throttled } from '../../../src/runtime/errors.js';
+import { ClassifiedError, terminal, throttled } from '../../../src/runtime/errors.js';
 import { FakeClock, flushPromises } from '../../support/fake-clock.js';
 
 const silent = pino({ level: 'silent' });
@@ -275,6 +275,24 @@ describe('Controller', () => {
     const gaps = times.slice(1).map((time, i) => time - (times[i] ?? 0));
     expect(gaps.slice(0, 10)).toEqual(Array(10).fill(3000));
     expect(gaps.slice(10, 13)).toEqual([5120, 10_240, 20_480]);
+    await controller.stop();
+  });
+
+  it('waits retryAfterMs on a retryable error that carries it (a cloud known to need that long)', async () => {
+    const times: number[] = [];
+    const { controller, clock } = setup(async () => {
+      times.push(clock.now());
+      throw new ClassifiedError('not visible yet', {
+        kind: 'retryable',
+        reason: 'NotFound',
+        retryAfterMs: 1000,
+      });
+    });
+    controller.enqueue('a');
+    await clock.advanceAsync(999);
+    expect(times).toEqual([0]);
+    await clock.advanceAsync(1);
+    expect(times).toEqual([0, 1000]);
     await controller.stop();
   });
 

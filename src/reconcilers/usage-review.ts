@@ -1,0 +1,116 @@
+import type { CloudAccount, IdentityUsage, WorkloadIdentity } from '../api/index.js';
+import { isReason, Reason } from '../api/reasons.js';
+import { MAX_USAGE_SERVICES } from '../api/usage.js';
+import { identityVerdict, nextReviewAt, reviewDue, reviewSettings } from '../policy/usage.js';
+import type { CloudProvider, UsageReport } from '../providers/provider.js';
+import { interruptedByShutdown } from '../runtime/context.js';
+import { asError, classificationOf } from '../runtime/errors.js';
+import { getCondition, unusedCondition } from './conditions.js';
+import type { ReconcileRun } from './reconcile-run.js';
+import { accountRequest } from './requests.js';
+
+/**
+ * The usage review of one converged identity: when it is due (never between reviews), one
+ * provider.usage.review, written to status.usage with the next review planned; then the Unused
+ * condition from the evidence. A failed review never fails the reconcile: status.usage.error says
+ * it (the account's UsageReviewed condition gathers them), a Warning Event is sent when it first
+ * appears, and the review is tried again after an hour (or the interval, when shorter).
+ * Returns how long until the next review is due.
+ */
+export async function reviewUsage(
+  provider: CloudProvider,
+  identity: WorkloadIdentity,
+  account: CloudAccount,
+  run: ReconcileRun<'WorkloadIdentity'>,
+  random: () => number,
+): Promise<number> {
+  const settings = reviewSettings(account.spec.review);
+  const previous = identity.status?.usage;
+  const now = run.now;
+  if (reviewDue(previous, now, settings.intervalMs)) {
+    run.status.usage = replacingFields(previous, await readUsage(provider, identity, account, run, previous));
+    run.status.usage.nextReviewAt = nextReviewAt(
+      now,
+      settings.intervalMs,
+      run.status.usage.error !== undefined,
+      random,
+    ).toISOString();
+  }
+  const usage = run.status.usage;
+  const created = new Date(identity.metadata.creationTimestamp ?? now.toISOString());
+  const verdict = identityVerdict(usage, created, now, settings.unusedAfterMs);
+  const wasUnused = getCondition(identity.status?.conditions, 'Unused')?.status === 'True';
+  run.set(unusedCondition(verdict.unused, verdict.message));
+  if (verdict.unused && !wasUnused)
+    run.event('Warning', Reason.Unused, `${identity.metadata.name} is unused: ${verdict.message}`);
+  return Math.max(0, Date.parse(usage?.nextReviewAt ?? now.toISOString()) - now.getTime());
+}
+
+async function readUsage(
+  provider: CloudProvider,
+  identity: WorkloadIdentity,
+  account: CloudAccount,
+  run: ReconcileRun<'WorkloadIdentity'>,
+  previous: IdentityUsage | undefined,
+): Promise<IdentityUsage> {
+  const reviewedAt = run.now.toISOString();
+  try {
+    const report = await provider.usage.review(run.ctx, {
+      account: accountRequest(account),
+      externalName: run.status.externalName ?? '',
+      principal: run.status.principal ?? {},
+      spec: identity.spec,
+    });
+    return { ...usageStatus(report), reviewedAt, nextReviewAt: reviewedAt };
+  } catch (err) {
+    if (interruptedByShutdown(run.ctx.signal)) throw err;
+    const classified = classificationOf(err);
+    const error = {
+      reason: classified?.reason ?? Reason.CloudError,
+      message: `reviewing usage: ${asError(err).message}`,
+    };
+    run.log.warn({ reason: error.reason }, error.message);
+    if (previous?.error?.reason !== error.reason)
+      run.event('Warning', isReason(error.reason) ? error.reason : Reason.CloudError, error.message);
+    // The evidence of the last good review stays; only the error and the times are new.
+    return {
+      ...(previous ?? { source: 'none' }),
+      reviewedAt,
+      nextReviewAt: reviewedAt,
+      error,
+    };
+  }
+}
+
+/** The report as status holds it: times as RFC 3339, services bounded. */
+export function usageStatus(report: UsageReport): Omit<IdentityUsage, 'reviewedAt' | 'nextReviewAt'> {
+  const time = (d: Date | undefined) => (d ? { lastUsed: d.toISOString() } : {});
+  return {
+    source: report.source,
+    ...(report.unavailable !== undefined ? { unavailable: report.unavailable } : {}),
+    ...time(report.lastUsed),
+    ...(report.lastUsedWhere ? { lastUsedWhere: report.lastUsedWhere } : {}),
+    ...(report.trackedSince ? { trackedSince: report.trackedSince.toISOString() } : {}),
+    ...(report.services
+      ? {
+          services: report.services.slice(0, MAX_USAGE_SERVICES).map((s) => ({
+            service: s.service,
+            ...time(s.lastUsed),
+            ...(s.actions
+              ? { actions: s.actions.map((a) => ({ action: a.action, ...time(a.lastUsed) })) }
+              : {}),
+          })),
+        }
+      : {}),
+  };
+}
+
+/**
+ * `next` in place of `previous`: the fields only `previous` has are set undefined, so that the
+ * status merge patch removes them (an error cleared, a last use the cloud no longer reports).
+ */
+export function replacingFields<T extends object>(previous: T | undefined, next: T): T {
+  if (!previous) return next;
+  const gone = Object.keys(previous).filter((k) => !(k in next));
+  return { ...Object.fromEntries(gone.map((k) => [k, undefined])), ...next } as T;
+}
