@@ -387,6 +387,18 @@ export const REASONS = {
     carriedBy: TERMINAL,
     outcome: 'TerminalExternal',
   },
+  UsageReviewForbidden: {
+    meaning:
+      "The operator may not read how the account's identities are used (Google Cloud: policyanalyzer.serviceAccountLastAuthenticationActivities.query; Azure: the Microsoft Graph permission AuditLog.Read.All); the message names the API and the permission, and identities and grants converge regardless.",
+    carriedBy: ['Synced', 'Stalled', 'Event'],
+    outcome: 'TerminalExternal',
+  },
+  UsageApiDisabled: {
+    meaning:
+      'The cloud API that tells how identities are used is not enabled for the account (Google Cloud: policyanalyzer.googleapis.com); the message names it, and identities and grants converge regardless.',
+    carriedBy: ['Synced', 'Stalled', 'Event'],
+    outcome: 'TerminalExternal',
+  },
   ProviderUnavailable: {
     meaning:
       "This cloud's provider is not in this build of the operator, or its module failed to load; upgrade or restart the operator.",

@@ -145,6 +145,12 @@ const ADVICE: Record<Exclude<Reason, SuccessReason>, Advice> = {
   ProviderUnavailable: platformAdmin(
     `This cloud's provider is not in the running operator's build, or failed to load: see ${operatorLogs}, upgrade or restart the operator.`,
   ),
+  UsageReviewForbidden: platformAdmin(
+    "Give the operator's cloud principal the read permission the message names (Google Cloud: roles/policyanalyzer.activityAnalysisViewer on the project; Azure: the Microsoft Graph application permission AuditLog.Read.All, with admin consent); identities and grants are not held up meanwhile.",
+  ),
+  UsageApiDisabled: platformAdmin(
+    'Enable the API the message names in the account (Google Cloud: `gcloud services enable policyanalyzer.googleapis.com --project PROJECT`); identities and grants are not held up meanwhile.',
+  ),
 };
 
 type SuccessReason = {

@@ -169,6 +169,41 @@ export interface GrantResolver {
   resolve(grants: Grant[], account: AccountRequest): ResolvedGrant[];
 }
 
+export interface UsageReader {
+  /**
+   * Reads how the cloud has seen the identity used. Idempotent, read-only, context-first. Throws a
+   * ClassifiedError when the cloud refuses (its message names the API and the missing permission,
+   * reason one of Reason.UsageReviewForbidden / Reason.UsageApiDisabled / Reason.UsageReviewIncomplete
+   * or a normal retryable/throttled class).
+   */
+  review(ctx: Context, request: UsageRequest): Promise<UsageReport>;
+}
+
+export interface UsageRequest {
+  account: AccountRequest;
+  externalName: string;
+  principal: Principal; // status.principal of the identity
+  spec: WorkloadIdentitySpec; // defaults applied (gcp.mode tells Direct)
+}
+
+export interface UsageReport {
+  /** The cloud's own name for the evidence: 'RoleLastUsed', 'serviceAccountLastAuthentication', 'servicePrincipalSignInActivities'. */
+  source: string;
+  /** Set when the cloud cannot tell this identity's use at all (Direct mode, Graph data unavailable): the reason, for status. */
+  unavailable?: string;
+  /** The last time the cloud saw the identity authenticate; undefined = never seen (within what the cloud tracks). */
+  lastUsed?: Date;
+  /** Where: AWS RoleLastUsed.Region; Azure sign-in location/resource when offered; else undefined. */
+  lastUsedWhere?: string;
+  /** Since when the cloud's record covers (AWS: 400 days tracking window; GCP observationPeriod.startTime; Azure: when offered). */
+  trackedSince?: Date;
+  /**
+   * Per service, where the cloud tracks it (AWS service namespace 's3', with actions where AWS tracks
+   * them). Google Cloud and Azure: undefined (they offer identity-level evidence only).
+   */
+  services?: { service: string; lastUsed?: Date; actions?: { action: string; lastUsed?: Date }[] }[];
+}
+
 /** Finds the provider serving an account; implementations cache clients per account. */
 export interface ProviderRegistry {
   forAccount(account: AccountRequest): CloudProvider;

@@ -15,6 +15,7 @@ import type {
   IdentityObservation,
   IdentityRequest,
   IdentityValidator,
+  UsageReader,
 } from '../provider.js';
 import { accountLimiter, DEFAULT_CALL_TIMEOUT_MS } from '../shared/cloud-calls.js';
 import { diffFields } from '../shared/drift.js';
@@ -70,6 +71,7 @@ import {
   validateServiceAccountIdentity,
 } from './mapping.js';
 import { type PolicyMutation, PolicyWriter, type PolicyWriterOptions } from './policy-writer.js';
+import { GcpUsage } from './usage.js';
 
 /** Client-side defaults, below the cloud's documented quotas; a CloudAccount's spec.rateLimits overrides them. */
 export const DEFAULT_RATES = { read: { qps: 20, burst: 40 }, write: { qps: 10, burst: 20 } };
@@ -89,7 +91,7 @@ export const DENY_POLICY_ID = 'keyless-guardrails';
 export function createGcpProvider(
   account: AccountRequest,
   options: GcpProviderOptions,
-): CloudProvider & { writer: PolicyWriter } {
+): CloudProvider & { writer: PolicyWriter; usage: UsageReader } {
   gcpAccountOf(account);
   const client = new GcpClient(
     account,
@@ -103,6 +105,7 @@ export function createGcpProvider(
     accounts: new GcpAccounts(client),
     identities: new GcpIdentities(new GcpServiceAccounts(client, writer), new GcpDirectPrincipals(client)),
     grants: new GcpMembers(client, writer),
+    usage: new GcpUsage(client),
     writer,
   };
 }

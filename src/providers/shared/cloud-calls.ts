@@ -30,9 +30,9 @@ export class AccountLimiter {
     this.write = new AdaptiveBucket({ ...rates.write, ...(clock ? { clock } : {}) });
   }
 
-  /** get*, list*, check*, *.get, *.getIamPolicy, GetRole ... are reads; everything else writes. */
+  /** get*, list*, check*, *.get, *.getIamPolicy, GetRole, activities.query ... are reads; everything else writes. */
   for(operation: string): AdaptiveBucket {
-    return /(^|\.)(get|list|check)/i.test(operation) ? this.read : this.write;
+    return /(^|\.)(get|list|check|query)/i.test(operation) ? this.read : this.write;
   }
 
   /** The cloud refused `operation` for its rate: its bucket slows down (and pauses for a Retry-After). */
