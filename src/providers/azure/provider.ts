@@ -13,6 +13,7 @@ import type {
   IdentityObservation,
   IdentityRequest,
   IdentityValidator,
+  UsageReader,
 } from '../provider.js';
 import { accountLimiter, DEFAULT_CALL_TIMEOUT_MS } from '../shared/cloud-calls.js';
 import { diffTags } from '../shared/drift.js';
@@ -22,6 +23,7 @@ import { AzureClient } from './client.js';
 import { credentialFor } from './credentials.js';
 import { codeOf } from './errors.js';
 import { type FunctionApps, functionAppsOf } from './function-apps.js';
+import { GraphClient, graphRootFor } from './graph.js';
 import {
   assignmentFromSummary,
   assignmentName,
@@ -42,6 +44,7 @@ import {
   validateAzureIdentity,
 } from './mapping.js';
 import { type IdentityRef, SiteAttachments } from './site-attachments.js';
+import { AzureUsage } from './usage.js';
 
 /** Client-side defaults, below the cloud's documented quotas; a CloudAccount's spec.rateLimits overrides them. */
 export const DEFAULT_RATES = { read: { qps: 25, burst: 250 }, write: { qps: 10, burst: 200 } };
@@ -57,21 +60,35 @@ export interface AzureProviderOptions {
 }
 
 /** The Azure provider for one CloudAccount: managed identities, federated credentials, role assignments. */
-export function createAzureProvider(account: AccountRequest, options: AzureProviderOptions): CloudProvider {
+export function createAzureProvider(
+  account: AccountRequest,
+  options: AzureProviderOptions,
+): CloudProvider & { usage: UsageReader } {
   const azure = azureAccountOf(account);
+  const credential = credentialFor(account, options.secrets);
+  const limiter = accountLimiter(DEFAULT_RATES, account.spec.rateLimits, options.onThrottled);
+  const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   const client = new AzureClient({
     subscriptionId: azure.subscriptionId,
-    credential: credentialFor(account, options.secrets),
+    credential,
     endpoint: account.spec.endpoint,
     ca: options.ca,
-    limiter: accountLimiter(DEFAULT_RATES, account.spec.rateLimits, options.onThrottled),
-    callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+    limiter,
+    callTimeoutMs,
+  });
+  const graph = new GraphClient({
+    credential,
+    root: graphRootFor(account.spec.endpoint),
+    ca: options.ca,
+    limiter,
+    callTimeoutMs,
   });
   return {
     name: 'azure',
     accounts: new AzureAccounts(client),
     identities: new AzureIdentities(client),
     grants: new AzureRoleAssignments(client),
+    usage: new AzureUsage(graph),
   };
 }
 
