@@ -318,13 +318,13 @@ export const REASONS = {
   // Review failed
   UsageReviewForbidden: {
     meaning:
-      "The operator may not read the cloud's usage record; the message names the API and the permission (AWS iam:GenerateServiceLastAccessedDetails and iam:GetServiceLastAccessedDetails).",
+      "The operator may not read the cloud's usage record; the message names the API and the permission (AWS iam:GenerateServiceLastAccessedDetails and iam:GetServiceLastAccessedDetails; Google Cloud policyanalyzer.serviceAccountLastAuthenticationActivities.query; Azure the Microsoft Graph permission AuditLog.Read.All).",
     carriedBy: REVIEW_FAILURE,
     outcome: 'ReviewFailed',
   },
   UsageApiDisabled: {
     meaning:
-      'The cloud API that holds the usage record is not enabled for the account; the message names it.',
+      'The cloud API that holds the usage record is not enabled for the account (Google Cloud: policyanalyzer.googleapis.com); the message names it.',
     carriedBy: REVIEW_FAILURE,
     outcome: 'ReviewFailed',
   },

@@ -148,17 +148,17 @@ const ADVICE: Record<Exclude<Reason, SuccessReason>, Advice> = {
   RevokedUnused: (f) =>
     `Keyless removed grants unused for longer than ${account(f)}'s review.unusedAfter (status.usage.revoked lists them). ` +
     `Edit the binding (\`kubectl edit ${ref(f)}${ns(f)}\`) to grant them again (any change of spec does), or delete it.`,
-  UsageReviewForbidden: platformAdmin(
-    "The operator may not read the cloud's usage record; the message names the API and the permission (README, usage review). Grant it to the operator's identity; identities and grants converge meanwhile.",
-  ),
-  UsageApiDisabled: platformAdmin(
-    'The cloud API holding the usage record is not enabled for this account (the message names it): enable it; identities and grants converge meanwhile.',
-  ),
   UsageReviewIncomplete: retried(
     'The cloud did not finish the usage report in time; the review is tried again within the hour.',
   ),
   ProviderUnavailable: platformAdmin(
     `This cloud's provider is not in the running operator's build, or failed to load: see ${operatorLogs}, upgrade or restart the operator.`,
+  ),
+  UsageReviewForbidden: platformAdmin(
+    "Give the operator's cloud principal the read permission the message names (Google Cloud: roles/policyanalyzer.activityAnalysisViewer on the project; Azure: the Microsoft Graph application permission AuditLog.Read.All, with admin consent); identities and grants are not held up meanwhile.",
+  ),
+  UsageApiDisabled: platformAdmin(
+    'Enable the API the message names in the account (Google Cloud: `gcloud services enable policyanalyzer.googleapis.com --project PROJECT`); identities and grants are not held up meanwhile.',
   ),
 };
 

@@ -69,3 +69,48 @@ export function classifyAzureError(err: unknown, operation: string): ClassifiedE
   if (status !== undefined && status >= 400 && status < 500) return make('terminal', Reason.InvalidRequest);
   return make('retryable', Reason.CloudUnavailable);
 }
+
+/** A Microsoft Graph error answer: `{"error": {"code", "message", "innerError"}}` with its HTTP status. */
+export class GraphError extends Error {
+  override readonly name = 'GraphError';
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Graph's answer when the tenant has no Microsoft Entra ID P1/P2 licence (or is a B2C tenant). */
+export function isNonPremiumTenant(err: unknown): boolean {
+  return err instanceof GraphError && err.code === 'Authentication_RequestFromNonPremiumTenantOrB2CTenant';
+}
+
+/** The one place Microsoft Graph errors are classified; a 403 names the permission the usage review needs. */
+export function classifyGraphError(err: unknown, operation: string): ClassifiedError {
+  if (err instanceof ClassifiedError) return err;
+  const graph = err instanceof GraphError ? err : undefined;
+  const message = `${operation}: ${graph ? `${graph.code}: ${graph.message}` : String((err as Error)?.message ?? err)}`;
+  const make = (kind: ClassifiedError['kind'], reason: Reason, extra: { retryAfterMs?: number } = {}) =>
+    new ClassifiedError(message, { kind, reason, cause: err, ...extra });
+  const status = graph?.statusCode;
+  if (status === 429) {
+    const seconds = graph?.retryAfterSeconds;
+    return make(
+      'throttled',
+      Reason.Throttled,
+      seconds && seconds > 0 ? { retryAfterMs: seconds * 1000 } : {},
+    );
+  }
+  if (status === 403) {
+    return new ClassifiedError(
+      `${message} (reading sign-in activity needs the Microsoft Graph application permission AuditLog.Read.All, with admin consent)`,
+      { kind: 'terminal', reason: Reason.UsageReviewForbidden, cause: err },
+    );
+  }
+  if (status === 401) return make('terminal', Reason.InvalidCredentials);
+  if (status !== undefined && status >= 400 && status < 500) return make('terminal', Reason.InvalidRequest);
+  return make('retryable', Reason.CloudUnavailable);
+}

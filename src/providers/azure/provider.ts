@@ -18,11 +18,11 @@ import { accountLimiter, DEFAULT_CALL_TIMEOUT_MS } from '../shared/cloud-calls.j
 import { diffTags } from '../shared/drift.js';
 import { describeOwner, sameOwner } from '../shared/ownership.js';
 import type { SecretReader } from '../shared/secrets.js';
-import { usageUnread } from '../shared/usage-unread.js';
 import { AzureClient } from './client.js';
 import { credentialFor } from './credentials.js';
 import { codeOf } from './errors.js';
 import { type FunctionApps, functionAppsOf } from './function-apps.js';
+import { GraphClient, graphRootFor } from './graph.js';
 import {
   assignmentFromSummary,
   assignmentName,
@@ -43,6 +43,7 @@ import {
   validateAzureIdentity,
 } from './mapping.js';
 import { type IdentityRef, SiteAttachments } from './site-attachments.js';
+import { AzureUsage } from './usage.js';
 
 /** Client-side defaults, below the cloud's documented quotas; a CloudAccount's spec.rateLimits overrides them. */
 export const DEFAULT_RATES = { read: { qps: 25, burst: 250 }, write: { qps: 10, burst: 200 } };
@@ -60,20 +61,30 @@ export interface AzureProviderOptions {
 /** The Azure provider for one CloudAccount: managed identities, federated credentials, role assignments. */
 export function createAzureProvider(account: AccountRequest, options: AzureProviderOptions): CloudProvider {
   const azure = azureAccountOf(account);
+  const credential = credentialFor(account, options.secrets);
+  const limiter = accountLimiter(DEFAULT_RATES, account.spec.rateLimits, options.onThrottled);
+  const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   const client = new AzureClient({
     subscriptionId: azure.subscriptionId,
-    credential: credentialFor(account, options.secrets),
+    credential,
     endpoint: account.spec.endpoint,
     ca: options.ca,
-    limiter: accountLimiter(DEFAULT_RATES, account.spec.rateLimits, options.onThrottled),
-    callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+    limiter,
+    callTimeoutMs,
+  });
+  const graph = new GraphClient({
+    credential,
+    root: graphRootFor(account.spec.endpoint),
+    ca: options.ca,
+    limiter,
+    callTimeoutMs,
   });
   return {
     name: 'azure',
     accounts: new AzureAccounts(client),
     identities: new AzureIdentities(client),
     grants: new AzureRoleAssignments(client),
-    usage: usageUnread('Azure'),
+    usage: new AzureUsage(graph),
   };
 }
 

@@ -29,7 +29,24 @@ export interface DenyPolicy {
     | null;
 }
 
+/** One page of Policy Analyzer's `activities:query` answer (the fields Keyless reads). */
+export interface ActivitiesPage {
+  activities?: PolicyActivity[];
+  nextPageToken?: string;
+}
+
+export interface PolicyActivity {
+  fullResourceName?: string;
+  activityType?: string;
+  observationPeriod?: { startTime?: string; endTime?: string };
+  activity?: { lastAuthenticatedTime?: string; [field: string]: unknown };
+}
+
 interface Clients {
+  /** The authorized client, for the APIs without a client library in the project (Policy Analyzer). */
+  auth: GoogleAuth | OAuth2Client;
+  /** Policy Analyzer's root URL: the account's endpoint override, or Google's. */
+  policyAnalyzer: string;
   iam: iam_v1.Iam;
   projects: ProjectsClient;
   policies: InstanceType<typeof v2.PoliciesClient>;
@@ -37,7 +54,7 @@ interface Clients {
 }
 
 /**
- * IAM v1, Resource Manager v3, IAM v2 and Cloud Run Admin v2 calls for one account, and nothing else: every call waits
+ * IAM v1, Resource Manager v3, IAM v2, Cloud Run Admin v2 and Policy Analyzer v1 calls for one account, and nothing else: every call waits
  * for the account's rate limiter, and every failure leaves here classified (a ClassifiedError). The gax
  * clients use their REST transport; Keyless owns retries.
  */
@@ -248,6 +265,29 @@ export class GcpClient {
     return done ?? false;
   }
 
+  /**
+   * One page of Policy Analyzer's serviceAccountLastAuthentication activities in a project that
+   * match `filter` (activities.query).
+   */
+  async queryLastAuthentications(
+    ctx: Context,
+    projectId: string,
+    filter: string,
+    pageToken?: string,
+  ): Promise<ActivitiesPage> {
+    return this.call(ctx, 'activities.query', async (c, signal) => {
+      const parent = `projects/${encodeURIComponent(projectId)}/locations/global/activityTypes/serviceAccountLastAuthentication`;
+      const response = await c.auth.request<ActivitiesPage>({
+        url: `${c.policyAnalyzer}/v1/${parent}/activities:query`,
+        method: 'GET',
+        params: { filter, ...(pageToken ? { pageToken } : {}) },
+        signal,
+        retry: false,
+      });
+      return response.data ?? {};
+    });
+  }
+
   private async optional<T>(
     ctx: Context,
     operation: string,
@@ -352,6 +392,8 @@ async function buildClients(account: AccountRequest, secrets: SecretReader): Pro
   const signalled = withCallSignals(auth);
   const gaxAuth = auth instanceof OAuth2Client ? { authClient: signalled } : { auth: signalled };
   return {
+    auth,
+    policyAnalyzer: endpoint ? endpoint.origin : 'https://policyanalyzer.googleapis.com',
     // Keyless owns retries (with backoff and Retry-After); the client's own would ignore Retry-After.
     iam: iam({ version: 'v1', auth, retry: false, ...(endpoint ? { rootUrl: `${endpoint.origin}/` } : {}) }),
     projects: new ProjectsClient({ ...gax, ...gaxAuth, fallback: true } as never),

@@ -6,7 +6,7 @@ import type { IdentityRequest, ResolvedGrant } from '../provider.js';
 import { type GcpAccount, gcpAccountOf, validateServiceAccountIdentity, workloadMember } from './mapping.js';
 
 /** The identity's own spec.gcp.mode wins over its account's spec.gcp.defaultMode; unset: ServiceAccount. */
-export function gcpModeOf(request: IdentityRequest): GcpMode {
+export function gcpModeOf(request: Pick<IdentityRequest, 'spec' | 'account'>): GcpMode {
   return request.spec.gcp?.mode ?? gcpAccountOf(request.account).defaultMode ?? 'ServiceAccount';
 }
 

@@ -95,9 +95,65 @@ export function googleMessageOf(err: unknown): string {
   return e?.message ?? String(err);
 }
 
+interface ErrorInfo {
+  '@type'?: string;
+  reason?: string;
+  metadata?: Record<string, string>;
+}
+
+/**
+ * The `google.rpc.ErrorInfo` reasons in a Google error's details (`SERVICE_DISABLED`,
+ * `IAM_PERMISSION_DENIED`, ...): in the parsed body, or in the raw JSON body in `message`.
+ */
+export function errorInfoReasonsOf(err: unknown): string[] {
+  const e = err as GoogleErrorLike & { response?: { data?: { error?: { details?: ErrorInfo[] } } } };
+  let details = e?.response?.data?.error?.details;
+  if (!Array.isArray(details)) {
+    try {
+      details = (JSON.parse(e?.message ?? '') as { error?: { details?: ErrorInfo[] } }).error?.details;
+    } catch {
+      details = undefined;
+    }
+  }
+  return (Array.isArray(details) ? details : [])
+    .filter((d) => d?.['@type']?.endsWith('google.rpc.ErrorInfo') && typeof d.reason === 'string')
+    .map((d) => d.reason as string);
+}
+
+/** The usage-review calls: the API each belongs to and what the operator needs for it, for the message. */
+export const USAGE_CALLS: Readonly<Record<string, { api: string; permission: string; role: string }>> = {
+  'activities.query': {
+    api: 'policyanalyzer.googleapis.com',
+    permission: 'policyanalyzer.serviceAccountLastAuthenticationActivities.query',
+    role: 'roles/policyanalyzer.activityAnalysisViewer',
+  },
+};
+
+/**
+ * A refused usage-review call: the API not enabled (ErrorInfo SERVICE_DISABLED) or the permission
+ * missing. Either is the account's to fix, and says which API and which permission.
+ */
+function classifyUsageRefusal(err: unknown, operation: string): ClassifiedError | undefined {
+  const call = USAGE_CALLS[operation];
+  if (!call || httpStatusOf(err) !== 403) return undefined;
+  const google = googleMessageOf(err);
+  if (errorInfoReasonsOf(err).includes('SERVICE_DISABLED')) {
+    return new ClassifiedError(
+      `${operation}: the ${call.api} API is not enabled in the project; enable it to review usage (${google})`,
+      { kind: 'terminal', reason: Reason.UsageApiDisabled, cause: err },
+    );
+  }
+  return new ClassifiedError(
+    `${operation}: the operator lacks ${call.permission} on ${call.api} (in ${call.role}) to review usage (${google})`,
+    { kind: 'terminal', reason: Reason.UsageReviewForbidden, cause: err },
+  );
+}
+
 /** The one place Google client errors are classified. `operation` names the call for the message. */
 export function classifyGcpError(err: unknown, operation: string): ClassifiedError {
   if (err instanceof ClassifiedError) return err;
+  const usageRefusal = classifyUsageRefusal(err, operation);
+  if (usageRefusal) return usageRefusal;
   const status = httpStatusOf(err);
   const message = `${operation}: ${googleMessageOf(err)}`;
   const make = (kind: ClassifiedError['kind'], reason: Reason, extra: { retryAfterMs?: number } = {}) =>

@@ -27,7 +27,6 @@ import { accountLimiter, DEFAULT_CALL_TIMEOUT_MS } from '../shared/cloud-calls.j
 import { diffFields } from '../shared/drift.js';
 import { describeOwner, sameOwner } from '../shared/ownership.js';
 import type { SecretReader } from '../shared/secrets.js';
-import { usageUnread } from '../shared/usage-unread.js';
 import { type DenyPolicy, GcpClient, type ServiceAccount } from './client.js';
 import { CLOUD_RUN_SERVICES, cloudRunServicesOf } from './cloud-run-services.js';
 import {
@@ -69,6 +68,7 @@ import {
   validateServiceAccountIdentity,
 } from './mapping.js';
 import { type PolicyMutation, PolicyWriter, type PolicyWriterOptions } from './policy-writer.js';
+import { GcpUsage } from './usage.js';
 
 /** Client-side defaults, below the cloud's documented quotas; a CloudAccount's spec.rateLimits overrides them. */
 export const DEFAULT_RATES = { read: { qps: 20, burst: 40 }, write: { qps: 10, burst: 20 } };
@@ -102,7 +102,7 @@ export function createGcpProvider(
     accounts: new GcpAccounts(client),
     identities: new GcpIdentities(new GcpServiceAccounts(client, writer), new GcpDirectPrincipals(client)),
     grants: new GcpMembers(client, writer),
-    usage: usageUnread('Google Cloud'),
+    usage: new GcpUsage(client),
     writer,
   };
 }

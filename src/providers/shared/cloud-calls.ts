@@ -39,11 +39,14 @@ export class AccountLimiter {
   }
 
   /**
-   * get*, list*, check*, *.get, *.getIamPolicy, GetRole ... are reads, and so is AWS's
-   * GenerateServiceLastAccessedDetails (it starts a report, changing nothing); everything else writes.
+   * get*, list*, check*, *.get, *.getIamPolicy, GetRole, activities.query ... are reads, and so is
+   * AWS's GenerateServiceLastAccessedDetails (it starts a report, changing nothing); everything
+   * else writes.
    */
   for(operation: string): AdaptiveBucket {
-    return /(^|\.)(get|list|check|generateservicelastaccessed)/i.test(operation) ? this.read : this.write;
+    return /(^|\.)(get|list|check|query|generateservicelastaccessed)/i.test(operation)
+      ? this.read
+      : this.write;
   }
 
   /** The cloud refused `operation` for its rate: its bucket slows down (and pauses for a Retry-After). */

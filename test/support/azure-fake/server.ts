@@ -17,6 +17,7 @@ import { Authorization } from './authorization.js';
 import * as errors from './errors.js';
 import { ArmError } from './errors.js';
 import { type AzureFault, AzureFaultRules, actionOf } from './faults.js';
+import { GRAPH_OPERATION, Graph } from './graph.js';
 import { type ArmResponse, AsyncOperations, Handlers } from './handlers.js';
 import { Identities } from './identities.js';
 import { checkApiVersion, type ParsedRequest, parseRequest } from './routing.js';
@@ -187,7 +188,33 @@ export async function startAzureFake(options: AzureFakeOptions = {}): Promise<Az
     });
   };
 
+  const graph = new Graph();
+
+  /** Microsoft Graph, on the same endpoint: bearer token, then its own answers. */
+  const handleGraph = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const method = request.method ?? 'GET';
+    counts.set(GRAPH_OPERATION, (counts.get(GRAPH_OPERATION) ?? 0) + 1);
+    let result: ArmResponse;
+    try {
+      await readBody(request);
+      authenticate(request, acceptToken);
+      result = graph.answer(method, request.url ?? '/');
+    } catch (error) {
+      if (!(error instanceof ArmError)) throw error;
+      result = errorAnswer(error);
+    }
+    log.push({
+      method,
+      path: (request.url ?? '/').split('?')[0] ?? '/',
+      apiVersion: undefined,
+      operation: GRAPH_OPERATION,
+      status: result.status,
+    });
+    if (!response.destroyed) send(response, result);
+  };
+
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    if (graph.isGraphPath(request.url ?? '/')) return handleGraph(request, response);
     const method = request.method ?? 'GET';
     let parsed: ParsedRequest | undefined;
     let result: ArmResponse;
@@ -272,6 +299,7 @@ export async function startAzureFake(options: AzureFakeOptions = {}): Promise<Az
     requests: () => [...log],
     inject: (rule) => faults.inject(rule),
     clearFaults: () => faults.clear(),
+    graph: graph.state(),
     ...outOfBandState(identities, authorization, tenancy, defaultTenantId, sites),
     stop: () => {
       stopped ??= stop();

@@ -1,6 +1,7 @@
 /** The fake's public shapes: its options, its handle, and what tests pass to its out-of-band API. */
 import type { RoleAssignmentJson } from './authorization.js';
 import type { AzureFaultRule, InjectedFault } from './faults.js';
+import type { GraphState } from './graph.js';
 import type { FederatedCredentialJson, IdentityJson, SeedIdentityOptions } from './identities.js';
 import type { AzureOperation, IdentityRef } from './routing.js';
 import type { SiteCreateOptions, SiteJson } from './sites.js';
@@ -45,7 +46,7 @@ export interface RecordedRequest {
   /** Normalised: single slashes, decoded segments. */
   readonly path: string;
   readonly apiVersion: string | undefined;
-  readonly operation: AzureOperation | 'unrouted';
+  readonly operation: AzureOperation | 'servicePrincipalSignInActivities.list' | 'unrouted';
   readonly status: number;
   readonly errorCode?: string;
 }
@@ -137,6 +138,8 @@ export interface AzureFake {
       options?: { tenantId?: string; principalType?: string; createdAt?: number },
     ): void;
   };
+  /** Microsoft Graph's service principal sign-in activity (served on the same endpoint, under /beta). */
+  readonly graph: GraphState;
   /**
    * Closes every connection (keep-alive ones too) and stops listening. Rejects if the fake itself
    * failed on any request (a bug in the fake, answered 500), so such failures never go unnoticed.

@@ -133,3 +133,40 @@ export function serverError(httpStatus: number, message?: string): GcpError {
     status: STATUS_NAMES[httpStatus] ?? 'UNAVAILABLE',
   });
 }
+
+/** The titles Google gives its APIs in SERVICE_DISABLED messages. */
+const API_TITLES: Readonly<Record<string, string>> = {
+  'iam.googleapis.com': 'Identity and Access Management (IAM) API',
+  'cloudresourcemanager.googleapis.com': 'Cloud Resource Manager API',
+  'run.googleapis.com': 'Cloud Run Admin API',
+  'policyanalyzer.googleapis.com': 'Policy Analyzer API',
+};
+
+/**
+ * An API not enabled in the consumer project: HTTP 403 PERMISSION_DENIED whose ErrorInfo reason is
+ * SERVICE_DISABLED (domain googleapis.com), with the activation link Google sends.
+ */
+export function serviceDisabled(service: string, projectNumber: string): GcpError {
+  const title = API_TITLES[service] ?? service;
+  const activationUrl = `https://console.developers.google.com/apis/api/${service}/overview?project=${projectNumber}`;
+  const message =
+    `${title} has not been used in project ${projectNumber} before or it is disabled. Enable it by visiting ` +
+    `${activationUrl} then retry. If you enabled this API recently, wait a few minutes for the action to ` +
+    'propagate to our systems and retry.';
+  return new GcpError(403, message, {
+    details: [
+      errorInfo('SERVICE_DISABLED', 'googleapis.com', {
+        service,
+        consumer: `projects/${projectNumber}`,
+        serviceTitle: title,
+        containerInfo: projectNumber,
+        activationUrl,
+      }),
+      { '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message },
+      {
+        '@type': 'type.googleapis.com/google.rpc.Help',
+        links: [{ description: 'Google developers console API activation', url: activationUrl }],
+      },
+    ],
+  });
+}

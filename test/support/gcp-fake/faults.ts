@@ -1,6 +1,7 @@
 /**
  * Faults injected into the fake: canned error answers (throttling with Retry-After, 5xx, anything)
- * for the next n requests of an operation, and permissions taken away from the caller.
+ * for the next n requests of an operation, permissions taken away from the caller, and APIs not
+ * enabled in the project.
  */
 import { GcpError, resourceExhausted, STATUS_NAMES, serverError } from './errors.js';
 import type { GcpOperation } from './routing.js';
@@ -86,6 +87,7 @@ function errorFor(rule: GcpFaultRule, service: string): GcpError {
 export class GcpFaults {
   readonly #rules: ActiveRule[] = [];
   readonly #denied = new Set<string>();
+  readonly #disabledApis = new Set<string>();
 
   inject(rule: GcpFaultRule): InjectedFault {
     validate(rule);
@@ -120,9 +122,22 @@ export class GcpFaults {
     return this.#denied.has(permission);
   }
 
+  disableApi(api: string): void {
+    this.#disabledApis.add(api);
+  }
+
+  enableApi(api: string): void {
+    this.#disabledApis.delete(api);
+  }
+
+  isDisabled(api: string): boolean {
+    return this.#disabledApis.has(api);
+  }
+
   clear(): void {
     this.#rules.length = 0;
     this.#denied.clear();
+    this.#disabledApis.clear();
   }
 
   #remove(active: ActiveRule): void {

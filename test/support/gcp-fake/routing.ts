@@ -24,13 +24,18 @@ export type GcpOperation =
   | 'operations.get'
   | 'services.get'
   | 'services.patch'
-  | 'runOperations.get';
+  | 'runOperations.get'
+  | 'activities.query';
 
 /** The operation name counted for a request that matches no route (answered 404). */
 export const UNKNOWN_OPERATION = 'unknown';
 
 /** The API an operation belongs to: it decides the wording of errors. */
-export type GcpApi = 'iam.googleapis.com' | 'cloudresourcemanager.googleapis.com' | 'run.googleapis.com';
+export type GcpApi =
+  | 'iam.googleapis.com'
+  | 'cloudresourcemanager.googleapis.com'
+  | 'run.googleapis.com'
+  | 'policyanalyzer.googleapis.com';
 
 export interface RouteSpec {
   readonly method: string;
@@ -49,7 +54,9 @@ const PROJECT = `^/v3/projects/${SEGMENT}`;
 // is encoded once more (`%252F`), so the segment holds no `/`.
 const DENY = `^/v2/policies/${SEGMENT}/denypolicies`;
 const LOCATION = `^/v2/projects/${SEGMENT}/locations/${SEGMENT}`;
+const ACTIVITIES = `^/v1/projects/${SEGMENT}/locations/${SEGMENT}/activityTypes/${SEGMENT}/activities:query`;
 const IAM = 'iam.googleapis.com';
+const POLICY_ANALYZER = 'policyanalyzer.googleapis.com';
 const RUN = 'run.googleapis.com';
 const CRM = 'cloudresourcemanager.googleapis.com';
 
@@ -112,6 +119,14 @@ export const ROUTES: readonly RouteSpec[] = [
   route('GET', `${LOCATION}/services/${SEGMENT}`, 'services.get', RUN, 'run.services.get'),
   route('PATCH', `${LOCATION}/services/${SEGMENT}`, 'services.patch', RUN, 'run.services.update'),
   route('GET', `${LOCATION}/operations/${SEGMENT}`, 'runOperations.get', RUN, 'run.operations.get'),
+  // The permission is serviceAccountLastAuthentication's, the one activity type the fake serves.
+  route(
+    'GET',
+    ACTIVITIES,
+    'activities.query',
+    POLICY_ANALYZER,
+    'policyanalyzer.serviceAccountLastAuthenticationActivities.query',
+  ),
 ];
 
 export interface MatchedRoute {

@@ -8,7 +8,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HandlerContext } from './context.js';
-import { GcpError, notFound, permissionDenied, unauthenticated } from './errors.js';
+import { GcpError, notFound, permissionDenied, serviceDisabled, unauthenticated } from './errors.js';
 import { type GcpFaultRule, GcpFaults, type InjectedFault } from './faults.js';
 import { HANDLERS } from './handlers.js';
 import { parseJsonBody } from './json.js';
@@ -59,8 +59,14 @@ export interface GcpFake {
    * need it are 403 PERMISSION_DENIED naming it, and testIamPermissions leaves it out.
    */
   denyPermission(permission: string): void;
+  /**
+   * From now on `api` (e.g. `policyanalyzer.googleapis.com`) is not enabled: its operations are 403
+   * PERMISSION_DENIED with ErrorInfo reason SERVICE_DISABLED, as Google answers.
+   */
+  disableApi(api: string): void;
+  enableApi(api: string): void;
   allowPermission(permission: string): void;
-  /** Removes every fault rule and permission denial. */
+  /** Removes every fault rule, permission denial and disabled API. */
   clearFaults(): void;
   setConsistencyDelay(ms: number): void;
   setOperationPolls(polls: number): void;
@@ -143,6 +149,10 @@ export async function startGcpFake(options: GcpFakeOptions = {}): Promise<GcpFak
       route.api,
     );
     if (fault) throw fault;
+    if (faults.isDisabled(route.api)) {
+      const consumer = store.project(matched.params[0] ?? '') ?? store.projects()[0];
+      throw serviceDisabled(route.api, consumer?.projectNumber ?? '0');
+    }
     if (route.permission && faults.isDenied(route.permission)) {
       const [first, second, third] = matched.params;
       const resource =
@@ -248,6 +258,8 @@ export async function startGcpFake(options: GcpFakeOptions = {}): Promise<GcpFak
       faults.inject({ times, status, ...(operation ? { operation } : {}) }),
     denyPermission: (permission) => faults.deny(permission),
     allowPermission: (permission) => faults.allow(permission),
+    disableApi: (api) => faults.disableApi(api),
+    enableApi: (api) => faults.enableApi(api),
     clearFaults: () => faults.clear(),
     setConsistencyDelay: (ms) => {
       store.consistencyDelayMs = checkNonNegativeInteger('consistencyDelayMs', ms);

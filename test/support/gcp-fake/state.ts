@@ -83,6 +83,18 @@ export interface GcpFakeState {
   putDenyPolicy(projectId: string, policyId: string, policy: DenyPolicyInput): DenyPolicy;
   deleteDenyPolicy(projectId: string, policyId: string): void;
 
+  /**
+   * Policy Analyzer records that the service account authenticated at `at` (epoch milliseconds),
+   * observed from `observedFrom` (default `at`) to `observedTo` (default the fake's now).
+   */
+  recordAuthentication(
+    email: string,
+    at: number,
+    options?: { observedFrom?: number; observedTo?: number },
+  ): void;
+  /** Forgets the service account's last authentication (Policy Analyzer then answers no activity). */
+  clearAuthentication(email: string): void;
+
   /** A Cloud Run service (`projects/P/locations/L/services/S`) as the API answers it, or undefined. */
   runService(name: string): JsonObject | undefined;
   /** Creates a Cloud Run service in a project of the fake (serviceAccount '' or absent: the default). */
@@ -211,6 +223,18 @@ export function stateApi(store: GcpStore): GcpFakeState {
       };
       found.denyPolicies.set(policyId, policy);
       return copy(policy);
+    },
+    recordAuthentication: (email, at, options = {}) => {
+      const found = account(email);
+      store.lastAuthentications.set(found.email, {
+        email: found.email,
+        lastAuthenticatedTime: at,
+        observationStart: options.observedFrom ?? at,
+        observationEnd: options.observedTo ?? Math.max(at, store.now()),
+      });
+    },
+    clearAuthentication: (email) => {
+      store.lastAuthentications.delete(email);
     },
     runService: (name) => {
       const found = store.runServices.get(name);

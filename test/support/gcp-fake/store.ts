@@ -65,6 +65,17 @@ export interface RunServiceRecord {
   updateTime: number;
 }
 
+/**
+ * What Policy Analyzer holds for a service account that authenticated: the last time, and the
+ * observation period the activity was built from (epoch milliseconds).
+ */
+export interface LastAuthenticationRecord {
+  readonly email: string;
+  readonly lastAuthenticatedTime: number;
+  readonly observationStart: number;
+  readonly observationEnd: number;
+}
+
 /** A Cloud Run operation: done after `pollsLeft` polls, its response the service as written. */
 export interface RunOperationRecord {
   readonly name: string;
@@ -111,6 +122,8 @@ export class GcpStore {
   readonly runServices = new Map<string, RunServiceRecord>();
   /** Cloud Run operations by full name. */
   readonly runOperations = new Map<string, RunOperationRecord>();
+  /** Policy Analyzer's serviceAccountLastAuthentication activities, by service account email. */
+  readonly lastAuthentications = new Map<string, LastAuthenticationRecord>();
 
   constructor(options: StoreOptions) {
     this.now = options.now;
@@ -259,6 +272,7 @@ export class GcpStore {
     this.#operations.clear();
     this.runServices.clear();
     this.runOperations.clear();
+    this.lastAuthentications.clear();
     for (const project of this.#projects.values()) {
       project.policy = EMPTY_POLICY;
       project.denyPolicies.clear();
