@@ -95,6 +95,12 @@ export interface IdentityView extends ViewBase {
   lastUsed?: string;
   /** The usage review found it unused for longer than its account's review.unusedAfter. */
   unused?: boolean;
+  /** When the usage review last asked the cloud; unset before the first review. */
+  reviewedAt?: string;
+  /** Why the cloud cannot tell this identity's use, when it cannot. */
+  usageUnavailable?: string;
+  /** Why the last usage review failed, when it did. */
+  usageError?: string;
 }
 
 export interface GrantView {
@@ -206,6 +212,9 @@ export function buildReadModel(input: ReadModelInput): ReadModel {
       bindings: [...(bindingsOf.get(identityKey(namespace, identity.metadata.name)) ?? [])].sort(),
       ...(identity.status?.usage?.lastUsed ? { lastUsed: identity.status.usage.lastUsed } : {}),
       ...(isUnused(identity) ? { unused: true } : {}),
+      ...(identity.status?.usage?.reviewedAt ? { reviewedAt: identity.status.usage.reviewedAt } : {}),
+      ...(identity.status?.usage?.unavailable ? { usageUnavailable: identity.status.usage.unavailable } : {}),
+      ...(identity.status?.usage?.error ? { usageError: identity.status.usage.error.message } : {}),
     };
   });
 

@@ -318,6 +318,10 @@ describe.skipIf(shouldSkipBrowserTests())('the dashboard in Chromium', () => {
         );
         expect(await row.first().innerText()).toMatch(/tags\[team\]\s+shop\s+intruders/);
         expect(await page.locator('.state-line').innerText()).toMatch(/Drifted\s+DriftDetected/);
+        // The usage review ran when the identity became Ready; nothing has used its role.
+        expect(await page.locator('dd', { hasText: 'never seen used' }).innerText()).toMatch(
+          /^never seen used\s+\(reviewed .+\)$/,
+        );
         expect(await page.locator('.live').innerText()).toContain('Live');
         expect(await axeViolations(page)).toEqual([]);
         await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-detail.png'), fullPage: true });

@@ -62,7 +62,10 @@ function Common({ view, now }: { view: AccountView | IdentityView | BindingView;
   );
 }
 
-function GrantsTable({ binding }: { binding: BindingView }) {
+function GrantsTable({ binding, now }: { binding: BindingView; now: number }) {
+  const unused = new Set(binding.unusedGrants ?? []);
+  // The column shows once a review has said something of the grants.
+  const reviewed = unused.size > 0 || binding.grants.some((g) => g.lastUsed);
   return (
     <table>
       <caption class="visually-hidden">Grants of {binding.name}</caption>
@@ -71,6 +74,7 @@ function GrantsTable({ binding }: { binding: BindingView }) {
           <th scope="col">Resource</th>
           <th scope="col">Asked for</th>
           <th scope="col">The cloud allows</th>
+          {reviewed ? <th scope="col">Last used</th> : null}
         </tr>
       </thead>
       <tbody>
@@ -81,10 +85,43 @@ function GrantsTable({ binding }: { binding: BindingView }) {
             </th>
             <td>{g.wanted}</td>
             <td>{g.allowed ? <code>{g.allowed}</code> : <span class="muted">nothing applied</span>}</td>
+            {reviewed ? (
+              <td>
+                {g.lastUsed ? <Time time={g.lastUsed} now={now} /> : <span class="muted">never seen</span>}
+                {unused.has(g.resource) ? (
+                  <>
+                    {' '}
+                    <span class="badge badge-drifted">unused</span>
+                  </>
+                ) : null}
+              </td>
+            ) : null}
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** What the usage review says of an identity, for its page. */
+function lastUse(identity: IdentityView, now: number) {
+  if (identity.usageUnavailable) return <span class="muted">{identity.usageUnavailable}</span>;
+  if (!identity.reviewedAt) return <span class="muted">not reviewed yet</span>;
+  if (identity.usageError && !identity.lastUsed)
+    return <span class="muted">the last review failed: {identity.usageError}</span>;
+  return (
+    <>
+      {identity.lastUsed ? <Time time={identity.lastUsed} now={now} /> : 'never seen used'}
+      {identity.unused ? (
+        <>
+          {' '}
+          <span class="badge badge-drifted">unused</span>
+        </>
+      ) : null}{' '}
+      <span class="muted">
+        (reviewed <Time time={identity.reviewedAt} now={now} />)
+      </span>
+    </>
   );
 }
 
@@ -125,6 +162,7 @@ export function IdentityPage({ answer, now }: { answer: IdentityAnswer; now: num
               label: 'Policies',
               value: `drift ${identity.driftPolicy}, ${identity.managementPolicy}, on delete ${identity.deletionPolicy}`,
             },
+            { label: 'Last used', value: lastUse(identity, now) },
           ]}
         />
       </Section>
@@ -155,7 +193,7 @@ export function IdentityPage({ answer, now }: { answer: IdentityAnswer; now: num
                 ) : null}
               </h3>
               {b.state === 'Stalled' || b.state === 'Failing' ? <p class="message">{b.message}</p> : null}
-              <GrantsTable binding={b} />
+              <GrantsTable binding={b} now={now} />
             </div>
           ))
         )}
@@ -197,7 +235,7 @@ export function BindingPage({ answer, now }: { answer: BindingAnswer; now: numbe
             },
           ]}
         />
-        <GrantsTable binding={binding} />
+        <GrantsTable binding={binding} now={now} />
       </Section>
       <Common view={binding} now={now} />
     </article>

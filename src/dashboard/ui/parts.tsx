@@ -3,9 +3,10 @@ import { useState } from 'preact/hooks';
 import type { CloudChange, ConditionTransition, ConditionView, KeylessEvent } from '../../views/index.js';
 import { absolute, relative } from './format.js';
 
-/** A condition's status, coloured by whether it is good news: Drifted, Reconciling and Stalled are abnormal when True. */
+/** A condition's status, coloured by whether it is good news: Drifted, Reconciling, Stalled and Unused are abnormal when True. */
 function ConditionStatus({ type, status }: { type: string; status: string }) {
-  const abnormalWhenTrue = type === 'Drifted' || type === 'Reconciling' || type === 'Stalled';
+  const abnormalWhenTrue =
+    type === 'Drifted' || type === 'Reconciling' || type === 'Stalled' || type === 'Unused';
   const good = status === (abnormalWhenTrue ? 'False' : 'True');
   return (
     <span class={`status ${status === 'Unknown' ? 'status-unknown' : good ? 'status-good' : 'status-bad'}`}>
