@@ -319,7 +319,7 @@ describe.skipIf(shouldSkipBrowserTests())('the dashboard in Chromium', () => {
         expect(await row.first().innerText()).toMatch(/tags\[team\]\s+shop\s+intruders/);
         expect(await page.locator('.state-line').innerText()).toMatch(/Drifted\s+DriftDetected/);
         // The usage review ran when the identity became Ready; nothing has used its role.
-        expect(await page.locator('dd', { hasText: 'never seen used' }).innerText()).toMatch(
+        expect(await page.locator('dd', { hasText: 'never seen used' }).textContent()).toMatch(
           /^never seen used\s+\(reviewed .+\)$/,
         );
         expect(await page.locator('.live').innerText()).toContain('Live');
