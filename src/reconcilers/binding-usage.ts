@@ -11,7 +11,7 @@ import {
 import type { ResolvedGrant } from '../providers/provider.js';
 import { getCondition, syncFailed, unusedCondition } from './conditions.js';
 import type { ReconcileRun } from './reconcile-run.js';
-import { replacingFields } from './usage-review.js';
+import { replacingFields } from './status-fields.js';
 
 export interface GrantUsagePlan {
   /** What status.usage becomes; undefined while the identity has no evidence. */

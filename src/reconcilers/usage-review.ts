@@ -8,6 +8,7 @@ import { asError, classificationOf } from '../runtime/errors.js';
 import { getCondition, unusedCondition } from './conditions.js';
 import type { ReconcileRun } from './reconcile-run.js';
 import { accountRequest } from './requests.js';
+import { replacingFields } from './status-fields.js';
 
 /**
  * The usage review of one converged identity: when it is due (never between reviews), one
@@ -103,14 +104,4 @@ export function usageStatus(report: UsageReport): Omit<IdentityUsage, 'reviewedA
         }
       : {}),
   };
-}
-
-/**
- * `next` in place of `previous`: the fields only `previous` has are set undefined, so that the
- * status merge patch removes them (an error cleared, a last use the cloud no longer reports).
- */
-export function replacingFields<T extends object>(previous: T | undefined, next: T): T {
-  if (!previous) return next;
-  const gone = Object.keys(previous).filter((k) => !(k in next));
-  return { ...Object.fromEntries(gone.map((k) => [k, undefined])), ...next } as T;
 }

@@ -27,6 +27,7 @@ import {
   serviceAccountNames,
   wantedAnnotations,
 } from './service-account-annotations.js';
+import { replacingFields } from './status-fields.js';
 import { reviewUsage } from './usage-review.js';
 
 type Run = ReconcileRun<'WorkloadIdentity'>;
@@ -333,12 +334,7 @@ export class WorkloadIdentityReconciler {
   }
 }
 
-/**
- * `next` in place of `previous`: the fields only `previous` has are set undefined, so that the status
- * merge patch removes them (a principal that changes shape, as when a Google Cloud identity changes mode).
- */
+/** The principal status reports now; fields of a previous shape are removed (a Google Cloud identity changing mode). */
 function replacing(previous: Principal | undefined, next: Principal | undefined): Principal | undefined {
-  if (!previous || !next) return next;
-  const gone = Object.keys(previous).filter((k) => !(k in next));
-  return { ...Object.fromEntries(gone.map((k) => [k, undefined])), ...next };
+  return previous && next ? replacingFields(previous, next) : next;
 }
