@@ -79,6 +79,15 @@ export interface SubjectView {
   trusted: string;
 }
 
+/** A function that runs as the identity, or an EKS Pod Identity association, as status reports it. */
+export interface AttachmentView {
+  /** A function's ID (ARN, Cloud Run service, site), or the ServiceAccount of an association. */
+  target: string;
+  kind: 'Function' | 'PodIdentityAssociation';
+  state: string;
+  message?: string;
+}
+
 export interface IdentityView extends ViewBase {
   kind: 'WorkloadIdentity';
   namespace: string;
@@ -101,6 +110,8 @@ export interface IdentityView extends ViewBase {
   usageUnavailable?: string;
   /** Why the last usage review failed, when it did. */
   usageError?: string;
+  /** The functions and Pod Identity associations status reports, when there are any. */
+  attachments?: AttachmentView[];
 }
 
 export interface GrantView {
@@ -215,6 +226,7 @@ export function buildReadModel(input: ReadModelInput): ReadModel {
       ...(identity.status?.usage?.reviewedAt ? { reviewedAt: identity.status.usage.reviewedAt } : {}),
       ...(identity.status?.usage?.unavailable ? { usageUnavailable: identity.status.usage.unavailable } : {}),
       ...(identity.status?.usage?.error ? { usageError: identity.status.usage.error.message } : {}),
+      ...attachmentsOf(identity),
     };
   });
 
@@ -325,6 +337,24 @@ const PLATFORMS: Record<string, string> = {
   GCPCloudRunFunction: 'Cloud Run functions running as this service account',
   AzureFunction: 'Azure Functions apps assigned this identity',
 };
+
+function attachmentsOf(identity: WorkloadIdentity): { attachments?: AttachmentView[] } {
+  const message = (m: string | undefined) => (m ? { message: m } : {});
+  const attachments: AttachmentView[] = [
+    ...(identity.status?.functions ?? []).map(
+      (f): AttachmentView => ({ target: f.arn, kind: 'Function', state: f.state, ...message(f.message) }),
+    ),
+    ...(identity.status?.podIdentityAssociations ?? []).map(
+      (a): AttachmentView => ({
+        target: a.serviceAccount,
+        kind: 'PodIdentityAssociation',
+        state: a.state,
+        ...message(a.message),
+      }),
+    ),
+  ];
+  return attachments.length > 0 ? { attachments } : {};
+}
 
 function subjectView(subject: Subject, namespace: string): SubjectView {
   if (subject.serviceAccount) {

@@ -176,6 +176,34 @@ export function IdentityPage({ answer, now }: { answer: IdentityAnswer; now: num
           ))}
         </ul>
       </Section>
+      {identity.attachments ? (
+        <Section title="Runs as this identity" id="attachments-title">
+          <table>
+            <caption class="visually-hidden">
+              Functions and Pod Identity associations of {identity.name}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">What</th>
+                <th scope="col">State</th>
+                <th scope="col">Message</th>
+              </tr>
+            </thead>
+            <tbody>
+              {identity.attachments.map((a) => (
+                <tr key={`${a.kind}-${a.target}`}>
+                  <th scope="row">
+                    {a.kind === 'Function' ? 'Function' : 'Pod Identity association for ServiceAccount'}{' '}
+                    <code>{a.target}</code>
+                  </th>
+                  <td>{a.state}</td>
+                  <td>{a.message ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Section>
+      ) : null}
       <Section title="Bindings and what each grants" id="bindings-title">
         {bindings.length === 0 ? (
           <p class="muted">No IdentityBinding you may see grants this identity anything.</p>

@@ -124,6 +124,40 @@ describe('buildReadModel', () => {
     });
   });
 
+  it('carries the usage review and what runs as the identity, and nothing of them when status has none', () => {
+    const fn = 'arn:aws:lambda:eu-west-1:123456789012:function:orders';
+    const model = buildReadModel(
+      input({
+        identities: [
+          identity('orders-api', 'shop', {
+            conditions: [...ready, condition('Unused', 'True', 'Unused')],
+            usage: {
+              source: 'RoleLastUsed',
+              reviewedAt: '2026-03-02T09:00:00Z',
+              nextReviewAt: '2026-03-03T09:00:00Z',
+            },
+            functions: [{ arn: fn, state: 'Forbidden', message: 'no' }],
+            podIdentityAssociations: [
+              { serviceAccount: 'orders-api', associationId: 'a-1', roleArn: 'r', state: 'Associated' },
+            ],
+          }),
+          identity('ledger', 'payments'),
+        ],
+      }),
+    );
+    expect(findView(model, 'WorkloadIdentity', 'shop', 'orders-api')).toMatchObject({
+      unused: true,
+      reviewedAt: '2026-03-02T09:00:00Z',
+      attachments: [
+        { target: fn, kind: 'Function', state: 'Forbidden', message: 'no' },
+        { target: 'orders-api', kind: 'PodIdentityAssociation', state: 'Associated' },
+      ],
+    });
+    const ledger = findView(model, 'WorkloadIdentity', 'payments', 'ledger');
+    expect(ledger).not.toHaveProperty('attachments');
+    expect(ledger).not.toHaveProperty('reviewedAt');
+  });
+
   it('sorts every kind by namespace and name', () => {
     const model = buildReadModel(input());
     expect(model.identities.map((v) => `${v.namespace}/${v.name}`)).toEqual([
