@@ -44,8 +44,15 @@ export function redirectModule(configUrl: string, names: readonly string[]): str
  * memory, same behaviour). Returns whether the redirect is in place.
  */
 export function registerLeanClientNode(): boolean {
-  const configUrl = import.meta.resolve('@kubernetes/client-node/dist/config.js');
-  const names = namesImportedFromGeneratedIndex(readFileSync(fileURLToPath(configUrl), 'utf8'));
+  let configUrl: string;
+  let names: string[] | undefined;
+  try {
+    configUrl = import.meta.resolve('@kubernetes/client-node/dist/config.js');
+    names = namesImportedFromGeneratedIndex(readFileSync(fileURLToPath(configUrl), 'utf8'));
+  } catch {
+    // A layout this does not know (no dist/config.js to read): client-node loads as published.
+    return false;
+  }
   if (!names || names.some((name) => !(name in GENERATED_NAMES))) return false;
   const redirect = redirectModule(configUrl, names);
   registerHooks({

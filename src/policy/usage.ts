@@ -49,12 +49,10 @@ export function nextReviewAt(now: Date, intervalMs: number, failed: boolean, ran
 
 /** Whether the evidence says anything: a review that read the cloud's record and the cloud can tell. */
 export function hasEvidence(usage: IdentityUsage | undefined): boolean {
-  return usage !== undefined && usage.unavailable === undefined && usage.source !== '' && !neverRead(usage);
-}
-
-/** An identity whose only reviews failed has no evidence yet (the error is all status holds). */
-function neverRead(usage: IdentityUsage): boolean {
-  return usage.error !== undefined && usage.source === 'none';
+  // While reviews fail, the last good evidence only ages: judging it would call a grant used since unused.
+  return (
+    usage !== undefined && usage.unavailable === undefined && usage.source !== '' && usage.error === undefined
+  );
 }
 
 export interface Verdict {
@@ -137,10 +135,19 @@ export function grantLastUsed(grant: GrantPermissions, usage: IdentityUsage): st
   return latest(
     seen.flatMap((s) => {
       if (!s.actions) return [s.lastUsed];
+      const tracked = s.actions;
       const actions = grant.permissions.filter((p) => p.toLowerCase().startsWith(`${s.service}:`));
-      return s.actions
-        .filter((a) => actions.some((p) => globMatch(p.toLowerCase(), a.action.toLowerCase())))
-        .map((a) => a.lastUsed);
+      // An action the service's report does not list (not tracked, or left out for size) may have
+      // been used: only the service's own last use speaks for it.
+      const untracked = actions.some(
+        (p) => !tracked.some((a) => globMatch(p.toLowerCase(), a.action.toLowerCase())),
+      );
+      return [
+        ...(untracked ? [s.lastUsed] : []),
+        ...tracked
+          .filter((a) => actions.some((p) => globMatch(p.toLowerCase(), a.action.toLowerCase())))
+          .map((a) => a.lastUsed),
+      ];
     }),
   );
 }

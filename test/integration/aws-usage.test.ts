@@ -115,8 +115,17 @@ describeWithAws(
       });
       expect(usage.source).toBe('RoleLastUsed');
       expect(Math.abs(Date.parse(usage.lastUsed ?? '') - usedAt.getTime())).toBeLessThan(60_000);
-      expect(usage.services?.map((u) => [u.service, u.actions?.map((a) => a.action)])).toEqual([
-        ['s3', ['s3:GetObject']],
+      // The shim's report tracks GetObject (used) and PutObject (never used): both are kept.
+      expect(
+        usage.services?.map((u) => [u.service, u.actions?.map((a) => [a.action, a.lastUsed !== undefined])]),
+      ).toEqual([
+        [
+          's3',
+          [
+            ['s3:GetObject', true],
+            ['s3:PutObject', false],
+          ],
+        ],
       ]);
       expect(Date.parse(usage.services?.[0]?.lastUsed ?? '')).toBeGreaterThanOrEqual(usedAt.getTime() - 1000);
       expect(usage.error).toBeUndefined();

@@ -69,9 +69,9 @@ function incomplete(message: string): ClassifiedError {
 }
 
 /**
- * Pure: the report from the role and the job's services. Only services (and actions) IAM saw used
- * are kept, most recent first and bounded, so status stays small: a granted service the report does
- * not list was not used within the 400 days IAM tracks.
+ * Pure: the report from the role and the job's services. Only services IAM saw used are kept (a
+ * granted service the report does not list was not used within the 400 days IAM tracks), with their
+ * tracked actions, used or not, most recent first and bounded, so status stays small.
  */
 export function usageReport(role: Role | undefined, services: ServiceLastAccessed[], now: Date): UsageReport {
   const used = services
@@ -79,8 +79,9 @@ export function usageReport(role: Role | undefined, services: ServiceLastAccesse
     .sort((a, b) => (b.LastAuthenticated?.getTime() ?? 0) - (a.LastAuthenticated?.getTime() ?? 0))
     .slice(0, MAX_USAGE_SERVICES)
     .map((s) => {
+      // Tracked actions never used are kept too: they tell "tracked, unused" from "not tracked".
       const actions = (s.TrackedActionsLastAccessed ?? [])
-        .filter((a) => a.ActionName && a.LastAccessedTime)
+        .filter((a) => a.ActionName)
         .sort((a, b) => (b.LastAccessedTime?.getTime() ?? 0) - (a.LastAccessedTime?.getTime() ?? 0))
         .slice(0, MAX_USAGE_ACTIONS)
         .map((a) => ({

@@ -6,14 +6,19 @@ import { classifyGraphError, GraphError, isNonPremiumTenant } from './errors.js'
 
 const GLOBAL_GRAPH = 'https://graph.microsoft.com';
 
+/** ARM hosts of Azure's national clouds, whose Graph does not offer the sign-in activity report. */
+const SOVEREIGN_ARM = /\.(usgovcloudapi\.net|chinacloudapi\.cn|microsoftazure\.de)$/i;
+
 /**
- * Graph's root for an account: Microsoft's, unless spec.endpoint overrides ARM with a host that is
- * not Azure's own (a local emulator), which then serves Graph's paths too.
+ * Graph's root for an account: Microsoft's global one for Azure's public cloud, none for a national
+ * cloud (the report is the global service's), else the override's origin (a local emulator, which
+ * serves Graph's paths too).
  */
-export function graphRootFor(armEndpoint: string | undefined): string {
+export function graphRootFor(armEndpoint: string | undefined): string | undefined {
   if (!armEndpoint) return GLOBAL_GRAPH;
   const url = new URL(armEndpoint);
-  return url.hostname === 'management.azure.com' ? GLOBAL_GRAPH : url.origin;
+  if (url.hostname === 'management.azure.com') return GLOBAL_GRAPH;
+  return SOVEREIGN_ARM.test(url.hostname) ? undefined : url.origin;
 }
 
 /** One service principal's sign-in activity (Graph beta servicePrincipalSignInActivity), the fields Keyless reads. */

@@ -72,13 +72,10 @@ export function createAzureProvider(account: AccountRequest, options: AzureProvi
     limiter,
     callTimeoutMs,
   });
-  const graph = new GraphClient({
-    credential,
-    root: graphRootFor(account.spec.endpoint),
-    ca: options.ca,
-    limiter,
-    callTimeoutMs,
-  });
+  const graphRoot = graphRootFor(account.spec.endpoint);
+  const graph = graphRoot
+    ? new GraphClient({ credential, root: graphRoot, ca: options.ca, limiter, callTimeoutMs })
+    : undefined;
   return {
     name: 'azure',
     accounts: new AzureAccounts(client),

@@ -32,9 +32,17 @@ export function usageFromSignIns(activities: readonly SignInActivity[], appId: s
  * (one call per identity). A tenant without Microsoft Entra ID P1/P2 has none: said, not an error.
  */
 export class AzureUsage implements UsageReader {
-  constructor(private readonly graph: GraphClient) {}
+  /** `graph` undefined: a national cloud, whose Graph has no sign-in activity report. */
+  constructor(private readonly graph: GraphClient | undefined) {}
 
   async review(ctx: Context, request: UsageRequest): Promise<UsageReport> {
+    if (!this.graph) {
+      return {
+        source: AZURE_USAGE_SOURCE,
+        unavailable:
+          "Microsoft Graph's servicePrincipalSignInActivities report is offered in Azure's global cloud only, not in this account's national cloud",
+      };
+    }
     const appId = request.principal.clientId;
     if (!appId) return { source: AZURE_USAGE_SOURCE, unavailable: 'the identity has no client id yet' };
     if (!GUID.test(appId))

@@ -79,6 +79,13 @@ describe("an identity's verdict", () => {
       undefined,
       /failed/,
     ],
+    [
+      // The evidence of the last good review only ages while reviews fail: it is not judged.
+      'last used 100 days ago, and the latest review failed',
+      usage({ lastUsed: ago(100), error: { reason: 'UsageReviewForbidden', message: 'm' } }),
+      undefined,
+      /failed/,
+    ],
   ])('%s', (_, u, unused, message) => {
     const verdict = identityVerdict(u, created, NOW, 90 * DAY);
     expect(verdict.unused).toBe(unused);
@@ -104,14 +111,19 @@ describe("a grant's services and last use", () => {
   const evidence = usage({
     lastUsed: ago(1),
     services: [
-      { service: 's3', lastUsed: ago(3), actions: [{ action: 's3:PutObject', lastUsed: ago(3) }] },
+      {
+        service: 's3',
+        lastUsed: ago(3),
+        actions: [{ action: 's3:PutObject', lastUsed: ago(3) }, { action: 's3:DeleteObject' }],
+      },
       { service: 'sqs', lastUsed: ago(5) },
     ],
   });
   it.each([
     ['a service without tracked actions: the service', actions('sqs:SendMessage'), ago(5)],
     ['a tracked action used', actions('s3:PutObject'), ago(3)],
-    ['a tracked service, none of its actions used', actions('s3:GetObject'), undefined],
+    ['a tracked action never used', actions('s3:DeleteObject'), undefined],
+    ['an action the report does not track: the service', actions('s3:GetObject'), ago(3)],
     ['a wildcard action', actions('s3:*'), ago(3)],
     ['a service never used', actions('dynamodb:GetItem'), undefined],
     ['*: the identity', actions('*'), ago(1)],

@@ -6,7 +6,7 @@ const NOW = new Date('2026-06-01T00:00:00Z');
 const at = (iso: string) => new Date(iso);
 
 describe("AWS's usage report", () => {
-  it('takes RoleLastUsed and keeps only the services and actions IAM saw used, most recent first', () => {
+  it('takes RoleLastUsed, the services IAM saw used and their tracked actions (used or not), most recent first', () => {
     const report = usageReport(
       { RoleLastUsed: { LastUsedDate: at('2026-05-30T10:00:00Z'), Region: 'eu-west-1' } } as never,
       [
@@ -33,7 +33,10 @@ describe("AWS's usage report", () => {
         {
           service: 's3',
           lastUsed: at('2026-05-30T10:00:00Z'),
-          actions: [{ action: 's3:GetObject', lastUsed: at('2026-05-30T10:00:00Z') }],
+          actions: [
+            { action: 's3:GetObject', lastUsed: at('2026-05-30T10:00:00Z') },
+            { action: 's3:PutObject' },
+          ],
         },
         { service: 'sqs', lastUsed: at('2026-05-01T00:00:00Z') },
       ],

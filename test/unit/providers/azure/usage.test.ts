@@ -37,6 +37,9 @@ describe('Azure usage mapping', () => {
     { endpoint: undefined, root: 'https://graph.microsoft.com' },
     { endpoint: 'https://management.azure.com', root: 'https://graph.microsoft.com' },
     { endpoint: 'https://127.0.0.1:8443', root: 'https://127.0.0.1:8443' },
+    // National clouds: Graph's sign-in activity report is the global service's only.
+    { endpoint: 'https://management.usgovcloudapi.net', root: undefined },
+    { endpoint: 'https://management.chinacloudapi.cn', root: undefined },
   ])('finds Graph for ARM endpoint $endpoint', ({ endpoint, root }) => {
     expect(graphRootFor(endpoint)).toBe(root);
   });
