@@ -14,6 +14,8 @@ import { globMatch } from './glob.js';
 export interface ReviewSettings {
   intervalMs: number;
   unusedAfterMs: number;
+  /** unusedAfter as the account spells it (or its default), for messages. */
+  unusedAfter: string;
   action: ReviewAction;
 }
 
@@ -23,9 +25,11 @@ export const REVIEW_RETRY_MS = 3_600_000;
 const JITTER = 0.1;
 
 export function reviewSettings(review: Review | undefined): ReviewSettings {
+  const unusedAfter = review?.unusedAfter ?? REVIEW_DEFAULTS.unusedAfter;
   return {
     intervalMs: parseDuration(review?.interval ?? REVIEW_DEFAULTS.interval),
-    unusedAfterMs: parseDuration(review?.unusedAfter ?? REVIEW_DEFAULTS.unusedAfter),
+    unusedAfterMs: parseDuration(unusedAfter),
+    unusedAfter,
     action: review?.action ?? REVIEW_DEFAULTS.action,
   };
 }

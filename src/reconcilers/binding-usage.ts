@@ -99,8 +99,8 @@ export function reportGrantUsage(
   const wasUnused = getCondition(binding.status?.conditions, 'Unused')?.status === 'True';
   const message =
     unused.length > 0
-      ? `Unused for longer than ${account.spec.review?.unusedAfter ?? '2160h'}: ${unused.map((g) => describeGrant(g, source)).join('; ')}.`
-      : `Every grant in the cloud was used within ${account.spec.review?.unusedAfter ?? '2160h'}, or is younger than that.`;
+      ? `Unused for longer than ${settings.unusedAfter}: ${unused.map((g) => describeGrant(g, source)).join('; ')}.`
+      : `Every grant in the cloud was used within ${settings.unusedAfter}, or is younger than that.`;
   run.set(unusedCondition(unused.length > 0, message));
   if (unused.length > 0 && !wasUnused) run.event('Warning', Reason.Unused, message);
   if (plan.revoking.length > 0) {
@@ -110,7 +110,7 @@ export function reportGrantUsage(
     run.event(
       'Normal',
       Reason.RevokedUnused,
-      `Revoked grants unused for longer than ${account.spec.review?.unusedAfter}: ${evidence.join('; ')}.`,
+      `Revoked grants unused for longer than ${settings.unusedAfter}: ${evidence.join('; ')}.`,
     );
   }
   if (revoked.size > 0) {

@@ -33,10 +33,16 @@ const actions = (...permissions: string[]): GrantPermissions => ({
 
 describe('review settings', () => {
   it('default to a daily Report with 90 days of grace', () => {
-    expect(reviewSettings(undefined)).toEqual({ intervalMs: DAY, unusedAfterMs: 90 * DAY, action: 'Report' });
+    expect(reviewSettings(undefined)).toEqual({
+      intervalMs: DAY,
+      unusedAfterMs: 90 * DAY,
+      unusedAfter: '2160h',
+      action: 'Report',
+    });
     expect(reviewSettings({ interval: '2s', unusedAfter: '5s', action: 'Revoke' })).toEqual({
       intervalMs: 2000,
       unusedAfterMs: 5000,
+      unusedAfter: '5s',
       action: 'Revoke',
     });
   });

@@ -127,6 +127,9 @@ describe('the usage of grants', () => {
     expect(condition(h.binding(), 'Stalled')).toMatchObject({ status: 'True', reason: 'RevokedUnused' });
     expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'True' });
     expect(h.cluster.events.filter((e) => e.reason === 'RevokedUnused')).toHaveLength(1);
+    expect(h.cluster.events.find((e) => e.reason === 'RevokedUnused')?.message).toMatch(
+      /^Revoked grants unused for longer than 2h: .*table\/idle/,
+    );
 
     // A resync changes nothing more.
     await h.reconcile('IdentityBinding', 'team/app-read');
