@@ -325,6 +325,13 @@ describeWithCloud<GcpBackend>(
       expect(converge['serviceAccounts.setIamPolicy']).toBe(1);
       expect(converge['projects.setIamPolicy']).toBe(1);
 
+      // The account's deny policy takes the new principal once its wake-up has settled: that write
+      // belongs to the converge, so the steady window starts after it.
+      await waitFor('the deny policy to name the new service account', async () =>
+        JSON.stringify(state().denyPolicy(PROJECT.projectId, 'keyless-guardrails') ?? {}).includes(
+          emailOf('budget'),
+        ),
+      );
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       fake().resetCounts();
       await new Promise((resolve) => setTimeout(resolve, 4_500));
