@@ -112,7 +112,7 @@ async function main(): Promise<void> {
         // The fake's throwaway CA; a real cluster would use NODE_EXTRA_CA_CERTS for a private endpoint.
         azure: (account) => createAzureProvider(account, { secrets, ca: azure.caPem }),
       }),
-      kubeConfig,
+      connection: kubeConfig,
       onStarted: (running) => {
         httpPort = running.httpPort;
         dashboardPort = running.dashboardPort;

@@ -12,6 +12,11 @@ export const CLUSTER_NAME_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
 export interface Config {
   /** Path to a kubeconfig; undefined means in-cluster (the pod's ServiceAccount). */
   kubeconfig: string | undefined;
+  /**
+   * The API server as the kubelet tells every pod (KUBERNETES_SERVICE_HOST and _PORT); used when no
+   * kubeconfig is given. Undefined outside a pod.
+   */
+  inClusterApiServer: { host: string; port: string } | undefined;
   /** Names this cluster in cloud ownership tags and in deterministic cloud names. */
   clusterName: string;
   /** real: the AWS, Google Cloud and Azure APIs. memory: the in-memory cloud (demo, tests). */
@@ -224,6 +229,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
 
   return {
     kubeconfig: get('kubeconfig') || undefined,
+    inClusterApiServer:
+      env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT
+        ? { host: env.KUBERNETES_SERVICE_HOST, port: env.KUBERNETES_SERVICE_PORT }
+        : undefined,
     clusterName,
     cloud,
     workers,

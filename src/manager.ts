@@ -6,7 +6,7 @@ import { KubeEventRecorder } from './cluster/event-recorder.js';
 import { collectionPath } from './cluster/resources.js';
 import { KubeServiceAccounts } from './cluster/service-accounts.js';
 import type { KubeClient } from './kube-api/client.js';
-import type { KubeConfig } from './kube-api/kube-config.js';
+import type { KubeConnection } from './kube-api/connection.js';
 import { KubeListWatch } from './kube-api/list-watch.js';
 import type { OperatorMetrics } from './observability/metrics.js';
 import type { ObjectSnapshot } from './observability/object-states.js';
@@ -47,15 +47,15 @@ export interface ManagerOptions {
 }
 
 /** The API server's collections of the three kinds. */
-export function kubeListWatchSources(kubeConfig: KubeConfig): ManagerSources {
+export function kubeListWatchSources(connection: KubeConnection): ManagerSources {
   return {
-    CloudAccount: new KubeListWatch<CloudAccount>({ kubeConfig, path: collectionPath('CloudAccount') }),
+    CloudAccount: new KubeListWatch<CloudAccount>({ connection, path: collectionPath('CloudAccount') }),
     WorkloadIdentity: new KubeListWatch<WorkloadIdentity>({
-      kubeConfig,
+      connection,
       path: collectionPath('WorkloadIdentity'),
     }),
     IdentityBinding: new KubeListWatch<IdentityBinding>({
-      kubeConfig,
+      connection,
       path: collectionPath('IdentityBinding'),
     }),
   };

@@ -26,7 +26,16 @@ async function main(): Promise<number> {
       shutdown.abort();
     });
   }
-  const outcome = await runOperatorProcess({ config, logger, signal: shutdown.signal });
+  let outcome: Awaited<ReturnType<typeof runOperatorProcess>>;
+  try {
+    outcome = await runOperatorProcess({ config, logger, signal: shutdown.signal });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`keyless: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   if (outcome === 'shutdown-timed-out') {
     // Calls that ignored their abort may still be in flight; ending the process ends them.
     logger.flush();

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import { KubeLeaseStore } from './cluster/lease-store.js';
 import { KubeSecretReader } from './cluster/secret-reader.js';
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
 import { type RunningDashboardProcess, startDashboard } from './dashboard/index.js';
 import { KubeClient } from './kube-api/client.js';
-import { KubeConfig } from './kube-api/kube-config.js';
+import type { KubeConnection } from './kube-api/connection.js';
+import { inClusterServer, ServiceAccountConnection } from './kube-api/service-account-connection.js';
 import { kubeListWatchSources, Manager } from './manager.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { resolveAwsGrants, validateAwsIdentity } from './providers/aws/mapping.js';
@@ -28,7 +29,8 @@ export interface ProcessOptions {
   signal: AbortSignal;
   /** Overrides the providers the config selects (tests pass their own in-memory cloud). */
   providers?: ProviderRegistry;
-  kubeConfig?: KubeConfig;
+  /** Overrides the connection the config selects (a kubeconfig, or the pod's ServiceAccount). */
+  connection?: KubeConnection;
   clock?: Clock;
   /** Called once the operator is up, with what tests and the demo want to see. */
   onStarted?: (running: {
@@ -58,8 +60,8 @@ export type ProcessOutcome = 'stopped' | 'lost-leadership' | 'shutdown-timed-out
 export async function runOperatorProcess(options: ProcessOptions): Promise<ProcessOutcome> {
   const { config, logger, signal } = options;
   const clock = options.clock ?? realClock;
-  const kubeConfig = options.kubeConfig ?? loadKubeConfig(config.kubeconfig);
-  const client = new KubeClient(kubeConfig);
+  const connection = options.connection ?? (await connectionOf(config));
+  const client = new KubeClient(connection);
   const metrics = new OperatorMetrics();
   // One JSON line per cloud change, marked stream=audit for a SIEM to pick out, whatever the log level.
   const audit = logger.child({ stream: 'audit' }, { level: logger.level === 'silent' ? 'silent' : 'info' });
@@ -91,7 +93,7 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
     logger.warn('running on the in-memory cloud: nothing is created in AWS, Google Cloud or Azure');
   }
   const manager = new Manager({
-    sources: kubeListWatchSources(kubeConfig),
+    sources: kubeListWatchSources(connection),
     client,
     providers,
     metrics,
@@ -130,7 +132,7 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
     dashboard = config.dashboard
       ? await startDashboard({
           config: config.dashboard,
-          kubeConfig,
+          connection,
           client,
           manager,
           changes,
@@ -269,9 +271,20 @@ export function realClouds(
   });
 }
 
-function loadKubeConfig(path: string | undefined): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  if (path) kubeConfig.loadFromFile(path);
-  else kubeConfig.loadFromCluster();
-  return kubeConfig;
+/**
+ * A kubeconfig file when one is given (through client-node, imported only then: it knows every
+ * authentication a kubeconfig may name); otherwise the pod's own ServiceAccount.
+ */
+async function connectionOf(config: Config): Promise<KubeConnection> {
+  if (config.kubeconfig) {
+    const { KubeConfig } = await import('./kube-api/kube-config.js');
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(config.kubeconfig);
+    return kubeConfig;
+  }
+  if (!config.inClusterApiServer)
+    throw new ConfigError(
+      'no kubeconfig given (--kubeconfig or KUBECONFIG) and not in a pod (KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset)',
+    );
+  return new ServiceAccountConnection({ server: inClusterServer(config.inClusterApiServer) });
 }

@@ -5,12 +5,14 @@
  *
  * Compiled by build.ts and started by host-client.ts as `node --expose-gc operator-entry.js`.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Condition, IdentityBinding, KubeObject, WorkloadIdentity } from '../../src/api/index.js';
 import { loadConfig } from '../../src/config.js';
-import { KubeConfig } from '../../src/kube-api/kube-config.js';
+import { ServiceAccountConnection } from '../../src/kube-api/service-account-connection.js';
 import type { Manager } from '../../src/manager.js';
 import type { OperatorMetrics } from '../../src/observability/metrics.js';
 import { runOperatorProcess } from '../../src/process-lifecycle.js';
@@ -60,21 +62,15 @@ function memory(): MemorySample {
   return { rss, heapUsed, heapTotal, external, arrayBuffers };
 }
 
-function kubeConfigOf(args: InitArgs): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [
-      {
-        name: 'bench',
-        server: args.credentials.server,
-        caData: Buffer.from(args.credentials.caPem).toString('base64'),
-      },
-    ],
-    users: [{ name: 'keyless-operator', token: args.credentials.token }],
-    contexts: [{ name: 'bench', cluster: 'bench', user: 'keyless-operator' }],
-    currentContext: 'bench',
-  });
-  return kubeConfig;
+/**
+ * The operator's connection as in its pod: the token and CA written where the kubelet would mount
+ * them (a fresh directory), so the host loads what a deployed operator loads.
+ */
+function podConnectionOf(args: InitArgs): ServiceAccountConnection {
+  const directory = mkdtempSync(join(tmpdir(), 'keyless-bench-serviceaccount-'));
+  writeFileSync(join(directory, 'token'), args.credentials.token);
+  writeFileSync(join(directory, 'ca.crt'), args.credentials.caPem);
+  return new ServiceAccountConnection({ server: args.credentials.server, directory });
 }
 
 type WithStatus = KubeObject & { status?: { conditions?: Condition[]; observedGeneration?: number } };
@@ -146,7 +142,7 @@ async function start(args: StartArgs): Promise<RunTimings> {
     logger: pino({ level: 'info' }, retryLog),
     signal: abort.signal,
     providers,
-    kubeConfig: kubeConfigOf(init),
+    connection: podConnectionOf(init),
     onStarted: ({ manager, metrics }) => {
       onStarted({ manager, metrics });
       const reconcileDone = metrics.reconcileDone.bind(metrics);

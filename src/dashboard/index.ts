@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DashboardConfig } from '../config.js';
 import type { KubeClient } from '../kube-api/client.js';
-import type { KubeConfig } from '../kube-api/kube-config.js';
+import type { KubeConnection } from '../kube-api/connection.js';
 import { KubeListWatch } from '../kube-api/list-watch.js';
 import type { Manager } from '../manager.js';
 import type { Clock } from '../runtime/clock.js';
@@ -22,7 +22,7 @@ export const KEYLESS_EVENTS = {
 
 export interface DashboardOptions {
   config: DashboardConfig;
-  kubeConfig: KubeConfig;
+  connection: KubeConnection;
   client: KubeClient;
   manager: Manager;
   changes: RecentChanges;
@@ -49,7 +49,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const { config, manager, clock, logger } = options;
   const events = new Informer<EventObject>({
     name: 'Event',
-    source: new KubeListWatch<EventObject>({ kubeConfig: options.kubeConfig, ...KEYLESS_EVENTS }),
+    source: new KubeListWatch<EventObject>({ connection: options.connection, ...KEYLESS_EVENTS }),
     logger: logger.child({ component: 'dashboard' }),
     clock,
   });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { apiErrorFromResponse } from './api-error.js';
-import type { KubeConfig } from './kube-config.js';
+import type { KubeConnection } from './connection.js';
 
 export type ContentType =
   | 'application/json'
@@ -22,8 +22,8 @@ export interface RequestOptions {
 export type RequestObserver = (method: string, path: string, statusCode: number) => void;
 
 /**
- * Plain requests to the API server (list pages, get, patch, create), authenticated by client-node's
- * KubeConfig (TLS, client certificates, tokens). Errors carry the HTTP status and the server's
+ * Plain requests to the API server (list pages, get, patch, create), authenticated by the
+ * connection (TLS, client certificates, tokens). Errors carry the HTTP status and the server's
  * Status message.
  */
 export class KubeClient {
@@ -31,14 +31,14 @@ export class KubeClient {
   /** Keep-alive agents by TLS configuration: one TLS handshake per connection, not per request. */
   private readonly agents = new Map<string, https.Agent>();
 
-  constructor(private readonly kubeConfig: KubeConfig) {}
+  constructor(private readonly connection: KubeConnection) {}
 
   onRequest(observer: RequestObserver): void {
     this.observers.push(observer);
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const cluster = this.kubeConfig.getCurrentCluster();
+    const cluster = this.connection.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     const query = options.query ? `?${new URLSearchParams(options.query)}` : '';
     const url = new URL(cluster.server + path + query);
@@ -70,7 +70,7 @@ export class KubeClient {
     let response: { statusCode: number; body: string };
     try {
       // Adds the Authorization header (tokens are re-read, so rotation is seen) and a TLS agent.
-      await this.kubeConfig.applyToHTTPSOptions(requestOptions);
+      await this.connection.applyToHTTPSOptions(requestOptions);
       if (url.protocol === 'https:')
         requestOptions.agent = this.keepAliveAgent(requestOptions.agent) ?? requestOptions.agent;
       response = await send(url, requestOptions, payload);

@@ -1,10 +1,11 @@
 import type { KubeObject, KubeStatus } from '../runtime/kube-object.js';
 import type { ListResult, ListWatchSource, WatchEvent, WatchHandle } from '../runtime/list-watch-source.js';
 import { KubeClient } from './client.js';
-import { type KubeConfig, Watch } from './kube-config.js';
+import type { KubeConnection } from './connection.js';
+import { openWatch } from './watch.js';
 
 export interface KubeListWatchOptions {
-  kubeConfig: KubeConfig;
+  connection: KubeConnection;
   /** A collection path, e.g. `/apis/keyless.dev/v1alpha1/workloadidentities` or `/api/v1/namespaces/ns/serviceaccounts`. */
   path: string;
   labelSelector?: string;
@@ -36,7 +37,7 @@ export function listQuery(
   return query;
 }
 
-/** The query parameters of a watch (client-node's Watch adds `watch=true`). */
+/** The query parameters of a watch (openWatch adds `watch=true`). */
 export function watchQuery(
   options: Pick<KubeListWatchOptions, 'labelSelector' | 'fieldSelector'>,
   resourceVersion: string,
@@ -51,7 +52,7 @@ export function watchQuery(
   };
 }
 
-/** Turns one raw event from client-node's Watch into a typed event, or undefined for unknown types. */
+/** Turns one raw watch event into a typed event, or undefined for unknown types. */
 export function toWatchEvent<T extends KubeObject>(type: string, obj: unknown): WatchEvent<T> | undefined {
   if (!WATCH_EVENT_TYPES.has(type) || typeof obj !== 'object' || obj === null) return undefined;
   if (type === 'ERROR') return ['ERROR', obj as KubeStatus];
@@ -75,16 +76,14 @@ export function withoutManagedFields<T extends KubeObject>(obj: T): T {
 const defaultWatchTimeoutSeconds = (): number => 300 + Math.floor(Math.random() * 300);
 
 /**
- * Lists (paginated) and watches one API collection with client-node's KubeConfig and Watch. Objects
+ * Lists (paginated) and watches one API collection through a KubeConnection. Objects
  * are passed through as parsed JSON (listed items carry no apiVersion/kind: the API server omits them).
  */
 export class KubeListWatch<T extends KubeObject> implements ListWatchSource<T> {
-  private readonly watcher: Watch;
   private readonly client: KubeClient;
 
   constructor(private readonly options: KubeListWatchOptions) {
-    this.watcher = new Watch(options.kubeConfig);
-    this.client = new KubeClient(options.kubeConfig);
+    this.client = new KubeClient(options.connection);
   }
 
   async list(signal?: AbortSignal): Promise<ListResult<T>> {
@@ -111,16 +110,16 @@ export class KubeListWatch<T extends KubeObject> implements ListWatchSource<T> {
     onDone: (err?: unknown) => void,
   ): Promise<WatchHandle> {
     const timeoutSeconds = (this.options.watchTimeoutSeconds ?? defaultWatchTimeoutSeconds)();
-    const controller = await this.watcher.watch(
+    return openWatch(
+      this.options.connection,
       this.options.path,
       watchQuery(this.options, resourceVersion, timeoutSeconds),
       (type: string, obj: unknown) => {
         const event = toWatchEvent<T>(type, obj);
         if (event) onEvent(...event);
       },
-      (err: unknown) => onDone(err ?? undefined),
+      onDone,
     );
-    return { abort: () => controller.abort() };
   }
 
   private getJson<R>(

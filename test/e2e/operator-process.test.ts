@@ -21,6 +21,14 @@ describe('the keyless binary', () => {
     expect(await operator.exited).toBe(2);
     expect(operator.output()).toBe('keyless: --workers must be an integer from 1 to 256, got zero\n');
   });
+
+  it('outside a pod and without a kubeconfig, says which settings it lacks and exits 2', async () => {
+    const operator = await spawnOperator('nowhere', ['--cluster-name=e2e', '--cloud=memory']);
+    expect(await operator.exited).toBe(2);
+    expect(operator.output()).toBe(
+      'keyless: no kubeconfig given (--kubeconfig or KUBECONFIG) and not in a pod (KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset)\n',
+    );
+  });
 });
 
 describeWithControlPlane('two operator processes', (controlPlane) => {

@@ -103,14 +103,14 @@ describeWithControlPlane(
     function startInformer(): { informer: Informer<WorkloadIdentity>; source: GatedSource } {
       const source = new GatedSource(
         new KubeListWatch<WorkloadIdentity>({
-          kubeConfig: controlPlane().kubeConfig(),
+          connection: controlPlane().kubeConfig(),
           path: collectionPath('WorkloadIdentity'),
         }),
       );
       informer = new Informer({
         name: 'workloadidentities',
         source,
-        logger: pino({ level: 'silent' }),
+        logger: pino({ level: process.env.DBG ? 'debug' : 'silent' }),
         restartBackoff: { initialMs: 200, maxMs: 2_000 },
       });
       informer.start();

@@ -1,7 +1,11 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type Logger, pino } from 'pino';
 import { type Config, loadConfig } from '../../src/config.js';
 import { KubeClient } from '../../src/kube-api/client.js';
+import { ServiceAccountConnection } from '../../src/kube-api/service-account-connection.js';
 import type { Manager } from '../../src/manager.js';
 import type { OperatorMetrics } from '../../src/observability/metrics.js';
 import { type ProcessOutcome, runOperatorProcess } from '../../src/process-lifecycle.js';
@@ -34,6 +38,42 @@ export async function operatorKubeConfig(
   controlPlane: ControlPlane,
   namespace = OPERATOR_NAMESPACE,
 ): Promise<KubeConfig> {
+  const token = await operatorToken(controlPlane, namespace);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [
+      {
+        name: 'test',
+        server: controlPlane.server,
+        caData: Buffer.from(controlPlane.caPem).toString('base64'),
+      },
+    ],
+    users: [{ name: OPERATOR_SERVICE_ACCOUNT, token }],
+    contexts: [{ name: 'test', cluster: 'test', user: OPERATOR_SERVICE_ACCOUNT }],
+    currentContext: 'test',
+  });
+  return kubeConfig;
+}
+
+/**
+ * The operator's connection as in its pod: its ServiceAccount's token and the cluster's CA written
+ * where the kubelet would mount them (a fresh directory), read by ServiceAccountConnection.
+ */
+export async function operatorPodConnection(
+  controlPlane: ControlPlane,
+  namespace = OPERATOR_NAMESPACE,
+): Promise<{ connection: ServiceAccountConnection; directory: string }> {
+  const directory = await mkdtemp(join(tmpdir(), 'keyless-serviceaccount-'));
+  await writeFile(join(directory, 'token'), await operatorToken(controlPlane, namespace));
+  await writeFile(join(directory, 'ca.crt'), controlPlane.caPem);
+  return { connection: new ServiceAccountConnection({ server: controlPlane.server, directory }), directory };
+}
+
+/** A TokenRequest token of the operator's ServiceAccount, valid for an hour. */
+export async function operatorToken(
+  controlPlane: ControlPlane,
+  namespace = OPERATOR_NAMESPACE,
+): Promise<string> {
   const admin = new KubeClient(controlPlane.kubeConfig());
   const review = await admin.request<{ status: { token: string } }>(
     'POST',
@@ -46,20 +86,7 @@ export async function operatorKubeConfig(
       },
     },
   );
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [
-      {
-        name: 'test',
-        server: controlPlane.server,
-        caData: Buffer.from(controlPlane.caPem).toString('base64'),
-      },
-    ],
-    users: [{ name: OPERATOR_SERVICE_ACCOUNT, token: review.status.token }],
-    contexts: [{ name: 'test', cluster: 'test', user: OPERATOR_SERVICE_ACCOUNT }],
-    currentContext: 'test',
-  });
-  return kubeConfig;
+  return review.status.token;
 }
 
 export interface RunningOperator {
@@ -117,7 +144,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
       : options.realClouds
         ? {}
         : { providers: memoryRegistry(cloud) }),
-    kubeConfig: options.kubeConfig,
+    connection: options.kubeConfig,
     onStarted: (running) => {
       started = running;
     },

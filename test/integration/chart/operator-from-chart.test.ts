@@ -15,7 +15,7 @@ import {
   readManifests,
   waitFor,
 } from '../../support/kube-manifests.js';
-import { OPERATOR_SERVICE_ACCOUNT, operatorKubeConfig } from '../../support/operator-harness.js';
+import { OPERATOR_SERVICE_ACCOUNT, operatorPodConnection } from '../../support/operator-harness.js';
 
 /** Not keyless-system: the release's namespace must reach the RBAC, the Lease and the subjects. */
 const RELEASE = { name: 'keyless', namespace: 'platform-keyless' };
@@ -61,7 +61,8 @@ describeWithControlPlane('the operator installed from the chart', (controlPlane)
     await installCrds(admin, readManifests('charts/keyless/crds/'));
     await apply(admin, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: RELEASE.namespace } });
     // Every rendered object, the Deployment included: no kubelet runs its pod, so this process does,
-    // with the Deployment's environment and its ServiceAccount's token.
+    // with the Deployment's environment and its ServiceAccount's token and CA mounted as the kubelet
+    // would (read by the same in-cluster connection a pod uses).
     for (const object of await helm.render(VALUES, RELEASE)) await apply(admin, object, 'helm');
     const deployment = await get<Manifest>(admin, {
       apiVersion: 'apps/v1',
@@ -79,7 +80,7 @@ describeWithControlPlane('the operator installed from the chart', (controlPlane)
       config,
       logger: pino({ level: process.env.KEYLESS_TEST_LOG_LEVEL ?? 'silent' }),
       signal: abort.signal,
-      kubeConfig: await operatorKubeConfig(controlPlane(), RELEASE.namespace),
+      connection: (await operatorPodConnection(controlPlane(), RELEASE.namespace)).connection,
     });
   });
 

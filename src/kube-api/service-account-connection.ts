@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import https from 'node:https';
+import { isIPv6 } from 'node:net';
+import type { KubeConnection } from './connection.js';
+
+/** Where the kubelet mounts a pod's ServiceAccount token and the cluster's CA. */
+export const SERVICE_ACCOUNT_DIRECTORY = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** The kubelet rotates projected tokens well before they expire; a minute old is fresh enough (client-go re-reads as often). */
+const REREAD_AFTER_MS = 60_000;
+
+export interface ServiceAccountConnectionOptions {
+  /** The API server's URL. */
+  server: string;
+  /** Holds `token` and `ca.crt`. */
+  directory?: string;
+  now?: () => number;
+}
+
+/** The in-cluster API server, from the environment the kubelet gives every pod. */
+export function inClusterServer(apiServer: { host: string; port: string }): string {
+  const host = isIPv6(apiServer.host) ? `[${apiServer.host}]` : apiServer.host;
+  return `https://${host}:${apiServer.port}`;
+}
+
+/**
+ * The operator's own connection in its pod: the ServiceAccount token the kubelet mounts, trusted
+ * against the mounted CA. It is what client-node's `loadFromCluster` does, without loading
+ * client-node and every authentication plugin a kubeconfig may name (about 12 MB of memory a
+ * running operator never uses).
+ */
+export class ServiceAccountConnection implements KubeConnection {
+  private readonly directory: string;
+  private readonly now: () => number;
+  private cached: { token: string; ca: Buffer; readAt: number } | undefined;
+
+  constructor(private readonly options: ServiceAccountConnectionOptions) {
+    this.directory = options.directory ?? SERVICE_ACCOUNT_DIRECTORY;
+    this.now = options.now ?? Date.now;
+  }
+
+  getCurrentCluster(): { server: string } {
+    return { server: this.options.server };
+  }
+
+  async applyToHTTPSOptions(options: https.RequestOptions): Promise<void> {
+    const { token, ca } = await this.read();
+    options.agent = new https.Agent({ ca });
+    options.headers = { ...options.headers, Authorization: `Bearer ${token}` };
+  }
+
+  private async read(): Promise<{ token: string; ca: Buffer }> {
+    const cached = this.cached;
+    if (cached && this.now() - cached.readAt < REREAD_AFTER_MS) return cached;
+    const readAt = this.now();
+    let token: string;
+    let ca: Buffer;
+    try {
+      [token, ca] = await Promise.all([
+        readFile(`${this.directory}/token`, 'utf8'),
+        readFile(`${this.directory}/ca.crt`),
+      ]);
+    } catch (err) {
+      throw new Error(`reading the ServiceAccount token and CA in ${this.directory} failed`, { cause: err });
+    }
+    token = token.trim();
+    if (!token) throw new Error(`the ServiceAccount token ${this.directory}/token is empty`);
+    this.cached = { token, ca, readAt };
+    return this.cached;
+  }
+}

@@ -1,0 +1,58 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  inClusterServer,
+  ServiceAccountConnection,
+} from '../../../src/kube-api/service-account-connection.js';
+
+const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
+async function mount(token: string | undefined): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 'keyless-sa-'));
+  if (token !== undefined) await writeFile(join(directory, 'token'), token);
+  await writeFile(join(directory, 'ca.crt'), CA);
+  return directory;
+}
+
+describe('inClusterServer', () => {
+  it('is https on the service host and port, with IPv6 addresses bracketed', () => {
+    expect(inClusterServer({ host: '10.96.0.1', port: '443' })).toBe('https://10.96.0.1:443');
+    expect(inClusterServer({ host: 'fd00:10:96::1', port: '443' })).toBe('https://[fd00:10:96::1]:443');
+  });
+});
+
+describe('ServiceAccountConnection', () => {
+  it('sends the mounted token as a bearer token and trusts the mounted CA', async () => {
+    const connection = new ServiceAccountConnection({
+      server: 'https://10.96.0.1:443',
+      directory: await mount('eyJ.token.sig\n'),
+    });
+    const options: https.RequestOptions = { headers: { Accept: 'application/json' } };
+    await connection.applyToHTTPSOptions(options);
+    expect(options.headers).toEqual({ Accept: 'application/json', Authorization: 'Bearer eyJ.token.sig' });
+    expect(options.agent).toBeInstanceOf(https.Agent);
+    expect(String((options.agent as https.Agent).options.ca)).toBe(CA);
+    expect(connection.getCurrentCluster()).toEqual({ server: 'https://10.96.0.1:443' });
+  });
+
+  it('refuses an empty token, and names the directory when the mount is missing', async () => {
+    const empty = new ServiceAccountConnection({ server: 'https://k', directory: await mount('  \n') });
+    await expect(empty.applyToHTTPSOptions({})).rejects.toThrow(/token is empty/);
+    const directory = await mount(undefined);
+    const missing = new ServiceAccountConnection({ server: 'https://k', directory });
+    await expect(missing.applyToHTTPSOptions({})).rejects.toThrow(directory);
+  });
+
+  it('tries the mount again after a failed read instead of keeping the failure', async () => {
+    const directory = await mount(undefined);
+    const connection = new ServiceAccountConnection({ server: 'https://k', directory, now: () => 0 });
+    await expect(connection.applyToHTTPSOptions({})).rejects.toThrow();
+    await writeFile(join(directory, 'token'), 'late-token');
+    const options: https.RequestOptions = {};
+    await connection.applyToHTTPSOptions(options);
+    expect(options.headers).toEqual({ Authorization: 'Bearer late-token' });
+  });
+});
