@@ -17,4 +17,5 @@ COPY package.json ./
 # Nothing is written at run time: the root filesystem can be mounted read-only.
 USER 65532:65532
 EXPOSE 8080
-ENTRYPOINT ["/nodejs/bin/node", "dist/src/main.js"]
+# --max-semi-space-size: see src/runtime/node-options.ts.
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "dist/src/main.js"]

@@ -32,6 +32,8 @@ export interface BaselineResult {
   /** Calls repeated after a throttling error (after its retry-after). */
   retries: number;
   maxRetriesPerObject: number;
+  /** CPU seconds of the driver process (which runs the baseline and nothing else meanwhile). */
+  cpuSeconds: number;
 }
 
 const CLUSTER = 'bench';
@@ -103,11 +105,13 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
   };
 
   const started = performance.now();
+  const cpuAt = process.cpuUsage();
   const bindings = Array.from({ length: options.workers }, bindingWorker);
   await Promise.all(Array.from({ length: options.workers }, identityWorker));
   ready.close();
   await Promise.all(bindings);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAt);
   return {
     n: options.n,
     objects: 2 * options.n,
@@ -117,6 +121,7 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
     throttled: countsOf(cloud.throttled),
     retries,
     maxRetriesPerObject: Math.max(0, ...retriesPerObject.values()),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
 }
 

@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { OPERATOR_NODE_OPTIONS } from '../../src/runtime/node-options.js';
 import { HOST_ENTRY } from './build.js';
 import type { Command, Replies, Reply, Request } from './protocol.js';
 
@@ -26,12 +27,12 @@ export class OperatorHost {
   }
 
   /**
-   * A fresh Node process running the compiled host (see build.ts), with `gc()` exposed so memory
-   * figures are taken after a full GC.
+   * A fresh Node process running the compiled host (see build.ts), with the operator's own Node
+   * options and `gc()` exposed so memory figures are taken after a full GC.
    */
   static spawn(): OperatorHost {
     const child = fork(HOST_ENTRY, [], {
-      execArgv: ['--expose-gc'],
+      execArgv: ['--expose-gc', ...OPERATOR_NODE_OPTIONS],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new OperatorHost(child);

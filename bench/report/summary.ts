@@ -58,8 +58,8 @@ function convergeSection(points: ConvergePoint[], profiledN: number | undefined)
   const lines = [
     '## Converge (real API server, operator in its own process, in-memory cloud)',
     '',
-    '| N + N | Keyless s | Keyless obj/s | baseline obj/s | ratio | kube writes / obj | RSS before → after (MB) | heap used (MB) | CPU s: operator / apiserver / etcd / other load |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| N + N | Keyless s | Keyless obj/s | baseline obj/s | ratio | kube writes / obj | RSS before → after (MB) | heap used (MB) | CPU s: operator / apiserver / etcd / other load | CPU ms per pair: operator / baseline |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const p of points) {
     const cpu = p.operator.cpuSeconds;
@@ -67,7 +67,8 @@ function convergeSection(points: ConvergePoint[], profiledN: number | undefined)
       `| ${n(p.n)}${p.n === profiledN ? ' (profiled)' : ''} | ${p.operator.seconds} | ${p.operator.objectsPerSecond} | ${p.baseline.objectsPerSecond.toFixed(1)} | ` +
         `**${p.ratio.toFixed(2)}** | ${p.operator.kubeWritesPerObject} | ${mb(p.operator.memory.before.rss)} → ` +
         `${mb(p.operator.memory.after.rss)} | ${mb(p.operator.memory.after.heapUsed)} | ` +
-        `${cpu.operator} / ${cpu.controlPlane['kube-apiserver'] ?? '?'} / ${cpu.controlPlane.etcd ?? '?'} / ${cpu.others ?? '–'} |`,
+        `${cpu.operator} / ${cpu.controlPlane['kube-apiserver'] ?? '?'} / ${cpu.controlPlane.etcd ?? '?'} / ${cpu.others ?? '–'} | ` +
+        `${perPairMs(cpu.operator, p.n)} / ${p.baseline.cpuSeconds === undefined ? '–' : perPairMs(p.baseline.cpuSeconds, p.n)} |`,
     );
   }
   const calls = Object.entries(last.operator.cloudCallsPerObject)
@@ -90,6 +91,9 @@ function convergeSection(points: ConvergePoint[], profiledN: number | undefined)
   );
   return lines;
 }
+
+/** CPU milliseconds per identity + binding pair. */
+const perPairMs = (seconds: number, pairs: number) => ((seconds * 1000) / pairs).toFixed(1);
 
 /** Other work on the machine during a converge slows Keyless, not the (sleeping) baseline. */
 function noiseWarning(points: ConvergePoint[]): string[] {

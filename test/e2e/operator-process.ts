@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { OPERATOR_NODE_OPTIONS } from '../../src/runtime/node-options.js';
 import { freePorts } from '../support/control-plane/ports.js';
 import { waitFor } from '../support/kube-manifests.js';
 
@@ -14,13 +15,14 @@ export interface OperatorProcess {
   metric(name: string): Promise<number>;
 }
 
-/** `node dist/src/main.js` with the given flags, its output captured. */
+/** `node dist/src/main.js` with the operator's Node options and the given flags, its output captured. */
 export async function spawnOperator(name: string, args: string[]): Promise<OperatorProcess> {
   const [port] = await freePorts(1);
   if (port === undefined) throw new Error('no free port');
   const child = spawn(
     process.execPath,
     [
+      ...OPERATOR_NODE_OPTIONS,
       MAIN,
       `--http-address=127.0.0.1:${port}`,
       '--dashboard-address=127.0.0.1:0',
