@@ -126,7 +126,7 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
 }
 
 /** The object as the API server would return it: with a uid and a generation. */
-function asObject<T>(manifest: object): T {
+export function asObject<T>(manifest: object): T {
   const object = structuredClone(manifest) as { metadata: Record<string, unknown> };
   object.metadata.uid = randomUUID();
   object.metadata.generation = 1;
@@ -134,7 +134,7 @@ function asObject<T>(manifest: object): T {
 }
 
 /** An unbounded queue from identity workers to binding workers. */
-class HandOff<T> {
+export class HandOff<T> {
   private readonly items: T[] = [];
   private readonly waiters: Array<(item: T | undefined) => void> = [];
   private closed = false;

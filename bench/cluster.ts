@@ -52,13 +52,23 @@ export async function seed(
   resyncMs: number,
 ): Promise<SeedResult> {
   const started = performance.now();
-  const create = (object: Manifest) => admin.request('POST', pathOf(object), { body: object });
-  await create(cloudAccount(resyncMs));
-  await pool(namespaces(n), concurrency, create);
-  const indexes = Array.from({ length: n }, (_, i) => i);
-  await pool(indexes, concurrency, (i) => create(workloadIdentity(i)));
-  await pool(indexes, concurrency, (i) => create(identityBinding(i)));
+  await create(admin, cloudAccount(resyncMs));
+  await seedPairs(admin, n, concurrency);
   return { objects: 2 * n, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The namespaces, N WorkloadIdentities and N IdentityBindings of `seed`, for an account already there. */
+export async function seedPairs(admin: KubeClient, n: number, concurrency: number): Promise<SeedResult> {
+  const started = performance.now();
+  await pool(namespaces(n), concurrency, (object) => create(admin, object));
+  const indexes = Array.from({ length: n }, (_, i) => i);
+  await pool(indexes, concurrency, (i) => create(admin, workloadIdentity(i)));
+  await pool(indexes, concurrency, (i) => create(admin, identityBinding(i)));
+  return { objects: 2 * n, seconds: (performance.now() - started) / 1000 };
+}
+
+export function create(admin: KubeClient, object: Manifest): Promise<unknown> {
+  return admin.request('POST', pathOf(object), { body: object });
 }
 
 /** Changes the CloudAccount's resyncInterval (a spec change: the operator records it in status). */

@@ -22,9 +22,11 @@ export interface BenchOptions {
   throttledN: number;
   /** Client-side limiters the throttled scenario runs with (each against its own baseline). */
   throttledLimiters: LimiterProfile[];
+  /** N of the moto scenario (N roles: N WorkloadIdentities + N IdentityBindings on the real AWS provider). */
+  motoN: number;
   /** Objects created in parallel when seeding the API server. */
   createConcurrency: number;
-  /** Skip scenarios (for working on one): restart, throttled, wire. */
+  /** Skip scenarios (for working on one): restart, moto, throttled, wire. */
   skip: Set<string>;
   /** Only write the summary, chart and README table of an earlier run's JSON. */
   render: string | undefined;
@@ -38,7 +40,8 @@ const USAGE = `npm run bench [-- options]
   --resync=2m         resync interval of the restart / steady-state run (full: 5m)
   --steady            after the restart, watch 1.25 resync intervals (always in --full)
   --throttled-n=40    N of the throttled scenario (full: 500)
-  --skip=throttled    skip scenarios (restart, throttled, wire)
+  --moto-n=300        N of the moto scenario (the real AWS provider on moto)
+  --skip=throttled    skip scenarios (restart, moto, throttled, wire)
   --render=FILE.json  only write the summary, chart and README table of an earlier run`;
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -51,6 +54,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       latency: { type: 'string', default: String(DEFAULT_CONVERGE_LATENCY_MS) },
       resync: { type: 'string' },
       'throttled-n': { type: 'string' },
+      'moto-n': { type: 'string', default: '300' },
       steady: { type: 'boolean', default: false },
       skip: { type: 'string', default: '' },
       render: { type: 'string' },
@@ -77,6 +81,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     steadyWindow: full || values.steady === true,
     throttledN: positive(values['throttled-n'] ?? (full ? '500' : '40')),
     throttledLimiters: [PROVIDER_DEFAULT_LIMITER, NO_LIMITER],
+    motoN: positive(values['moto-n'] ?? '300'),
     createConcurrency: 16,
     skip: new Set((values.skip ?? '').split(',').filter(Boolean)),
     render: values.render,

@@ -14,6 +14,8 @@ export interface BenchResults {
   restart: RestartResult | undefined;
   throttled: ThrottledResult[];
   wire: WireProbe | undefined;
+  /** The moto scenario; absent in runs before it existed or with --skip=moto. */
+  moto?: MotoResult;
   cpuProfile: CpuProfileSummary | undefined;
 }
 
@@ -159,4 +161,49 @@ export interface CpuProfileSummary {
   totalSeconds: number;
   byCategory: { name: string; share: number }[];
   topFunctions: { name: string; where: string; share: number }[];
+}
+
+/** The real AWS provider converging N + N objects on moto, against a bare-SDK script on the same moto. */
+export type MotoResult = { skipped: string } | MotoFigures;
+
+export interface MotoFigures {
+  n: number;
+  objects: number;
+  seed: SeedResult;
+  operator: {
+    seconds: number;
+    objectsPerSecond: number;
+    syncSeconds: number;
+    /** IAM and STS calls by action during the converge, as moto's proxy counted them. */
+    calls: Record<string, number>;
+    /** The role and policy actions per role (the account's own check is in `accountCalls`). */
+    callsPerRole: Record<string, number>;
+    /** The account check's calls (STS, the OIDC provider): per operator start, not per role. */
+    accountCalls: Record<string, number>;
+    /** The first start's calls, with no object yet: the account check that loaded the AWS SDK. */
+    idleCalls: Record<string, number>;
+    kubeRequests: Record<string, number>;
+    /** keyless_kube_requests_total writes ÷ N (identity + binding pairs). */
+    kubeWritesPerPair: number;
+    apiServerWrites: ApiServerWrites;
+    reconciles: Record<string, number>;
+    cpuSeconds: { operator: number; perPair: number; moto: number; controlPlane: Record<string, number> };
+    memory: {
+      /** The host before runOperatorProcess: no provider loaded. */
+      before: MemorySample;
+      /** Operator running, its CloudAccount checked (AWS SDK loaded), no WorkloadIdentity or binding yet. */
+      idle: MemorySample;
+      after: MemorySample;
+    };
+  };
+  baseline: {
+    seconds: number;
+    objectsPerSecond: number;
+    calls: Record<string, number>;
+    callsPerRole: Record<string, number>;
+    /** The driver's CPU during the baseline (the SDK client), and moto's. */
+    cpuSeconds: { client: number; perPair: number; moto: number };
+  };
+  /** operator objects/s ÷ baseline objects/s. */
+  ratio: number;
 }

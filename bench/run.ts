@@ -16,6 +16,7 @@ import { renderSummary } from './report/summary.js';
 import { checkTargets, mark, TARGETS } from './report/targets.js';
 import type { BenchResults } from './results.js';
 import { runConverge } from './scenarios/converge.js';
+import { runMoto } from './scenarios/moto.js';
 import { runThrottled } from './scenarios/throttled.js';
 import { runWireProbe } from './scenarios/wire.js';
 
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
       throttledCloud: `${AZURE_LIKE_CLOUD.name} (${AZURE_LIKE_CLOUD.description})`,
       resyncSeconds: options.resyncMs / 1000,
       backend:
-        'in-memory provider (MemoryCloud with latency and quotas) for every figure; operator compiled to JavaScript, ' +
+        "in-memory provider (MemoryCloud with latency and quotas) for every figure but the moto scenario's; operator compiled to JavaScript, " +
         'in its own process, as its own ServiceAccount, --leader-elect=false, log level error',
     },
     converge: [],
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
       results.cpuProfile.file = `bench/results/${stamp}.cpuprofile`;
     }
   }
+  if (!options.skip.has('moto')) results.moto = await runMoto(options);
   if (!options.skip.has('throttled')) {
     for (const limiter of options.throttledLimiters)
       results.throttled.push(await runThrottled(options, limiter));

@@ -102,10 +102,10 @@ function trackReadiness(manager: Manager, timings: RunTimings): void {
 }
 
 async function start(args: StartArgs): Promise<RunTimings> {
-  if (!init || !cloud) throw new Error('init first');
+  if (!init) throw new Error('init first');
   if (running) throw new Error('the operator is already running');
-  if (args.drainQuotas) await drainQuotas(cloud, init.cloud);
-  cloud.resetCounts();
+  if (args.drainQuotas && cloud) await drainQuotas(cloud, init.cloud);
+  cloud?.resetCounts();
   expected = args.expect;
   ready.identities.clear();
   ready.bindings.clear();
@@ -117,14 +117,15 @@ async function start(args: StartArgs): Promise<RunTimings> {
       '--cluster-name=bench',
       '--http-address=127.0.0.1:0',
       '--dashboard-address=127.0.0.1:0',
-      '--cloud=memory',
+      `--cloud=${init.backend === 'aws' ? 'real' : 'memory'}`,
       '--leader-elect=false',
       `--workers=${init.workers}`,
       '--shutdown-timeout=60s',
     ],
     {},
   );
-  const providers = tracker.wrap(memoryRegistry(cloud, limiterOptions(init.limiter)));
+  // Without a MemoryCloud (backend aws) runOperatorProcess builds the registry a deployed operator has.
+  const providers = cloud ? tracker.wrap(memoryRegistry(cloud, limiterOptions(init.limiter))) : undefined;
   const abort = new AbortController();
   const timings: RunTimings = {
     startedAt: Date.now(),
@@ -141,7 +142,7 @@ async function start(args: StartArgs): Promise<RunTimings> {
     config,
     logger: pino({ level: 'info' }, retryLog),
     signal: abort.signal,
-    providers,
+    ...(providers ? { providers } : {}),
     connection: podConnectionOf(init),
     onStarted: ({ manager, metrics }) => {
       onStarted({ manager, metrics });
@@ -283,7 +284,7 @@ async function handle(command: Command): Promise<unknown> {
   switch (command.cmd) {
     case 'init':
       init = command.args;
-      cloud = newCloud(init.cloud);
+      cloud = init.backend === 'aws' ? undefined : newCloud(init.cloud);
       return memory();
     case 'start':
       return start(command.args);

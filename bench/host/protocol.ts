@@ -11,6 +11,13 @@ export interface OperatorCredentials {
 
 export interface InitArgs {
   credentials: OperatorCredentials;
+  /**
+   * memory (absent: memory): a MemoryCloud of the `cloud` profile behind memoryRegistry. aws: the
+   * operator's default registry of real providers (`--cloud=real`), which reach AWS (moto) through
+   * the CloudAccount's endpoint and credentials Secret; `cloud`, `limiter` and object tracking are
+   * then unused and there are no cloud counts in the host (the driver counts at moto's proxy).
+   */
+  backend?: 'memory' | 'aws';
   cloud: CloudProfile;
   /** The client-side limiter the provider gets on every start; undefined: none. */
   limiter: LimiterRates | undefined;

@@ -1,6 +1,7 @@
 import { DEFAULT_CONVERGE_LATENCY_MS } from '../profiles.js';
 import type { BenchResults, ConvergePoint, CpuProfileSummary } from '../results.js';
 import { perPair, statusAndFinalizerPerObject } from './format.js';
+import { motoNote } from './moto-summary.js';
 import { checkTargets, headlineThrottled, largest } from './targets.js';
 
 const MB = 1024 * 1024;
@@ -40,6 +41,10 @@ export function notesFor(results: BenchResults): string[] {
         break;
       case 'throttled':
         note = throttledNote(results);
+        break;
+      case 'motoRatio':
+      case 'motoIdleRss':
+        note = motoNote(results.moto, check.id);
         break;
       case 'spread':
         note = spreadNote(results);

@@ -1,4 +1,4 @@
-import type { BenchResults, ConvergePoint, ThrottledResult } from '../results.js';
+import type { BenchResults, ConvergePoint, MotoResult, ThrottledResult } from '../results.js';
 import { statusAndFinalizerPerObject } from './format.js';
 
 export const TARGETS = {
@@ -13,7 +13,7 @@ export const TARGETS = {
 } as const;
 
 export interface TargetCheck {
-  id: 'ratio' | 'resync' | 'rss' | 'restartWrites' | 'throttled' | 'kubeWrites' | 'spread';
+  id: 'ratio' | 'resync' | 'rss' | 'restartWrites' | 'throttled' | 'kubeWrites' | 'spread' | MotoTargetId;
   target: string;
   figure: string;
   /** undefined: not measured in this run. */
@@ -99,7 +99,39 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
         (restart?.objectWrites ?? 0) === 0
       : undefined,
   });
+  checks.push(...motoChecks(results.moto));
   return checks;
+}
+
+/** The moto scenario's targets (the benchmark issue's): the real AWS provider with default settings. */
+export const MOTO_TARGETS = { ratio: 0.95, idleRssMb: 80 } as const;
+
+type MotoTargetId = 'motoRatio' | 'motoIdleRss';
+
+export function motoChecks(moto: MotoResult | undefined): TargetCheck[] {
+  const figures = moto && !('skipped' in moto) ? moto : undefined;
+  const missing = moto ? 'skipped: moto is not installed' : 'not measured';
+  const idleRss = figures?.operator.memory.idle.rss;
+  return [
+    {
+      id: 'motoRatio',
+      target: `converge throughput on moto (real AWS provider, default settings) ≥ ${MOTO_TARGETS.ratio}× the bare-SDK baseline`,
+      figure: figures
+        ? `${figures.ratio.toFixed(2)}× at N = ${figures.n.toLocaleString('en-US')} (${figures.operator.objectsPerSecond} ` +
+          `against ${figures.baseline.objectsPerSecond} objects/s)`
+        : missing,
+      met: figures ? figures.ratio >= MOTO_TARGETS.ratio : undefined,
+    },
+    {
+      id: 'motoIdleRss',
+      target: `idle RSS with the AWS SDK loaded ≤ ${MOTO_TARGETS.idleRssMb} MB`,
+      figure:
+        idleRss === undefined
+          ? missing
+          : `${Math.round(idleRss / MB)} MB (the account checked, before any identity or binding)`,
+      met: idleRss === undefined ? undefined : idleRss <= MOTO_TARGETS.idleRssMb * MB,
+    },
+  ];
 }
 
 /** Below 10,000 objects only a miss is conclusive: RSS grows with N. */

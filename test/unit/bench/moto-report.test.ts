@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { MemorySample } from '../../../bench/host/protocol.js';
+import { perRole } from '../../../bench/moto.js';
+import { beyondBaseline, motoNote, motoSection } from '../../../bench/report/moto-summary.js';
+import { MOTO_TARGETS, motoChecks } from '../../../bench/report/targets.js';
+import type { MotoFigures } from '../../../bench/results.js';
+
+const MB = 1024 * 1024;
+const sample = (rssMb: number): MemorySample => ({
+  rss: rssMb * MB,
+  heapUsed: 20 * MB,
+  heapTotal: 40 * MB,
+  external: 0,
+  arrayBuffers: 0,
+});
+
+function figures(ratio: number, idleRssMb: number): MotoFigures {
+  return {
+    n: 300,
+    objects: 600,
+    seed: { objects: 600, seconds: 1 },
+    operator: {
+      seconds: 14,
+      objectsPerSecond: 42.9,
+      syncSeconds: 0.1,
+      calls: { GetRole: 600, CreateRole: 300, GetCallerIdentity: 1 },
+      callsPerRole: { GetRole: 2, CreateRole: 1 },
+      accountCalls: { GetCallerIdentity: 1 },
+      idleCalls: { GetCallerIdentity: 1, CreateOpenIDConnectProvider: 1 },
+      kubeRequests: { PATCH: 1500, POST: 300 },
+      kubeWritesPerPair: 6,
+      apiServerWrites: { 'PATCH workloadidentities/status': 300 },
+      reconciles: {},
+      cpuSeconds: { operator: 9, perPair: 0.03, moto: 10, controlPlane: { 'kube-apiserver': 5, etcd: 1 } },
+      memory: { before: sample(90), idle: sample(idleRssMb), after: sample(130) },
+    },
+    baseline: {
+      seconds: 5,
+      objectsPerSecond: 120,
+      calls: { GetRole: 300, CreateRole: 300 },
+      callsPerRole: { GetRole: 1, CreateRole: 1 },
+      cpuSeconds: { client: 2, perPair: 0.0067, moto: 4.5 },
+    },
+    ratio,
+  };
+}
+
+describe('motoChecks', () => {
+  it('meets the ratio at the target and misses it below', () => {
+    const [atTarget] = motoChecks(figures(MOTO_TARGETS.ratio, 70));
+    const [below] = motoChecks(figures(0.5, 70));
+    expect(atTarget?.met).toBe(true);
+    expect(below?.met).toBe(false);
+    expect(below?.figure).toBe('0.50× at N = 300 (42.9 against 120 objects/s)');
+  });
+
+  it('judges the idle RSS with the AWS SDK loaded against 80 MB', () => {
+    expect(motoChecks(figures(1, 80))[1]?.met).toBe(true);
+    expect(motoChecks(figures(1, 81))[1]?.met).toBe(false);
+  });
+
+  it('measures nothing when the scenario was skipped or did not run', () => {
+    for (const moto of [{ skipped: 'moto is not installed' }, undefined]) {
+      for (const check of motoChecks(moto)) expect(check.met).toBeUndefined();
+    }
+    expect(motoChecks({ skipped: 'x' })[0]?.figure).toBe('skipped: moto is not installed');
+  });
+});
+
+describe('the moto report', () => {
+  it('counts calls per role without the account check', () => {
+    expect(
+      perRole({ GetRole: 600, CreateRole: 300, GetCallerIdentity: 2, GetOpenIDConnectProvider: 2 }, 300),
+    ).toEqual({
+      GetRole: 2,
+      CreateRole: 1,
+    });
+  });
+
+  it('lists the calls per role Keyless made beyond the baseline', () => {
+    expect(
+      beyondBaseline(
+        { GetRole: 2, CreateRole: 1, GetServiceLastAccessedDetails: 1 },
+        { GetRole: 1, CreateRole: 1 },
+      ),
+    ).toBe('GetRole +1, GetServiceLastAccessedDetails +1');
+    expect(beyondBaseline({ GetRole: 1 }, { GetRole: 1 })).toBe('');
+  });
+
+  it('says why the scenario was skipped', () => {
+    expect(motoSection({ skipped: 'moto is not installed' })).toContain('Skipped: moto is not installed');
+  });
+
+  it('puts the idle RSS beside what was there before the provider loaded', () => {
+    expect(motoNote(figures(1, 105), 'motoIdleRss')).toContain('105 MB** (target ≤ 80): 90 MB before');
+    expect(motoNote({ skipped: 'x' }, 'motoRatio')).toBeUndefined();
+  });
+});
