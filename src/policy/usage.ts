@@ -35,11 +35,34 @@ export function reviewSettings(review: Review | undefined): ReviewSettings {
 }
 
 /**
- * Whether the identity's use should be read now: never read, its next review has come, or the
- * account's interval has since been shortened below what nextReviewAt was planned with.
+ * When an identity never reviewed is first due: one interval after its WorkloadIdentity was created,
+ * since a new identity has no use to read yet (and a first converge then makes no usage call),
+ * spread ±10% by `spread` (0 to 1, from the identity's uid) so that identities created together are
+ * not read together. For an identity created more than an interval ago, that moment has passed.
  */
-export function reviewDue(usage: IdentityUsage | undefined, now: Date, intervalMs: number): boolean {
-  if (!usage) return true;
+export function firstReviewAt(createdAt: Date, intervalMs: number, spread: number): Date {
+  return new Date(createdAt.getTime() + Math.round(intervalMs * (1 - JITTER + 2 * JITTER * spread)));
+}
+
+/** A number from 0 to 1 that stays the same for `key` (an FNV-1a hash of it). */
+export function spreadOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return hash / 0xffffffff;
+}
+
+/**
+ * Whether the identity's use should be read now: never read and `firstAt` (firstReviewAt) has come,
+ * its next review has come, or the account's interval has since been shortened below what
+ * nextReviewAt was planned with.
+ */
+export function reviewDue(
+  usage: IdentityUsage | undefined,
+  now: Date,
+  intervalMs: number,
+  firstAt: Date,
+): boolean {
+  if (!usage) return now.getTime() >= firstAt.getTime();
   const planned = Date.parse(usage.nextReviewAt);
   const latest = Date.parse(usage.reviewedAt) + intervalMs * (1 + JITTER);
   return !(now.getTime() < Math.min(planned, latest));

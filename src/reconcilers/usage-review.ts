@@ -1,7 +1,14 @@
 import type { CloudAccount, IdentityUsage, WorkloadIdentity } from '../api/index.js';
 import { isReason, Reason } from '../api/reasons.js';
 import { MAX_USAGE_SERVICES } from '../api/usage.js';
-import { identityVerdict, nextReviewAt, reviewDue, reviewSettings } from '../policy/usage.js';
+import {
+  firstReviewAt,
+  identityVerdict,
+  nextReviewAt,
+  reviewDue,
+  reviewSettings,
+  spreadOf,
+} from '../policy/usage.js';
 import type { CloudProvider, UsageReport } from '../providers/provider.js';
 import { interruptedByShutdown } from '../runtime/context.js';
 import { asError, classificationOf } from '../runtime/errors.js';
@@ -11,7 +18,8 @@ import { accountRequest } from './requests.js';
 import { replacingFields } from './status-fields.js';
 
 /**
- * The usage review of one converged identity: when it is due (never between reviews), one
+ * The usage review of one converged identity: when it is due (the first one interval after the
+ * identity was created, then never between reviews), one
  * provider.usage.review, written to status.usage with the next review planned; then the Unused
  * condition from the evidence. A failed review never fails the reconcile: status.usage.error says
  * it (the account's UsageReviewed condition gathers them), a Warning Event is sent when it first
@@ -28,7 +36,13 @@ export async function reviewUsage(
   const settings = reviewSettings(account.spec.review);
   const previous = identity.status?.usage;
   const now = run.now;
-  if (reviewDue(previous, now, settings.intervalMs)) {
+  const created = new Date(identity.metadata.creationTimestamp ?? now.toISOString());
+  const firstAt = firstReviewAt(
+    created,
+    settings.intervalMs,
+    spreadOf(identity.metadata.uid ?? identity.metadata.name),
+  );
+  if (reviewDue(previous, now, settings.intervalMs, firstAt)) {
     run.status.usage = replacingFields(previous, await readUsage(provider, identity, account, run, previous));
     run.status.usage.nextReviewAt = nextReviewAt(
       now,
@@ -38,13 +52,13 @@ export async function reviewUsage(
     ).toISOString();
   }
   const usage = run.status.usage;
-  const created = new Date(identity.metadata.creationTimestamp ?? now.toISOString());
   const verdict = identityVerdict(usage, created, now, settings.unusedAfterMs);
   const wasUnused = getCondition(identity.status?.conditions, 'Unused')?.status === 'True';
   run.set(unusedCondition(verdict.unused, verdict.message));
   if (verdict.unused && !wasUnused)
     run.event('Warning', Reason.Unused, `${identity.metadata.name} is unused: ${verdict.message}`);
-  return Math.max(0, Date.parse(usage?.nextReviewAt ?? now.toISOString()) - now.getTime());
+  const next = usage ? Date.parse(usage.nextReviewAt) : firstAt.getTime();
+  return Math.max(0, next - now.getTime());
 }
 
 async function readUsage(

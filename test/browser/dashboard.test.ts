@@ -318,7 +318,9 @@ describe.skipIf(shouldSkipBrowserTests())('the dashboard in Chromium', () => {
         );
         expect(await row.first().innerText()).toMatch(/tags\[team\]\s+shop\s+intruders/);
         expect(await page.locator('.state-line').innerText()).toMatch(/Drifted\s+DriftDetected/);
-        // The usage review ran when the identity became Ready; nothing has used its role.
+        // The first usage review comes an interval (4 s here) after the identity was created; nothing
+        // has used its role.
+        await page.locator('dd', { hasText: 'never seen used' }).waitFor({ timeout: 30_000 });
         expect(await page.locator('dd', { hasText: 'never seen used' }).textContent()).toMatch(
           /^never seen used\s+\(reviewed .+\)$/,
         );
@@ -404,6 +406,6 @@ describe.skipIf(shouldSkipBrowserTests())('the dashboard in Chromium', () => {
         await context.close();
       });
     },
-    { operatorArgs: ['--dashboard-auth=token'] },
+    { operatorArgs: ['--dashboard-auth=token'], review: { interval: '4s' } },
   );
 });

@@ -328,16 +328,13 @@ describeWithAws('the AWS provider on moto', (world) => {
       await apply(world.admin(), binding);
       await waitForCondition(world.admin(), binding, 'Ready', { status: 'True' });
 
-      // Identity: GetRole (absent), CreateRole, then its first usage review: GetRole (RoleLastUsed),
-      // GenerateServiceLastAccessedDetails and one GetServiceLastAccessedDetails (the job is done at
-      // the first poll). Binding: GetRolePolicy (absent), ListRolePolicies (the size check against
-      // the role's other inline policies), PutRolePolicy. The account's own checks
-      // (GetCallerIdentity, GetOpenIDConnectProvider) run on their own resync.
+      // Identity: GetRole (absent), CreateRole; no usage review, the first is a day after the identity
+      // was created (review.interval's default). Binding: GetRolePolicy (absent), ListRolePolicies
+      // (the size check against the role's other inline policies), PutRolePolicy. The account's own
+      // checks (GetCallerIdentity, GetOpenIDConnectProvider) run on their own resync.
       const { GetCallerIdentity: _c, GetOpenIDConnectProvider: _o, ...converge } = proxy.counts();
       expect(converge).toEqual({
-        GetRole: 2,
-        GenerateServiceLastAccessedDetails: 1,
-        GetServiceLastAccessedDetails: 1,
+        GetRole: 1,
         CreateRole: 1,
         GetRolePolicy: 1,
         ListRolePolicies: 1,
@@ -348,7 +345,7 @@ describeWithAws('the AWS provider on moto', (world) => {
       await new Promise((resolve) => setTimeout(resolve, 7_000));
       const { GetCallerIdentity: _c2, GetOpenIDConnectProvider: _o2, ...steady } = proxy.counts();
       // Over 7 s with a 3 s (±10%) resync: two or three re-observations, one read each, no writes,
-      // and no usage call: the next review is a day away (review.interval's default).
+      // and no usage call: the first review is a day away.
       expect(Object.keys(steady).sort()).toEqual(['GetRole', 'GetRolePolicy']);
       for (const reads of Object.values(steady)) {
         expect(reads).toBeGreaterThanOrEqual(2);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { GrantUsage, IdentityUsage } from '../../../src/api/index.js';
 import {
   accountReviewVerdict,
+  firstReviewAt,
   type GrantPermissions,
   grantLastUsed,
   grantServices,
@@ -11,6 +12,7 @@ import {
   REVIEW_RETRY_MS,
   reviewDue,
   reviewSettings,
+  spreadOf,
   unusedGrants,
 } from '../../../src/policy/usage.js';
 
@@ -50,13 +52,31 @@ describe('review settings', () => {
 
 describe('when a review is due', () => {
   it.each([
-    ['never reviewed', undefined, true],
-    ['before nextReviewAt', usage({ reviewedAt: ago(0.5), nextReviewAt: ago(-0.5) }), false],
-    ['at nextReviewAt', usage({ reviewedAt: ago(1), nextReviewAt: NOW.toISOString() }), true],
+    ['never reviewed, before its first review', undefined, ago(-0.1), false],
+    ['never reviewed, at its first review', undefined, NOW, true],
+    ['before nextReviewAt', usage({ reviewedAt: ago(0.5), nextReviewAt: ago(-0.5) }), NOW, false],
+    ['at nextReviewAt', usage({ reviewedAt: ago(1), nextReviewAt: NOW.toISOString() }), NOW, true],
     // The account's interval was shortened from 30 days to 1: the plan made with 30 no longer holds.
-    ['interval shortened since', usage({ reviewedAt: ago(2), nextReviewAt: ago(-28) }), true],
-  ])('%s', (_, previous, due) => {
-    expect(reviewDue(previous, NOW, DAY)).toBe(due);
+    ['interval shortened since', usage({ reviewedAt: ago(2), nextReviewAt: ago(-28) }), NOW, true],
+  ])('%s', (_, previous, firstAt, due) => {
+    expect(reviewDue(previous, NOW, DAY, typeof firstAt === 'string' ? new Date(firstAt) : firstAt)).toBe(
+      due,
+    );
+  });
+
+  it('plans the first one an interval after creation, spread ±10% by the identity, the same each time', () => {
+    const created = new Date('2026-01-01T00:00:00Z');
+    expect(firstReviewAt(created, DAY, 0).getTime() - created.getTime()).toBe(0.9 * DAY);
+    expect(firstReviewAt(created, DAY, 1).getTime() - created.getTime()).toBe(Math.round(1.1 * DAY));
+    const spreads = Array.from({ length: 1000 }, (_, i) =>
+      spreadOf(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`),
+    );
+    expect(Math.min(...spreads)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...spreads)).toBeLessThanOrEqual(1);
+    // Identities created together are spread over the window, not bunched at one end of it.
+    const tenths = new Set(spreads.map((s) => Math.min(9, Math.floor(s * 10))));
+    expect(tenths.size).toBe(10);
+    expect(spreadOf('a-uid')).toBe(spreadOf('a-uid'));
   });
 
   it('plans the next one ±10% of the interval away, or within the hour after a failure', () => {

@@ -60,8 +60,8 @@ describe("kstatus's Reconciling and Stalled conditions", () => {
     await h.reconcile('IdentityBinding', 'team/app-read');
 
     expect(condition(h.binding(), 'Ready')).toMatchObject({ status: 'True' });
-    // Unused: the usage review's verdict on the grants (the in-memory cloud reviews at once).
-    expect(types(h.binding())).toEqual(['Ready', 'Synced', 'Drifted', 'Unused']);
+    // No Unused: the identity's first usage review is an interval away.
+    expect(types(h.binding())).toEqual(['Ready', 'Synced', 'Drifted']);
   });
 
   it('mark a retried failure Reconciling, with the generation it was seen at', async () => {
@@ -82,8 +82,8 @@ describe("kstatus's Reconciling and Stalled conditions", () => {
     });
     expect(h.binding()?.status?.observedGeneration).toBe(1);
     await h.reconcile('IdentityBinding', 'team/app-read');
-    // Unused: the usage review's verdict on the grants (the in-memory cloud reviews at once).
-    expect(types(h.binding())).toEqual(['Ready', 'Synced', 'Drifted', 'Unused']);
+    // No Unused: the identity's first usage review is an interval away.
+    expect(types(h.binding())).toEqual(['Ready', 'Synced', 'Drifted']);
   });
 
   it('mark an identity whose CloudAccount does not exist Stalled, and clear once it exists', async () => {

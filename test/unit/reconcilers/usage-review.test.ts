@@ -1,19 +1,50 @@
 import { describe, expect, it } from 'vitest';
 import { Reason } from '../../../src/api/reasons.js';
+import { parseDuration } from '../../../src/policy/duration.js';
 import { ClassifiedError } from '../../../src/runtime/errors.js';
 import { condition, RESYNC_MS, reconcilerHarness } from '../../support/reconciler-harness.js';
 
 const REVIEW = { interval: '1h', unusedAfter: '2h', action: 'Report' } as const;
 
+/** An identity converged without a review, and the clock at its first review (an interval + 10% on). */
 async function reviewed(review: Record<string, string> = REVIEW) {
   const h = reconcilerHarness();
   h.applyAccount('acct', { review } as never);
   await h.reconcile('CloudAccount', 'acct');
   h.applyIdentity();
+  await h.reconcile('WorkloadIdentity', 'team/app');
+  expect(h.cloud.calls.get('GetUsage')).toBeUndefined();
+  h.clock.advance(1.1 * parseDuration(review.interval ?? '24h'));
   return h;
 }
 
 describe('the usage review of an identity', () => {
+  it('makes no usage call on the first converge, and reviews first an interval after creation', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount('acct', { review: { interval: '5m', unusedAfter: '2h' } } as never);
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity();
+    const first = await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'True' });
+    expect(h.cloud.calls.get('GetUsage')).toBeUndefined();
+    expect(h.identity()?.status?.usage).toBeUndefined();
+    expect(condition(h.identity(), 'Unused')).toMatchObject({
+      status: 'Unknown',
+      message: 'Not reviewed yet.',
+    });
+    const untilFirst = first.result?.requeueAfter ?? 0;
+    expect(untilFirst).toBeGreaterThanOrEqual(0.9 * 300_000);
+    expect(untilFirst).toBeLessThanOrEqual(1.1 * 300_000);
+
+    h.clock.advance(untilFirst - 1000);
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(h.cloud.calls.get('GetUsage')).toBeUndefined();
+    h.clock.advance(1000);
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(h.cloud.calls.get('GetUsage')).toBe(1);
+    expect(h.identity()?.status?.usage?.source).toBe('MemoryUsage');
+  });
+
   it('reads the cloud once per interval and never between, and requeues for the next review', async () => {
     const h = await reviewed({ interval: '5m', unusedAfter: '2h' });
     const first = await h.reconcile('WorkloadIdentity', 'team/app');
