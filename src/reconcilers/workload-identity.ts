@@ -1,4 +1,4 @@
-import type { CloudAccount, Principal, WorkloadIdentity } from '../api/index.js';
+import type { CloudAccount, IdentityBinding, Principal, WorkloadIdentity } from '../api/index.js';
 import { Reason } from '../api/reasons.js';
 import { namespaceAllowed } from '../policy/guardrails.js';
 import type { CloudProvider, IdentityObservation, IdentityRequest } from '../providers/provider.js';
@@ -6,7 +6,7 @@ import { describeOwner, sameOwner } from '../providers/shared/ownership.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { parseKey } from '../runtime/kube-object.js';
 import { settleAll } from '../runtime/settle.js';
-import { drifted, isTrue, notDrifted, notReady, ready, synced } from './conditions.js';
+import { drifted, getCondition, isTrue, notDrifted, notReady, ready, synced } from './conditions.js';
 import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
 import { associationsVerdict } from './pod-identity.js';
@@ -271,21 +271,15 @@ export class WorkloadIdentityReconciler {
   ): Promise<ReconcileResult> {
     if (!hasFinalizer(identity)) return DONE;
     const bindings = this.deps.cluster.bindingsOf(identity.metadata.namespace ?? '', identity.metadata.name);
-    if (bindings.length > 0) {
-      run.wait(
-        Reason.WaitingForBindings,
-        `Deletion waits for IdentityBindings ${bindings.map((b) => b.metadata.name).join(', ')} to be deleted.`,
-      );
-      return DONE;
-    }
+    if (bindings.length > 0) return waitForBindings(identity, bindings, run);
     if (account && policies.deletion(identity) === 'Delete' && policies.management(identity) === 'Manage') {
       const provider = this.deps.providers.forAccount(accountRequest(account));
       const request = identityRequest(identity, account, this.deps.clusterName);
       try {
         const observed = await provider.identities.observe(run.ctx, request);
         if (observed.exists && sameOwner(observed.owner, request.owner)) {
+          // The object going (and the audit stream's line) tells of the deletion: no Event of its own.
           await provider.identities.delete(run.ctx, request);
-          run.event('Normal', Reason.Deleted, `Deleted ${observed.externalName}.`);
           // Functions are never deleted nor given another role: each is only told of.
           const runsAs = observed.principal?.roleArn ?? observed.principal?.email;
           for (const fn of observed.functions ?? [])
@@ -332,6 +326,41 @@ export class WorkloadIdentityReconciler {
       }
     }
   }
+}
+
+/**
+ * How long after its deletion an identity waits for bindings that are not yet being deleted before
+ * it says so in status: long enough for `kubectl delete -f` to reach a binding listed after its
+ * identity, short enough that a deletion held up by a binding left behind is explained at once.
+ */
+export const BINDINGS_WAIT_REPORTED_AFTER_MS = 10_000;
+
+/**
+ * An identity goes after its bindings; each binding's going wakes it (see wake-ups.ts). A wait
+ * that ends of itself is not worth a status write (and the Ready change would wake the bindings):
+ * bindings already being deleted, with only Keyless's finalizer left, are going, and the others get
+ * BINDINGS_WAIT_REPORTED_AFTER_MS from the identity's deletion to follow it. A wait already
+ * reported is kept up to date.
+ */
+function waitForBindings(identity: WorkloadIdentity, bindings: IdentityBinding[], run: Run): ReconcileResult {
+  const reported = getCondition(identity.status?.conditions, 'Ready')?.reason === Reason.WaitingForBindings;
+  if (!reported) {
+    const held = bindings.filter((binding) => !goingByItself(binding));
+    if (held.length === 0) return DONE;
+    const waitedMs = run.now.getTime() - Date.parse(identity.metadata.deletionTimestamp ?? '');
+    if (waitedMs < BINDINGS_WAIT_REPORTED_AFTER_MS)
+      return { requeueAfter: BINDINGS_WAIT_REPORTED_AFTER_MS - waitedMs };
+  }
+  run.wait(
+    Reason.WaitingForBindings,
+    `Deletion waits for IdentityBindings ${bindings.map((b) => b.metadata.name).join(', ')} to be deleted.`,
+  );
+  return DONE;
+}
+
+/** Being deleted, and nothing but Keyless's own finalizer holds it. */
+function goingByItself(binding: IdentityBinding): boolean {
+  return isBeingDeleted(binding) && (binding.metadata.finalizers ?? []).every((f) => f === FINALIZER);
 }
 
 /** The principal status reports now; fields of a previous shape are removed (a Google Cloud identity changing mode). */
