@@ -91,6 +91,8 @@ export interface DeleteResult {
   /** The API server's count, the driver's 2N DELETEs included. */
   apiServerWrites: ApiServerWrites;
   reconciles: Record<string, number>;
+  /** Mean reconcile duration by controller during the delete (ms). */
+  reconcileMeanMs: Record<string, number>;
 }
 
 export interface MemoryFigures {

@@ -60,5 +60,8 @@ export async function runDelete(options: {
     kubeWritesPerPair: round(operatorWrites / n),
     apiServerWrites: apiServer,
     reconciles: stats.reconciles,
+    reconcileMeanMs: Object.fromEntries(
+      Object.entries(stats.reconcileMeanMs).map(([controller, ms]) => [controller, round(ms, 1)]),
+    ),
   };
 }

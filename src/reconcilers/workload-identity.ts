@@ -264,6 +264,11 @@ export class WorkloadIdentityReconciler {
     return { missing, claimed };
   }
 
+  /**
+   * Once its bindings are gone: the cloud identity deleted (or left, by policy) while the
+   * ServiceAccounts are released, at once (the identity goes either way, and either step is
+   * idempotent when a failure brings it back), then the finalizer.
+   */
   private async finalize(
     identity: WorkloadIdentity,
     account: CloudAccount | undefined,
@@ -272,33 +277,14 @@ export class WorkloadIdentityReconciler {
     if (!hasFinalizer(identity)) return DONE;
     const bindings = this.deps.cluster.bindingsOf(identity.metadata.namespace ?? '', identity.metadata.name);
     if (bindings.length > 0) return waitForBindings(identity, bindings, run);
-    if (account && policies.deletion(identity) === 'Delete' && policies.management(identity) === 'Manage') {
-      const provider = this.deps.providers.forAccount(accountRequest(account));
-      const request = identityRequest(identity, account, this.deps.clusterName);
-      try {
-        const observed = await provider.identities.observe(run.ctx, request);
-        if (observed.exists && sameOwner(observed.owner, request.owner)) {
-          // The object going (and the audit stream's line) tells of the deletion: no Event of its own.
-          await provider.identities.delete(run.ctx, request);
-          // Functions are never deleted nor given another role: each is only told of.
-          const runsAs = observed.principal?.roleArn ?? observed.principal?.email;
-          for (const fn of observed.functions ?? [])
-            if (runsAs && fn.role === runsAs)
-              run.event('Warning', Reason.FunctionRoleDeleted, roleDeletedMessage(fn.arn, runsAs));
-        }
-      } catch (err) {
-        throw run.fail(err, 'deleting the cloud identity');
-      }
-    } else if (account) {
-      run.event('Normal', Reason.Retained, 'The cloud identity is left in place (Retain or ObserveOnly).');
-    } else {
-      run.event(
-        'Warning',
-        Reason.AccountNotFound,
-        `CloudAccount ${identity.spec.accountRef.name} is gone, so the cloud identity could not be deleted and is left in place.`,
-      );
+    try {
+      await settleAll([
+        this.removeCloudIdentity(identity, account, run),
+        this.releaseServiceAccounts(identity, run),
+      ]);
+    } catch (err) {
+      throw run.failStep(err, 'deleting the cloud identity');
     }
-    await this.releaseServiceAccounts(identity, run);
     try {
       await this.deps.writer.removeFinalizer('WorkloadIdentity', identity, FINALIZER, run.ctx.signal);
     } catch (err) {
@@ -308,23 +294,65 @@ export class WorkloadIdentityReconciler {
     return DONE;
   }
 
+  /** Deletes the cloud identity under deletionPolicy Delete and Manage, or says why it stays. */
+  private async removeCloudIdentity(
+    identity: WorkloadIdentity,
+    account: CloudAccount | undefined,
+    run: Run,
+  ): Promise<void> {
+    if (!account) {
+      run.event(
+        'Warning',
+        Reason.AccountNotFound,
+        `CloudAccount ${identity.spec.accountRef.name} is gone, so the cloud identity could not be deleted and is left in place.`,
+      );
+      return;
+    }
+    if (policies.deletion(identity) !== 'Delete' || policies.management(identity) !== 'Manage') {
+      run.event('Normal', Reason.Retained, 'The cloud identity is left in place (Retain or ObserveOnly).');
+      return;
+    }
+    const provider = this.deps.providers.forAccount(accountRequest(account));
+    const request = identityRequest(identity, account, this.deps.clusterName);
+    await step(this.deleteIfOwned(provider, request, run), 'deleting the cloud identity');
+  }
+
+  /** Only an identity that exists and is this object's is deleted. */
+  private async deleteIfOwned(provider: CloudProvider, request: IdentityRequest, run: Run): Promise<void> {
+    const observed = await provider.identities.observe(run.ctx, request);
+    if (!observed.exists || !sameOwner(observed.owner, request.owner)) return;
+    // The object going (and the audit stream's line) tells of the deletion: no Event of its own.
+    await provider.identities.delete(run.ctx, request);
+    // Functions are never deleted nor given another role: each is only told of.
+    const runsAs = observed.principal?.roleArn ?? observed.principal?.email;
+    for (const fn of observed.functions ?? [])
+      if (runsAs && fn.role === runsAs)
+        run.event('Warning', Reason.FunctionRoleDeleted, roleDeletedMessage(fn.arn, runsAs));
+  }
+
   private async releaseServiceAccounts(identity: WorkloadIdentity, run: Run): Promise<void> {
     const namespace = identity.metadata.namespace ?? '';
-    for (const { name } of serviceAccountNames(identity)) {
-      try {
-        const state = await this.deps.serviceAccounts.get(namespace, name, run.ctx.signal);
-        if (!state.exists) continue;
-        const { annotations } = wantedAnnotations(this.deps.cluster, namespace, name, {
-          identity,
-          principal: undefined,
-        });
-        await this.deps.serviceAccounts.applyAnnotations(namespace, name, annotations, run.ctx.signal);
-      } catch (err) {
-        throw run.fail(err, `releasing ServiceAccount ${namespace}/${name}`, {
-          reason: Reason.KubernetesError,
-        });
-      }
-    }
+    for (const { name } of serviceAccountNames(identity))
+      await step(
+        this.releaseServiceAccount(identity, namespace, name, run),
+        `releasing ServiceAccount ${namespace}/${name}`,
+        { reason: Reason.KubernetesError },
+      );
+  }
+
+  private async releaseServiceAccount(
+    identity: WorkloadIdentity,
+    namespace: string,
+    name: string,
+    run: Run,
+  ): Promise<void> {
+    const state = await this.deps.serviceAccounts.get(namespace, name, run.ctx.signal);
+    if (!state.exists) return;
+    const { annotations } = wantedAnnotations(this.deps.cluster, namespace, name, {
+      identity,
+      principal: undefined,
+    });
+    await this.deps.serviceAccounts.applyAnnotations(namespace, name, annotations, run.ctx.signal);
   }
 }
 

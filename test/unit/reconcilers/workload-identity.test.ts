@@ -253,6 +253,26 @@ describe('WorkloadIdentity reconciler', () => {
     expect(h.identity()).toBeUndefined();
   });
 
+  it('releases the ServiceAccount while the cloud identity is deleted, so a failed delete is retried with one step left', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.cluster.delete('WorkloadIdentity', 'team', 'app');
+    h.cloud.failNext(
+      'DeleteIdentity',
+      new ClassifiedError('unavailable', { kind: 'retryable', reason: 'CloudUnavailable' }),
+    );
+
+    const failed = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(failed.error?.message).toBe('deleting the cloud identity: unavailable');
+    expect(h.cluster.serviceAccountAnnotations.get('team/app')).toEqual({});
+    expect(h.identity()?.metadata.finalizers).toEqual([FINALIZER]);
+    expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'CloudUnavailable' });
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(h.cloud.identities.has(EXTERNAL)).toBe(false);
+    expect(h.identity()).toBeUndefined();
+  });
+
   it('leaves the cloud identity under deletionPolicy Retain', async () => {
     const h = reconcilerHarness();
     await h.readyIdentity({ deletionPolicy: 'Retain' });
