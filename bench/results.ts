@@ -69,6 +69,32 @@ export interface ConvergePoint {
   baseline: BaselineResult;
   /** operator objects/s ÷ baseline objects/s, measured in the same run. */
   ratio: number;
+  /** Deleting every pair on the converged cluster. Absent in runs before 2026-12-02. */
+  delete?: DeleteResult;
+}
+
+/** The delete phase of a converge point: the driver deletes all 2N objects, the operator finalizes them. */
+export interface DeleteResult {
+  /** From the first DELETE until the operator's informers held no WorkloadIdentity or IdentityBinding. */
+  seconds: number;
+  /** How long the driver took to send the 2N DELETEs. */
+  requestedSeconds: number;
+  objectsPerSecond: number;
+  /** Delete seconds ÷ the same point's converge seconds. */
+  ratioToConverge: number;
+  /** During the delete, by operation. */
+  cloudCalls: Record<string, number>;
+  /** The same per WorkloadIdentity + IdentityBinding pair. */
+  cloudCallsPerPair: Record<string, number>;
+  /** The operator's own requests (keyless_kube_requests_total) by verb. */
+  kubeRequests: Record<string, number>;
+  /** The operator's writes (PATCH, POST, PUT, DELETE) per pair. */
+  kubeWritesPerPair: number;
+  /** The API server's count, the driver's 2N DELETEs included. */
+  apiServerWrites: ApiServerWrites;
+  reconciles: Record<string, number>;
+  /** Mean reconcile duration by controller during the delete (ms). */
+  reconcileMeanMs: Record<string, number>;
 }
 
 export interface MemoryFigures {

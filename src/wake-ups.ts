@@ -115,8 +115,10 @@ export const WAKE_UPS: readonly AnyWakeUp[] = [
     to: 'IdentityBinding',
     on: ['updated', 'deleted'],
     // A new usage review too: the bindings join their grants with it (and, with Revoke, act on it).
+    // Not while the identity is being deleted: it waits for its bindings, which keep their grants
+    // until they go themselves, so its WaitingForBindings is no news for them.
     when: (old, wi) =>
-      readinessChanged(old, wi) ||
+      (!wi.metadata.deletionTimestamp && readinessChanged(old, wi)) ||
       old.status?.usage?.reviewedAt !== wi.status?.usage?.reviewedAt ||
       old.status?.externalName !== wi.status?.externalName ||
       JSON.stringify(old.status?.principal ?? null) !== JSON.stringify(wi.status?.principal ?? null),

@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import { pino } from 'pino';
 import type { Condition, IdentityBinding, KubeObject, WorkloadIdentity } from '../../src/api/index.js';
 import { loadConfig } from '../../src/config.js';
@@ -16,7 +17,7 @@ import { ServiceAccountConnection } from '../../src/kube-api/service-account-con
 import type { Manager } from '../../src/manager.js';
 import type { OperatorMetrics } from '../../src/observability/metrics.js';
 import { runOperatorProcess } from '../../src/process-lifecycle.js';
-import type { MemoryCloud } from '../../src/providers/memory/memory-cloud.js';
+import type { MemoryCloud, MemoryGrantSet, MemoryIdentity } from '../../src/providers/memory/memory-cloud.js';
 import { memoryRegistry } from '../../src/providers/registry/registry.js';
 import { isTrue } from '../../src/reconcilers/conditions.js';
 import { keyOf } from '../../src/runtime/kube-object.js';
@@ -53,6 +54,7 @@ const tracker = new CallTracker();
 const retryLog = new RetryLog();
 let profiler: Session | undefined;
 const convergeWaiters: Array<() => void> = [];
+const deleteWaiters: Array<(deletedAt: number) => void> = [];
 let expected = { identities: 0, bindings: 0 };
 const ready = { identities: new Set<string>(), bindings: new Set<string>() };
 
@@ -99,6 +101,22 @@ function trackReadiness(manager: Manager, timings: RunTimings): void {
   };
   manager.informers.identities.addHandlers(watch<WorkloadIdentity>(ready.identities));
   manager.informers.bindings.addHandlers(watch<IdentityBinding>(ready.bindings));
+}
+
+/** Whether the informers hold no WorkloadIdentity and no IdentityBinding. */
+function noneLeft(manager: Manager): boolean {
+  return manager.informers.identities.store.size() === 0 && manager.informers.bindings.store.size() === 0;
+}
+
+/** Resolves deleteWaiters when the last WorkloadIdentity or IdentityBinding leaves the informers. */
+function trackDeletion(manager: Manager): void {
+  const onDelete = () => {
+    if (!noneLeft(manager)) return;
+    const at = Date.now();
+    for (const resolve of deleteWaiters.splice(0)) resolve(at);
+  };
+  manager.informers.identities.addHandlers({ onDelete });
+  manager.informers.bindings.addHandlers({ onDelete });
 }
 
 async function start(args: StartArgs): Promise<RunTimings> {
@@ -152,6 +170,7 @@ async function start(args: StartArgs): Promise<RunTimings> {
         reconcileDone(controller, result, seconds);
       };
       trackReadiness(manager, timings);
+      trackDeletion(manager);
       void manager.waitForSync().then(() => {
         timings.syncedAt = Date.now();
       });
@@ -176,6 +195,18 @@ async function waitConverged(timeoutMs: number): Promise<RunTimings> {
     );
   }
   return run.timings;
+}
+
+/** Until the informers hold no WorkloadIdentity or IdentityBinding: when the last one left. */
+async function waitDeleted(timeoutMs: number): Promise<{ deletedAt: number }> {
+  const run = required();
+  if (noneLeft(run.manager)) return { deletedAt: Date.now() };
+  const deletedAt = await withTimeout(
+    new Promise<number>((resolve) => deleteWaiters.push(resolve)),
+    timeoutMs,
+    'deletion',
+  );
+  return { deletedAt };
 }
 
 /** Until `objects` objects have been read at least once since the start, or `timeoutMs` passed. */
@@ -252,15 +283,27 @@ async function stop(): Promise<{ stoppedAt: number; outcome: string }> {
   return { stoppedAt: Date.now(), outcome };
 }
 
-/** Heap the cloud's own contents take (they are not the operator's): measured by dropping them. */
+/**
+ * Heap the cloud's own contents take (they are not the operator's): measured by dropping them. They
+ * are put back afterwards (kept meanwhile as a serialized Buffer, outside the heap measured), so a
+ * later phase (the delete) finds the cloud as the operator left it.
+ */
 function cloudShare() {
   if (!cloud) throw new Error('init first');
   const identities = cloud.identities.size;
   const grantSets = cloud.grantSets.size;
+  const kept = serialize([[...cloud.identities], [...cloud.grantSets]]);
   const before = memory().heapUsed;
   cloud.identities.clear();
   cloud.grantSets.clear();
-  return { heapBytes: before - memory().heapUsed, identities, grantSets };
+  const heapBytes = before - memory().heapUsed;
+  const [keptIdentities, keptGrantSets] = deserialize(kept) as [
+    [string, MemoryIdentity][],
+    [string, MemoryGrantSet][],
+  ];
+  for (const [key, value] of keptIdentities) cloud.identities.set(key, value);
+  for (const [key, value] of keptGrantSets) cloud.grantSets.set(key, value);
+  return { heapBytes, identities, grantSets };
 }
 
 function required(): Running {
@@ -290,6 +333,8 @@ async function handle(command: Command): Promise<unknown> {
       return start(command.args);
     case 'waitConverged':
       return waitConverged(command.args.timeoutMs);
+    case 'waitDeleted':
+      return waitDeleted(command.args.timeoutMs);
     case 'waitObserved':
       return waitObserved(command.args.objects, command.args.timeoutMs);
     case 'stats':

@@ -91,6 +91,7 @@ export type Command =
   | { cmd: 'init'; args: InitArgs }
   | { cmd: 'start'; args: StartArgs }
   | { cmd: 'waitConverged'; args: { timeoutMs: number } }
+  | { cmd: 'waitDeleted'; args: { timeoutMs: number } }
   | { cmd: 'waitObserved'; args: { objects: number; timeoutMs: number } }
   | { cmd: 'stats' }
   | { cmd: 'resetCounts' }
@@ -104,6 +105,8 @@ export interface Replies {
   init: MemorySample;
   start: RunTimings;
   waitConverged: RunTimings;
+  /** When the informers last held a WorkloadIdentity or IdentityBinding (epoch ms). */
+  waitDeleted: { deletedAt: number };
   /** `at`: when the count was reached, or the deadline passed with `observed` objects. */
   waitObserved: { at: number; observed: number };
   stats: HostStats;

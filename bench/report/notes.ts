@@ -49,6 +49,9 @@ export function notesFor(results: BenchResults): string[] {
       case 'spread':
         note = spreadNote(results);
         break;
+      case 'delete':
+        note = point && deleteNote(point);
+        break;
       case 'restartWrites':
       case 'resync':
         note = `**${check.target}: ${check.figure}.** See the restart section for the calls by operation.`;
@@ -199,4 +202,23 @@ export function tlsShare(profile: CpuProfileSummary | undefined): number {
   return profile.topFunctions
     .filter((f) => f.where.startsWith('(native)') && TLS_FRAMES.has(f.name))
     .reduce((sum, f) => sum + f.share, 0);
+}
+
+/** What the delete of the largest point spent its time on: the driver's DELETEs, and each kind's reconciles. */
+function deleteNote(point: ConvergePoint): string | undefined {
+  const d = point.delete;
+  if (!d) return undefined;
+  const means = Object.entries(d.reconcileMeanMs)
+    .map(([controller, ms]) => `${controller} ${ms} ms`)
+    .join(', ');
+  return (
+    `**Delete ${d.ratioToConverge.toFixed(2)}× the converge** (${d.seconds} s against ${point.operator.seconds} s). ` +
+    `The driver took ${d.requestedSeconds} s to send the ${point.objects.toLocaleString('en-US')} DELETEs; mean reconcile during the delete: ${means}; ` +
+    `the operator wrote ${d.kubeWritesPerPair} times per pair and made ${Object.entries(d.cloudCallsPerPair)
+      .map(([op, v]) => `${op} ${v}`)
+      .join(
+        ', ',
+      )} cloud calls per pair. An identity is finalized only once its binding is gone, so the two kinds' ` +
+    'reconciles run one after the other for each pair.'
+  );
 }

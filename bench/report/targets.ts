@@ -10,10 +10,21 @@ export const TARGETS = {
   kubeWritesPerObject: 2,
   /** A restart spreads its re-observations when the interval's first tenth holds at most twice its share. */
   firstTenthShare: 0.2,
+  /** Deleting N pairs takes at most this many times as long as converging them. */
+  deleteToConverge: 1,
 } as const;
 
 export interface TargetCheck {
-  id: 'ratio' | 'resync' | 'rss' | 'restartWrites' | 'throttled' | 'kubeWrites' | 'spread' | MotoTargetId;
+  id:
+    | 'ratio'
+    | 'resync'
+    | 'rss'
+    | 'restartWrites'
+    | 'throttled'
+    | 'kubeWrites'
+    | 'spread'
+    | 'delete'
+    | MotoTargetId;
   target: string;
   figure: string;
   /** undefined: not measured in this run. */
@@ -99,8 +110,24 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
         (restart?.objectWrites ?? 0) === 0
       : undefined,
   });
+  checks.push(deleteCheck(point));
   checks.push(...motoChecks(results.moto));
   return checks;
+}
+
+/** Deleting every pair of the largest point, against the same point's converge. */
+function deleteCheck(point: ConvergePoint | undefined): TargetCheck {
+  const deleted = point?.delete;
+  return {
+    id: 'delete',
+    target: 'deleting N pairs takes no longer than converging them',
+    figure:
+      point && deleted
+        ? `${deleted.seconds} s to delete against ${point.operator.seconds} s to converge ` +
+          `(${deleted.ratioToConverge.toFixed(2)}×) at N = ${point.n.toLocaleString('en-US')}`
+        : 'not measured',
+    met: point && deleted ? deleted.ratioToConverge <= TARGETS.deleteToConverge : undefined,
+  };
 }
 
 /** The moto scenario's targets (the benchmark issue's): the real AWS provider with default settings. */

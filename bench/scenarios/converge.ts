@@ -7,6 +7,7 @@ import { cpuSecondsOf, diffCpu, machineBusySeconds, ownCpuSeconds, round } from 
 import { convergeCloud, NO_LIMITER } from '../profiles.js';
 import { statusAndFinalizerWrites } from '../report/format.js';
 import type { ConvergePoint, RestartResult } from '../results.js';
+import { runDelete } from './delete.js';
 import { runRestart } from './restart.js';
 
 /** Resync of the converge run: long enough that no re-observation mixes into the figures. */
@@ -76,7 +77,19 @@ export async function runConverge(options: ConvergeRunOptions): Promise<Converge
     log(n, `operator converged ${2 * n} objects in ${seconds.toFixed(1)} s`);
 
     const restart = options.withRestart ? await runRestart({ cluster, host, n, bench }) : undefined;
+    // Taken before the delete empties the cloud; the host puts the contents back after measuring.
     const cloudShare = await host.send('cloudShare');
+    if (restart) {
+      // The restart scenario ends with the operator stopped: the delete needs it running again.
+      await host.send('start', {
+        expect: { identities: n, bindings: n },
+        trackObjects: false,
+        drainQuotas: false,
+      });
+      await host.send('waitConverged', { timeoutMs: 60 * 60_000 });
+    }
+    log(n, 'deleting');
+    const deleted = await runDelete({ cluster, host, n, bench, convergeSeconds: seconds });
     await host.close();
     host = undefined;
     await cluster.stop();
@@ -120,6 +133,7 @@ export async function runConverge(options: ConvergeRunOptions): Promise<Converge
         },
         baseline,
         ratio: round(objectsPerSecond / baseline.objectsPerSecond, 3),
+        delete: deleted,
       },
       restart,
       version: cluster.version,

@@ -105,11 +105,6 @@ export const REASONS = {
     carriedBy: ['Event'],
     outcome: 'Success',
   },
-  Deleted: {
-    meaning: 'Keyless deleted the cloud identity, or removed the grants, of a deleted object.',
-    carriedBy: ['Event'],
-    outcome: 'Success',
-  },
   Retained: {
     meaning:
       'The object was deleted and its cloud identity left in place (deletionPolicy Retain, or ObserveOnly).',
@@ -191,7 +186,8 @@ export const REASONS = {
     outcome: 'Waiting',
   },
   WaitingForBindings: {
-    meaning: "Deletion waits until the identity's IdentityBindings are deleted.",
+    meaning:
+      "Deletion waits until the identity's IdentityBindings are deleted, said once one of them has not followed within 10 s of the identity's deletion.",
     carriedBy: WAITING,
     outcome: 'Waiting',
   },

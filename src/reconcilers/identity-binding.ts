@@ -234,8 +234,8 @@ export class IdentityBindingReconciler {
         run.now,
       );
       try {
+        // The object going (and the audit stream's line) tells of the removal: no Event of its own.
         await provider.grants.delete(run.ctx, request);
-        run.event('Normal', Reason.Deleted, `Removed the grants of ${binding.metadata.name}.`);
       } catch (err) {
         throw run.fail(err, 'removing the grants');
       }

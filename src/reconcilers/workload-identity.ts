@@ -1,4 +1,4 @@
-import type { CloudAccount, Principal, WorkloadIdentity } from '../api/index.js';
+import type { CloudAccount, IdentityBinding, Principal, WorkloadIdentity } from '../api/index.js';
 import { Reason } from '../api/reasons.js';
 import { namespaceAllowed } from '../policy/guardrails.js';
 import type { CloudProvider, IdentityObservation, IdentityRequest } from '../providers/provider.js';
@@ -6,7 +6,7 @@ import { describeOwner, sameOwner } from '../providers/shared/ownership.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { parseKey } from '../runtime/kube-object.js';
 import { settleAll } from '../runtime/settle.js';
-import { drifted, isTrue, notDrifted, notReady, ready, synced } from './conditions.js';
+import { drifted, getCondition, isTrue, notDrifted, notReady, ready, synced } from './conditions.js';
 import { converge } from './converge.js';
 import type { ReconcilerDeps } from './deps.js';
 import { associationsVerdict } from './pod-identity.js';
@@ -264,6 +264,11 @@ export class WorkloadIdentityReconciler {
     return { missing, claimed };
   }
 
+  /**
+   * Once its bindings are gone: the cloud identity deleted (or left, by policy) while the
+   * ServiceAccounts are released, at once (the identity goes either way, and either step is
+   * idempotent when a failure brings it back), then the finalizer.
+   */
   private async finalize(
     identity: WorkloadIdentity,
     account: CloudAccount | undefined,
@@ -271,40 +276,15 @@ export class WorkloadIdentityReconciler {
   ): Promise<ReconcileResult> {
     if (!hasFinalizer(identity)) return DONE;
     const bindings = this.deps.cluster.bindingsOf(identity.metadata.namespace ?? '', identity.metadata.name);
-    if (bindings.length > 0) {
-      run.wait(
-        Reason.WaitingForBindings,
-        `Deletion waits for IdentityBindings ${bindings.map((b) => b.metadata.name).join(', ')} to be deleted.`,
-      );
-      return DONE;
+    if (bindings.length > 0) return waitForBindings(identity, bindings, run);
+    try {
+      await settleAll([
+        this.removeCloudIdentity(identity, account, run),
+        this.releaseServiceAccounts(identity, run),
+      ]);
+    } catch (err) {
+      throw run.failStep(err, 'deleting the cloud identity');
     }
-    if (account && policies.deletion(identity) === 'Delete' && policies.management(identity) === 'Manage') {
-      const provider = this.deps.providers.forAccount(accountRequest(account));
-      const request = identityRequest(identity, account, this.deps.clusterName);
-      try {
-        const observed = await provider.identities.observe(run.ctx, request);
-        if (observed.exists && sameOwner(observed.owner, request.owner)) {
-          await provider.identities.delete(run.ctx, request);
-          run.event('Normal', Reason.Deleted, `Deleted ${observed.externalName}.`);
-          // Functions are never deleted nor given another role: each is only told of.
-          const runsAs = observed.principal?.roleArn ?? observed.principal?.email;
-          for (const fn of observed.functions ?? [])
-            if (runsAs && fn.role === runsAs)
-              run.event('Warning', Reason.FunctionRoleDeleted, roleDeletedMessage(fn.arn, runsAs));
-        }
-      } catch (err) {
-        throw run.fail(err, 'deleting the cloud identity');
-      }
-    } else if (account) {
-      run.event('Normal', Reason.Retained, 'The cloud identity is left in place (Retain or ObserveOnly).');
-    } else {
-      run.event(
-        'Warning',
-        Reason.AccountNotFound,
-        `CloudAccount ${identity.spec.accountRef.name} is gone, so the cloud identity could not be deleted and is left in place.`,
-      );
-    }
-    await this.releaseServiceAccounts(identity, run);
     try {
       await this.deps.writer.removeFinalizer('WorkloadIdentity', identity, FINALIZER, run.ctx.signal);
     } catch (err) {
@@ -314,24 +294,101 @@ export class WorkloadIdentityReconciler {
     return DONE;
   }
 
+  /** Deletes the cloud identity under deletionPolicy Delete and Manage, or says why it stays. */
+  private async removeCloudIdentity(
+    identity: WorkloadIdentity,
+    account: CloudAccount | undefined,
+    run: Run,
+  ): Promise<void> {
+    if (!account) {
+      run.event(
+        'Warning',
+        Reason.AccountNotFound,
+        `CloudAccount ${identity.spec.accountRef.name} is gone, so the cloud identity could not be deleted and is left in place.`,
+      );
+      return;
+    }
+    if (policies.deletion(identity) !== 'Delete' || policies.management(identity) !== 'Manage') {
+      run.event('Normal', Reason.Retained, 'The cloud identity is left in place (Retain or ObserveOnly).');
+      return;
+    }
+    const provider = this.deps.providers.forAccount(accountRequest(account));
+    const request = identityRequest(identity, account, this.deps.clusterName);
+    await step(this.deleteIfOwned(provider, request, run), 'deleting the cloud identity');
+  }
+
+  /** Only an identity that exists and is this object's is deleted. */
+  private async deleteIfOwned(provider: CloudProvider, request: IdentityRequest, run: Run): Promise<void> {
+    const observed = await provider.identities.observe(run.ctx, request);
+    if (!observed.exists || !sameOwner(observed.owner, request.owner)) return;
+    // The object going (and the audit stream's line) tells of the deletion: no Event of its own.
+    await provider.identities.delete(run.ctx, request);
+    // Functions are never deleted nor given another role: each is only told of.
+    const runsAs = observed.principal?.roleArn ?? observed.principal?.email;
+    for (const fn of observed.functions ?? [])
+      if (runsAs && fn.role === runsAs)
+        run.event('Warning', Reason.FunctionRoleDeleted, roleDeletedMessage(fn.arn, runsAs));
+  }
+
   private async releaseServiceAccounts(identity: WorkloadIdentity, run: Run): Promise<void> {
     const namespace = identity.metadata.namespace ?? '';
-    for (const { name } of serviceAccountNames(identity)) {
-      try {
-        const state = await this.deps.serviceAccounts.get(namespace, name, run.ctx.signal);
-        if (!state.exists) continue;
-        const { annotations } = wantedAnnotations(this.deps.cluster, namespace, name, {
-          identity,
-          principal: undefined,
-        });
-        await this.deps.serviceAccounts.applyAnnotations(namespace, name, annotations, run.ctx.signal);
-      } catch (err) {
-        throw run.fail(err, `releasing ServiceAccount ${namespace}/${name}`, {
-          reason: Reason.KubernetesError,
-        });
-      }
-    }
+    for (const { name } of serviceAccountNames(identity))
+      await step(
+        this.releaseServiceAccount(identity, namespace, name, run),
+        `releasing ServiceAccount ${namespace}/${name}`,
+        { reason: Reason.KubernetesError },
+      );
   }
+
+  private async releaseServiceAccount(
+    identity: WorkloadIdentity,
+    namespace: string,
+    name: string,
+    run: Run,
+  ): Promise<void> {
+    const state = await this.deps.serviceAccounts.get(namespace, name, run.ctx.signal);
+    if (!state.exists) return;
+    const { annotations } = wantedAnnotations(this.deps.cluster, namespace, name, {
+      identity,
+      principal: undefined,
+    });
+    await this.deps.serviceAccounts.applyAnnotations(namespace, name, annotations, run.ctx.signal);
+  }
+}
+
+/**
+ * How long after its deletion an identity waits for bindings that are not yet being deleted before
+ * it says so in status: long enough for `kubectl delete -f` to reach a binding listed after its
+ * identity, short enough that a deletion held up by a binding left behind is explained at once.
+ */
+export const BINDINGS_WAIT_REPORTED_AFTER_MS = 10_000;
+
+/**
+ * An identity goes after its bindings; each binding's going wakes it (see wake-ups.ts). A wait
+ * that ends of itself is not worth a status write (and the Ready change would wake the bindings):
+ * bindings already being deleted, with only Keyless's finalizer left, are going, and the others get
+ * BINDINGS_WAIT_REPORTED_AFTER_MS from the identity's deletion to follow it. A wait already
+ * reported is kept up to date.
+ */
+function waitForBindings(identity: WorkloadIdentity, bindings: IdentityBinding[], run: Run): ReconcileResult {
+  const reported = getCondition(identity.status?.conditions, 'Ready')?.reason === Reason.WaitingForBindings;
+  if (!reported) {
+    const held = bindings.filter((binding) => !goingByItself(binding));
+    if (held.length === 0) return DONE;
+    const waitedMs = run.now.getTime() - Date.parse(identity.metadata.deletionTimestamp ?? '');
+    if (waitedMs < BINDINGS_WAIT_REPORTED_AFTER_MS)
+      return { requeueAfter: BINDINGS_WAIT_REPORTED_AFTER_MS - waitedMs };
+  }
+  run.wait(
+    Reason.WaitingForBindings,
+    `Deletion waits for IdentityBindings ${bindings.map((b) => b.metadata.name).join(', ')} to be deleted.`,
+  );
+  return DONE;
+}
+
+/** Being deleted, and nothing but Keyless's own finalizer holds it. */
+function goingByItself(binding: IdentityBinding): boolean {
+  return isBeingDeleted(binding) && (binding.metadata.finalizers ?? []).every((f) => f === FINALIZER);
 }
 
 /** The principal status reports now; fields of a previous shape are removed (a Google Cloud identity changing mode). */

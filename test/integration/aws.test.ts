@@ -1,4 +1,6 @@
 import {
+  AttachRolePolicyCommand,
+  CreatePolicyCommand,
   CreateRoleCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
@@ -267,6 +269,71 @@ describeWithAws('the AWS provider on moto', (world) => {
         name: 'NoSuchEntityException',
       },
     );
+  });
+
+  it('deletes a role in one call once its bindings are gone, and clears what others left on it first', async () => {
+    // An account of its own, behind a proxy of its own, with a resync that never comes in the test.
+    const proxy = await startFaultProxy({ target: world.moto().endpoint });
+    lastAccessedShim(proxy).answer([]);
+    try {
+      const deleteAccount = { ...awsAccount(proxy.endpoint, world.controlPlane().issuerUrl, '1h') };
+      deleteAccount.metadata = { name: 'aws-delete' };
+      await apply(world.admin(), deleteAccount);
+      await waitForCondition(world.admin(), deleteAccount, 'Ready', { status: 'True' });
+      const tidy = workloadIdentity('tidy', 'aws-delete');
+      const tidyRead = identityBinding('tidy-read', 'tidy', [{ resource: BUCKET, access: 'read' }]);
+      const cluttered = workloadIdentity('cluttered', 'aws-delete');
+      for (const object of [tidy, tidyRead, cluttered]) await apply(world.admin(), object);
+      await waitForCondition(world.admin(), tidyRead, 'Ready', { status: 'True' });
+      await waitForCondition(world.admin(), cluttered, 'Ready', { status: 'True' });
+      // Another tool's inline policy and managed policy on the role: IAM refuses DeleteRole for them.
+      const clutteredRole = nameOf('cluttered');
+      await iam().send(
+        new PutRolePolicyCommand({
+          RoleName: clutteredRole,
+          PolicyName: 'added-by-hand',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: BUCKET }],
+          }),
+        }),
+      );
+      const managed = await iam().send(
+        new CreatePolicyCommand({
+          PolicyName: 'keyless-test-attached-by-hand',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }],
+          }),
+        }),
+      );
+      await iam().send(
+        new AttachRolePolicyCommand({ RoleName: clutteredRole, PolicyArn: managed.Policy?.Arn ?? '' }),
+      );
+
+      proxy.resetCounts();
+      for (const object of [tidy, tidyRead]) await remove(world.admin(), object);
+      await waitFor('tidy deleted', async () => (await get(world.admin(), tidy)) === undefined);
+      // Binding: DeleteRolePolicy. Identity: GetRole (whose role it is), DeleteRole.
+      expect(proxy.counts()).toEqual({ DeleteRolePolicy: 1, GetRole: 1, DeleteRole: 1 });
+      expect(await role('tidy')).toBeUndefined();
+
+      proxy.resetCounts();
+      await remove(world.admin(), cluttered);
+      await waitFor('cluttered deleted', async () => (await get(world.admin(), cluttered)) === undefined);
+      // DeleteRole refused (DeleteConflict), then the policies go, then the role.
+      expect(proxy.counts()).toEqual({
+        GetRole: 1,
+        DeleteRole: 2,
+        ListRolePolicies: 1,
+        DeleteRolePolicy: 1,
+        ListAttachedRolePolicies: 1,
+        DetachRolePolicy: 1,
+      });
+      expect(await role('cluttered')).toBeUndefined();
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('rides out throttling and reports a terminal AWS error with its reason', async () => {

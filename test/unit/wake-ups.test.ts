@@ -395,6 +395,25 @@ describe('identity-wakes-its-bindings', () => {
     w.sources.WorkloadIdentity.remove('team/app');
     expect(await w.woken()).toEqual(bindingsOfApp);
   });
+
+  it('does not wake them when an identity being deleted says it waits for them (they keep their grants until they go)', async () => {
+    const w = await world();
+    await w.given(account('acct'), identity('app'), binding('app-read', 'app'));
+    w.edit('WorkloadIdentity', 'team/app', (wi) => {
+      wi.status = { conditions: [ready()], externalName: 'role-app' };
+    });
+    expect(await w.woken()).toEqual(woke({ IdentityBinding: ['team/app-read'] }));
+    w.edit('WorkloadIdentity', 'team/app', markDeleted);
+    await w.woken();
+
+    w.edit('WorkloadIdentity', 'team/app', (wi) => {
+      wi.status = { ...wi.status, conditions: [ready('False')] };
+    });
+    expect(await w.woken()).toEqual(NOTHING);
+
+    w.sources.WorkloadIdentity.remove('team/app');
+    expect(await w.woken()).toEqual(woke({ IdentityBinding: ['team/app-read'] }));
+  });
 });
 
 const reviewed = (reviewedAt: string, error?: string) => (wi: WorkloadIdentity) => {

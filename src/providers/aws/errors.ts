@@ -72,6 +72,12 @@ export function isNoSuchEntity(err: unknown): boolean {
   return errorName(err) === 'NoSuchEntity' || errorName(err) === 'NoSuchEntityException';
 }
 
+/** IAM refused to delete an entity for what is still attached to it (a role's policies, its instance profile). */
+export function isDeleteConflict(err: unknown): boolean {
+  const cause = err instanceof ClassifiedError ? err.cause : err;
+  return errorName(cause) === 'DeleteConflict' || errorName(cause) === 'DeleteConflictException';
+}
+
 /** The REST services' answer (Lambda, EKS) for a thing that does not exist. */
 export function isResourceNotFound(err: unknown): boolean {
   return errorName(err) === 'ResourceNotFoundException';

@@ -32,6 +32,7 @@ import { oidcProviderArn } from './arn.js';
 import { AwsClient } from './client.js';
 import { credentialsFor } from './credentials.js';
 import { EksClient } from './eks-client.js';
+import { isDeleteConflict } from './errors.js';
 import { LAMBDA_FUNCTIONS, lambdaFunctionsOf } from './lambda-functions.js';
 import {
   awsAccountOf,
@@ -229,13 +230,20 @@ class AwsRoles implements ExternalClient<IdentityRequest, IdentityObservation>, 
   }
 
   /**
-   * Inline policies, attached policies, then the role: IAM refuses to delete a role with either.
-   * The caller has just observed the role, so it is not read again: a role already gone answers
-   * the first list with NoSuchEntity.
+   * The role, at once: its bindings took their inline policies with them, so it usually goes in one
+   * call. IAM refuses (DeleteConflict) a role that still has policies (another tool's, or a
+   * binding's left behind): then its inline policies, its attached policies, and the role again.
+   * The caller has just observed the role, so it is not read again; one already gone counts as deleted.
    */
   async delete(ctx: Context, request: IdentityRequest): Promise<void> {
     const name = desiredRole(request).name;
     await this.associations.delete(ctx, request);
+    try {
+      await this.client.deleteRole(ctx, name);
+      return;
+    } catch (err) {
+      if (!isDeleteConflict(err)) throw err;
+    }
     const policies = await this.client.listRolePolicyNames(ctx, name);
     if (!policies) return;
     for (const policy of policies) await this.client.deleteRolePolicy(ctx, name, policy);

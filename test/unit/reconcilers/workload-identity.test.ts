@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { identityName } from '../../../src/providers/memory/memory-provider.js';
 import { FINALIZER } from '../../../src/reconcilers/requests.js';
+import { BINDINGS_WAIT_REPORTED_AFTER_MS } from '../../../src/reconcilers/workload-identity.js';
 import { ClassifiedError } from '../../../src/runtime/errors.js';
 import { condition, RESYNC_MS, reconcilerHarness, slowFinalizers } from '../../support/reconciler-harness.js';
 
@@ -246,6 +247,26 @@ describe('WorkloadIdentity reconciler', () => {
     expect(h.identity()).toBeUndefined();
   });
 
+  it('releases the ServiceAccount while the cloud identity is deleted, so a failed delete is retried with one step left', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.cluster.delete('WorkloadIdentity', 'team', 'app');
+    h.cloud.failNext(
+      'DeleteIdentity',
+      new ClassifiedError('unavailable', { kind: 'retryable', reason: 'CloudUnavailable' }),
+    );
+
+    const failed = await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(failed.error?.message).toBe('deleting the cloud identity: unavailable');
+    expect(h.cluster.serviceAccountAnnotations.get('team/app')).toEqual({});
+    expect(h.identity()?.metadata.finalizers).toEqual([FINALIZER]);
+    expect(condition(h.identity(), 'Synced')).toMatchObject({ status: 'False', reason: 'CloudUnavailable' });
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(h.cloud.identities.has(EXTERNAL)).toBe(false);
+    expect(h.identity()).toBeUndefined();
+  });
+
   it('leaves the cloud identity under deletionPolicy Retain', async () => {
     const h = reconcilerHarness();
     await h.readyIdentity({ deletionPolicy: 'Retain' });
@@ -257,16 +278,64 @@ describe('WorkloadIdentity reconciler', () => {
     expect(h.identity()).toBeUndefined();
   });
 
-  it('waits for its IdentityBindings before deleting', async () => {
+  it('waits for its IdentityBindings before deleting, and says so once they have had time to follow it', async () => {
     const h = reconcilerHarness();
     await h.readyIdentity();
     h.applyBinding();
     await h.reconcile('IdentityBinding', 'team/app-read');
     h.cluster.delete('WorkloadIdentity', 'team', 'app');
+    const statusWrites = h.cluster.writes.status;
+
+    // A binding deleted right after its identity (kubectl delete -f) is not waited for in status.
+    const first = await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(first).toEqual({ result: { requeueAfter: BINDINGS_WAIT_REPORTED_AFTER_MS } });
+    expect(h.cluster.writes.status).toBe(statusWrites);
+    expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'True' });
+
+    h.clock.advance(BINDINGS_WAIT_REPORTED_AFTER_MS);
+    const later = await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(later).toEqual({ result: {} });
+    expect(h.cloud.identities.has(EXTERNAL)).toBe(true);
+    expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'False', reason: 'WaitingForBindings' });
+    expect(h.cluster.writes.status).toBe(statusWrites + 1);
+  });
+
+  it('waits without a status write for bindings that are already going, and deletes once they are gone', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.applyBinding();
+    await h.reconcile('IdentityBinding', 'team/app-read');
+    h.cluster.delete('IdentityBinding', 'team', 'app-read');
+    h.cluster.delete('WorkloadIdentity', 'team', 'app');
+    h.clock.advance(BINDINGS_WAIT_REPORTED_AFTER_MS);
+    const writes = h.cluster.totalWrites();
+
+    // Woken by the binding's going (wake-ups.ts), not by a timer.
+    expect(await h.reconcile('WorkloadIdentity', 'team/app')).toEqual({ result: {} });
+    expect(h.cluster.totalWrites()).toBe(writes);
+    expect(h.cloud.identities.has(EXTERNAL)).toBe(true);
+
+    await h.reconcile('IdentityBinding', 'team/app-read');
+    expect(h.binding()).toBeUndefined();
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(h.identity()).toBeUndefined();
+    expect(h.cloud.identities.has(EXTERNAL)).toBe(false);
+    // The objects' going (and the audit stream) tell of it: no Event of their own.
+    expect(h.cluster.events).toEqual([]);
+  });
+
+  it('says it waits for a binding being deleted that another finalizer still holds', async () => {
+    const h = reconcilerHarness();
+    await h.readyIdentity();
+    h.applyBinding();
+    await h.reconcile('IdentityBinding', 'team/app-read');
+    h.binding()?.metadata.finalizers?.push('example.com/hold');
+    h.cluster.delete('IdentityBinding', 'team', 'app-read');
+    h.cluster.delete('WorkloadIdentity', 'team', 'app');
+    h.clock.advance(BINDINGS_WAIT_REPORTED_AFTER_MS);
 
     await h.reconcile('WorkloadIdentity', 'team/app');
 
-    expect(h.cloud.identities.has(EXTERNAL)).toBe(true);
     expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'False', reason: 'WaitingForBindings' });
   });
 

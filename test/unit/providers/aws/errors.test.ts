@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyAwsError } from '../../../../src/providers/aws/errors.js';
+import { classifyAwsError, isDeleteConflict } from '../../../../src/providers/aws/errors.js';
 import { catalogueEntryOf } from '../../../support/reasons.js';
 
 const sdkError = (name: string, status?: number) =>
@@ -72,5 +72,18 @@ describe('classifyAwsError', () => {
     expect(classifyAwsError(sdkError('AccessDenied', 403), 'PutRolePolicy').message).toContain(
       "the operator's credentials lack the permission for PutRolePolicy",
     );
+  });
+});
+
+describe('isDeleteConflict', () => {
+  it('tells IAM refusing a delete for what is still attached from other conflicts, classified or not', () => {
+    for (const name of ['DeleteConflict', 'DeleteConflictException']) {
+      expect(isDeleteConflict(sdkError(name, 409))).toBe(true);
+      expect(isDeleteConflict(classifyAwsError(sdkError(name, 409), 'DeleteRole'))).toBe(true);
+    }
+    expect(isDeleteConflict(classifyAwsError(sdkError('ConcurrentModification', 409), 'DeleteRole'))).toBe(
+      false,
+    );
+    expect(isDeleteConflict(classifyAwsError(sdkError('AccessDenied', 403), 'DeleteRole'))).toBe(false);
   });
 });

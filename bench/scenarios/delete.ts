@@ -1,0 +1,67 @@
+import { pathOf } from '../../test/support/kube-manifests.js';
+import { apiServerWrites, type Cluster, diffWrites } from '../cluster.js';
+import type { OperatorHost } from '../host/host-client.js';
+import { identityBinding, workloadIdentity } from '../objects.js';
+import type { BenchOptions } from '../options.js';
+import { pool, sleep } from '../pool.js';
+import { round } from '../proc.js';
+import type { DeleteResult } from '../results.js';
+import { kubeWrites, log } from './converge.js';
+
+/** After the informers hold no object: lets a last Event or write land in the counts. */
+const SETTLE_MS = 1000;
+
+/**
+ * On the converged cluster, with the operator running: the driver deletes every pair by plain
+ * DELETEs at the seeding concurrency, each WorkloadIdentity just before its IdentityBinding (as
+ * `kubectl delete -f` of a file that lists the identity first), and the operator host reports when
+ * its informers hold neither kind any more: every finalizer has run and been removed.
+ */
+export async function runDelete(options: {
+  cluster: Cluster;
+  host: OperatorHost;
+  n: number;
+  bench: BenchOptions;
+  /** The converge's seconds, for the ratio. */
+  convergeSeconds: number;
+}): Promise<DeleteResult> {
+  const { cluster, host, n, bench } = options;
+  await host.send('resetCounts');
+  const writesBefore = await apiServerWrites(cluster);
+  const startedAt = Date.now();
+  const remove = (object: ReturnType<typeof workloadIdentity>) =>
+    cluster.admin.request('DELETE', pathOf(object, object.metadata.name));
+  const indexes = Array.from({ length: n }, (_, i) => i);
+  await pool(indexes, bench.createConcurrency, async (i) => {
+    await remove(workloadIdentity(i));
+    await remove(identityBinding(i));
+  });
+  const requestedSeconds = (Date.now() - startedAt) / 1000;
+  const { deletedAt } = await host.send('waitDeleted', { timeoutMs: 60 * 60_000 });
+  await sleep(SETTLE_MS);
+  const stats = await host.send('stats');
+  const apiServer = diffWrites(await apiServerWrites(cluster), writesBefore);
+  const seconds = (deletedAt - startedAt) / 1000;
+  log(
+    n,
+    `operator finalized ${2 * n} objects in ${seconds.toFixed(1)} s (deletes sent in ${requestedSeconds.toFixed(1)} s)`,
+  );
+  const operatorWrites = kubeWrites(stats);
+  return {
+    seconds: round(seconds),
+    requestedSeconds: round(requestedSeconds),
+    objectsPerSecond: round((2 * n) / seconds, 1),
+    ratioToConverge: round(seconds / options.convergeSeconds, 3),
+    cloudCalls: stats.cloudCalls,
+    cloudCallsPerPair: Object.fromEntries(
+      Object.entries(stats.cloudCalls).map(([op, count]) => [op, round(count / n, 3)]),
+    ),
+    kubeRequests: stats.kubeRequests,
+    kubeWritesPerPair: round(operatorWrites / n),
+    apiServerWrites: apiServer,
+    reconciles: stats.reconciles,
+    reconcileMeanMs: Object.fromEntries(
+      Object.entries(stats.reconcileMeanMs).map(([controller, ms]) => [controller, round(ms, 1)]),
+    ),
+  };
+}
