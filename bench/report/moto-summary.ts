@@ -66,7 +66,7 @@ export function motoNote(moto: MotoResult | undefined, id: 'motoRatio' | 'motoId
   if (id === 'motoIdleRss') {
     return (
       `**Idle RSS with the AWS SDK loaded: ${mb(o.memory.idle.rss)} MB** (target ≤ 80): ${mb(o.memory.before.rss)} MB ` +
-      'before the operator started (Node, client-node, Keyless, no provider), ' +
+      'before the operator started (Node, TLS, Keyless, no provider), ' +
       `+${mb(o.memory.idle.rss - o.memory.before.rss)} MB once it ran and its account check loaded the AWS provider ` +
       `and SDK (heap used ${mb(o.memory.before.heapUsed)} → ${mb(o.memory.idle.heapUsed)} MB).`
     );

@@ -1,5 +1,6 @@
 import type { BenchResults, ConvergePoint } from '../results.js';
 import { perPair } from './format.js';
+import { growthSection } from './growth.js';
 import { motoSection } from './moto-summary.js';
 import { notesFor } from './notes.js';
 import { checkTargets, mark } from './targets.js';
@@ -31,6 +32,7 @@ export function renderSummary(results: BenchResults, chartFile: string): string 
     '',
   );
   lines.push(...convergeSection(results.converge, results.cpuProfile ? results.converge[0]?.n : undefined));
+  lines.push(...growthSection(results.converge, results.cpuProfile ? results.converge[0]?.n : undefined));
   lines.push(...motoSection(results.moto));
   lines.push(...deleteSection(results.converge));
   lines.push(...restartSection(results));
