@@ -193,6 +193,8 @@ export interface CpuProfileSummary {
 export type MotoResult = { skipped: string } | MotoFigures;
 
 export interface MotoFigures {
+  /** Deleting every pair once converged, IAM calls as moto's proxy counted them. */
+  delete?: DeleteResult;
   n: number;
   objects: number;
   seed: SeedResult;

@@ -1,5 +1,6 @@
 import type { MotoResult } from '../results.js';
 import { perPair } from './format.js';
+import type { MotoTargetId } from './targets.js';
 
 const MB = 1024 * 1024;
 const mb = (bytes: number) => `${Math.round(bytes / MB)}`;
@@ -35,6 +36,13 @@ export function motoSection(moto: MotoResult | undefined): string[] {
     `| API-server writes per pair | ${o.kubeWritesPerPair} | – |`,
     `| CPU s per pair | ${cpu.perPair} (operator; ${cpu.operator} s in all) | ${b.cpuSeconds.perPair} (the SDK client; ${b.cpuSeconds.client} s in all) |`,
     `| moto CPU s | ${cpu.moto} | ${b.cpuSeconds.moto} |`,
+    ...(moto.delete
+      ? [
+          `| delete s (÷ converge s) | ${moto.delete.seconds} (**${moto.delete.ratioToConverge.toFixed(2)}×**) | – |`,
+          `| IAM calls per role on delete | ${sum(moto.delete.cloudCallsPerPair).toFixed(2)}: ${byAction(moto.delete.cloudCallsPerPair)} | – |`,
+          `| operator writes per pair on delete | ${moto.delete.kubeWritesPerPair} | – |`,
+        ]
+      : []),
     `| RSS: before any provider → idle with the AWS SDK → after converging (MB) | ${mb(o.memory.before.rss)} → **${mb(o.memory.idle.rss)}** → ${mb(o.memory.after.rss)} | – |`,
     `| heap used: idle → after (MB) | ${mb(o.memory.idle.heapUsed)} → ${mb(o.memory.after.heapUsed)} | – |`,
     '',
@@ -60,9 +68,22 @@ export function beyondBaseline(keyless: Record<string, number>, baseline: Record
 }
 
 /** What the moto figures say about a missed moto target. */
-export function motoNote(moto: MotoResult | undefined, id: 'motoRatio' | 'motoIdleRss'): string | undefined {
+export function motoNote(moto: MotoResult | undefined, id: MotoTargetId): string | undefined {
   if (!moto || 'skipped' in moto) return undefined;
   const { operator: o, baseline: b } = moto;
+  if (id === 'motoDelete') {
+    const d = moto.delete;
+    if (!d) return undefined;
+    return (
+      `**Delete on moto ${d.ratioToConverge.toFixed(2)}× the converge** (${d.seconds} s against ${o.seconds} s): ` +
+      `${sum(d.cloudCallsPerPair).toFixed(2)} IAM calls per role (${byAction(d.cloudCallsPerPair)}) and ` +
+      `${d.kubeWritesPerPair} operator writes per pair; mean reconcile ${Object.entries(
+        d.reconcileMeanMs ?? {},
+      )
+        .map(([controller, ms]) => `${controller} ${ms} ms`)
+        .join(', ')}.`
+    );
+  }
   if (id === 'motoIdleRss') {
     return (
       `**Idle RSS with the AWS SDK loaded: ${mb(o.memory.idle.rss)} MB** (target ≤ 80): ${mb(o.memory.before.rss)} MB ` +

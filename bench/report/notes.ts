@@ -44,6 +44,7 @@ export function notesFor(results: BenchResults): string[] {
         break;
       case 'motoRatio':
       case 'motoIdleRss':
+      case 'motoDelete':
         note = motoNote(results.moto, check.id);
         break;
       case 'spread':

@@ -133,7 +133,7 @@ function deleteCheck(point: ConvergePoint | undefined): TargetCheck {
 /** The moto scenario's targets (the benchmark issue's): the real AWS provider with default settings. */
 export const MOTO_TARGETS = { ratio: 0.95, idleRssMb: 80 } as const;
 
-type MotoTargetId = 'motoRatio' | 'motoIdleRss';
+export type MotoTargetId = 'motoRatio' | 'motoIdleRss' | 'motoDelete';
 
 export function motoChecks(moto: MotoResult | undefined): TargetCheck[] {
   const figures = moto && !('skipped' in moto) ? moto : undefined;
@@ -157,6 +157,17 @@ export function motoChecks(moto: MotoResult | undefined): TargetCheck[] {
           ? missing
           : `${Math.round(idleRss / MB)} MB (the account checked, before any identity or binding)`,
       met: idleRss === undefined ? undefined : idleRss <= MOTO_TARGETS.idleRssMb * MB,
+    },
+    {
+      id: 'motoDelete',
+      target: 'deleting N pairs on moto takes no longer than converging them',
+      figure: figures?.delete
+        ? `${figures.delete.seconds} s to delete against ${figures.operator.seconds} s to converge ` +
+          `(${figures.delete.ratioToConverge.toFixed(2)}×) at N = ${figures.n.toLocaleString('en-US')}`
+        : figures
+          ? 'not measured'
+          : missing,
+      met: figures?.delete ? figures.delete.ratioToConverge <= TARGETS.deleteToConverge : undefined,
     },
   ];
 }

@@ -19,6 +19,7 @@ import { cpuSecondsOf, diffCpu, ownCpuSeconds, round } from '../proc.js';
 import { convergeCloud, NO_LIMITER } from '../profiles.js';
 import type { MotoResult } from '../results.js';
 import { kubeWrites } from './converge.js';
+import { runDelete } from './delete.js';
 
 /** Long enough that no resync mixes into the figures. */
 const RESYNC_MS = 600_000;
@@ -96,6 +97,9 @@ export async function runMoto(bench: BenchOptions): Promise<MotoResult> {
     const after = await host.send('memory');
     const seconds = ((timings.convergedAt ?? Number.NaN) - timings.startedAt) / 1000;
     log(n, `operator converged ${2 * n} objects on moto in ${seconds.toFixed(1)} s`);
+    proxy.resetCounts();
+    const deleted = await runDelete({ cluster, host, n, bench, convergeSeconds: seconds });
+    const deleteCalls = proxy.counts();
     await host.close();
     host = undefined;
     await cluster.stop();
@@ -143,6 +147,8 @@ export async function runMoto(bench: BenchOptions): Promise<MotoResult> {
         },
         memory: { before, idle, after },
       },
+      // The host has no cloud counts of its own on moto: the proxy's are the delete's.
+      delete: { ...deleted, cloudCalls: deleteCalls, cloudCallsPerPair: perRole(deleteCalls, n) },
       baseline: {
         seconds: round(baseline.seconds),
         objectsPerSecond: round(baseline.objectsPerSecond, 1),

@@ -59,6 +59,26 @@ describe('motoChecks', () => {
     expect(motoChecks(figures(1, 81))[1]?.met).toBe(false);
   });
 
+  it('judges the delete against the same converge, and says when it was not measured', () => {
+    const converged = figures(1, 70);
+    expect(motoChecks(converged)[2]).toMatchObject({
+      id: 'motoDelete',
+      figure: 'not measured',
+      met: undefined,
+    });
+    const deleted = (seconds: number) => ({
+      ...converged,
+      delete: { seconds, ratioToConverge: seconds / converged.operator.seconds } as NonNullable<
+        MotoFigures['delete']
+      >,
+    });
+    expect(motoChecks(deleted(14))[2]?.met).toBe(true);
+    expect(motoChecks(deleted(15))[2]).toMatchObject({
+      met: false,
+      figure: '15 s to delete against 14 s to converge (1.07×) at N = 300',
+    });
+  });
+
   it('measures nothing when the scenario was skipped or did not run', () => {
     for (const moto of [{ skipped: 'moto is not installed' }, undefined]) {
       for (const check of motoChecks(moto)) expect(check.met).toBeUndefined();
