@@ -126,6 +126,12 @@ export const REASONS = {
     carriedBy: ['Unused', 'Event'],
     outcome: 'Reported',
   },
+  NotReviewed: {
+    meaning:
+      "The usage review has no evidence to judge by yet (Unused Unknown): the identity's first review is an interval after its creation, the cloud cannot tell its use, or its last review failed; the message says which.",
+    carriedBy: ['Unused'],
+    outcome: 'Reported',
+  },
   DriftDetected: {
     meaning: 'The cloud differs from the spec and driftPolicy is Report; status.drift lists each field.',
     carriedBy: ['Drifted'],

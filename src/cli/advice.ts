@@ -145,6 +145,9 @@ const ADVICE: Record<Exclude<Reason, SuccessReason>, Advice> = {
   Unused: (f) =>
     `The usage review found the identity or grants unused for longer than ${account(f)}'s review.unusedAfter; the message names each grant and the evidence. ` +
     `If they are not needed, remove them from the spec (\`kubectl edit ${ref(f)}${ns(f)}\`) or delete the object; a platform admin may set review.action Revoke to have Keyless remove unused grants.`,
+  NotReviewed: (f) =>
+    `Nothing to do for a new identity: its first usage review comes one review.interval (${account(f)}'s) after it was created. ` +
+    `Otherwise the message says why there is no evidence: the cloud cannot tell (\`kubectl keyless status ${ref(f)}${ns(f)}\`), or the review failed (see ${account(f)}'s UsageReviewed condition).`,
   RevokedUnused: (f) =>
     `Keyless removed grants unused for longer than ${account(f)}'s review.unusedAfter (status.usage.revoked lists them). ` +
     `Edit the binding (\`kubectl edit ${ref(f)}${ns(f)}\`) to grant them again (any change of spec does), or delete it.`,

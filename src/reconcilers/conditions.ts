@@ -123,6 +123,6 @@ export function removeCondition(conditions: Condition[] | undefined, type: Condi
 export const unusedCondition = (unused: boolean | undefined, message: string): ConditionInput => ({
   type: ConditionType.Unused,
   status: unused === undefined ? 'Unknown' : unused ? 'True' : 'False',
-  reason: unused ? Reason.Unused : Reason.Reviewed,
+  reason: unused === undefined ? Reason.NotReviewed : unused ? Reason.Unused : Reason.Reviewed,
   message,
 });

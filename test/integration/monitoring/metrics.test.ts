@@ -81,6 +81,9 @@ describeWithAws(
       await waitForCondition(admin, passRole, 'Ready', { status: 'False', reason: 'EscalationRefused' });
       await waitForCondition(admin, wrongAccount, 'Ready', { status: 'False', reason: 'AccountMismatch' });
       await waitForCondition(admin, reporter, 'Ready', { status: 'True' });
+      // The first usage reviews (an interval after creation: 3 s here) give the usage metrics.
+      await waitForCondition(admin, ordersApi, 'Unused', { status: 'False', reason: 'Reviewed' }, 30_000);
+      await waitForCondition(admin, read, 'Unused', { status: 'False', reason: 'Reviewed' }, 30_000);
 
       // Out-of-band drift on the identity that only reports it.
       const iam = new IAMClient(awsClientConfig(world.moto().endpoint, world.credentials()));
@@ -213,5 +216,5 @@ describeWithAws(
       expect(parseExposition(text).length).toBe(samples.length);
     });
   },
-  { enforceIam: true },
+  { enforceIam: true, review: { interval: '3s' } },
 );
