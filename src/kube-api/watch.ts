@@ -70,6 +70,13 @@ export async function openWatch(
         end(apiErrorFromResponse('GET', url.pathname, response.statusCode ?? 0, body)),
       );
       response.on('error', end);
+      response.on('close', () =>
+        end(
+          new Error(
+            `watch ${url.pathname}: HTTP ${response.statusCode}, and the connection closed before the answer was read`,
+          ),
+        ),
+      );
       return;
     }
     let pending = '';

@@ -36,12 +36,12 @@ export async function reviewUsage(
   const settings = reviewSettings(account.spec.review);
   const previous = identity.status?.usage;
   const now = run.now;
-  const created = new Date(identity.metadata.creationTimestamp ?? now.toISOString());
-  const firstAt = firstReviewAt(
-    created,
-    settings.intervalMs,
-    spreadOf(identity.metadata.uid ?? identity.metadata.name),
-  );
+  const creationTimestamp = identity.metadata.creationTimestamp;
+  const created = new Date(creationTimestamp ?? now.toISOString());
+  // The API server always sets creationTimestamp; without one the first review is due at once.
+  const firstAt = creationTimestamp
+    ? firstReviewAt(created, settings.intervalMs, spreadOf(identity.metadata.uid ?? identity.metadata.name))
+    : now;
   if (reviewDue(previous, now, settings.intervalMs, firstAt)) {
     run.status.usage = replacingFields(previous, await readUsage(provider, identity, account, run, previous));
     run.status.usage.nextReviewAt = nextReviewAt(
