@@ -221,9 +221,12 @@ describeWithAws(
       expect(conditionOf(refused, 'Ready')).toMatchObject({ status: 'True' });
       const wi = await waitForCondition(world.admin(), identity, 'Ready', { status: 'True' });
       expect(wi.status?.conditions?.find((c) => c.type === 'Synced')).toMatchObject({ status: 'True' });
-      expect((await statusOf<WorkloadIdentityStatus>(identity)).usage?.error?.reason).toBe(
-        'UsageReviewForbidden',
-      );
+      // The account gathers every identity's reviews: this one's refused review may come a review interval later.
+      const failed = await waitFor("the identity's refused review in status.usage.error", async () => {
+        const usage = (await statusOf<WorkloadIdentityStatus>(identity)).usage;
+        return usage?.error ? usage : undefined;
+      });
+      expect(failed.error?.reason).toBe('UsageReviewForbidden');
 
       world.lastAccessed().answer([]);
       await waitForCondition(
