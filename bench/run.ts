@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const stamp = stampOf(started);
   mkdirSync(`${BENCH}results`, { recursive: true });
   console.log(`[bench] ${options.mode} run ${stamp}: converge N = ${options.points.join(', ')}`);
-  buildHost();
+  await buildHost();
   const cloud = convergeCloud(options.latencyMs);
 
   const results: BenchResults = {

@@ -21,3 +21,29 @@ export function statusAndFinalizerWrites(writes: Record<string, number>): number
 export function statusAndFinalizerPerObject(point: ConvergePoint): number {
   return Math.round((statusAndFinalizerWrites(point.operator.apiServerWrites) / point.objects) * 100) / 100;
 }
+
+/**
+ * What the machine's cores allow, whatever the operator does: every process's CPU seconds during
+ * the converge, spread perfectly over the cores, against the baseline's wall time. The ratio can
+ * exceed `ceiling` only on a machine with more cores (or a control plane on cores of its own).
+ */
+export function cpuFloor(
+  cpuSeconds: Record<string, number>,
+  cores: number,
+  baselineSeconds: number,
+): { text: string; ceiling: number } {
+  const total = Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
+  const floorSeconds = total / cores;
+  const ceiling = baselineSeconds / floorSeconds;
+  const parts = Object.entries(cpuSeconds)
+    .filter(([, s]) => s > 0)
+    .map(([name, s]) => `${name} ${s.toFixed(2)}`)
+    .join(', ');
+  return {
+    ceiling,
+    text:
+      `The converge used ${total.toFixed(1)} CPU s (${parts}): on ${cores} cores that alone takes ` +
+      `${floorSeconds.toFixed(1)} s, against the baseline's ${baselineSeconds.toFixed(1)} s, so no operator could ` +
+      `exceed ${ceiling.toFixed(2)}× on this machine.`,
+  };
+}

@@ -1,5 +1,5 @@
 import type { MotoResult } from '../results.js';
-import { perPair } from './format.js';
+import { cpuFloor, perPair } from './format.js';
 import type { MotoTargetId } from './targets.js';
 
 const MB = 1024 * 1024;
@@ -68,7 +68,7 @@ export function beyondBaseline(keyless: Record<string, number>, baseline: Record
 }
 
 /** What the moto figures say about a missed moto target. */
-export function motoNote(moto: MotoResult | undefined, id: MotoTargetId): string | undefined {
+export function motoNote(moto: MotoResult | undefined, id: MotoTargetId, cores: number): string | undefined {
   if (!moto || 'skipped' in moto) return undefined;
   const { operator: o, baseline: b } = moto;
   if (id === 'motoDelete') {
@@ -102,6 +102,15 @@ export function motoNote(moto: MotoResult | undefined, id: MotoTargetId): string
     `moto busy ${Math.round((o.cpuSeconds.moto / o.seconds) * 100)}% of a core) against the baseline's ` +
     `${Math.round((baselineCalls * moto.n) / b.seconds)}/s (moto busy ${Math.round((b.cpuSeconds.moto / b.seconds) * 100)}%). ` +
     'With default settings the AWS provider passes every call through its client-side limiter (reads from 20/s, ' +
-    'writes from 10/s, climbing up to 20× while the cloud does not throttle); the baseline has none.'
+    'writes from 10/s, climbing to 20× that within 3 s while the cloud does not throttle); the baseline has none. ' +
+    cpuFloor(
+      { operator: o.cpuSeconds.operator, moto: o.cpuSeconds.moto, ...o.cpuSeconds.controlPlane },
+      cores,
+      b.seconds,
+    ).text +
+    (b.cpuSeconds.moto / b.seconds > 0.8
+      ? ' Moto answers on one thread, busy through most of the baseline’s run; here it shares the cores with the ' +
+        'API server and the operator.'
+      : '')
   );
 }

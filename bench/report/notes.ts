@@ -1,8 +1,8 @@
 import { DEFAULT_CONVERGE_LATENCY_MS } from '../profiles.js';
 import type { BenchResults, ConvergePoint, CpuProfileSummary } from '../results.js';
-import { perPair, statusAndFinalizerPerObject } from './format.js';
+import { cpuFloor, perPair, statusAndFinalizerPerObject } from './format.js';
 import { motoNote } from './moto-summary.js';
-import { checkTargets, headlineThrottled, largest } from './targets.js';
+import { checkTargets, headlineThrottled, largest, TARGETS } from './targets.js';
 
 const MB = 1024 * 1024;
 /** Native frames of a TLS handshake: a new connection (and SecureContext) per request. */
@@ -39,13 +39,18 @@ export function notesFor(results: BenchResults): string[] {
       case 'rss':
         note = point && rssNote(results, point);
         break;
+      case 'rssSmall': {
+        const small = results.converge.find((p) => p.n === TARGETS.rssSmallN);
+        note = small && rssNote(results, small);
+        break;
+      }
       case 'throttled':
         note = throttledNote(results);
         break;
       case 'motoRatio':
       case 'motoIdleRss':
       case 'motoDelete':
-        note = motoNote(results.moto, check.id);
+        note = motoNote(results.moto, check.id, results.machine.cores);
         break;
       case 'spread':
         note = spreadNote(results);
@@ -97,6 +102,13 @@ function ratioNote(results: BenchResults, point: ConvergePoint): string {
       `${cpu.controlPlane.etcd ?? '?'} CPU s in ${operator.seconds} s on ${results.machine.cores} cores` +
       ((cpu.others ?? 0) > 0.1 * operator.seconds ? `, and other processes ${cpu.others} CPU s` : '') +
       '.',
+  );
+  parts.push(
+    cpuFloor(
+      { operator: cpu.operator, ...cpu.controlPlane, ...(cpu.others ? { others: cpu.others } : {}) },
+      results.machine.cores,
+      point.baseline.seconds,
+    ).text,
   );
   if (tls > 0.2) {
     parts.push(
@@ -154,7 +166,8 @@ function rssNote(results: BenchResults, point: ConvergePoint): string {
   return (
     `**RSS ${Math.round(after.rss / MB)} MB at N = ${point.n.toLocaleString('en-US')}.** ` +
     `${Math.round(before.rss / MB)} MB (heap ${Math.round(before.heapUsed / MB)} MB) are there before any object: ` +
-    'Node (about 44 MB bare, 54 with TLS) and the modules the operator imports at start: pino, prom-client, ' +
+    'Node (about 44 MB bare, 54 with TLS) and the modules the operator imports at start, bundled into a few ' +
+    'chunks (Node holds some 40 KB per module loaded): pino, prom-client, ' +
     "TypeBox's schema builders and Keyless's own (not client-node: in its pod, as here, the operator connects with " +
     'its ServiceAccount token; no cloud SDK: each is imported when the first account of its cloud is used, and ' +
     `this run's cloud is in memory). Converging added ${rssPerObjectKb.toFixed(1)} KB of RSS per object: ` +

@@ -18,9 +18,11 @@
  *   throttled answer then drops it to its floor.
  * - The curve's scale grows with the ceiling, so a cut is regained in the same time at any ceiling
  *   (a 30% cut in about 2 s); the SDK's 0.4 is this scale at 10 calls/s.
- * - It may start below the ceiling (`start`): the first answers then probe upwards along the same
- *   curve, as if the rate had just been cut to `start`, so a server that never throttles is not
- *   held at a guessed rate and one that does is found near the rate it allows.
+ * - It may start below the ceiling (`start`): the first answers then probe upwards as if the rate
+ *   had just been cut to `start`, so a server that never throttles is not held at a guessed rate
+ *   and one that does is found near the rate it allows. Until the first throttled answer the curve
+ *   has the ceiling's scale, so it reaches the ceiling within 3 s (cbrt(25 × (1 − start/ceiling))
+ *   s) at any ceiling; at the start's scale a 20× climb took 8 s, longer than many a converge.
  * Once the curve reaches the ceiling, the rate is the ceiling again until the next throttled answer.
  */
 
@@ -54,6 +56,8 @@ export class CubicRate {
   private readonly holdMs: number;
   /** The curve's scale (calls/s per s³) is this rate's, or the last cut rate's when higher. */
   private readonly scaleBase: number;
+  /** Started below the ceiling and not throttled yet: the climb has the ceiling's scale. */
+  private probingFromStart: boolean;
   private rate: number;
   /** Between a cut and the moment the curve reaches the ceiling again. */
   private recovering = false;
@@ -78,10 +82,12 @@ export class CubicRate {
     this.rate = start;
     // Probing from the start rate: a curve whose plateau is the start, begun by the first answer.
     this.recovering = start < this.ceiling;
+    this.probingFromStart = this.recovering;
     this.lastMaxRate = start;
   }
 
   private get scale(): number {
+    if (this.probingFromStart) return SCALE_PER_CALL_PER_SECOND * this.ceiling;
     return SCALE_PER_CALL_PER_SECOND * Math.max(this.scaleBase, this.lastMaxRate);
   }
 
@@ -108,6 +114,7 @@ export class CubicRate {
   }
 
   private cut(now: number): void {
+    this.probingFromStart = false;
     const keep = Math.max(this.beta, 1 - this.throttledShare);
     this.lastMaxRate = this.rate;
     this.timeToPlateau = Math.cbrt((this.rate * (1 - keep)) / this.scale);

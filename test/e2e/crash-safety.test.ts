@@ -1,5 +1,5 @@
 /**
- * The reliability suite's crash test: the built operator (`node dist/src/main.js`), with the real
+ * The reliability suite's crash test: the built operator (`node dist/operator/main.js`), with the real
  * AWS provider against moto and as its own ServiceAccount, is SIGKILLed at seeded moments while it
  * converges 150 WorkloadIdentities + 150 IdentityBindings, and again while they are deleted. Each
  * time a fresh process (a new pod name, as a replacement pod would be) takes over once the Lease

@@ -4,7 +4,7 @@ import { OPERATOR_NODE_OPTIONS } from '../../src/runtime/node-options.js';
 import { freePorts } from '../support/control-plane/ports.js';
 import { waitFor } from '../support/kube-manifests.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../dist/operator/main.js', import.meta.url));
 
 export interface OperatorProcess {
   name: string;
@@ -15,7 +15,7 @@ export interface OperatorProcess {
   metric(name: string): Promise<number>;
 }
 
-/** `node dist/src/main.js` with the operator's Node options and the given flags, its output captured. */
+/** `node dist/operator/main.js` (the bundled operator, as the image runs it) with the operator's Node options and the given flags, its output captured. */
 export async function spawnOperator(name: string, args: string[]): Promise<OperatorProcess> {
   const [port] = await freePorts(1);
   if (port === undefined) throw new Error('no free port');

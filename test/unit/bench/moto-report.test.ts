@@ -112,7 +112,21 @@ describe('the moto report', () => {
   });
 
   it('puts the idle RSS beside what was there before the provider loaded', () => {
-    expect(motoNote(figures(1, 105), 'motoIdleRss')).toContain('105 MB** (target ≤ 80): 90 MB before');
-    expect(motoNote({ skipped: 'x' }, 'motoRatio')).toBeUndefined();
+    expect(motoNote(figures(1, 105), 'motoIdleRss', 2)).toContain('105 MB** (target ≤ 80): 90 MB before');
+    expect(motoNote({ skipped: 'x' }, 'motoRatio', 2)).toBeUndefined();
+  });
+
+  it('says what ratio the cores allow: all CPU seconds of the converge spread over them, against the baseline', () => {
+    // 9 + 10 + 5 + 1 = 25 CPU s on 2 cores: 12.5 s at best, against the baseline's 5 s.
+    const note = motoNote(figures(0.36, 80), 'motoRatio', 2);
+    expect(note).toContain(
+      'The converge used 25.0 CPU s (operator 9.00, moto 10.00, kube-apiserver 5.00, etcd 1.00)',
+    );
+    expect(note).toContain(
+      "on 2 cores that alone takes 12.5 s, against the baseline's 5.0 s, so no operator could exceed 0.40×",
+    );
+    expect(motoNote(figures(0.36, 80), 'motoRatio', 4)).toContain('exceed 0.80×');
+    // Moto 4.5 CPU s in the baseline's 5 s: busy 90%, so the one-thread remark is made.
+    expect(note).toContain('Moto answers on one thread');
   });
 });

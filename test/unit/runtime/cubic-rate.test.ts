@@ -28,17 +28,45 @@ describe('CubicRate', () => {
     expect(rate.isReduced()).toBe(false);
   });
 
-  it('started below its ceiling, climbs to the ceiling while nothing is throttled', () => {
+  it('started below its ceiling, climbs to the ceiling within 3 s while nothing is throttled', () => {
     const rate = new CubicRate({ ceiling: 200, start: 10 });
     expect(rate.current()).toBe(10);
     expect(rate.isReduced()).toBe(true);
-    // Slowly at first (a cubic curve from its start): still close to it after the first half second.
-    answer(rate, 0, 500, 10);
-    expect(rate.current()).toBeGreaterThan(10);
-    expect(rate.current()).toBeLessThan(11);
-    answer(rate, 500, 15_000, 10);
+    // A cubic curve of the ceiling's scale from its start: 10 + 8 t³ calls/s, t seconds after the first answer.
+    rate.record(0, false);
+    answer(rate, 0, 1000, 10);
+    expect(rate.current()).toBeCloseTo(18, 6);
+    answer(rate, 1000, 2500, 10);
+    expect(rate.current()).toBeCloseTo(10 + 8 * 2.5 ** 3, 6);
+    expect(rate.isReduced()).toBe(true);
+    answer(rate, 2500, 2900, 10);
     expect(rate.current()).toBe(200);
     expect(rate.isReduced()).toBe(false);
+  });
+
+  it.each([
+    [20, 1],
+    [400, 20],
+    [10_000, 500],
+  ])('climbs from its start to a ceiling of %d in the same 3 s', (ceiling, start) => {
+    const rate = new CubicRate({ ceiling, start });
+    rate.record(0, false);
+    answer(rate, 0, 2500, 10);
+    expect(rate.current()).toBeLessThan(ceiling);
+    answer(rate, 2500, 3000, 10);
+    expect(rate.current()).toBe(ceiling);
+  });
+
+  it('once throttled, climbs back at the scale of the rate it was cut from, not the ceiling', () => {
+    const rate = new CubicRate({ ceiling: 200, start: 10 });
+    rate.record(0, false);
+    answer(rate, 0, 1000, 10);
+    rate.record(1005, true);
+    const cut = rate.current();
+    expect(cut).toBeLessThan(18);
+    // 3 s after the cut it is still far below the ceiling, which the first climb reached by then.
+    answer(rate, 1005, 4000, 10);
+    expect(rate.current()).toBeLessThan(40);
   });
 
   it('started below its ceiling, settles near the rate a server allows and probes no higher for long', () => {

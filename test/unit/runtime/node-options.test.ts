@@ -11,12 +11,12 @@ describe("the operator's Node options", () => {
     expect(JSON.parse(entrypoint ?? '[]')).toEqual([
       '/nodejs/bin/node',
       ...OPERATOR_NODE_OPTIONS,
-      'dist/src/main.js',
+      'dist/operator/main.js',
     ]);
   });
 
   it('are what npm start runs it with', () => {
     const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
-    expect(scripts.start).toBe(['node', ...OPERATOR_NODE_OPTIONS, 'dist/src/main.js'].join(' '));
+    expect(scripts.start).toBe(['node', ...OPERATOR_NODE_OPTIONS, 'dist/operator/main.js'].join(' '));
   });
 });
