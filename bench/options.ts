@@ -70,7 +70,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   const points = values.points
     ? values.points.split(',').map(positive)
     : full
-      ? [1000, 2500, 5000, 10000]
+      ? [500, 1000, 2500, 5000, 10000]
       : [250, 500, 1000];
   return {
     mode: full ? 'full' : 'quick',

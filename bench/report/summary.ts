@@ -3,7 +3,7 @@ import { perPair } from './format.js';
 import { growthSection } from './growth.js';
 import { motoSection } from './moto-summary.js';
 import { notesFor } from './notes.js';
-import { checkTargets, mark } from './targets.js';
+import { checkTargets, mark, profiledN } from './targets.js';
 
 const MB = 1024 * 1024;
 const mb = (bytes: number) => `${Math.round(bytes / MB)}`;
@@ -31,8 +31,8 @@ export function renderSummary(results: BenchResults, chartFile: string): string 
     `![throughput and RSS against N](${chartFile})`,
     '',
   );
-  lines.push(...convergeSection(results.converge, results.cpuProfile ? results.converge[0]?.n : undefined));
-  lines.push(...growthSection(results.converge, results.cpuProfile ? results.converge[0]?.n : undefined));
+  lines.push(...convergeSection(results.converge, profiledN(results)));
+  lines.push(...growthSection(results.converge, profiledN(results)));
   lines.push(...motoSection(results.moto));
   lines.push(...deleteSection(results.converge));
   lines.push(...restartSection(results));

@@ -182,15 +182,24 @@ export function writesPerPair(point: ConvergePoint): number {
   return Math.round(point.operator.kubeWritesPerObject * 2 * 100) / 100;
 }
 
-/** RSS after converging 1,000 + 1,000, when the run has that point. */
+/** The converge point run under the CPU profiler (the smallest, when the run has a profile). */
+export function profiledN(results: BenchResults): number | undefined {
+  return results.cpuProfile ? results.converge[0]?.n : undefined;
+}
+
+/** RSS after converging 1,000 + 1,000, when the run has that point and it was not profiled. */
 function smallRssCheck(results: BenchResults): TargetCheck {
   const small = results.converge.find((p) => p.n === TARGETS.rssSmallN);
+  const profiled = small !== undefined && small.n === profiledN(results);
   const rss = small?.operator.memory.after.rss;
   return {
     id: 'rssSmall',
     target: `operator RSS ≤ ${TARGETS.rssSmallMb} MB at 1,000 + 1,000`,
-    figure: rss === undefined ? 'not measured (no point at N = 1,000)' : `${Math.round(rss / MB)} MB`,
-    met: rss === undefined ? undefined : rss <= TARGETS.rssSmallMb * MB,
+    figure:
+      rss === undefined
+        ? 'not measured (no point at N = 1,000)'
+        : `${Math.round(rss / MB)} MB${profiled ? ' (under the CPU profiler, whose samples it holds: not judged)' : ''}`,
+    met: rss === undefined || profiled ? undefined : rss <= TARGETS.rssSmallMb * MB,
   };
 }
 
