@@ -24,26 +24,19 @@ export function statusAndFinalizerPerObject(point: ConvergePoint): number {
 
 /**
  * What the machine's cores allow, whatever the operator does: every process's CPU seconds during
- * the converge, spread perfectly over the cores, against the baseline's wall time. The ratio can
- * exceed `ceiling` only on a machine with more cores (or a control plane on cores of its own).
+ * the converge, spread perfectly over the cores, against the baseline's wall time. A ratio above
+ * that needs more cores (or a control plane on cores of its own).
  */
-export function cpuFloor(
-  cpuSeconds: Record<string, number>,
-  cores: number,
-  baselineSeconds: number,
-): { text: string; ceiling: number } {
+export function cpuFloor(cpuSeconds: Record<string, number>, cores: number, baselineSeconds: number): string {
   const total = Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
   const floorSeconds = total / cores;
-  const ceiling = baselineSeconds / floorSeconds;
   const parts = Object.entries(cpuSeconds)
     .filter(([, s]) => s > 0)
     .map(([name, s]) => `${name} ${s.toFixed(2)}`)
     .join(', ');
-  return {
-    ceiling,
-    text:
-      `The converge used ${total.toFixed(1)} CPU s (${parts}): on ${cores} cores that alone takes ` +
-      `${floorSeconds.toFixed(1)} s, against the baseline's ${baselineSeconds.toFixed(1)} s, so no operator could ` +
-      `exceed ${ceiling.toFixed(2)}× on this machine.`,
-  };
+  return (
+    `The converge used ${total.toFixed(1)} CPU s (${parts}): on ${cores} cores that alone takes ` +
+    `${floorSeconds.toFixed(1)} s, against the baseline's ${baselineSeconds.toFixed(1)} s, so no operator could ` +
+    `exceed ${(baselineSeconds / floorSeconds).toFixed(2)}× on this machine.`
+  );
 }

@@ -107,7 +107,7 @@ export function motoNote(moto: MotoResult | undefined, id: MotoTargetId, cores: 
       { operator: o.cpuSeconds.operator, moto: o.cpuSeconds.moto, ...o.cpuSeconds.controlPlane },
       cores,
       b.seconds,
-    ).text +
+    ) +
     (b.cpuSeconds.moto / b.seconds > 0.8
       ? ' Moto answers on one thread, busy through most of the baseline’s run; here it shares the cores with the ' +
         'API server and the operator.'

@@ -83,16 +83,19 @@ function ratioNote(results: BenchResults, point: ConvergePoint): string {
   ];
   if (identityMs) {
     const overhead = identityMs - cloudMs;
-    const neededAt = (overhead * 9) / 2;
+    const r = TARGETS.ratio;
+    // ratio = cloud ÷ (cloud + overhead): the overhead the target allows, and the latency it needs.
+    const allowedMs = (cloudMs * (1 - r)) / r;
+    const neededAt = (r * overhead) / (2 * (1 - r));
     parts.push(
       `A WorkloadIdentity reconcile took ${identityMs} ms on average, ${cloudMs} ms of it in the cloud, and the ` +
         `identities are the pipeline's first stage, so the ratio is close to ${cloudMs} / ${identityMs} = ` +
-        `${(cloudMs / identityMs).toFixed(2)}. The other ${overhead.toFixed(1)} ms are mostly two API-server writes ` +
-        'after the cloud, one after the other: the ServiceAccount annotation, then the status (Events go alongside ' +
-        'it). They stay in series by design: Ready is ' +
-        'written only once the ServiceAccount carries the annotation.' +
+        `${(cloudMs / identityMs).toFixed(2)}. The other ${overhead.toFixed(1)} ms are mostly three API-server ` +
+        'writes in series with the cloud calls: the finalizer between the read and the create (nothing deletion ' +
+        'must undo is written before it), then the ServiceAccount annotation, then the status. They stay in series ' +
+        'by design: Ready is written only once the ServiceAccount carries the annotation.' +
         (overhead > 0
-          ? ` 0.9 needs at most ${(cloudMs / 9).toFixed(1)} ms beyond the cloud at ${latency} ms per call, or cloud ` +
+          ? ` ${r} needs at most ${allowedMs.toFixed(1)} ms beyond the cloud at ${latency} ms per call, or cloud ` +
             `calls of ${Math.ceil(neededAt)} ms or more with this overhead (\`--latency=\`).`
           : ''),
     );
@@ -108,7 +111,7 @@ function ratioNote(results: BenchResults, point: ConvergePoint): string {
       { operator: cpu.operator, ...cpu.controlPlane, ...(cpu.others ? { others: cpu.others } : {}) },
       results.machine.cores,
       point.baseline.seconds,
-    ).text,
+    ),
   );
   if (tls > 0.2) {
     parts.push(
