@@ -26,7 +26,8 @@ export const BUNDLED_PACKAGES: ReadonlySet<string> = new Set([
   'tdigest',
   'bintrees',
   '@opentelemetry/api',
-  // The AWS SDK's own dependencies beyond its scopes.
+  // The AWS SDK's own dependencies beyond its scopes (bowser only for its browser user agent: an
+  // unused chunk of its own).
   'bowser',
   'fast-xml-parser',
   'strnum',

@@ -12,7 +12,7 @@ export const HOST_ENTRY = `${HOST_BUILD}bundle/operator-entry.js`;
  * Compiles the operator host and the src/ it imports with tsc, then bundles it as `npm run build`
  * bundles the operator, so the operator runs as the JavaScript it ships as (`node
  * dist/operator/main.js`): under tsx the same process holds about 110 MB more RSS (its loader and
- * transformed sources), and unbundled about 11 MB more, either of which would skew the memory figures.
+ * transformed sources), and unbundled about 6 MB more, either of which would skew the memory figures.
  */
 export async function buildHost(): Promise<void> {
   execFileSync(`${REPO}node_modules/.bin/tsc`, ['-p', `${REPO}bench/tsconfig.host.json`], {

@@ -23,11 +23,12 @@ export function statusAndFinalizerPerObject(point: ConvergePoint): number {
 }
 
 /**
- * What the machine's cores allow, whatever the operator does: every process's CPU seconds during
- * the converge, spread perfectly over the cores, against the baseline's wall time. A ratio above
- * that needs more cores (or a control plane on cores of its own).
+ * What the machine's cores allow at this run's CPU cost: every process's CPU seconds during the
+ * converge, spread perfectly over the cores, against the baseline's wall time. A higher ratio
+ * needs less CPU per object (Keyless's and the API server's it causes), more cores, or a control
+ * plane on cores of its own.
  */
-export function cpuFloor(cpuSeconds: Record<string, number>, cores: number, baselineSeconds: number): string {
+export function cpuBound(cpuSeconds: Record<string, number>, cores: number, baselineSeconds: number): string {
   const total = Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
   const floorSeconds = total / cores;
   const parts = Object.entries(cpuSeconds)
@@ -36,7 +37,7 @@ export function cpuFloor(cpuSeconds: Record<string, number>, cores: number, base
     .join(', ');
   return (
     `The converge used ${total.toFixed(1)} CPU s (${parts}): on ${cores} cores that alone takes ` +
-    `${floorSeconds.toFixed(1)} s, against the baseline's ${baselineSeconds.toFixed(1)} s, so no operator could ` +
-    `exceed ${(baselineSeconds / floorSeconds).toFixed(2)}× on this machine.`
+    `${floorSeconds.toFixed(1)} s, against the baseline's ${baselineSeconds.toFixed(1)} s: at this CPU cost ` +
+    `the ratio could not exceed ${(baselineSeconds / floorSeconds).toFixed(2)}× on this machine.`
   );
 }

@@ -1,5 +1,5 @@
 import type { MotoResult } from '../results.js';
-import { cpuFloor, perPair } from './format.js';
+import { cpuBound, perPair } from './format.js';
 import type { MotoTargetId } from './targets.js';
 
 const MB = 1024 * 1024;
@@ -103,7 +103,7 @@ export function motoNote(moto: MotoResult | undefined, id: MotoTargetId, cores: 
     `${Math.round((baselineCalls * moto.n) / b.seconds)}/s (moto busy ${Math.round((b.cpuSeconds.moto / b.seconds) * 100)}%). ` +
     'With default settings the AWS provider passes every call through its client-side limiter (reads from 20/s, ' +
     'writes from 10/s, climbing to 20× that within 3 s while the cloud does not throttle); the baseline has none. ' +
-    cpuFloor(
+    cpuBound(
       { operator: o.cpuSeconds.operator, moto: o.cpuSeconds.moto, ...o.cpuSeconds.controlPlane },
       cores,
       b.seconds,

@@ -1,6 +1,6 @@
 import { DEFAULT_CONVERGE_LATENCY_MS } from '../profiles.js';
 import type { BenchResults, ConvergePoint, CpuProfileSummary } from '../results.js';
-import { cpuFloor, perPair, statusAndFinalizerPerObject } from './format.js';
+import { cpuBound, perPair, statusAndFinalizerPerObject } from './format.js';
 import { motoNote } from './moto-summary.js';
 import { checkTargets, headlineThrottled, largest, TARGETS } from './targets.js';
 
@@ -107,7 +107,7 @@ function ratioNote(results: BenchResults, point: ConvergePoint): string {
       '.',
   );
   parts.push(
-    cpuFloor(
+    cpuBound(
       { operator: cpu.operator, ...cpu.controlPlane, ...(cpu.others ? { others: cpu.others } : {}) },
       results.machine.cores,
       point.baseline.seconds,

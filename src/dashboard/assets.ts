@@ -23,7 +23,7 @@ const TYPES: Record<string, string> = {
 
 /**
  * Where `npm run build` writes the dashboard's assets: dist/dashboard/ in the package root, found
- * from this file whether it runs from src/ (tsx) or dist/src/ (the built operator).
+ * from this file whether it runs from src/ (tsx), dist/src/ (compiled) or dist/operator/ (the bundle).
  */
 export function defaultAssetsDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -23,6 +23,8 @@
  *   and one that does is found near the rate it allows. Until the first throttled answer the curve
  *   has the ceiling's scale, so it reaches the ceiling within 3 s (cbrt(25 × (1 − start/ceiling))
  *   s) at any ceiling; at the start's scale a 20× climb took 8 s, longer than many a converge.
+ *   Climbing that fast, it has gone well past the server's rate by the time the first throttled
+ *   answer comes back, so that first cut is by β from where the curve was half a second before.
  * Once the curve reaches the ceiling, the rate is the ceiling again until the next throttled answer.
  */
 
@@ -48,6 +50,8 @@ const SCALE_PER_CALL_PER_SECOND = 0.4 / 10;
 const SHARE_WEIGHT = 0.05;
 /** Cuts are never closer together than this fraction of the hold period. */
 const MIN_HOLD_FRACTION = 0.1;
+/** How far back the first cut of the climb from the start looks: about a throttled call's round trip. */
+const PROBE_LOOKBACK_MS = 500;
 
 export class CubicRate {
   readonly ceiling: number;
@@ -114,6 +118,11 @@ export class CubicRate {
   }
 
   private cut(now: number): void {
+    // Throttled before any answer that was not, the climb has not begun: an ordinary cut.
+    if (this.probingFromStart && this.lastCutAt !== Number.NEGATIVE_INFINITY) {
+      this.cutClimbFromStart(now);
+      return;
+    }
     this.probingFromStart = false;
     const keep = Math.max(this.beta, 1 - this.throttledShare);
     this.lastMaxRate = this.rate;
@@ -121,6 +130,22 @@ export class CubicRate {
     this.lastCutAt = now;
     this.recovering = true;
     this.rate = this.bounded(this.rate * keep);
+  }
+
+  /**
+   * The first throttled answer of the climb from the start speaks of a rate sent up to a round trip
+   * ago, and at the ceiling's scale the curve has climbed steeply since: the cut is by β from where
+   * the curve was PROBE_LOOKBACK_MS earlier, and the climb back has that rate's scale.
+   */
+  private cutClimbFromStart(now: number): void {
+    const t = Math.max(0, (now - this.lastCutAt - PROBE_LOOKBACK_MS) / 1000);
+    const earlier = this.bounded(this.scale * t ** 3 + this.lastMaxRate);
+    this.probingFromStart = false;
+    this.lastMaxRate = earlier;
+    this.timeToPlateau = Math.cbrt((earlier * (1 - this.beta)) / this.scale);
+    this.lastCutAt = now;
+    this.recovering = true;
+    this.rate = this.bounded(earlier * this.beta);
   }
 
   private grow(now: number): void {

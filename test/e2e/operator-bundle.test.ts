@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -24,12 +25,16 @@ function bundledPackages(source: string): Set<string> {
   return new Set([...source.matchAll(/^\/\/ node_modules\/(\S+)$/gm)].map((m) => packageOf(m[1] ?? '')));
 }
 
-/** The bare specifiers of every static and dynamic import. */
+/**
+ * The packages of every static and dynamic import, and of every `require` the bundled CommonJS
+ * libraries make (esbuild's `__require`), Node.js built-ins left out.
+ */
 function importedPackages(source: string): Set<string> {
   const statics = [...source.matchAll(/\bfrom "([^".][^"]*)";$/gm)];
   const dynamics = [...source.matchAll(/\bimport\("([^".][^"]*)"\)/g)];
-  const specifiers = [...statics, ...dynamics].map((m) => m[1] ?? '');
-  return new Set(specifiers.filter((s) => !s.startsWith('node:')).map(packageOf));
+  const requires = [...source.matchAll(/\b__require\("([^".][^"]*)"\)/g)];
+  const specifiers = [...statics, ...dynamics, ...requires].map((m) => m[1] ?? '');
+  return new Set(specifiers.filter((s) => !isBuiltin(s)).map(packageOf));
 }
 
 describe('the operator bundle', () => {

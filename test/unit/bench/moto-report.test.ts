@@ -123,7 +123,7 @@ describe('the moto report', () => {
       'The converge used 25.0 CPU s (operator 9.00, moto 10.00, kube-apiserver 5.00, etcd 1.00)',
     );
     expect(note).toContain(
-      "on 2 cores that alone takes 12.5 s, against the baseline's 5.0 s, so no operator could exceed 0.40×",
+      "on 2 cores that alone takes 12.5 s, against the baseline's 5.0 s: at this CPU cost the ratio could not exceed 0.40×",
     );
     expect(motoNote(figures(0.36, 80), 'motoRatio', 4)).toContain('exceed 0.80×');
     // Moto 4.5 CPU s in the baseline's 5 s: busy 90%, so the one-thread remark is made.

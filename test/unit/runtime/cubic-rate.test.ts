@@ -57,6 +57,59 @@ describe('CubicRate', () => {
     expect(rate.current()).toBe(ceiling);
   });
 
+  /**
+   * A client sending at the allowed rate to a token-bucket server (`allow` calls/s, `burst`), each
+   * answer coming back `latencyMs` after its call. Returns the throttled answers in the first 10 s
+   * and the mean rate from 15 s to 30 s.
+   */
+  function againstServer(rate: CubicRate, allow: number, burst: number, latencyMs: number) {
+    const inFlight: { at: number; throttled: boolean }[] = [];
+    let tokens = burst;
+    let last = 0;
+    let throttledEarly = 0;
+    const later: number[] = [];
+    for (let at = 0; at < 30_000; at += 1000 / rate.current()) {
+      while (inFlight.length > 0 && (inFlight[0]?.at ?? Infinity) <= at) {
+        const answer = inFlight.shift();
+        if (answer) rate.record(answer.at, answer.throttled);
+      }
+      tokens = Math.min(burst, tokens + ((at - last) / 1000) * allow);
+      last = at;
+      const throttled = tokens < 1;
+      if (throttled && at < 10_000) throttledEarly++;
+      if (!throttled) tokens -= 1;
+      inFlight.push({ at: at + latencyMs, throttled });
+      if (at >= 15_000) later.push(rate.current());
+    }
+    return { throttledEarly, mean: later.reduce((a, b) => a + b, 0) / later.length };
+  }
+
+  it.each([
+    // ceiling, start, the server's rate and burst, answer latency; most throttled answers in 10 s
+    [400, 20, 100, 40, 200, 200],
+    [200, 10, 15, 20, 200, 75],
+    [200, 10, 40, 20, 50, 75],
+  ])(
+    'climbing from %d / %d against a server allowing %d/s (burst %d, answers after %d ms): few throttled answers, then near its rate',
+    (ceiling, start, allow, burst, latencyMs, most) => {
+      const { throttledEarly, mean } = againstServer(
+        new CubicRate({ ceiling, start }),
+        allow,
+        burst,
+        latencyMs,
+      );
+      expect(throttledEarly).toBeLessThanOrEqual(most);
+      expect(mean).toBeGreaterThan(allow * 0.8);
+      expect(mean).toBeLessThan(allow * 1.2);
+    },
+  );
+
+  it('throttled at its very first answer, cuts only by the share of answers throttled', () => {
+    const rate = new CubicRate({ ceiling: 200, start: 10 });
+    rate.record(0, true);
+    expect(rate.current()).toBeCloseTo(9.5, 9);
+  });
+
   it('once throttled, climbs back at the scale of the rate it was cut from, not the ceiling', () => {
     const rate = new CubicRate({ ceiling: 200, start: 10 });
     rate.record(0, false);
