@@ -170,8 +170,10 @@ describeWithAws(
         .proxy()
         .inject({ operation: 'CreateRole', when: forRole('wi-converging'), latencyMs: 6_000, times: 1 });
       await apply(admin(), identity);
-      await apply(admin(), binding);
       await waitFor('CreateRole to be held', () => held.applied() === 1);
+      // Applied once the operator is reconciling its identity, so it finds the identity in its cache
+      // (applied together, the binding's watch event can come first: IdentityNotFound, Degraded).
+      await apply(admin(), binding);
 
       const fresh = await expectState(
         identity,
