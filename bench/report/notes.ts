@@ -2,7 +2,7 @@ import { DEFAULT_CONVERGE_LATENCY_MS } from '../profiles.js';
 import type { BenchResults, ConvergePoint, CpuProfileSummary } from '../results.js';
 import { cpuBound, perPair, statusAndFinalizerPerObject } from './format.js';
 import { motoNote } from './moto-summary.js';
-import { checkTargets, headlineThrottled, largest, TARGETS } from './targets.js';
+import { checkTargets, headlineThrottled, largest, smallPoint, TARGETS } from './targets.js';
 
 const MB = 1024 * 1024;
 /** Native frames of a TLS handshake: a new connection (and SecureContext) per request. */
@@ -40,7 +40,7 @@ export function notesFor(results: BenchResults): string[] {
         note = point && rssNote(results, point);
         break;
       case 'rssSmall': {
-        const small = results.converge.find((p) => p.n === TARGETS.rssSmallN);
+        const small = smallPoint(results);
         note = small && rssNote(results, small);
         break;
       }

@@ -187,9 +187,14 @@ export function profiledN(results: BenchResults): number | undefined {
   return results.cpuProfile ? results.converge[0]?.n : undefined;
 }
 
+/** The converge point of the smaller RSS target (1,000 + 1,000), when the run has it. */
+export function smallPoint(results: BenchResults): ConvergePoint | undefined {
+  return results.converge.find((p) => p.n === TARGETS.rssSmallN);
+}
+
 /** RSS after converging 1,000 + 1,000, when the run has that point and it was not profiled. */
 function smallRssCheck(results: BenchResults): TargetCheck {
-  const small = results.converge.find((p) => p.n === TARGETS.rssSmallN);
+  const small = smallPoint(results);
   const profiled = small !== undefined && small.n === profiledN(results);
   const rss = small?.operator.memory.after.rss;
   return {
