@@ -17,5 +17,5 @@ COPY package.json ./
 # Nothing is written at run time: the root filesystem can be mounted read-only.
 USER 65532:65532
 EXPOSE 8080
-# --max-semi-space-size: see src/runtime/node-options.ts.
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "dist/operator/main.js"]
+# --max-semi-space-size and --max-opt: see src/runtime/node-options.ts.
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--max-opt=2", "dist/operator/main.js"]

@@ -45,6 +45,13 @@ describe('the operator bundle', () => {
     expect([...bundled].filter((p) => !isBundled(p))).toEqual([]);
   });
 
+  it('is ASCII throughout, so V8 holds each chunk at one byte per character', () => {
+    const wide = chunks().filter(({ source }) => /\P{ASCII}/u.test(source));
+    expect(wide.map(({ file }) => file)).toEqual([]);
+    // The operator's comments do use arrows (src/runtime/store.ts): they arrive escaped.
+    expect(chunks().some(({ source }) => source.includes('\\u{2192}'))).toBe(true);
+  });
+
   it('imports every other package from node_modules, and only production dependencies', () => {
     const { dependencies } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
