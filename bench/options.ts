@@ -24,9 +24,11 @@ export interface BenchOptions {
   throttledLimiters: LimiterProfile[];
   /** N of the moto scenario (N roles: N WorkloadIdentities + N IdentityBindings on the real AWS provider). */
   motoN: number;
+  /** N of the scale scenario (N + N converged objects before the operator starts). */
+  scaleN: number;
   /** Objects created in parallel when seeding the API server. */
   createConcurrency: number;
-  /** Skip scenarios (for working on one): restart, moto, throttled, wire. */
+  /** Skip scenarios (for working on one): restart, moto, scale, throttled, wire. */
   skip: Set<string>;
   /** Only write the summary, chart and README table of an earlier run's JSON. */
   render: string | undefined;
@@ -41,7 +43,8 @@ const USAGE = `npm run bench [-- options]
   --steady            after the restart, watch 1.25 resync intervals (always in --full)
   --throttled-n=40    N of the throttled scenario (full: 500)
   --moto-n=300        N of the moto scenario (the real AWS provider on moto)
-  --skip=throttled    skip scenarios (restart, moto, throttled, wire)
+  --scale-n=2000      N of the scale scenario, converged before the operator starts (full: 100,000)
+  --skip=throttled    skip scenarios (restart, moto, scale, throttled, wire)
   --render=FILE.json  only write the summary, chart and README table of an earlier run`;
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -55,6 +58,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       resync: { type: 'string' },
       'throttled-n': { type: 'string' },
       'moto-n': { type: 'string', default: '300' },
+      'scale-n': { type: 'string' },
       steady: { type: 'boolean', default: false },
       skip: { type: 'string', default: '' },
       render: { type: 'string' },
@@ -82,6 +86,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     throttledN: positive(values['throttled-n'] ?? (full ? '500' : '40')),
     throttledLimiters: [PROVIDER_DEFAULT_LIMITER, NO_LIMITER],
     motoN: positive(values['moto-n'] ?? '300'),
+    scaleN: positive(values['scale-n'] ?? (full ? '100000' : '2000')),
     createConcurrency: 16,
     skip: new Set((values.skip ?? '').split(',').filter(Boolean)),
     render: values.render,

@@ -16,6 +16,8 @@ export interface BenchResults {
   wire: WireProbe | undefined;
   /** The moto scenario; absent in runs before it existed or with --skip=moto. */
   moto?: MotoResult;
+  /** The scale scenario; absent in runs before it existed or with --skip=scale. */
+  scale?: ScaleResult;
   cpuProfile: CpuProfileSummary | undefined;
 }
 
@@ -136,6 +138,46 @@ export interface RestartResult {
    */
   spread: { tenths: number[]; firstTenthShare: number };
   memory: MemorySample;
+}
+
+/**
+ * N + N objects converged before the operator starts (bench/scenarios/scale.ts: pair 0 converged by
+ * the operator, copied to the other pairs by the driver), then the operator's start on them.
+ */
+export interface ScaleResult {
+  n: number;
+  objects: number;
+  resyncSeconds: number;
+  cloudLatencyMs: number;
+  /** Copying the template pair to pairs 1 to N - 1 (five API requests each, and the cloud's entries). */
+  seedSeconds: number;
+  syncSeconds: number;
+  /** Until every object had been re-observed once; undefined when not within 1.25 resync intervals. */
+  passSeconds: number | undefined;
+  reobserved: number;
+  spread: { tenths: number[]; firstTenthShare: number };
+  cloudCalls: Record<string, number>;
+  cloudWrites: number;
+  readsPerReobservation: number;
+  /** keyless_reconcile_total by "controller result", and mean durations (ms) by controller. */
+  reconciles: Record<string, number>;
+  reconcileMeanMs: Record<string, number>;
+  kubeRequests: Record<string, number>;
+  /** The operator's own writes (keyless_kube_requests_total). */
+  kubeWrites: number;
+  apiServerWrites: ApiServerWrites;
+  cpuSeconds: { operator: number; controlPlane: Record<string, number> };
+  memory: {
+    /** The operator host before this start: the operator's code loaded, the cloud's contents in place. */
+    beforeStart: MemorySample;
+    /** Once the informers hold every object (after a forced GC). */
+    atSync: MemorySample;
+    /** After the pass (after a forced GC); the host's per-object call records included. */
+    afterPass: MemorySample;
+    /** Heap held by the in-memory cloud's own contents (in the operator's process, not the operator's). */
+    cloudHeapBytes: number;
+    trackedObjects: number;
+  };
 }
 
 export interface ThrottledResult {

@@ -17,6 +17,7 @@ import { checkTargets, mark, TARGETS } from './report/targets.js';
 import type { BenchResults } from './results.js';
 import { runConverge } from './scenarios/converge.js';
 import { runMoto } from './scenarios/moto.js';
+import { runScale } from './scenarios/scale.js';
 import { runThrottled } from './scenarios/throttled.js';
 import { runWireProbe } from './scenarios/wire.js';
 
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
       results.throttled.push(await runThrottled(options, limiter));
   }
   if (!options.skip.has('wire')) results.wire = await runWireProbe();
+  if (!options.skip.has('scale')) results.scale = await runScale(options);
 
   const finished = new Date();
   results.finishedAt = finished.toISOString();

@@ -77,6 +77,12 @@ export class Manager {
   private readonly defaultResyncMs: number;
   private readonly clock: Clock;
   private readonly random: () => number;
+  /**
+   * First observations whose account was not in the caches while they filled (a binding listed
+   * before its identity): decided once every cache has synced, so they spread over their own
+   * account's resync interval, not the default one.
+   */
+  private undecided: Array<() => void> = [];
 
   constructor(options: ManagerOptions) {
     this.defaultResyncMs = options.defaultResyncMs;
@@ -142,6 +148,15 @@ export class Manager {
 
   startInformers(): void {
     for (const informer of Object.values(this.informers)) informer.start();
+    this.waitForSync().then(
+      () => {
+        for (const decide of this.undecided.splice(0)) decide();
+      },
+      // An informer stopped before it synced: the operator is stopping, nothing is left to decide.
+      () => {
+        this.undecided = [];
+      },
+    );
   }
 
   synced(): boolean {
@@ -184,8 +199,16 @@ export class Manager {
         if (old && edge.when && !edge.when(old, object)) continue;
         const keys = edge.keys(object, this.cluster, old);
         if (keys.length === 0) continue;
+        const queue = this.controllers[edge.to].queue;
         const delay = this.delayOf(edge.timing, object);
-        for (const key of keys) this.controllers[edge.to].queue.addAfter(key, delay);
+        if (delay === undefined) {
+          this.undecided.push(() => {
+            const decided = this.delayOf(edge.timing, object) ?? 0;
+            for (const key of keys) queue.addAfter(key, decided);
+          });
+          continue;
+        }
+        for (const key of keys) queue.addAfter(key, delay);
       }
     };
     return {
@@ -195,10 +218,12 @@ export class Manager {
     };
   }
 
-  private delayOf<F extends KeylessKind>(timing: Timing<F>, object: KindObjects[F]): number {
+  /** undefined: not yet, the caches are still filling and do not hold the object's account. */
+  private delayOf<F extends KeylessKind>(timing: Timing<F>, object: KindObjects[F]): number | undefined {
     if (timing === 'now') return 0;
     if ('settleMs' in timing) return timing.settleMs;
     const account = timing.firstObservation(object, this.cluster);
+    if (!account && !this.synced()) return undefined;
     return firstObservationDelay(object, this.resyncInterval(account), this.clock.now(), this.random);
   }
 }

@@ -345,6 +345,16 @@ async function handle(command: Command): Promise<unknown> {
       return memory();
     case 'cloudShare':
       return cloudShare();
+    case 'cloudEntries': {
+      if (!cloud) throw new Error('init first (with the in-memory cloud)');
+      return { identities: [...cloud.identities], grantSets: [...cloud.grantSets] };
+    }
+    case 'seedCloud': {
+      if (!cloud) throw new Error('init first (with the in-memory cloud)');
+      for (const [key, identity] of command.args.identities) cloud.identities.set(key, identity);
+      for (const [key, grants] of command.args.grantSets) cloud.grantSets.set(key, grants);
+      return undefined;
+    }
     case 'profileStart':
       profiler = new Session();
       profiler.connect();

@@ -1,3 +1,4 @@
+import type { MemoryGrantSet, MemoryIdentity } from '../../src/providers/memory/memory-cloud.js';
 import type { CloudProfile, LimiterRates } from '../profiles.js';
 
 /** What the benchmark driver and the operator host say to each other over the IPC channel. */
@@ -97,6 +98,8 @@ export type Command =
   | { cmd: 'resetCounts' }
   | { cmd: 'memory' }
   | { cmd: 'cloudShare' }
+  | { cmd: 'cloudEntries' }
+  | { cmd: 'seedCloud'; args: CloudEntries }
   | { cmd: 'profileStart' }
   | { cmd: 'profileStop'; args: { path: string } }
   | { cmd: 'stop' };
@@ -113,9 +116,17 @@ export interface Replies {
   resetCounts: undefined;
   memory: MemorySample;
   cloudShare: { heapBytes: number; identities: number; grantSets: number };
+  cloudEntries: CloudEntries;
+  seedCloud: undefined;
   profileStart: undefined;
   profileStop: undefined;
   stop: { stoppedAt: number; outcome: string };
+}
+
+/** The in-memory cloud's contents, by its own keys (the scale scenario copies them). */
+export interface CloudEntries {
+  identities: [string, MemoryIdentity][];
+  grantSets: [string, MemoryGrantSet][];
 }
 
 export interface Request {

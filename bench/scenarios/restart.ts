@@ -105,7 +105,7 @@ function objectReconciles(stats: HostStats): number {
  * When each object was first re-observed after the restart, per tenth of the resync interval (the
  * tenths watched in full). Spread evenly, each tenth would hold 10% of the objects.
  */
-function spreadOf(
+export function spreadOf(
   objects: ObjectRecord[],
   startedAt: number,
   resyncMs: number,

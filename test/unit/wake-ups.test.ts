@@ -48,7 +48,14 @@ const woke = (some: Partial<Woken>): Woken => ({ ...NOTHING, ...some });
  * A Manager whose informers list and watch fake collections, on a fake clock, with its controllers
  * never started: what a change wakes is read from the controllers' queues.
  */
-async function world() {
+async function world(
+  options: {
+    /** Objects already there when the informers first list. */
+    existing?: Array<{ kind: KeylessKind; object: KubeObject }>;
+    /** The first WorkloadIdentity list fails, so the other caches sync before that one. */
+    identitiesListedLast?: boolean;
+  } = {},
+) {
   const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
   const sources = {
     CloudAccount: new FakeListWatchSource<CloudAccount>(),
@@ -69,7 +76,14 @@ async function world() {
     defaultResyncMs: DEFAULT_RESYNC_MS,
     instance: 'test',
   });
+  for (const { kind, object } of options.existing ?? []) sources[kind].apply(object as never);
+  if (options.identitiesListedLast) sources.WorkloadIdentity.listFailures.push(new Error('connection reset'));
   manager.startInformers();
+  await flushPromises();
+  while (!manager.synced()) {
+    clock.advance(100);
+    await flushPromises();
+  }
   await manager.waitForSync();
   await flushPromises();
 
@@ -607,6 +621,27 @@ describe('binding-first-seen', () => {
     expect(await w.woken()).toEqual(NOTHING);
     w.clock.advance(1);
     expect(await w.woken()).toEqual(woke({ IdentityBinding: ['team/app-read'] }));
+  });
+
+  it('spreads them so after a start too, when the bindings are listed before their identities', async () => {
+    const w = await world({
+      existing: [
+        account('acct', { resyncInterval: '2m' }),
+        identity('app', 'acct', converged),
+        binding('app-read', 'app', converged),
+      ],
+      identitiesListedLast: true,
+    });
+    expect(w.sources.WorkloadIdentity.listCalls).toBe(2);
+
+    // The account is reconciled at once after a start, whatever its state.
+    expect(await w.woken()).toEqual(woke({ CloudAccount: ['acct'] }));
+    w.clock.advance(RANDOM * 120_000 - 1);
+    expect(await w.woken()).toEqual(NOTHING);
+    w.clock.advance(1);
+    expect(await w.woken()).toEqual(
+      woke({ WorkloadIdentity: ['team/app'], IdentityBinding: ['team/app-read'] }),
+    );
   });
 });
 
