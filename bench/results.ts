@@ -166,6 +166,8 @@ export interface ScaleResult {
   /** The operator's own writes (keyless_kube_requests_total). */
   kubeWrites: number;
   apiServerWrites: ApiServerWrites;
+  /** API-server writes to anything but the CloudAccount (whose status records each start's account check). */
+  objectWrites: number;
   cpuSeconds: { operator: number; controlPlane: Record<string, number> };
   memory: {
     /** The operator host before this start: the operator's code loaded, the cloud's contents in place. */

@@ -41,6 +41,8 @@ interface Running {
   done: Promise<string>;
   manager: Manager;
   metrics: OperatorMetrics;
+  /** Resolves once every informer has synced, timings.syncedAt set. */
+  synced: Promise<void>;
   timings: RunTimings;
   cpuAt: NodeJS.CpuUsage;
 }
@@ -152,8 +154,9 @@ async function start(args: StartArgs): Promise<RunTimings> {
     convergedAt: undefined,
   };
   const cpuAt = process.cpuUsage();
-  let onStarted: (value: { manager: Manager; metrics: OperatorMetrics }) => void = () => {};
-  const started = new Promise<{ manager: Manager; metrics: OperatorMetrics }>((resolve) => {
+  type Started = Pick<Running, 'manager' | 'metrics' | 'synced'>;
+  let onStarted: (value: Started) => void = () => {};
+  const started = new Promise<Started>((resolve) => {
     onStarted = resolve;
   });
   const done = runOperatorProcess({
@@ -163,7 +166,10 @@ async function start(args: StartArgs): Promise<RunTimings> {
     ...(providers ? { providers } : {}),
     connection: podConnectionOf(init),
     onStarted: ({ manager, metrics }) => {
-      onStarted({ manager, metrics });
+      const synced = manager.waitForSync().then(() => {
+        timings.syncedAt = Date.now();
+      });
+      onStarted({ manager, metrics, synced });
       const reconcileDone = metrics.reconcileDone.bind(metrics);
       metrics.reconcileDone = (controller, result, seconds) => {
         timings.firstReconcileAt[controller] ??= Date.now() - seconds * 1000;
@@ -171,9 +177,6 @@ async function start(args: StartArgs): Promise<RunTimings> {
       };
       trackReadiness(manager, timings);
       trackDeletion(manager);
-      void manager.waitForSync().then(() => {
-        timings.syncedAt = Date.now();
-      });
     },
   });
   // runOperatorProcess resolves only when it stops: before onStarted, that is a failure to start.
@@ -335,6 +338,11 @@ async function handle(command: Command): Promise<unknown> {
       return waitConverged(command.args.timeoutMs);
     case 'waitDeleted':
       return waitDeleted(command.args.timeoutMs);
+    case 'waitSynced': {
+      const run = required();
+      await run.synced;
+      return run.timings;
+    }
     case 'waitObserved':
       return waitObserved(command.args.objects, command.args.timeoutMs);
     case 'stats':

@@ -93,6 +93,7 @@ export type Command =
   | { cmd: 'start'; args: StartArgs }
   | { cmd: 'waitConverged'; args: { timeoutMs: number } }
   | { cmd: 'waitDeleted'; args: { timeoutMs: number } }
+  | { cmd: 'waitSynced' }
   | { cmd: 'waitObserved'; args: { objects: number; timeoutMs: number } }
   | { cmd: 'stats' }
   | { cmd: 'resetCounts' }
@@ -110,6 +111,8 @@ export interface Replies {
   waitConverged: RunTimings;
   /** When the informers last held a WorkloadIdentity or IdentityBinding (epoch ms). */
   waitDeleted: { deletedAt: number };
+  /** The run's timings once every informer has synced (syncedAt set). */
+  waitSynced: RunTimings;
   /** `at`: when the count was reached, or the deadline passed with `observed` objects. */
   waitObserved: { at: number; observed: number };
   stats: HostStats;

@@ -3,7 +3,7 @@ import { perPair } from './format.js';
 import { growthSection } from './growth.js';
 import { motoSection } from './moto-summary.js';
 import { notesFor } from './notes.js';
-import { checkTargets, mark, profiledN, scaleObjectWrites } from './targets.js';
+import { checkTargets, mark, profiledN } from './targets.js';
 
 const MB = 1024 * 1024;
 const mb = (bytes: number) => `${Math.round(bytes / MB)}`;
@@ -206,7 +206,7 @@ function scaleSection(results: BenchResults): string[] {
       .map(([verb, c]) => `${verb} ${n(c)}`)
       .join(
         ', ',
-      )} (API server's writes: ${writes || 'none'}); to Keyless objects, ServiceAccounts and Events: **${scaleObjectWrites(s)}** |`,
+      )} (API server's writes: ${writes || 'none'}); to Keyless objects, ServiceAccounts and Events: **${s.objectWrites}** |`,
     `| CPU s during the pass: operator / API server / etcd | ${s.cpuSeconds.operator} / ${s.cpuSeconds.controlPlane['kube-apiserver'] ?? 0} / ${s.cpuSeconds.controlPlane.etcd ?? 0} |`,
     '',
     'Rather than converge every pair through the operator (at 100,000 pairs, hours on this machine), the benchmark lets it ' +

@@ -124,13 +124,6 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
   return checks;
 }
 
-/** API-server writes to anything but the CloudAccount (whose status records each start's account check). */
-export function scaleObjectWrites(scale: ScaleResult): number {
-  return Object.entries(scale.apiServerWrites)
-    .filter(([what]) => !what.includes('cloudaccounts'))
-    .reduce((sum, [, count]) => sum + count, 0);
-}
-
 /** The scale scenario: a start on 100,000 + 100,000 converged objects that re-observes them evenly and writes nothing. */
 function scaleCheck(scale: ScaleResult | undefined): TargetCheck {
   const target =
@@ -138,7 +131,7 @@ function scaleCheck(scale: ScaleResult | undefined): TargetCheck {
     `re-observes every one within 1.25 resync intervals, ≤ ${TARGETS.firstTenthShare * 100}% in the first tenth, with 0 writes`;
   if (!scale) return { id: 'scale', target, figure: 'not measured', met: undefined };
   const full = scale.n >= TARGETS.scaleN;
-  const writes = scaleObjectWrites(scale) + scale.cloudWrites;
+  const writes = scale.objectWrites + scale.cloudWrites;
   return {
     id: 'scale',
     target,

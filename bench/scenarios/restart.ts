@@ -1,4 +1,4 @@
-import { apiServerWrites, type Cluster, diffWrites, setResync } from '../cluster.js';
+import { apiServerWrites, type Cluster, diffWrites, objectWrites, setResync } from '../cluster.js';
 import type { OperatorHost } from '../host/host-client.js';
 import type { HostStats, ObjectRecord } from '../host/protocol.js';
 import type { BenchOptions } from '../options.js';
@@ -75,9 +75,7 @@ export async function runRestart(options: {
     kubeRequests: end.kubeRequests,
     kubeWrites: kubeWrites(end),
     apiServerWrites: apiServer,
-    objectWrites: Object.entries(apiServer)
-      .filter(([what]) => !what.includes('cloudaccounts'))
-      .reduce((sum, [, count]) => sum + count, 0),
+    objectWrites: objectWrites(apiServer),
     reconciles,
     readsPerReobservation: round(cloudReads(end.cloudCalls) / reconciles, 3),
     maxReadsPerObjectInPass: Math.max(0, ...Object.values(atPass.objects).map((o) => o.reads)),

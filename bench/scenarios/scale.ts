@@ -7,6 +7,7 @@ import {
   type Cluster,
   create,
   diffWrites,
+  objectWrites,
   operatorCredentials,
   startCluster,
 } from '../cluster.js';
@@ -22,7 +23,7 @@ import {
   workloadIdentity,
 } from '../objects.js';
 import type { BenchOptions } from '../options.js';
-import { pool, sleep } from '../pool.js';
+import { pool } from '../pool.js';
 import { cpuSecondsOf, diffCpu, round } from '../proc.js';
 import { convergeCloud } from '../profiles.js';
 import type { ScaleResult } from '../results.js';
@@ -120,13 +121,10 @@ async function observe(
     trackObjects: true,
     drainQuotas: false,
   });
-  let synced: number | undefined;
-  while (synced === undefined) {
-    await sleep(100);
-    synced = (await host.send('stats')).timings.syncedAt;
-  }
+  const { syncedAt } = await host.send('waitSynced');
+  if (syncedAt === undefined) throw new Error('scale: the host answered waitSynced with no sync time');
   const atSync = await host.send('memory');
-  log(n, `scale: informers synced ${((synced - timings.startedAt) / 1000).toFixed(1)} s after the start`);
+  log(n, `scale: informers synced ${((syncedAt - timings.startedAt) / 1000).toFixed(1)} s after the start`);
   const pass = await host.send('waitObserved', {
     objects: 2 * n,
     timeoutMs: timings.startedAt + 1.25 * resyncMs - Date.now(),
@@ -151,7 +149,7 @@ async function observe(
     resyncSeconds: resyncMs / 1000,
     cloudLatencyMs: SCALE_LATENCY_MS,
     seedSeconds: round(seedSeconds),
-    syncSeconds: round((synced - timings.startedAt) / 1000),
+    syncSeconds: round((syncedAt - timings.startedAt) / 1000),
     passSeconds: passComplete ? round((pass.at - timings.startedAt) / 1000) : undefined,
     reobserved: pass.observed,
     spread: spreadOf(objects, timings.startedAt, resyncMs, watchedUntil, 2 * n),
@@ -163,6 +161,7 @@ async function observe(
     kubeRequests: end.kubeRequests,
     kubeWrites: kubeWrites(end),
     apiServerWrites: apiServer,
+    objectWrites: objectWrites(apiServer),
     cpuSeconds: { operator: round((end.cpuMs.user + end.cpuMs.system) / 1000), controlPlane: cpu },
     memory: {
       beforeStart,
