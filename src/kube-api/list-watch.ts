@@ -56,21 +56,36 @@ export function watchQuery(
 export function toWatchEvent<T extends KubeObject>(type: string, obj: unknown): WatchEvent<T> | undefined {
   if (!WATCH_EVENT_TYPES.has(type) || typeof obj !== 'object' || obj === null) return undefined;
   if (type === 'ERROR') return ['ERROR', obj as KubeStatus];
-  return [type as 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK', withoutManagedFields(obj as T)];
+  return [type as 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK', forCache(obj as T)];
 }
 
+/** kubectl's client-side apply (and Argo CD's default sync) keeps a full copy of the applied manifest here. */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
 /**
- * The operator never reads managedFields, and they are a large part of every cached object
- * (server-side apply records one entry per field manager): dropped on the way in, as
- * controller-runtime's TransformStripManagedFields does.
+ * What the informers cache of an object: all of it but what the operator never reads and every
+ * object may carry at length. managedFields (server-side apply records one entry per field
+ * manager) go, as controller-runtime's TransformStripManagedFields does, and so does kubectl's
+ * last-applied copy of the manifest. The operator writes with patches only, so nothing it drops
+ * is ever written back.
  */
-export function withoutManagedFields<T extends KubeObject>(obj: T): T {
-  if (!obj.metadata || !('managedFields' in obj.metadata)) return obj;
-  // A copy rather than `delete`, which leaves V8 a slow dictionary-mode object (about 370 bytes
+export function forCache<T extends KubeObject>(obj: T): T {
+  const metadata = obj.metadata;
+  if (!metadata) return obj;
+  const lastApplied = metadata.annotations !== undefined && LAST_APPLIED_ANNOTATION in metadata.annotations;
+  if (!('managedFields' in metadata) && !lastApplied) return obj;
+  // Copies rather than `delete`, which leaves V8 a slow dictionary-mode object (about 370 bytes
   // more per cached object).
-  const { managedFields: _, ...metadata } = obj.metadata;
-  obj.metadata = metadata;
+  const { managedFields: _, annotations, ...rest } = metadata;
+  const kept = lastApplied ? withoutKey(annotations ?? {}, LAST_APPLIED_ANNOTATION) : annotations;
+  obj.metadata = kept === undefined ? rest : { ...rest, annotations: kept };
   return obj;
+}
+
+/** `record` without `key`; undefined when nothing else is left. */
+function withoutKey(record: Record<string, string>, key: string): Record<string, string> | undefined {
+  const { [key]: _, ...rest } = record;
+  return Object.keys(rest).length > 0 ? rest : undefined;
 }
 
 const defaultWatchTimeoutSeconds = (): number => 300 + Math.floor(Math.random() * 300);
@@ -95,7 +110,7 @@ export class KubeListWatch<T extends KubeObject> implements ListWatchSource<T> {
         { path: this.options.path, query: listQuery(this.options, continueToken) },
         signal,
       );
-      for (const item of page.items ?? []) items.push(withoutManagedFields(item));
+      for (const item of page.items ?? []) items.push(forCache(item));
       // Every page of one paginated list is the same snapshot; the first page names it.
       resourceVersion ??= page.metadata?.resourceVersion;
       continueToken = page.metadata?.continue || undefined;

@@ -3,11 +3,11 @@ import { afterEach, beforeAll, expect, it } from 'vitest';
 import type { WorkloadIdentity } from '../../src/api/index.js';
 import { collectionPath } from '../../src/cluster/resources.js';
 import { KubeClient } from '../../src/kube-api/client.js';
-import { KubeListWatch } from '../../src/kube-api/list-watch.js';
+import { KubeListWatch, LAST_APPLIED_ANNOTATION } from '../../src/kube-api/list-watch.js';
 import { Informer } from '../../src/runtime/informer.js';
 import type { ListWatchSource, WatchEvent, WatchHandle } from '../../src/runtime/list-watch-source.js';
 import { describeWithControlPlane } from '../support/control-plane/index.js';
-import { apply, installCrds, type Manifest, remove, waitFor } from '../support/kube-manifests.js';
+import { apply, get, installCrds, type Manifest, remove, waitFor } from '../support/kube-manifests.js';
 
 /**
  * The real list/watch with two test controls: counting lists, and holding new watches back at a
@@ -136,6 +136,32 @@ describeWithControlPlane(
         return JSON.stringify(cached(informer)) === JSON.stringify(list) && list.length === 3;
       });
       expect(informer.store.get('default/one')?.spec.accountRef.name).toBe('changed');
+    });
+
+    it("caches objects without managedFields or kubectl's last-applied manifest; the server keeps both", async () => {
+      const applied = (name: string): Manifest => {
+        const manifest = identity(name);
+        const annotations = {
+          'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(manifest),
+          'keyless.dev/adopt': 'true',
+        };
+        return { ...manifest, metadata: { ...manifest.metadata, annotations } };
+      };
+      await apply(admin, applied('one'));
+      const { informer } = startInformer();
+      await informer.waitForSync();
+      await apply(admin, applied('two'));
+      await waitFor('the watched object in the cache', () => informer.store.get('default/two'));
+
+      for (const name of ['one', 'two']) {
+        const server = await get(admin, identity(name));
+        expect(server?.metadata.managedFields).toBeDefined();
+        expect(Object.keys(server?.metadata.annotations ?? {})).toContain(LAST_APPLIED_ANNOTATION);
+        const cachedCopy = informer.store.get(`default/${name}`);
+        expect(cachedCopy?.metadata).not.toHaveProperty('managedFields');
+        expect(cachedCopy?.metadata.annotations).toEqual({ 'keyless.dev/adopt': 'true' });
+        expect(cachedCopy?.metadata.resourceVersion).toBe(server?.metadata.resourceVersion);
+      }
     });
 
     it('relists when its resourceVersion has expired (410), and the cache equals a fresh LIST', async () => {

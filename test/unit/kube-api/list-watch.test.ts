@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { apiErrorFromResponse, KubeApiError } from '../../../src/kube-api/api-error.js';
-import { listQuery, toWatchEvent, watchQuery } from '../../../src/kube-api/list-watch.js';
+import {
+  forCache,
+  LAST_APPLIED_ANNOTATION,
+  listQuery,
+  toWatchEvent,
+  watchQuery,
+} from '../../../src/kube-api/list-watch.js';
+import type { KubeObject } from '../../../src/runtime/kube-object.js';
 import { isResourceExpired } from '../../../src/runtime/resource-expired.js';
 
 describe('listQuery', () => {
@@ -61,7 +68,7 @@ describe('apiErrorFromResponse', () => {
   });
 });
 
-describe('withoutManagedFields', () => {
+describe('forCache', () => {
   it('drops managedFields from watched objects and keeps everything else', () => {
     const event = toWatchEvent('MODIFIED', {
       metadata: {
@@ -76,5 +83,27 @@ describe('withoutManagedFields', () => {
       'MODIFIED',
       { metadata: { name: 'a', resourceVersion: '7', labels: { x: 'y' } }, spec: { z: 1 } },
     ]);
+  });
+
+  it("drops kubectl's last-applied manifest and keeps the other annotations", () => {
+    const applied = JSON.stringify({ apiVersion: 'keyless.dev/v1alpha1', kind: 'WorkloadIdentity' });
+    const cached = forCache({
+      metadata: {
+        name: 'a',
+        annotations: { [LAST_APPLIED_ANNOTATION]: applied, 'keyless.dev/adopt': 'true' },
+        managedFields: [{ manager: 'kubectl-client-side-apply' }],
+      },
+    } as KubeObject);
+    expect(cached.metadata).toEqual({ name: 'a', annotations: { 'keyless.dev/adopt': 'true' } });
+  });
+
+  it('leaves no empty annotations behind, and objects without either field as they are', () => {
+    const onlyLastApplied = forCache({
+      metadata: { name: 'a', annotations: { [LAST_APPLIED_ANNOTATION]: '{}' } },
+    } as KubeObject);
+    expect(onlyLastApplied.metadata).toEqual({ name: 'a' });
+    const plain = { metadata: { name: 'b', annotations: { 'keyless.dev/adopt': 'true' } } } as KubeObject;
+    const metadata = plain.metadata;
+    expect(forCache(plain).metadata).toBe(metadata);
   });
 });
