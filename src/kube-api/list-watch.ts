@@ -66,8 +66,8 @@ export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-confi
  * What the informers cache of an object: all of it but what the operator never reads and every
  * object may carry at length. managedFields (server-side apply records one entry per field
  * manager) go, as controller-runtime's TransformStripManagedFields does, and so does kubectl's
- * last-applied copy of the manifest. The operator writes with patches only, so nothing it drops
- * is ever written back.
+ * last-applied copy of the manifest. The operator writes the objects it caches with patches only,
+ * so nothing it drops is ever written back.
  */
 export function forCache<T extends KubeObject>(obj: T): T {
   const metadata = obj.metadata;
