@@ -2,6 +2,7 @@ import type { KubeObject, KubeStatus } from '../runtime/kube-object.js';
 import type { ListResult, ListWatchSource, WatchEvent, WatchHandle } from '../runtime/list-watch-source.js';
 import { KubeClient } from './client.js';
 import type { KubeConnection } from './connection.js';
+import { streamList } from './streaming-list.js';
 import { openWatch } from './watch.js';
 
 export interface KubeListWatchOptions {
@@ -88,6 +89,9 @@ function withoutKey(record: Record<string, string>, key: string): Record<string,
   return Object.keys(rest).length > 0 ? rest : undefined;
 }
 
+/** Long enough for the server to send hundreds of thousands of objects. */
+const STREAMING_LIST_TIMEOUT_SECONDS = 600;
+
 const defaultWatchTimeoutSeconds = (): number => 300 + Math.floor(Math.random() * 300);
 
 /**
@@ -101,7 +105,33 @@ export class KubeListWatch<T extends KubeObject> implements ListWatchSource<T> {
     this.client = new KubeClient(options.connection);
   }
 
+  /** Cleared once the server has shown it does not serve streaming lists: lists are paged from then on (and while it is busy, this once). */
+  private streaming = true;
+
+  /**
+   * The collection now: as a streaming list where the API server serves one (Kubernetes 1.32 and
+   * later by default), else in pages. At 200,000 objects the pages took about 56 s, most of it the
+   * API server reading each page from etcd.
+   */
   async list(signal?: AbortSignal): Promise<ListResult<T>> {
+    if (this.streaming) {
+      const streamed = await streamList<T>({
+        connection: this.options.connection,
+        path: this.options.path,
+        ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
+        ...(this.options.fieldSelector ? { fieldSelector: this.options.fieldSelector } : {}),
+        keep: forCache,
+        idleTimeoutMs: this.options.pageTimeoutMs ?? 60_000,
+        timeoutSeconds: STREAMING_LIST_TIMEOUT_SECONDS,
+        ...(signal ? { signal } : {}),
+      });
+      if (!('unavailable' in streamed)) return streamed;
+      if (streamed.unavailable === 'unsupported') this.streaming = false;
+    }
+    return this.pagedList(signal);
+  }
+
+  private async pagedList(signal?: AbortSignal): Promise<ListResult<T>> {
     const items: T[] = [];
     let resourceVersion: string | undefined;
     let continueToken: string | undefined;

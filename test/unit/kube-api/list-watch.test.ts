@@ -7,6 +7,7 @@ import {
   toWatchEvent,
   watchQuery,
 } from '../../../src/kube-api/list-watch.js';
+import { streamingListQuery } from '../../../src/kube-api/streaming-list.js';
 import type { KubeObject } from '../../../src/runtime/kube-object.js';
 import { isResourceExpired } from '../../../src/runtime/resource-expired.js';
 
@@ -105,5 +106,17 @@ describe('forCache', () => {
     const plain = { metadata: { name: 'b', annotations: { 'keyless.dev/adopt': 'true' } } } as KubeObject;
     const metadata = plain.metadata;
     expect(forCache(plain).metadata).toBe(metadata);
+  });
+});
+
+describe('streamingListQuery', () => {
+  it('asks for every object now, then the end bookmark, with the selectors', () => {
+    expect(streamingListQuery({ timeoutSeconds: 600, labelSelector: 'a=b' })).toEqual({
+      sendInitialEvents: true,
+      resourceVersionMatch: 'NotOlderThan',
+      allowWatchBookmarks: true,
+      timeoutSeconds: 600,
+      labelSelector: 'a=b',
+    });
   });
 });
