@@ -109,9 +109,9 @@ export class KubeListWatch<T extends KubeObject> implements ListWatchSource<T> {
   private streaming = true;
 
   /**
-   * The collection now: as a streaming list where the API server serves one (Kubernetes 1.32 and
-   * later by default), else in pages. At 200,000 objects the pages took about 56 s, most of it the
-   * API server reading each page from etcd.
+   * The collection now: as a streaming list where the API server serves one (the 1.37 API server
+   * the tests run does by default), else in pages. The benchmark's start on 200,000 objects spent
+   * about 50 of its 56 s sync waiting for 400 pages.
    */
   async list(signal?: AbortSignal): Promise<ListResult<T>> {
     if (this.streaming) {
