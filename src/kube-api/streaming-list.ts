@@ -56,7 +56,8 @@ const UNSUPPORTED: StreamingUnavailable = { unavailable: 'unsupported' };
  * Lists a collection as the API server's streaming list (a watch with `sendInitialEvents`: every
  * object as an ADDED event from its watch cache, then a bookmark annotated
  * `k8s.io/initial-events-end` naming the snapshot's resourceVersion). Unlike pages of a list, it
- * reads nothing from etcd, and each object is parsed on its own.
+ * is served from the API server's watch cache rather than read from etcd page by page, and each
+ * object is parsed on its own.
  *
  * Resolves StreamingUnavailable when the server did not serve it (a plain bookmark or a change
  * before the end bookmark says the server watched from now instead). Rejects when the stream fails
@@ -69,7 +70,6 @@ export function streamList<T extends KubeObject>(
     const items: T[] = [];
     let stream: WatchStream | undefined;
     let settled = false;
-    let idle: NodeJS.Timeout | undefined;
     const finish = (settle: () => void): void => {
       if (settled) return;
       settled = true;
@@ -80,22 +80,19 @@ export function streamList<T extends KubeObject>(
     };
     const fail = (message: string, cause?: unknown): void =>
       finish(() => reject(new Error(`streaming list ${options.path}: ${message}`, { cause })));
-    const armIdle = (): void => {
-      clearTimeout(idle);
-      idle = setTimeout(() => fail(`no event for ${options.idleTimeoutMs} ms`), options.idleTimeoutMs);
-      idle.unref();
-    };
     const onAbort = (): void => finish(() => reject(options.signal?.reason));
     if (options.signal?.aborted) {
       reject(options.signal.reason);
       return;
     }
+    // One timer for the whole stream, pushed back by each event (refresh allocates nothing).
+    const idle = setTimeout(() => fail(`no event for ${options.idleTimeoutMs} ms`), options.idleTimeoutMs);
+    idle.unref();
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    armIdle();
 
     const onEvent = (type: string, object: unknown): void => {
       if (settled) return;
-      armIdle();
+      idle.refresh();
       const obj = object as T;
       if (type === 'ADDED') {
         if (typeof obj?.metadata?.name === 'string') items.push(options.keep(obj));
