@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { type FaultProxy, startFaultProxy } from '../test/support/fault-proxy/index.js';
 import { lastAccessedShim } from '../test/support/last-accessed-shim.js';
-import { cachedMotoAvailability } from '../test/support/moto/provided.js';
+import { resolveMoto } from '../test/support/moto/provided.js';
 import { type Moto, startMoto } from '../test/support/moto/server.js';
 import { cpuSecondsOfPid, round } from './proc.js';
 
@@ -18,12 +18,13 @@ export interface MotoCloud {
 }
 
 /**
- * Starts moto from the project's cached install (test/support/moto/install.ts puts it in
- * ~/.cache/keyless; the integration tests' global setup installs it). Returns the reason instead
- * when it is not installed: the benchmark then skips its moto scenario.
+ * Starts moto from the project's install in ~/.cache/keyless, installing it first when it is not
+ * there (test/support/moto/install.ts, as the integration tests' global setup and the demo do).
+ * Returns the reason instead when it cannot be installed (no Python with venv and pip): the
+ * benchmark then skips its moto scenario.
  */
 export async function startMotoCloud(): Promise<MotoCloud | { unavailable: string }> {
-  const availability = cachedMotoAvailability();
+  const availability = await resolveMoto();
   if (availability.kind === 'unavailable') return { unavailable: availability.reason };
   const moto = await startMoto({ python: availability.python });
   try {
