@@ -175,7 +175,9 @@ function rssNote(results: BenchResults, point: ConvergePoint): string {
     'its ServiceAccount token; no cloud SDK: each is imported when the first account of its cloud is used, and ' +
     `this run's cloud is in memory). Converging added ${rssPerObjectKb.toFixed(1)} KB of RSS per object: ` +
     `${perObjectKb.toFixed(1)} KB of heap (the in-memory cloud's ${Math.round(cloudHeapBytes / MB)} MB excluded), ` +
-    'mostly the informers’ copy of each object, and what the allocator keeps around it. ' +
+    'mostly the informers’ copy of each object; the rest is heap V8 grew into between full collections and ' +
+    'keeps resident (it pools the pages a collection frees; with no memory limit, as here, it collects late: ' +
+    'bench/README.md, Memory). ' +
     `Heap used ${Math.round(after.heapUsed / MB)} MB of ${Math.round(after.heapTotal / MB)} MB reserved.` +
     (tls
       ? ' The allocator also keeps much of what a TLS context per request used (see the ratio note).'
