@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { chartMemoryLimitMiB, mebibytes } from './pod-heap.js';
 import {
   DEFAULT_CONVERGE_LATENCY_MS,
   type LimiterProfile,
@@ -26,6 +27,8 @@ export interface BenchOptions {
   motoN: number;
   /** N of the scale scenario (N + N converged objects before the operator starts). */
   scaleN: number;
+  /** The operator pod's memory limit the host's heap is sized for (default: the chart's); the scale scenario's is SCALE_MEMORY_LIMIT_MIB. */
+  memoryLimitMiB: number;
   /** Objects created in parallel when seeding the API server. */
   createConcurrency: number;
   /** Skip scenarios (for working on one): restart, moto, scale, throttled, wire. */
@@ -44,6 +47,7 @@ const USAGE = `npm run bench [-- options]
   --throttled-n=40    N of the throttled scenario (full: 500)
   --moto-n=300        N of the moto scenario (the real AWS provider on moto)
   --scale-n=2000      N of the scale scenario, converged before the operator starts (full: 100,000)
+  --memory-limit=1Gi  the operator's heap as Node sizes it under this pod memory limit (default: the chart's)
   --skip=throttled    skip scenarios (restart, moto, scale, throttled, wire)
   --render=FILE.json  only write the summary, chart and README table of an earlier run`;
 
@@ -60,6 +64,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'moto-n': { type: 'string', default: '300' },
       'scale-n': { type: 'string' },
       steady: { type: 'boolean', default: false },
+      'memory-limit': { type: 'string' },
       skip: { type: 'string', default: '' },
       render: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -87,6 +92,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     throttledLimiters: [PROVIDER_DEFAULT_LIMITER, NO_LIMITER],
     motoN: positive(values['moto-n'] ?? '300'),
     scaleN: positive(values['scale-n'] ?? (full ? '100000' : '2000')),
+    memoryLimitMiB: values['memory-limit'] ? mebibytes(values['memory-limit']) : chartMemoryLimitMiB(),
     createConcurrency: 16,
     skip: new Set((values.skip ?? '').split(',').filter(Boolean)),
     render: values.render,

@@ -38,6 +38,8 @@ export interface Settings {
   throttledCloud: string;
   resyncSeconds: number;
   backend: string;
+  /** The operator's V8 heap (absent in runs before it was sized: V8's default for the machine). */
+  heap?: string;
 }
 
 export interface ConvergePoint {

@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildHost } from './host/build.js';
 import { parseOptions } from './options.js';
+import { chartMemoryLimitMiB, podHeapMiB, SCALE_MEMORY_LIMIT_MIB } from './pod-heap.js';
 import { AZURE_LIKE_CLOUD, convergeCloud } from './profiles.js';
 import { renderChart } from './report/chart.js';
 import { summarizeProfile } from './report/cpu-profile.js';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
       backend:
         "in-memory provider (MemoryCloud with latency and quotas) for every figure but the moto scenario's; operator compiled to JavaScript, " +
         'in its own process, as its own ServiceAccount, --leader-elect=false, log level error',
+      heap: heapSetting(options.memoryLimitMiB),
     },
     converge: [],
     restart: undefined,
@@ -162,3 +164,17 @@ main().then(
     process.exit(1);
   },
 );
+
+/** The operator's heap, as the summary states it. */
+function heapSetting(memoryLimitMiB: number): string {
+  const sized = (limitMiB: number) => `${formatMiB(limitMiB)} (--max-old-space-size=${podHeapMiB(limitMiB)})`;
+  return (
+    `sized as Node sizes it in a pod with a memory limit of ${sized(memoryLimitMiB)}` +
+    (memoryLimitMiB === chartMemoryLimitMiB() ? ", the chart's" : '') +
+    `; the scale scenario's as under ${sized(SCALE_MEMORY_LIMIT_MIB)}, README's Sizing for 100,000 + 100,000`
+  );
+}
+
+function formatMiB(mib: number): string {
+  return mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`;
+}

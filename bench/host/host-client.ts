@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { OPERATOR_NODE_OPTIONS } from '../../src/runtime/node-options.js';
+import { podHeapMiB } from '../pod-heap.js';
 import { HOST_ENTRY } from './build.js';
 import type { Command, Replies, Reply, Request } from './protocol.js';
 
@@ -28,11 +29,16 @@ export class OperatorHost {
 
   /**
    * A fresh Node process running the compiled host (see build.ts), with the operator's own Node
-   * options and `gc()` exposed so memory figures are taken after a full GC.
+   * options, the heap Node gives it in a pod with this memory limit (pod-heap.ts), and `gc()`
+   * exposed so memory figures are taken after a full GC.
    */
-  static spawn(): OperatorHost {
+  static spawn(memoryLimitMiB: number): OperatorHost {
     const child = fork(HOST_ENTRY, [], {
-      execArgv: ['--expose-gc', ...OPERATOR_NODE_OPTIONS],
+      execArgv: [
+        '--expose-gc',
+        ...OPERATOR_NODE_OPTIONS,
+        `--max-old-space-size=${podHeapMiB(memoryLimitMiB)}`,
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new OperatorHost(child);

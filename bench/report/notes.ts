@@ -176,7 +176,10 @@ function rssNote(results: BenchResults, point: ConvergePoint): string {
     `this run's cloud is in memory). Converging added ${rssPerObjectKb.toFixed(1)} KB of RSS per object: ` +
     `${perObjectKb.toFixed(1)} KB of heap (the in-memory cloud's ${Math.round(cloudHeapBytes / MB)} MB excluded), ` +
     'mostly the informers’ copy of each object; the rest is heap V8 grew into between full collections and ' +
-    'keeps resident (it pools the pages a collection frees; with no memory limit, as here, it collects late: ' +
+    'keeps resident (it pools the pages a collection frees; ' +
+    (results.settings.heap
+      ? 'here with the heap Node sizes under the pod’s memory limit, which bounds how far it grows: '
+      : 'with no memory limit, as here, it collects late: ') +
     'bench/README.md, Memory). ' +
     `Heap used ${Math.round(after.heapUsed / MB)} MB of ${Math.round(after.heapTotal / MB)} MB reserved.` +
     (tls

@@ -20,6 +20,7 @@ export function renderSummary(results: BenchResults, chartFile: string): string 
       'Shared and noisy: compare ratios within one run, not seconds across runs.',
     '',
     `Settings: ${results.settings.workers} workers per kind (the baseline: as many per kind); ${results.settings.backend}. ` +
+      (results.settings.heap ? `Operator heap: ${results.settings.heap}. ` : '') +
       `Converge cloud: ${results.settings.convergeCloud}. Throttled cloud: ${results.settings.throttledCloud}.`,
     '',
     '## Targets',

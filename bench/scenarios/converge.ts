@@ -44,7 +44,7 @@ export async function runConverge(options: ConvergeRunOptions): Promise<Converge
     log(n, 'seeding');
     const seeded = await seed(cluster.admin, n, bench.createConcurrency, CONVERGE_RESYNC_MS);
     log(n, `seeded ${seeded.objects} objects in ${seeded.seconds.toFixed(1)} s`);
-    host = OperatorHost.spawn();
+    host = OperatorHost.spawn(bench.memoryLimitMiB);
     const before = await host.send('init', {
       credentials: await operatorCredentials(cluster.controlPlane),
       cloud: convergeCloud(bench.latencyMs),

@@ -48,7 +48,7 @@ export async function runMoto(bench: BenchOptions): Promise<MotoResult> {
     const issuerUrl = cluster.controlPlane.issuerUrl;
     await create(cluster.admin, awsCredentialsSecret(TEST_CREDENTIALS));
     await create(cluster.admin, awsCloudAccount(RESYNC_MS, proxy.endpoint, issuerUrl));
-    host = OperatorHost.spawn();
+    host = OperatorHost.spawn(bench.memoryLimitMiB);
     const init = {
       credentials: await operatorCredentials(cluster.controlPlane),
       backend: 'aws' as const,

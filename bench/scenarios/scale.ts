@@ -23,6 +23,7 @@ import {
   workloadIdentity,
 } from '../objects.js';
 import type { BenchOptions } from '../options.js';
+import { SCALE_MEMORY_LIMIT_MIB } from '../pod-heap.js';
 import { pool } from '../pool.js';
 import { cpuSecondsOf, diffCpu, round } from '../proc.js';
 import { convergeCloud } from '../profiles.js';
@@ -57,7 +58,7 @@ export async function runScale(bench: BenchOptions): Promise<ScaleResult> {
   const n = bench.scaleN;
   const resyncMs = bench.resyncMs;
   const cluster = await startCluster();
-  const host = OperatorHost.spawn();
+  const host = OperatorHost.spawn(SCALE_MEMORY_LIMIT_MIB);
   try {
     const { admin } = cluster;
     await create(admin, cloudAccount(resyncMs));

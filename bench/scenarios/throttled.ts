@@ -25,7 +25,7 @@ export async function runThrottled(bench: BenchOptions, limiter: LimiterProfile)
   let host: OperatorHost | undefined;
   try {
     await seed(cluster.admin, n, bench.createConcurrency, 600_000);
-    host = OperatorHost.spawn();
+    host = OperatorHost.spawn(bench.memoryLimitMiB);
     await host.send('init', {
       credentials: await operatorCredentials(cluster.controlPlane),
       cloud,

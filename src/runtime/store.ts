@@ -16,8 +16,15 @@ export interface ReplaceDiff<T> {
   deleted: T[];
 }
 
+/**
+ * index value → the keys filed under it: one key as itself, more in a Set. Most values of the
+ * operator's indexes (a binding's identity, an identity's ServiceAccount) name one object, and a
+ * Set of one costs about 200 bytes of heap.
+ */
+type Index = Map<string, string | Set<string>>;
+
 /** For each index: the index map and the values one object is filed under. */
-type IndexValues = Array<[Map<string, Set<string>>, readonly string[]]>;
+type IndexValues = Array<[Index, readonly string[]]>;
 
 /** Read access to a store, as handed to consumers of an informer. */
 export interface ReadonlyStore<T extends KubeObject> {
@@ -36,7 +43,7 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
   private readonly items = new Map<string, T>();
   private readonly indexers: ReadonlyMap<string, Indexer<T>>;
   /** index name → index value → keys. */
-  private readonly indices = new Map<string, Map<string, Set<string>>>();
+  private readonly indices = new Map<string, Index>();
 
   constructor(options: StoreOptions<T> = {}) {
     this.indexers = new Map(Object.entries(options.indexers ?? {}));
@@ -61,9 +68,9 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
 
   byIndex(indexName: string, value: string): T[] {
     const keys = this.indexFor(indexName).get(value);
-    if (!keys) return [];
+    if (keys === undefined) return [];
     const result: T[] = [];
-    for (const key of keys) {
+    for (const key of typeof keys === 'string' ? [keys] : keys) {
       const obj = this.items.get(key);
       if (obj) result.push(obj);
     }
@@ -114,7 +121,7 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
     return diff;
   }
 
-  private indexFor(indexName: string): Map<string, Set<string>> {
+  private indexFor(indexName: string): Index {
     const index = this.indices.get(indexName);
     if (!index)
       throw new Error(`unknown index "${indexName}"; indexes are declared when the store is created`);
@@ -136,12 +143,10 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
   private index(key: string, values: IndexValues): void {
     for (const [index, indexValues] of values) {
       for (const value of indexValues) {
-        let keys = index.get(value);
-        if (!keys) {
-          keys = new Set();
-          index.set(value, keys);
-        }
-        keys.add(key);
+        const keys = index.get(value);
+        if (keys === undefined || keys === key) index.set(value, key);
+        else if (typeof keys === 'string') index.set(value, new Set([keys, key]));
+        else keys.add(key);
       }
     }
   }
@@ -151,9 +156,11 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
       const index = this.indexFor(name);
       for (const value of indexer(obj)) {
         const keys = index.get(value);
-        if (!keys) continue;
-        keys.delete(key);
-        if (keys.size === 0) index.delete(value);
+        if (keys === key) index.delete(value);
+        else if (typeof keys === 'object') {
+          keys.delete(key);
+          if (keys.size === 1) index.set(value, keys.values().next().value as string);
+        }
       }
     }
   }

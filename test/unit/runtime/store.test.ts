@@ -53,6 +53,24 @@ describe('Store', () => {
     expect(store.delete('ns/a')).toBeUndefined();
   });
 
+  it('finds every object filed under one value as objects join and leave it', () => {
+    const store = new Store<Labelled>({ indexers: { byIdentity } });
+    const under = (value: string) => store.byIndex('byIdentity', value).map(keyOf).sort();
+    store.upsert(obj('a', 'ns', '1', ['x']));
+    store.upsert(obj('b', 'ns', '1', ['x']));
+    store.upsert(obj('c', 'ns', '1', ['x']));
+    expect(under('x')).toEqual(['ns/a', 'ns/b', 'ns/c']);
+    store.delete('ns/b');
+    store.upsert(obj('c', 'ns', '2', ['y']));
+    expect(under('x')).toEqual(['ns/a']);
+    store.upsert(obj('b', 'ns', '2', ['x']));
+    expect(under('x')).toEqual(['ns/a', 'ns/b']);
+    store.delete('ns/a');
+    store.delete('ns/b');
+    expect(under('x')).toEqual([]);
+    expect(under('y')).toEqual(['ns/c']);
+  });
+
   it('rejects an index that was not declared', () => {
     const store = new Store<Labelled>();
     expect(() => store.byIndex('byIdentity', 'x')).toThrow(/unknown index/);
