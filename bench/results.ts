@@ -104,7 +104,13 @@ export interface DeleteResult {
 export interface MemoryFigures {
   /** The operator host before runOperatorProcess: Node, tsx, the modules, an empty cloud. */
   before: MemorySample;
+  /** Right after converging. */
   after: MemorySample;
+  /**
+   * SETTLE_FOR_MEMORY_MS later, the operator idle, once its MemoryTrimmer has returned the pages V8
+   * pooled during the converge (absent in runs before there was one).
+   */
+  settled?: MemorySample;
   /** Heap held by the in-memory cloud's own contents (not the operator's). */
   cloudHeapBytes: number;
 }

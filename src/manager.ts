@@ -171,6 +171,11 @@ export class Manager {
     for (const controller of Object.values(this.controllers)) controller.start();
   }
 
+  /** Keys ready in the work queues and waiting for a worker, every kind's: a backlog, not in-flight work. */
+  backlog(): number {
+    return Object.values(this.controllers).reduce((n, c) => n + c.queue.len(), 0);
+  }
+
   /** Stops the controllers (every reconcile aborted and settled), then the informers. */
   async stop(): Promise<void> {
     await Promise.all(Object.values(this.controllers).map((c) => c.stop()));

@@ -20,6 +20,7 @@ import type { SecretReader } from './providers/shared/secrets.js';
 import { type Clock, realClock } from './runtime/clock.js';
 import { startHealthServer } from './runtime/health-server.js';
 import { LeaderElector } from './runtime/leader-election.js';
+import { exposedGc, MemoryTrimmer } from './runtime/memory-trim.js';
 import { RecentChanges } from './views/index.js';
 
 export interface ProcessOptions {
@@ -154,8 +155,10 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
   let outcome: ProcessOutcome = 'stopped';
   // Without leader election, this replica leads while its controllers run.
   let controllersRunning = false;
+  const trimmer = new MemoryTrimmer({ gc: exposedGc(), backlog: () => manager.backlog(), clock, logger });
   try {
     manager.startInformers();
+    trimmer.start();
     options.onStarted?.({ httpPort: server.port, dashboardPort: dashboard?.port, manager, metrics });
     const leading = elector ? await Promise.race([elector.acquire(), stopping.then(() => false)]) : true;
     if (leading && !signal.aborted) {
@@ -171,6 +174,7 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
       }
     }
   } finally {
+    trimmer.stop();
     controllersRunning = false;
     // The elector keeps renewing while the reconciles settle: the Lease must not lapse under them.
     const settled = await shutDown(manager, settleTimeoutMs(config, outcome), clock, logger);

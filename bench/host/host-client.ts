@@ -29,16 +29,12 @@ export class OperatorHost {
 
   /**
    * A fresh Node process running the compiled host (see build.ts), with the operator's own Node
-   * options, the heap Node gives it in a pod with this memory limit (pod-heap.ts), and `gc()`
-   * exposed so memory figures are taken after a full GC.
+   * options (`gc()` exposed among them: memory figures are taken after a full GC) and the heap Node
+   * gives it in a pod with this memory limit (pod-heap.ts).
    */
   static spawn(memoryLimitMiB: number): OperatorHost {
     const child = fork(HOST_ENTRY, [], {
-      execArgv: [
-        '--expose-gc',
-        ...OPERATOR_NODE_OPTIONS,
-        `--max-old-space-size=${podHeapMiB(memoryLimitMiB)}`,
-      ],
+      execArgv: [...OPERATOR_NODE_OPTIONS, `--max-old-space-size=${podHeapMiB(memoryLimitMiB)}`],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new OperatorHost(child);

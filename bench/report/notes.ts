@@ -162,12 +162,14 @@ function writesNote(point: ConvergePoint): string {
 }
 
 function rssNote(results: BenchResults, point: ConvergePoint): string {
-  const { before, after, cloudHeapBytes } = point.operator.memory;
+  const { before, cloudHeapBytes } = point.operator.memory;
+  const after = point.operator.memory.settled ?? point.operator.memory.after;
   const perObjectKb = (after.heapUsed - before.heapUsed - cloudHeapBytes) / point.objects / 1024;
   const rssPerObjectKb = (after.rss - before.rss) / point.objects / 1024;
   const tls = tlsShare(results.cpuProfile) > 0.2;
   return (
-    `**RSS ${Math.round(after.rss / MB)} MB at N = ${point.n.toLocaleString('en-US')}.** ` +
+    `**RSS ${Math.round(after.rss / MB)} MB at N = ${point.n.toLocaleString('en-US')}` +
+    `${point.operator.memory.settled ? ' (idle)' : ''}.** ` +
     `${Math.round(before.rss / MB)} MB (heap ${Math.round(before.heapUsed / MB)} MB) are there before any object: ` +
     'Node (about 44 MB bare, 54 with TLS) and the modules the operator imports at start, bundled into a few ' +
     'chunks (Node holds some 40 KB per module loaded): pino, prom-client, ' +

@@ -3,12 +3,19 @@ import { apiServerWrites, diffWrites, operatorCredentials, seed, startCluster } 
 import { OperatorHost } from '../host/host-client.js';
 import type { HostStats } from '../host/protocol.js';
 import type { BenchOptions } from '../options.js';
+import { sleep } from '../pool.js';
 import { cpuSecondsOf, diffCpu, machineBusySeconds, ownCpuSeconds, round } from '../proc.js';
 import { convergeCloud, NO_LIMITER } from '../profiles.js';
 import { statusAndFinalizerWrites } from '../report/format.js';
 import type { ConvergePoint, RestartResult } from '../results.js';
 import { runDelete } from './delete.js';
 import { runRestart } from './restart.js';
+
+/**
+ * How long after converging the operator's RSS is read again, idle: its MemoryTrimmer checks every
+ * 10 s and returns the heap pages V8 pooled during the burst.
+ */
+export const SETTLE_FOR_MEMORY_MS = 20_000;
 
 /** Resync of the converge run: long enough that no re-observation mixes into the figures. */
 const CONVERGE_RESYNC_MS = 600_000;
@@ -71,6 +78,8 @@ export async function runConverge(options: ConvergeRunOptions): Promise<Converge
     const driver = ownCpuSeconds() - driverBefore;
     const apiServer = diffWrites(await apiServerWrites(cluster), writesBefore);
     const after = await host.send('memory');
+    await sleep(SETTLE_FOR_MEMORY_MS);
+    const settled = await host.send('memory');
     const operatorCpu = (stats.cpuMs.user + stats.cpuMs.system) / 1000;
     const controlPlane = diffCpu(cpuAfter, cpuBefore);
     const seconds = ((timings.convergedAt ?? Number.NaN) - timings.startedAt) / 1000;
@@ -129,7 +138,7 @@ export async function runConverge(options: ConvergeRunOptions): Promise<Converge
             controlPlane,
             others: round(Math.max(0, machine - operatorCpu - sum(controlPlane) - driver)),
           },
-          memory: { before, after, cloudHeapBytes: cloudShare.heapBytes },
+          memory: { before, after, settled, cloudHeapBytes: cloudShare.heapBytes },
         },
         baseline,
         ratio: round(objectsPerSecond / baseline.objectsPerSecond, 3),

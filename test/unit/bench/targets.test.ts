@@ -70,6 +70,19 @@ describe('the RSS target at 10,000 + 10,000', () => {
     });
     expect(byId(checkTargets(results([point(5000, 160)])), 'rss')?.met).toBe(false);
   });
+
+  it('is judged on the RSS once idle where the run read it, and shows both', () => {
+    const idle = (rssMb: number, idleMb: number) => {
+      const p = point(TARGETS.rssAtN, rssMb);
+      p.operator.memory.settled = { rss: idleMb * MB } as ConvergePoint['operator']['memory']['after'];
+      return p;
+    };
+    expect(byId(checkTargets(results([idle(190, 140)])), 'rss')).toMatchObject({
+      figure: '140 MB once idle (190 MB right after converging) at N = 10,000',
+      met: true,
+    });
+    expect(byId(checkTargets(results([idle(140, 151)])), 'rss')?.met).toBe(false);
+  });
 });
 
 describe('API-server writes per pair', () => {
