@@ -21,9 +21,10 @@ export interface MemoryTrimmerOptions {
   backlog: () => number;
   clock: Clock;
   logger: Logger;
-  rssBytes?: () => number;
+  /** The process's resident memory and V8's committed heap (process.memoryUsage's rss and heapTotal). */
+  memory?: () => { rss: number; heapTotal: number };
   checkEveryMs?: number;
-  /** RSS grown by this much since the last trim (or the start) is worth one. */
+  /** Pooled pages grown by this much since the last trim (or the start) are worth one. */
   growthBytes?: number;
 }
 
@@ -34,18 +35,19 @@ export interface MemoryTrimmerOptions {
  * timers does not show it. So after converging 10,000 + 10,000 objects the operator's RSS stayed
  * some 90 MB above its heap. One collection of gc()'s last-resort flavour returns those pages
  * (measured standalone: 254 → 123 MB of RSS, 79 ms for 68 MB of live heap, about two full
- * collections). It runs when no work is waiting for a worker and RSS has grown by `growthBytes`
- * since the last one: once after a burst, not during it.
+ * collections). Pooled pages are resident but outside V8's committed heap, so RSS less heapTotal
+ * tells them from a heap that holds more: a trim runs when that has grown by `growthBytes` since
+ * the last one and no work is waiting for a worker (once after a burst, not during it).
  */
 export class MemoryTrimmer {
-  private readonly rssBytes: () => number;
+  private readonly memory: () => { rss: number; heapTotal: number };
   private readonly checkEveryMs: number;
   private readonly growthBytes: number;
   private baseline = 0;
   private cancel: (() => void) | undefined;
 
   constructor(private readonly options: MemoryTrimmerOptions) {
-    this.rssBytes = options.rssBytes ?? (() => process.memoryUsage.rss());
+    this.memory = options.memory ?? (() => process.memoryUsage());
     this.checkEveryMs = options.checkEveryMs ?? 10_000;
     this.growthBytes = options.growthBytes ?? 16 * 1024 * 1024;
   }
@@ -55,7 +57,7 @@ export class MemoryTrimmer {
       this.options.logger.debug('memory trimming off: gc() is not exposed (start Node with --expose-gc)');
       return;
     }
-    this.baseline = this.rssBytes();
+    this.baseline = this.outsideHeap();
     this.schedule();
   }
 
@@ -68,16 +70,22 @@ export class MemoryTrimmer {
   check(): boolean {
     const gc = this.options.gc;
     if (!gc || this.options.backlog() > 0) return false;
-    const before = this.rssBytes();
-    if (before - this.baseline < this.growthBytes) return false;
+    if (this.outsideHeap() - this.baseline < this.growthBytes) return false;
+    const before = this.memory().rss;
     const startedAt = this.options.clock.now();
     gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-    this.baseline = this.rssBytes();
+    this.baseline = this.outsideHeap();
     this.options.logger.debug(
-      { rssBeforeBytes: before, rssAfterBytes: this.baseline, ms: this.options.clock.now() - startedAt },
+      { rssBeforeBytes: before, rssAfterBytes: this.memory().rss, ms: this.options.clock.now() - startedAt },
       'returned pooled heap pages to the system',
     );
     return true;
+  }
+
+  /** Resident memory beyond V8's committed heap: pooled pages, code, native allocations. */
+  private outsideHeap(): number {
+    const { rss, heapTotal } = this.memory();
+    return rss - heapTotal;
   }
 
   private schedule(): void {

@@ -9,7 +9,7 @@ const MB = 1024 * 1024;
 
 function setup(options: { gc?: boolean } = {}) {
   const clock = new FakeClock();
-  const state = { rss: 100 * MB, backlog: 0, collections: 0 };
+  const state = { rss: 100 * MB, heapTotal: 40 * MB, backlog: 0, collections: 0 };
   const gc: ExposedGc = (flavor) => {
     expect(flavor).toEqual({ type: 'major', execution: 'sync', flavor: 'last-resort' });
     state.collections++;
@@ -20,7 +20,7 @@ function setup(options: { gc?: boolean } = {}) {
     backlog: () => state.backlog,
     clock,
     logger: pino({ level: 'silent' }),
-    rssBytes: () => state.rss,
+    memory: () => ({ rss: state.rss, heapTotal: state.heapTotal }),
     checkEveryMs: 10_000,
     growthBytes: 16 * MB,
   });
@@ -55,6 +55,18 @@ describe('MemoryTrimmer', () => {
     state.rss = 127 * MB;
     clock.advance(10_000);
     expect(state.collections).toBe(2);
+  });
+
+  it('leaves a heap that holds more alone: only resident memory beyond it counts', () => {
+    const { clock, state, trimmer } = setup();
+    trimmer.start();
+    state.heapTotal = 140 * MB;
+    state.rss = 200 * MB;
+    clock.advance(60_000);
+    expect(state.collections).toBe(0);
+    state.rss = 217 * MB;
+    clock.advance(10_000);
+    expect(state.collections).toBe(1);
   });
 
   it('stops checking when stopped', () => {
