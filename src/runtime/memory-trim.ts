@@ -31,9 +31,9 @@ export interface MemoryTrimmerOptions {
 /**
  * Gives the system back the memory V8 keeps after a burst of work. V8 pools the pages a garbage
  * collection frees, for reuse, and returns them only in a collection that reduces memory, which its
- * memory reducer never starts in Node: it waits for a low allocation rate that a process with
- * timers does not show it. So after converging 10,000 + 10,000 objects the operator's RSS stayed
- * some 90 MB above its heap. One collection of gc()'s last-resort flavour returns those pages
+ * memory reducer did not start in minutes of tracing (`--trace-memory-reducer`: "high alloc,
+ * foreground" every 8 s, idle or not). So after converging 10,000 + 10,000 objects the operator's
+ * RSS stayed some 90 MB above its heap. One collection of gc()'s last-resort flavour returns those pages
  * (measured standalone: 254 → 123 MB of RSS, 79 ms for 68 MB of live heap, about two full
  * collections). Pooled pages are resident but outside V8's committed heap, so RSS less heapTotal
  * tells them from a heap that holds more: a trim runs when that has grown by `growthBytes` since
