@@ -101,6 +101,12 @@ export interface DeleteResult {
   reconcileMeanMs: Record<string, number>;
 }
 
+/**
+ * How long after converging the operator's RSS is read again, idle: its MemoryTrimmer checks every
+ * 10 s and returns the heap pages V8 pooled during the burst.
+ */
+export const SETTLE_FOR_MEMORY_MS = 20_000;
+
 export interface MemoryFigures {
   /** The operator host before runOperatorProcess: Node, tsx, the modules, an empty cloud. */
   before: MemorySample;

@@ -2,7 +2,7 @@ import { DEFAULT_CONVERGE_LATENCY_MS } from '../profiles.js';
 import type { BenchResults, ConvergePoint, CpuProfileSummary } from '../results.js';
 import { cpuBound, perPair, statusAndFinalizerPerObject } from './format.js';
 import { motoNote } from './moto-summary.js';
-import { checkTargets, headlineThrottled, largest, smallPoint, TARGETS } from './targets.js';
+import { checkTargets, headlineThrottled, judgedMemory, largest, smallPoint, TARGETS } from './targets.js';
 
 const MB = 1024 * 1024;
 /** Native frames of a TLS handshake: a new connection (and SecureContext) per request. */
@@ -163,7 +163,7 @@ function writesNote(point: ConvergePoint): string {
 
 function rssNote(results: BenchResults, point: ConvergePoint): string {
   const { before, cloudHeapBytes } = point.operator.memory;
-  const after = point.operator.memory.settled ?? point.operator.memory.after;
+  const after = judgedMemory(point);
   const perObjectKb = (after.heapUsed - before.heapUsed - cloudHeapBytes) / point.objects / 1024;
   const rssPerObjectKb = (after.rss - before.rss) / point.objects / 1024;
   const tls = tlsShare(results.cpuProfile) > 0.2;

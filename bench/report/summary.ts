@@ -1,5 +1,4 @@
-import type { BenchResults, ConvergePoint } from '../results.js';
-import { SETTLE_FOR_MEMORY_MS } from '../scenarios/converge.js';
+import { type BenchResults, type ConvergePoint, SETTLE_FOR_MEMORY_MS } from '../results.js';
 import { perPair } from './format.js';
 import { growthSection } from './growth.js';
 import { motoSection } from './moto-summary.js';

@@ -1,3 +1,4 @@
+import type { MemorySample } from '../host/protocol.js';
 import type { BenchResults, ConvergePoint, MotoResult, ScaleResult, ThrottledResult } from '../results.js';
 import { statusAndFinalizerPerObject } from './format.js';
 
@@ -224,32 +225,31 @@ export function smallPoint(results: BenchResults): ConvergePoint | undefined {
 function smallRssCheck(results: BenchResults): TargetCheck {
   const small = smallPoint(results);
   const profiled = small !== undefined && small.n === profiledN(results);
-  const rss = small && judgedRss(small);
+  const target = `operator RSS ≤ ${TARGETS.rssSmallMb} MB at 1,000 + 1,000`;
+  if (!small)
+    return { id: 'rssSmall', target, figure: 'not measured (no point at N = 1,000)', met: undefined };
   return {
     id: 'rssSmall',
-    target: `operator RSS ≤ ${TARGETS.rssSmallMb} MB at 1,000 + 1,000`,
-    figure:
-      rss === undefined
-        ? 'not measured (no point at N = 1,000)'
-        : `${small ? rssFigure(small) : ''}${profiled ? ' (under the CPU profiler, whose samples it holds: not judged)' : ''}`,
-    met: rss === undefined || profiled ? undefined : rss <= TARGETS.rssSmallMb * MB,
+    target,
+    figure: `${rssFigure(small)}${profiled ? ' (under the CPU profiler, whose samples it holds: not judged)' : ''}`,
+    met: profiled ? undefined : judgedMemory(small).rss <= TARGETS.rssSmallMb * MB,
   };
 }
 
 /** Below 10,000 objects only a miss is conclusive: RSS grows with N. */
 function rssMet(point: ConvergePoint | undefined): boolean | undefined {
   if (!point) return undefined;
-  const within = judgedRss(point) <= TARGETS.rssMb * MB;
+  const within = judgedMemory(point).rss <= TARGETS.rssMb * MB;
   if (point.n >= TARGETS.rssAtN || !within) return within;
   return undefined;
 }
 
 /**
- * The RSS a memory target is judged on: the operator's once idle after converging, where the run
- * has it (its MemoryTrimmer has returned the pages V8 pooled during the burst), else right after.
+ * The memory a target is judged on: the operator's once idle after converging, where the run has it
+ * (its MemoryTrimmer has returned the pages V8 pooled during the burst), else right after.
  */
-export function judgedRss(point: ConvergePoint): number {
-  return (point.operator.memory.settled ?? point.operator.memory.after).rss;
+export function judgedMemory(point: ConvergePoint): MemorySample {
+  return point.operator.memory.settled ?? point.operator.memory.after;
 }
 
 function rssFigure(point: ConvergePoint): string {

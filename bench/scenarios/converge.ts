@@ -7,15 +7,9 @@ import { sleep } from '../pool.js';
 import { cpuSecondsOf, diffCpu, machineBusySeconds, ownCpuSeconds, round } from '../proc.js';
 import { convergeCloud, NO_LIMITER } from '../profiles.js';
 import { statusAndFinalizerWrites } from '../report/format.js';
-import type { ConvergePoint, RestartResult } from '../results.js';
+import { type ConvergePoint, type RestartResult, SETTLE_FOR_MEMORY_MS } from '../results.js';
 import { runDelete } from './delete.js';
 import { runRestart } from './restart.js';
-
-/**
- * How long after converging the operator's RSS is read again, idle: its MemoryTrimmer checks every
- * 10 s and returns the heap pages V8 pooled during the burst.
- */
-export const SETTLE_FOR_MEMORY_MS = 20_000;
 
 /** Resync of the converge run: long enough that no re-observation mixes into the figures. */
 const CONVERGE_RESYNC_MS = 600_000;

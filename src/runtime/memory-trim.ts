@@ -57,7 +57,7 @@ export class MemoryTrimmer {
       this.options.logger.debug('memory trimming off: gc() is not exposed (start Node with --expose-gc)');
       return;
     }
-    this.baseline = this.outsideHeap();
+    this.baseline = outsideHeap(this.memory());
     this.schedule();
   }
 
@@ -70,22 +70,17 @@ export class MemoryTrimmer {
   check(): boolean {
     const gc = this.options.gc;
     if (!gc || this.options.backlog() > 0) return false;
-    if (this.outsideHeap() - this.baseline < this.growthBytes) return false;
-    const before = this.memory().rss;
+    const before = this.memory();
+    if (outsideHeap(before) - this.baseline < this.growthBytes) return false;
     const startedAt = this.options.clock.now();
     gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-    this.baseline = this.outsideHeap();
+    const after = this.memory();
+    this.baseline = outsideHeap(after);
     this.options.logger.debug(
-      { rssBeforeBytes: before, rssAfterBytes: this.memory().rss, ms: this.options.clock.now() - startedAt },
+      { rssBeforeBytes: before.rss, rssAfterBytes: after.rss, ms: this.options.clock.now() - startedAt },
       'returned pooled heap pages to the system',
     );
     return true;
-  }
-
-  /** Resident memory beyond V8's committed heap: pooled pages, code, native allocations. */
-  private outsideHeap(): number {
-    const { rss, heapTotal } = this.memory();
-    return rss - heapTotal;
   }
 
   private schedule(): void {
@@ -94,4 +89,9 @@ export class MemoryTrimmer {
       this.schedule();
     }, this.checkEveryMs);
   }
+}
+
+/** Resident memory beyond V8's committed heap: pooled pages, code, native allocations. */
+function outsideHeap(memory: { rss: number; heapTotal: number }): number {
+  return memory.rss - memory.heapTotal;
 }
