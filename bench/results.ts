@@ -77,11 +77,15 @@ export interface ConvergePoint {
   delete?: DeleteResult;
 }
 
-/** The delete phase of a converge point: the driver deletes all 2N objects, the operator finalizes them. */
+/**
+ * The delete phase of a converge point: the driver deletes all 2N objects while the operator is
+ * stopped, then the operator starts and finalizes them. Runs before 2026-12-05 sent the DELETEs
+ * with the operator running and timed from the first of them.
+ */
 export interface DeleteResult {
-  /** From the first DELETE until the operator's informers held no WorkloadIdentity or IdentityBinding. */
+  /** From the operator's start until its informers held no WorkloadIdentity or IdentityBinding. */
   seconds: number;
-  /** How long the driver took to send the 2N DELETEs. */
+  /** How long the driver took to send the 2N DELETEs (before the operator started: not in `seconds`). */
   requestedSeconds: number;
   objectsPerSecond: number;
   /** Delete seconds ÷ the same point's converge seconds. */

@@ -200,9 +200,10 @@ async function waitConverged(timeoutMs: number): Promise<RunTimings> {
   return run.timings;
 }
 
-/** Until the informers hold no WorkloadIdentity or IdentityBinding: when the last one left. */
+/** Until the synced informers hold no WorkloadIdentity or IdentityBinding: when the last one left. */
 async function waitDeleted(timeoutMs: number): Promise<{ deletedAt: number }> {
   const run = required();
+  await withTimeout(run.synced, timeoutMs, 'the informers to sync');
   if (noneLeft(run.manager)) return { deletedAt: Date.now() };
   const deletedAt = await withTimeout(
     new Promise<number>((resolve) => deleteWaiters.push(resolve)),

@@ -230,7 +230,7 @@ export function tlsShare(profile: CpuProfileSummary | undefined): number {
     .reduce((sum, f) => sum + f.share, 0);
 }
 
-/** What the delete of the largest point spent its time on: the driver's DELETEs, and each kind's reconciles. */
+/** What the delete of the largest point spent its time on: each kind's reconciles, and its calls. */
 function deleteNote(point: ConvergePoint): string | undefined {
   const d = point.delete;
   if (!d) return undefined;
@@ -239,7 +239,7 @@ function deleteNote(point: ConvergePoint): string | undefined {
     .join(', ');
   return (
     `**Delete ${d.ratioToConverge.toFixed(2)}× the converge** (${d.seconds} s against ${point.operator.seconds} s). ` +
-    `The driver took ${d.requestedSeconds} s to send the ${point.objects.toLocaleString('en-US')} DELETEs; mean reconcile during the delete: ${means}; ` +
+    `Timed from the operator's start, as the converge is (the ${point.objects.toLocaleString('en-US')} DELETEs were sent before it, in ${d.requestedSeconds} s); mean reconcile during the delete: ${means}; ` +
     `the operator wrote ${d.kubeWritesPerPair} times per pair and made ${Object.entries(d.cloudCallsPerPair)
       .map(([op, v]) => `${op} ${v}`)
       .join(

@@ -141,8 +141,9 @@ function deleteSection(points: ConvergePoint[]): string[] {
   const d = last.delete as NonNullable<ConvergePoint['delete']>;
   lines.push(
     '',
-    'The driver deletes each WorkloadIdentity and then its IdentityBinding by plain DELETEs at the seeding ' +
-      'concurrency; the delete ends when the operator’s informers hold neither kind (every finalizer done). ' +
+    'While the operator is stopped, the driver deletes each WorkloadIdentity and then its IdentityBinding by ' +
+      'plain DELETEs at the seeding concurrency (Keyless’s finalizers keep them); the delete is timed as the ' +
+      'converge is, from the operator’s start, and ends when its informers hold neither kind (every finalizer done). ' +
       `At N = ${n(last.n)}: the DELETEs took ${d.requestedSeconds} s to send; API-server writes per pair, the ` +
       `driver's DELETEs included: ${perPair(d.apiServerWrites, last.n)}.`,
     '',

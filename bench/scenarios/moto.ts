@@ -97,6 +97,7 @@ export async function runMoto(bench: BenchOptions): Promise<MotoResult> {
     const after = await host.send('memory');
     const seconds = ((timings.convergedAt ?? Number.NaN) - timings.startedAt) / 1000;
     log(n, `operator converged ${2 * n} objects on moto in ${seconds.toFixed(1)} s`);
+    await host.send('stop');
     proxy.resetCounts();
     const deleted = await runDelete({ cluster, host, n, bench, convergeSeconds: seconds });
     const deleteCalls = proxy.counts();
