@@ -58,6 +58,14 @@ export class WorkloadIdentityReconciler {
       return DONE;
     }
     if (!isTrue(account.status?.conditions, 'Ready')) {
+      // Neither has been reconciled yet: the account's first Ready condition wakes this identity.
+      // Saying AccountNotReady now would cost a status write per identity (and one per binding,
+      // which waits for it) whenever an account and its identities are applied together.
+      if (
+        !getCondition(account.status?.conditions, 'Ready') &&
+        !getCondition(identity.status?.conditions, 'Ready')
+      )
+        return DONE;
       run.wait(Reason.AccountNotReady, `CloudAccount ${account.metadata.name} is not Ready.`);
       return DONE;
     }

@@ -14,6 +14,7 @@ import {
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { expect, it } from 'vitest';
+import { openWatch } from '../../src/kube-api/watch.js';
 import { AWS_ACCOUNT_NAME, awsAccount, describeWithAws, motoRoleName } from '../support/aws-harness.js';
 import { awsQueryError, startFaultProxy } from '../support/fault-proxy/index.js';
 import {
@@ -377,6 +378,48 @@ describeWithAws('the AWS provider on moto', (world) => {
       'grant 1 (arn:aws:s3:bucket): the resource is neither * nor a well-formed ARN',
     );
     expect(world.proxy().counts().PutRolePolicy ?? 0).toBe(0);
+  });
+
+  it('keeps a new identity and its binding quiet while their new account is first checked, and converges them once it is', async () => {
+    // The account's first check is held 3 s; the identity and the binding are reconciled meanwhile.
+    const proxy = await startFaultProxy({ target: world.moto().endpoint });
+    const heldCheck = proxy.inject({ operation: 'GetCallerIdentity', times: 1, latencyMs: 3000 });
+    const reasons = { identity: [] as string[], binding: [] as string[] };
+    const watches = await Promise.all(
+      (['WorkloadIdentity', 'IdentityBinding'] as const).map((kind) =>
+        openWatch(
+          world.controlPlane().kubeConfig(),
+          `/apis/keyless.dev/v1alpha1/namespaces/shop/${kind === 'WorkloadIdentity' ? 'workloadidentities' : 'identitybindings'}`,
+          { fieldSelector: `metadata.name=${kind === 'WorkloadIdentity' ? 'fresh' : 'fresh-read'}` },
+          (_type, object) => {
+            const ready = conditionOf(object as Parameters<typeof conditionOf>[0], 'Ready');
+            reasons[kind === 'WorkloadIdentity' ? 'identity' : 'binding'].push(ready?.reason ?? 'none');
+          },
+          () => {},
+        ),
+      ),
+    );
+    try {
+      const freshAccount = awsAccount(proxy.endpoint, world.controlPlane().issuerUrl, '1h', 'aws-fresh');
+      const identity = workloadIdentity('fresh', 'aws-fresh');
+      const binding = identityBinding('fresh-read', 'fresh', [{ resource: BUCKET, access: 'read' }]);
+      for (const object of [freshAccount, identity, binding]) await apply(world.admin(), object);
+      await waitForCondition(world.admin(), binding, 'Ready', { status: 'True' });
+
+      await waitFor(
+        'the watches to see both Ready',
+        async () => reasons.identity.includes('Available') && reasons.binding.includes('Available'),
+      );
+      expect(heldCheck.applied()).toBe(1);
+      // Each written version is a watch event: no AccountNotReady or IdentityNotReady was written.
+      expect(reasons.identity[0]).toBe('none');
+      expect(reasons.identity).not.toContain('AccountNotReady');
+      expect(reasons.binding[0]).toBe('none');
+      expect(reasons.binding).not.toContain('IdentityNotReady');
+    } finally {
+      for (const watch of watches) watch.abort();
+      await proxy.stop();
+    }
   });
 
   it('stays within its call budget: first converge and steady-state re-observation', async () => {

@@ -436,6 +436,39 @@ describe('WorkloadIdentity reconciler', () => {
     expect(h.cloud.count()).toBe(0);
   });
 
+  it('waits silently for an account that has not been reconciled yet, then converges', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    h.applyIdentity();
+    const writes = h.cluster.writes.status;
+
+    expect(await h.reconcile('WorkloadIdentity', 'team/app')).toEqual({ result: {} });
+    expect(h.identity()?.status).toBeUndefined();
+    expect(h.identity()?.metadata.finalizers).toBeUndefined();
+    expect(h.cluster.writes.status).toBe(writes);
+    expect(h.cloud.count()).toBe(0);
+
+    await h.reconcile('CloudAccount', 'acct');
+    await h.reconcile('WorkloadIdentity', 'team/app');
+    expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'True', reason: 'Available' });
+  });
+
+  it('reports AccountNotReady on a new identity once the account has said it is not Ready', async () => {
+    const h = reconcilerHarness();
+    h.applyAccount();
+    h.cloud.failNext(
+      'CheckAccount',
+      new ClassifiedError('503', { kind: 'retryable', reason: 'CloudUnavailable' }),
+    );
+    await h.reconcile('CloudAccount', 'acct');
+    h.applyIdentity();
+
+    await h.reconcile('WorkloadIdentity', 'team/app');
+
+    expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'False', reason: 'AccountNotReady' });
+    expect(h.cloud.identities.size).toBe(0);
+  });
+
   it('refuses a namespace the account does not allow', async () => {
     const h = reconcilerHarness();
     h.applyAccount('acct', {
