@@ -63,6 +63,11 @@ export interface ConvergePoint {
     /** Mean reconcile duration by controller (ms); the cloud's share is 2 calls × its latency. Absent in older runs. */
     reconcileMeanMs?: Record<string, number>;
     /**
+     * Mean reconcile duration by "controller result" (ms): "WorkloadIdentity requeue" are the
+     * reconciles that converged an identity, without those that only waited. Absent in older runs.
+     */
+    reconcileMeanMsByResult?: Record<string, number>;
+    /**
      * During the converge. `others`: the machine's busy CPU less the operator, the control plane and
      * the driver: other work on a shared machine, which slows Keyless (not the baseline, which
      * mostly sleeps). Absent in older runs.

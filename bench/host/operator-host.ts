@@ -54,6 +54,8 @@ let running: Running | undefined;
 let last: Running | undefined;
 const tracker = new CallTracker();
 const retryLog = new RetryLog();
+/** Reconcile durations by "controller result" (the metric has the controller only). */
+const durationsByResult = new Map<string, { sum: number; count: number }>();
 let profiler: Session | undefined;
 const convergeWaiters: Array<() => void> = [];
 const deleteWaiters: Array<(deletedAt: number) => void> = [];
@@ -132,6 +134,7 @@ async function start(args: StartArgs): Promise<RunTimings> {
   tracker.enabled = args.trackObjects;
   tracker.reset();
   retryLog.reset();
+  durationsByResult.clear();
   const config = loadConfig(
     [
       '--cluster-name=bench',
@@ -173,6 +176,10 @@ async function start(args: StartArgs): Promise<RunTimings> {
       const reconcileDone = metrics.reconcileDone.bind(metrics);
       metrics.reconcileDone = (controller, result, seconds) => {
         timings.firstReconcileAt[controller] ??= Date.now() - seconds * 1000;
+        const entry = durationsByResult.get(`${controller} ${result}`) ?? { sum: 0, count: 0 };
+        entry.sum += seconds;
+        entry.count += 1;
+        durationsByResult.set(`${controller} ${result}`, entry);
         reconcileDone(controller, result, seconds);
       };
       trackReadiness(manager, timings);
@@ -259,6 +266,9 @@ async function stats(): Promise<HostStats> {
         count ? (sum / count) * 1000 : 0,
       ]),
     ),
+    reconcileMeanMsByResult: Object.fromEntries(
+      [...durationsByResult].map(([key, { sum, count }]) => [key, (sum / count) * 1000]),
+    ),
     retries: Object.fromEntries(retryLog.retries),
     terminalFailures: retryLog.terminal,
     objects: Object.fromEntries(tracker.objects),
@@ -272,6 +282,7 @@ async function resetCounts(): Promise<undefined> {
   cloud?.resetCounts();
   tracker.reset();
   retryLog.reset();
+  durationsByResult.clear();
   run.metrics.registry.resetMetrics();
   run.cpuAt = process.cpuUsage();
   return undefined;

@@ -76,6 +76,8 @@ export interface HostStats {
   reconciles: Record<string, number>;
   /** Mean reconcile duration by controller, from keyless_reconcile_duration_seconds. */
   reconcileMeanMs: Record<string, number>;
+  /** Mean reconcile duration by "controller result" (a converging identity's is "WorkloadIdentity requeue"). */
+  reconcileMeanMsByResult: Record<string, number>;
   /** Failures scheduled for retry, by object key ("Kind ns/name"). */
   retries: Record<string, RetryRecord[]>;
   /** Failures not retried (terminal). */

@@ -120,6 +120,9 @@ export async function runConverge(options: ConvergeRunOptions): Promise<Converge
           reconcileMeanMs: Object.fromEntries(
             Object.entries(stats.reconcileMeanMs).map(([controller, ms]) => [controller, round(ms, 1)]),
           ),
+          reconcileMeanMsByResult: Object.fromEntries(
+            Object.entries(stats.reconcileMeanMsByResult).map(([key, ms]) => [key, round(ms, 1)]),
+          ),
           cpuSeconds: {
             operator: round(operatorCpu),
             controlPlane,

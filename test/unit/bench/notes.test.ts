@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { notesFor } from '../../../bench/report/notes.js';
+import type { BenchResults, ConvergePoint } from '../../../bench/results.js';
+
+/** A point whose converge ratio misses its target, with what the ratio note reads. */
+function missedPoint(operator: Partial<ConvergePoint['operator']>): ConvergePoint {
+  return {
+    n: 300,
+    objects: 600,
+    ratio: 0.77,
+    baseline: { seconds: 4.6 },
+    operator: {
+      seconds: 5.95,
+      kubeWritesPerObject: 2.5,
+      statusAndFinalizerWritesPerObject: 2,
+      apiServerWrites: {},
+      memory: { after: { rss: 100 * 1024 * 1024 } },
+      cpuSeconds: { operator: 1.95, controlPlane: { 'kube-apiserver': 4.39, etcd: 0.95 } },
+      ...operator,
+    },
+  } as unknown as ConvergePoint;
+}
+
+function results(point: ConvergePoint): BenchResults {
+  return {
+    converge: [point],
+    restart: undefined,
+    throttled: [],
+    cpuProfile: undefined,
+    machine: { cores: 2 },
+    settings: { convergeLatencyMs: 30 },
+  } as unknown as BenchResults;
+}
+
+const ratioNote = (r: BenchResults) => notesFor(r).find((note) => note.startsWith('**Converge ratio'));
+
+describe('the converge ratio note', () => {
+  it('reads the mean of the reconciles that converged an identity, not of those that only waited', () => {
+    const note = ratioNote(
+      results(
+        missedPoint({
+          reconcileMeanMs: { WorkloadIdentity: 38 },
+          reconcileMeanMsByResult: { 'WorkloadIdentity requeue': 76, 'WorkloadIdentity success': 0.4 },
+        }),
+      ),
+    );
+    expect(note).toContain('A WorkloadIdentity reconcile that converged its identity took 76 ms on average');
+    expect(note).toContain('The other 16.0 ms');
+  });
+
+  it('falls back to the mean of every identity reconcile in runs that have no per-result means', () => {
+    const note = ratioNote(results(missedPoint({ reconcileMeanMs: { WorkloadIdentity: 80 } })));
+    expect(note).toContain('A WorkloadIdentity reconcile took 80 ms on average');
+  });
+});
