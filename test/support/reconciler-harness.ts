@@ -14,6 +14,7 @@ import { IdentityBindingReconciler } from '../../src/reconcilers/identity-bindin
 import { WorkloadIdentityReconciler } from '../../src/reconcilers/workload-identity.js';
 import { backgroundContext } from '../../src/runtime/context.js';
 import type { ReconcileContext, ReconcileResult } from '../../src/runtime/controller.js';
+import { ClassifiedError } from '../../src/runtime/errors.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeCluster } from './fake-cluster.js';
 
@@ -110,6 +111,16 @@ export function reconcilerHarness() {
     });
   }
 
+  /** Account `acct`, whose first check failed (503): it has said it is not Ready. */
+  async function unreadyAccount(): Promise<void> {
+    applyAccount();
+    cloud.failNext(
+      'CheckAccount',
+      new ClassifiedError('503', { kind: 'retryable', reason: 'CloudUnavailable' }),
+    );
+    await reconcile('CloudAccount', 'acct');
+  }
+
   /** A Ready account and a Ready identity `app` in namespace `team`. */
   async function readyIdentity(spec: Partial<WorkloadIdentitySpec> = {}): Promise<WorkloadIdentity> {
     applyAccount();
@@ -130,6 +141,7 @@ export function reconcilerHarness() {
     applyAccount,
     applyIdentity,
     applyBinding,
+    unreadyAccount,
     readyIdentity,
     identity: (name = 'app') => cluster.identity('team', name),
     binding: (name = 'app-read') => cluster.binding('team', name),

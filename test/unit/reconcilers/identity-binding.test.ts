@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { FINALIZER } from '../../../src/reconcilers/requests.js';
-import { ClassifiedError } from '../../../src/runtime/errors.js';
 import { condition, RESYNC_MS, reconcilerHarness, slowFinalizers } from '../../support/reconciler-harness.js';
 
 function grantKeys(h: ReturnType<typeof reconcilerHarness>) {
@@ -49,12 +48,7 @@ describe('IdentityBinding reconciler', () => {
 
   it('says IdentityNotReady when its identity was reconciled and is not Ready', async () => {
     const h = reconcilerHarness();
-    h.applyAccount();
-    h.cloud.failNext(
-      'CheckAccount',
-      new ClassifiedError('503', { kind: 'retryable', reason: 'CloudUnavailable' }),
-    );
-    await h.reconcile('CloudAccount', 'acct');
+    await h.unreadyAccount();
     h.applyIdentity();
     await h.reconcile('WorkloadIdentity', 'team/app');
     expect(condition(h.identity(), 'Ready')).toMatchObject({ status: 'False', reason: 'AccountNotReady' });

@@ -455,12 +455,7 @@ describe('WorkloadIdentity reconciler', () => {
 
   it('reports AccountNotReady on a new identity once the account has said it is not Ready', async () => {
     const h = reconcilerHarness();
-    h.applyAccount();
-    h.cloud.failNext(
-      'CheckAccount',
-      new ClassifiedError('503', { kind: 'retryable', reason: 'CloudUnavailable' }),
-    );
-    await h.reconcile('CloudAccount', 'acct');
+    await h.unreadyAccount();
     h.applyIdentity();
 
     await h.reconcile('WorkloadIdentity', 'team/app');
