@@ -159,7 +159,8 @@ export const REASONS = {
     outcome: 'Waiting',
   },
   AccountNotReady: {
-    meaning: 'The CloudAccount is not Ready; its own Ready condition says why.',
+    meaning:
+      'The CloudAccount is not Ready (its own Ready condition says why); a new identity whose account has not been checked yet keeps an empty status (`observedGeneration: 0`, in progress) until that first check wakes it.',
     carriedBy: WAITING,
     outcome: 'Waiting',
   },
