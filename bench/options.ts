@@ -11,7 +11,10 @@ export interface BenchOptions {
   mode: 'quick' | 'full';
   /** Object counts of the converge scenario (N WorkloadIdentities + N IdentityBindings each). */
   points: number[];
-  /** Reconcile workers per kind in the operator, and the baseline's concurrency per kind. */
+  /**
+   * The baseline's concurrency per kind, and the operator's cloud calls in flight per kind; the
+   * operator runs twice as many reconciles (operator-concurrency.ts).
+   */
   workers: number;
   /** The converge cloud's latency per call. */
   latencyMs: number;
@@ -40,7 +43,7 @@ export interface BenchOptions {
 const USAGE = `npm run bench [-- options]
   --full              N up to 10,000 (tens of minutes); default: quick (about 3 minutes)
   --points=250,500    converge object counts (N WorkloadIdentities + N IdentityBindings)
-  --workers=4         operator workers per kind = baseline concurrency per kind
+  --workers=4         cloud calls in flight per kind, operator and baseline (operator: 2× reconciles)
   --latency=30        the converge cloud's latency per call, in ms
   --resync=2m         resync interval of the restart / steady-state run (full: 5m)
   --steady            after the restart, watch 1.25 resync intervals (always in --full)

@@ -31,7 +31,13 @@ export interface Machine {
 }
 
 export interface Settings {
+  /** The baseline's calls in flight per kind, and the operator's cloud calls in flight per kind. */
   workers: number;
+  /**
+   * The operator's reconciles per kind (absent before 2026-12-07: as many as `workers`, with no bound
+   * on cloud calls of their own).
+   */
+  reconcilers?: number;
   convergeCloud: string;
   /** The converge cloud's latency per call (absent in runs before it was an option: 30). */
   convergeLatencyMs?: number;

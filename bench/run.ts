@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildHost } from './host/build.js';
+import { operatorConcurrency } from './operator-concurrency.js';
 import { parseOptions } from './options.js';
 import { chartMemoryLimitMiB, podHeapMiB, SCALE_MEMORY_LIMIT_MIB } from './pod-heap.js';
 import { AZURE_LIKE_CLOUD, convergeCloud } from './profiles.js';
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     machine: describeMachine('unknown'),
     settings: {
       workers: options.workers,
+      reconcilers: operatorConcurrency(options.workers).workers,
       convergeCloud: `${cloud.name} (${cloud.description}), no client-side limiter`,
       convergeLatencyMs: cloud.latencyMs,
       throttledCloud: `${AZURE_LIKE_CLOUD.name} (${AZURE_LIKE_CLOUD.description})`,

@@ -21,7 +21,13 @@ export interface Config {
   clusterName: string;
   /** real: the AWS, Google Cloud and Azure APIs. memory: the in-memory cloud (demo, tests). */
   cloud: CloudMode;
+  /** Reconciles in parallel per kind. */
   workers: number;
+  /**
+   * Cloud calls in flight per kind, at most `workers`: the reconciles beyond it do their Kubernetes
+   * reads and writes while the others are in the cloud.
+   */
+  cloudConcurrency: number;
   httpAddress: { host: string; port: number };
   /** The read-only dashboard and its JSON API; undefined when turned off. */
   dashboard: DashboardConfig | undefined;
@@ -73,7 +79,12 @@ export const OPTIONS = {
     help: 'this cluster, in cloud tags and names',
   },
   cloud: { type: 'string', env: 'KEYLESS_CLOUD', help: 'real | memory', default: 'real' },
-  workers: { type: 'string', env: 'KEYLESS_WORKERS', help: 'reconciles in parallel per kind', default: '4' },
+  workers: { type: 'string', env: 'KEYLESS_WORKERS', help: 'reconciles in parallel per kind', default: '8' },
+  'cloud-concurrency': {
+    type: 'string',
+    env: 'KEYLESS_CLOUD_CONCURRENCY',
+    help: 'cloud calls in flight per kind (default: half of --workers)',
+  },
   'http-address': {
     type: 'string',
     env: 'KEYLESS_HTTP_ADDRESS',
@@ -184,6 +195,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
     throw new ConfigError(`--workers must be an integer from 1 to 256, got ${get('workers')}`);
   }
+  const cloudConcurrency = Number(get('cloud-concurrency') ?? Math.max(1, Math.floor(workers / 2)));
+  if (!Number.isInteger(cloudConcurrency) || cloudConcurrency < 1 || cloudConcurrency > workers) {
+    throw new ConfigError(
+      `--cloud-concurrency must be an integer from 1 to --workers (${workers}), got ${get('cloud-concurrency')}`,
+    );
+  }
   const logLevel = get('log-level') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
@@ -236,6 +253,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     clusterName,
     cloud,
     workers,
+    cloudConcurrency,
     httpAddress: address(get('http-address') ?? '', 'http-address'),
     dashboard,
     logLevel,

@@ -12,6 +12,7 @@ import type { OperatorMetrics } from './observability/metrics.js';
 import type { ObjectSnapshot } from './observability/object-states.js';
 import { parseDuration } from './policy/duration.js';
 import type { ProviderRegistry } from './providers/provider.js';
+import { gateRegistry } from './providers/registry/gated.js';
 import { CloudAccountReconciler } from './reconcilers/cloud-account.js';
 import type { ReconcilerDeps } from './reconcilers/deps.js';
 import { firstObservationDelay } from './reconcilers/first-observation.js';
@@ -39,6 +40,8 @@ export interface ManagerOptions {
   random?: () => number;
   clusterName: string;
   workers: number;
+  /** Cloud calls in flight per kind, at most `workers`; unset, as many as the workers. */
+  cloudConcurrency?: number;
   /** Each reconcile's deadline. */
   reconcileTimeoutMs: number;
   defaultResyncMs: number;
@@ -120,7 +123,8 @@ export class Manager {
         logger: options.logger,
         instance: options.instance,
       }),
-      providers: options.providers,
+      // Each controller's reconciles carry its gate; every provider call they make waits at it.
+      providers: gateRegistry(options.providers),
       clock: options.clock,
       clusterName: options.clusterName,
       random: this.random,
@@ -133,6 +137,7 @@ export class Manager {
         logger: options.logger,
         metrics: options.metrics,
         workers: options.workers,
+        ...(options.cloudConcurrency ? { cloudConcurrency: options.cloudConcurrency } : {}),
         reconcileTimeoutMs: options.reconcileTimeoutMs,
         clock: options.clock,
       });

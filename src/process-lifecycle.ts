@@ -102,6 +102,7 @@ export async function runOperatorProcess(options: ProcessOptions): Promise<Proce
     clock,
     clusterName: config.clusterName,
     workers: config.workers,
+    cloudConcurrency: config.cloudConcurrency,
     reconcileTimeoutMs: config.reconcileTimeoutMs,
     defaultResyncMs: config.defaultResyncMs,
     instance: config.leaderElection.identity,

@@ -24,6 +24,7 @@ import { keyOf } from '../../src/runtime/kube-object.js';
 import { RetryLog } from '../../test/support/converge-figures.js';
 import { drainQuotas, newCloud } from '../cloud.js';
 import { limiterOptions } from '../limiter.js';
+import { operatorConcurrency } from '../operator-concurrency.js';
 import type {
   Command,
   HostStats,
@@ -142,7 +143,8 @@ async function start(args: StartArgs): Promise<RunTimings> {
       '--dashboard-address=127.0.0.1:0',
       `--cloud=${init.backend === 'aws' ? 'real' : 'memory'}`,
       '--leader-elect=false',
-      `--workers=${init.workers}`,
+      `--workers=${operatorConcurrency(init.workers).workers}`,
+      `--cloud-concurrency=${operatorConcurrency(init.workers).cloudConcurrency}`,
       '--shutdown-timeout=60s',
     ],
     {},

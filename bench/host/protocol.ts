@@ -22,6 +22,7 @@ export interface InitArgs {
   cloud: CloudProfile;
   /** The client-side limiter the provider gets on every start; undefined: none. */
   limiter: LimiterRates | undefined;
+  /** The baseline's calls in flight per kind; the operator's settings follow (operatorConcurrency). */
   workers: number;
 }
 

@@ -1,4 +1,4 @@
-import type { MotoResult } from '../results.js';
+import type { MotoResult, Settings } from '../results.js';
 import { cpuBound, perPair } from './format.js';
 import type { MotoTargetId } from './targets.js';
 
@@ -11,7 +11,7 @@ const byAction = (calls: Record<string, number>) =>
 const sum = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
 
 /** The summary's section on the moto scenario: the real AWS provider against the bare SDK. */
-export function motoSection(moto: MotoResult | undefined): string[] {
+export function motoSection(moto: MotoResult | undefined, settings: Settings): string[] {
   if (!moto) return [];
   const title = '## Moto (real API server, the real AWS provider, real IAM calls on moto)';
   if ('skipped' in moto) return [title, '', `Skipped: ${moto.skipped}`, ''];
@@ -24,7 +24,9 @@ export function motoSection(moto: MotoResult | undefined): string[] {
     '',
     `N = ${n.toLocaleString('en-US')}: as many IAM roles, each with an OIDC trust and one inline S3-read policy ` +
       `(${n} WorkloadIdentities + ${n} IdentityBindings), default settings (no spec.rateLimits), ` +
-      'the same workers per kind as the baseline.',
+      (settings.reconcilers === undefined
+        ? 'the same workers per kind as the baseline.'
+        : `${settings.reconcilers} reconciles per kind, ${settings.workers} of them in the cloud at once, against the baseline's ${settings.workers} calls per kind.`),
     '',
     '| figure | Keyless | bare-SDK baseline |',
     '| --- | --- | --- |',

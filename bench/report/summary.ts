@@ -19,7 +19,7 @@ export function renderSummary(results: BenchResults, chartFile: string): string 
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; kube-apiserver ${m.kubeApiServer}. ` +
       'Shared and noisy: compare ratios within one run, not seconds across runs.',
     '',
-    `Settings: ${results.settings.workers} workers per kind (the baseline: as many per kind); ${results.settings.backend}. ` +
+    `Settings: ${concurrency(results.settings)}; ${results.settings.backend}. ` +
       (results.settings.heap ? `Operator heap: ${results.settings.heap}. ` : '') +
       `Converge cloud: ${results.settings.convergeCloud}. Throttled cloud: ${results.settings.throttledCloud}.`,
     '',
@@ -34,7 +34,7 @@ export function renderSummary(results: BenchResults, chartFile: string): string 
   );
   lines.push(...convergeSection(results.converge, profiledN(results)));
   lines.push(...growthSection(results.converge, profiledN(results)));
-  lines.push(...motoSection(results.moto));
+  lines.push(...motoSection(results.moto, results.settings));
   lines.push(...deleteSection(results.converge));
   lines.push(...restartSection(results));
   lines.push(...scaleSection(results));
@@ -57,6 +57,16 @@ export function renderSummary(results: BenchResults, chartFile: string): string 
   if (notes.length === 0) lines.push('None missed.', '');
   for (const note of notes) lines.push(`- ${note}`, '');
   return lines.join('\n');
+}
+
+/** The settings line's concurrency: runs before 2026-12-07 had one number for both. */
+function concurrency(settings: BenchResults['settings']): string {
+  if (settings.reconcilers === undefined)
+    return `${settings.workers} workers per kind (the baseline: as many per kind)`;
+  return (
+    `${settings.reconcilers} reconciles per kind, ${settings.workers} of them in the cloud at once ` +
+    `(the operator's defaults when that is 4; the baseline: ${settings.workers} calls in flight per kind)`
+  );
 }
 
 function convergeSection(points: ConvergePoint[], profiledN: number | undefined): string[] {

@@ -57,6 +57,10 @@ export const VALUES_SCHEMA = Type.Composite(
         maximum: 256,
         description: '--workers: reconciles in parallel per kind.',
       }),
+      cloudConcurrency: Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Null()], {
+        description:
+          '--cloud-concurrency: cloud calls in flight per kind, at most workers; null: half of workers.',
+      }),
       reconcileTimeout: Duration("--reconcile-timeout: each reconcile's deadline."),
       cloudCallTimeout: Duration('--cloud-call-timeout: the longest one cloud call may take.'),
       defaultResync: Duration('--default-resync: re-observation period for accounts without resyncInterval.'),
@@ -165,7 +169,8 @@ export const DEFAULT_VALUES: Omit<ChartValues, 'clusterName'> = {
   imagePullSecrets: [],
   replicas: 2,
   logLevel: 'info',
-  workers: 4,
+  workers: 8,
+  cloudConcurrency: null,
   reconcileTimeout: '60s',
   cloudCallTimeout: '20s',
   defaultResync: '10m',

@@ -241,6 +241,7 @@ const deployment: ManifestDocument = {
                   setting('cluster-name', 'clusterName'),
                   setting('log-level', 'logLevel'),
                   setting('workers', 'workers'),
+                  when(isSet('cloudConcurrency'), setting('cloud-concurrency', 'cloudConcurrency')),
                   setting('reconcile-timeout', 'reconcileTimeout'),
                   setting('cloud-call-timeout', 'cloudCallTimeout'),
                   setting('default-resync', 'defaultResync'),

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import { ClassifiedError } from './errors.js';
+import type { Gate } from './gate.js';
 
 /**
  * What one unit of work (a reconcile) carries down to every call it makes: the signal that stops
@@ -13,6 +14,11 @@ export interface Context {
   readonly deadline: number;
   readonly logger: Logger;
   readonly clock: Clock;
+  /**
+   * Bounds the cloud calls in flight across the work sharing it (a controller's reconciles); each
+   * provider call waits for a turn. None: calls go at once.
+   */
+  readonly cloudCalls?: Gate;
 }
 
 /** The signal's reason when a reconcile runs out of time: retried with backoff. */

@@ -4,6 +4,7 @@ import { type Clock, realClock } from './clock.js';
 import { type Context, interruptedByShutdown, shuttingDown, withDeadline } from './context.js';
 import { type ControllerMetrics, noControllerMetrics, type ReconcileOutcome } from './controller-metrics.js';
 import { asError, classificationOf } from './errors.js';
+import { Gate } from './gate.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { WorkQueue } from './workqueue.js';
 
@@ -33,6 +34,11 @@ export interface ControllerOptions {
   metrics?: ControllerMetrics;
   /** Reconciles run in parallel (never two for the same key). */
   workers?: number;
+  /**
+   * Cloud calls the reconciles may have in flight at once (through their context's `cloudCalls`);
+   * at most `workers`. Unset: as many as the workers.
+   */
+  cloudConcurrency?: number;
   /** Each reconcile's deadline. */
   reconcileTimeoutMs?: number;
   clock?: Clock;
@@ -57,6 +63,7 @@ export class Controller {
   private readonly logger: Logger;
   private readonly metrics: ControllerMetrics;
   private readonly workerCount: number;
+  private readonly cloudCalls: Gate | undefined;
   private readonly clock: Clock;
   private readonly newReconcileId: () => string;
   private readonly reconcileTimeoutMs: number;
@@ -74,6 +81,16 @@ export class Controller {
     this.logger = options.logger.child({ controller: options.name });
     this.metrics = options.metrics ?? noControllerMetrics;
     this.workerCount = workers;
+    const cloudConcurrency = options.cloudConcurrency;
+    if (
+      cloudConcurrency !== undefined &&
+      !(Number.isInteger(cloudConcurrency) && cloudConcurrency >= 1 && cloudConcurrency <= workers)
+    ) {
+      throw new Error(
+        `controller ${options.name}: cloudConcurrency must be an integer from 1 to workers (${workers}), got ${cloudConcurrency}`,
+      );
+    }
+    this.cloudCalls = cloudConcurrency === undefined ? undefined : new Gate(cloudConcurrency);
     this.clock = options.clock ?? realClock;
     this.newReconcileId = options.newReconcileId ?? newShortId;
     this.reconcileTimeoutMs = options.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS;
@@ -91,7 +108,10 @@ export class Controller {
   start(): void {
     if (this.queue.isShuttingDown()) throw new Error(`controller ${this.name} was stopped; create a new one`);
     if (this.workers) throw new Error(`controller ${this.name} already started`);
-    this.logger.info({ workers: this.workerCount }, 'controller starting');
+    this.logger.info(
+      { workers: this.workerCount, cloudConcurrency: this.cloudCalls?.limit ?? this.workerCount },
+      'controller starting',
+    );
     this.workers = Array.from({ length: this.workerCount }, () => this.runWorker());
   }
 
@@ -129,7 +149,8 @@ export class Controller {
     let reason: string | undefined;
     try {
       // A synchronous throw from `reconcile` is caught here exactly like a rejection.
-      const result = await this.reconcile(key, { ...scope.context, reconcileId });
+      const context = this.cloudCalls ? { ...scope.context, cloudCalls: this.cloudCalls } : scope.context;
+      const result = await this.reconcile(key, { ...context, reconcileId });
       this.queue.forget(key);
       const requeueAfter = result?.requeueAfter;
       if (requeueAfter !== undefined && requeueAfter > 0) {

@@ -9,7 +9,8 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       clusterName: 'prod-eu',
       cloud: 'real',
-      workers: 4,
+      workers: 8,
+      cloudConcurrency: 4,
       httpAddress: { host: '0.0.0.0', port: 8080 },
       dashboard: { host: '127.0.0.1', port: 8081, auth: 'none', reviewCacheMs: 30_000 },
       defaultResyncMs: 600_000,
@@ -39,6 +40,18 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    [[], {}, 8, 4],
+    [['--workers=16'], {}, 16, 8],
+    [['--workers=1'], {}, 1, 1],
+    [['--workers=3'], {}, 3, 1],
+    [['--workers=16', '--cloud-concurrency=16'], {}, 16, 16],
+    [[], { KEYLESS_CLOUD_CONCURRENCY: '2' }, 8, 2],
+  ])('with %j and %j: %i workers per kind, %i of them in the cloud at once', (argv, env, workers, cloud) => {
+    const config = loadConfig(argv, { ...ENV, ...env });
+    expect([config.workers, config.cloudConcurrency]).toEqual([workers, cloud]);
+  });
+
+  it.each([
     ['127.0.0.1:8081', 'auto', 'none'],
     ['127.3.4.5:8081', 'auto', 'none'],
     ['localhost:8081', 'auto', 'none'],
@@ -62,6 +75,13 @@ describe('loadConfig', () => {
     [['--cluster-name', 'Prod_EU'], {}, /must be a DNS label/],
     [['--workers', 'many'], ENV, /--workers must be an integer from 1 to 256, got many/],
     [['--workers', '0'], ENV, /--workers must be an integer/],
+    [
+      ['--cloud-concurrency=9'],
+      ENV,
+      /--cloud-concurrency must be an integer from 1 to --workers \(8\), got 9/,
+    ],
+    [['--cloud-concurrency=0'], ENV, /--cloud-concurrency must be an integer from 1 to --workers/],
+    [['--cloud-concurrency=all'], ENV, /--cloud-concurrency must be an integer .*, got all/],
     [['--cloud', 'azure'], ENV, /--cloud must be real or memory/],
     [['--default-resync', '10 minutes'], ENV, /--default-resync must be a positive duration/],
     [['--lease-duration', '5s'], ENV, /renew-deadline \+ retry-period < lease-duration/],

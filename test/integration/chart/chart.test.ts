@@ -258,7 +258,12 @@ describeWithKubectl(
             Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'),
           ),
         );
-        expect(config).toMatchObject({ clusterName: 'prod-eu', workers: 4, reconcileTimeoutMs: 60_000 });
+        expect(config).toMatchObject({
+          clusterName: 'prod-eu',
+          workers: 8,
+          cloudConcurrency: 4,
+          reconcileTimeoutMs: 60_000,
+        });
         expect(container(objects).image).toBe('ghcr.io/keyless-dev/keyless:0.1.0');
         expect(find(objects, 'ServiceAccount')).toMatchObject({
           metadata: {

@@ -3,7 +3,7 @@ import type { MemorySample } from '../../../bench/host/protocol.js';
 import { perRole } from '../../../bench/moto.js';
 import { beyondBaseline, motoNote, motoSection } from '../../../bench/report/moto-summary.js';
 import { MOTO_TARGETS, motoChecks } from '../../../bench/report/targets.js';
-import type { MotoFigures } from '../../../bench/results.js';
+import type { MotoFigures, Settings } from '../../../bench/results.js';
 
 const MB = 1024 * 1024;
 const sample = (rssMb: number): MemorySample => ({
@@ -108,7 +108,9 @@ describe('the moto report', () => {
   });
 
   it('says why the scenario was skipped', () => {
-    expect(motoSection({ skipped: 'moto is not installed' })).toContain('Skipped: moto is not installed');
+    expect(
+      motoSection({ skipped: 'moto is not installed' }, { workers: 4, reconcilers: 8 } as Settings),
+    ).toContain('Skipped: moto is not installed');
   });
 
   it('puts the idle RSS beside what was there before the provider loaded', () => {

@@ -52,4 +52,15 @@ describe('the converge ratio note', () => {
     const note = ratioNote(results(missedPoint({ reconcileMeanMs: { WorkloadIdentity: 80 } })));
     expect(note).toContain('A WorkloadIdentity reconcile took 80 ms on average');
   });
+
+  it('reads how busy the cloud turns were when the operator runs more reconciles than cloud calls', () => {
+    const run = results(missedPoint({ seconds: 16, firstReconcileSeconds: 0.12 }));
+    run.settings = { ...run.settings, workers: 4, reconcilers: 8 };
+    const note = ratioNote({ ...run, converge: [{ ...(run.converge[0] as ConvergePoint), n: 1000 }] });
+    expect(note).toContain('Keyless runs 8 reconciles per kind, 4 of them in the cloud at once');
+    expect(note).toContain(
+      'Its 4 cloud turns per kind were busy 94% of the converge (1,000 × 60 ms over 4 turns in 16 s)',
+    );
+    expect(note).not.toContain('pipeline');
+  });
 });

@@ -1,6 +1,11 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { Controller, type Reconcile, type ReconcileResult } from '../../../src/runtime/controller.js';
+import {
+  Controller,
+  type Reconcile,
+  type ReconcileContext,
+  type ReconcileResult,
+} from '../../../src/runtime/controller.js';
 import type { ControllerMetrics, ReconcileOutcome } from '../../../src/runtime/controller-metrics.js';
 import { ClassifiedError, terminal, throttled } from '../../../src/runtime/errors.js';
 import { FakeClock, flushPromises } from '../../support/fake-clock.js';
@@ -470,5 +475,72 @@ describe('Controller', () => {
     expect(
       () => new Controller({ name: 'x', logger: silent, reconcile: async () => ({}), workers: 0 }),
     ).toThrow(/workers/);
+  });
+
+  it('hands every reconcile one gate of cloudConcurrency turns, which bounds their calls while all workers run', async () => {
+    const contexts: ReconcileContext[] = [];
+    const endCall: Array<() => void> = [];
+    let calling = 0;
+    let mostCalling = 0;
+    const reconcile: Reconcile = async (_key, context) => {
+      contexts.push(context);
+      await context.cloudCalls?.run(context.signal, async () => {
+        calling++;
+        mostCalling = Math.max(mostCalling, calling);
+        await new Promise<void>((resolve) => endCall.push(resolve));
+        calling--;
+      });
+      return {};
+    };
+    const controller = new Controller({
+      name: 'widgets',
+      reconcile,
+      logger: silent,
+      workers: 4,
+      cloudConcurrency: 2,
+    });
+    controller.start();
+    for (const key of ['a', 'b', 'c', 'd', 'e', 'f']) controller.enqueue(key);
+    await flushPromises();
+    expect(contexts).toHaveLength(4);
+    expect(new Set(contexts.map((c) => c.cloudCalls)).size).toBe(1);
+    expect(contexts[0]?.cloudCalls?.limit).toBe(2);
+    while (endCall.length > 0) {
+      endCall.shift()?.();
+      await flushPromises();
+    }
+    expect(contexts).toHaveLength(6);
+    expect(mostCalling).toBe(2);
+    await controller.stop();
+  });
+
+  it('gives reconciles no gate when cloudConcurrency is unset', async () => {
+    const contexts: ReconcileContext[] = [];
+    const controller = new Controller({
+      name: 'widgets',
+      logger: silent,
+      reconcile: async (_key, context) => {
+        contexts.push(context);
+        return {};
+      },
+    });
+    controller.start();
+    controller.enqueue('a');
+    await flushPromises();
+    expect(contexts[0]?.cloudCalls).toBeUndefined();
+    await controller.stop();
+  });
+
+  it.each([0, 5, 1.5])('rejects a cloudConcurrency of %s with 4 workers', (cloudConcurrency) => {
+    expect(
+      () =>
+        new Controller({
+          name: 'x',
+          logger: silent,
+          reconcile: async () => ({}),
+          workers: 4,
+          cloudConcurrency,
+        }),
+    ).toThrow(/cloudConcurrency must be an integer from 1 to workers \(4\)/);
   });
 });

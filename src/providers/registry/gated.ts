@@ -1,0 +1,33 @@
+import type { Context } from '../../runtime/context.js';
+import type { CloudProvider, ProviderRegistry } from '../provider.js';
+import { type Around, wrapProvider } from './wrap.js';
+
+/**
+ * Wraps every provider a registry hands out so each contract call waits for a turn at its
+ * context's `cloudCalls` gate, when the context carries one: a controller's bound on the calls its
+ * reconciles have in a cloud at once, whatever else those reconciles are doing.
+ */
+export function gateRegistry(registry: ProviderRegistry): ProviderRegistry {
+  const wrapped = new WeakMap<CloudProvider, CloudProvider>();
+  return {
+    forAccount(account) {
+      const provider = registry.forAccount(account);
+      let gated = wrapped.get(provider);
+      if (!gated) {
+        gated = wrapProvider(
+          provider.name,
+          { validate: provider.identities.validate, resolve: provider.grants.resolve },
+          () => provider,
+          throughGate,
+        );
+        wrapped.set(provider, gated);
+      }
+      return gated;
+    },
+  };
+}
+
+const throughGate: Around = (_operation, args, next) => {
+  const context = args[0] as Context;
+  return context.cloudCalls ? context.cloudCalls.run(context.signal, next) : next();
+};
