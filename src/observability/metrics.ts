@@ -52,6 +52,12 @@ export class OperatorMetrics implements ControllerMetrics {
     labelNames: ['controller'] as const,
     registers: [this.registry],
   });
+  private readonly cloudWaiting = new Gauge({
+    name: 'keyless_cloud_calls_waiting',
+    help: "Cloud calls waiting for a turn at the controller's --cloud-concurrency.",
+    labelNames: ['controller'] as const,
+    registers: [this.registry],
+  });
   private readonly cloudRequests = new Counter({
     name: 'keyless_cloud_requests_total',
     help: 'Cloud API calls by provider, operation and outcome.',
@@ -146,6 +152,10 @@ export class OperatorMetrics implements ControllerMetrics {
 
   queueDepth(controller: string, n: number): void {
     this.depth.set({ controller }, n);
+  }
+
+  cloudCallsWaiting(controller: string, waiting: number): void {
+    this.cloudWaiting.set({ controller }, waiting);
   }
 
   cloudCall(provider: string, operation: string, outcome: CallOutcome): void {

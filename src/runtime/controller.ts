@@ -90,7 +90,10 @@ export class Controller {
         `controller ${options.name}: cloudConcurrency must be an integer from 1 to workers (${workers}), got ${cloudConcurrency}`,
       );
     }
-    this.cloudCalls = cloudConcurrency === undefined ? undefined : new Gate(cloudConcurrency);
+    this.cloudCalls =
+      cloudConcurrency === undefined
+        ? undefined
+        : new Gate(cloudConcurrency, (waiting) => this.metrics.cloudCallsWaiting(this.name, waiting));
     this.clock = options.clock ?? realClock;
     this.newReconcileId = options.newReconcileId ?? newShortId;
     this.reconcileTimeoutMs = options.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS;

@@ -7,7 +7,11 @@ export class Gate {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(readonly limit: number) {
+  /** `onQueueChange` is told how many calls wait each time that number changes. */
+  constructor(
+    readonly limit: number,
+    private readonly onQueueChange: (waiting: number) => void = () => {},
+  ) {
     if (!Number.isInteger(limit) || limit < 1) {
       throw new Error(`a gate's limit must be a positive integer, got ${limit}`);
     }
@@ -47,15 +51,20 @@ export class Gate {
       const leave = (): void => {
         const at = this.waiting.indexOf(admit);
         if (at >= 0) this.waiting.splice(at, 1);
+        this.onQueueChange(this.waiting.length);
         reject(signal.reason);
       };
       this.waiting.push(admit);
+      this.onQueueChange(this.waiting.length);
       signal.addEventListener('abort', leave, { once: true });
     });
   }
 
   private release(): void {
     this.running--;
-    this.waiting.shift()?.();
+    const next = this.waiting.shift();
+    if (!next) return;
+    this.onQueueChange(this.waiting.length);
+    next();
   }
 }

@@ -64,6 +64,17 @@ describe('OperatorMetrics', () => {
     expect(total.reduce((sum, s) => sum + s.value, 0)).toBe(5);
   });
 
+  it('keeps the latest count of cloud calls waiting for a turn, by controller', async () => {
+    const metrics = new OperatorMetrics();
+    metrics.cloudCallsWaiting('WorkloadIdentity', 3);
+    metrics.cloudCallsWaiting('IdentityBinding', 1);
+    metrics.cloudCallsWaiting('WorkloadIdentity', 0);
+    expect(await samples(metrics, 'keyless_cloud_calls_waiting')).toEqual([
+      { labels: { controller: 'WorkloadIdentity' }, value: 0 },
+      { labels: { controller: 'IdentityBinding' }, value: 1 },
+    ]);
+  });
+
   it('counts throttled answers by provider and account', async () => {
     const metrics = new OperatorMetrics();
     metrics.throttled('aws', 'prod');

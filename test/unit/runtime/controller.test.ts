@@ -22,6 +22,7 @@ function recordingMetrics() {
       reasons.push(reason);
     },
     queueDepth: (_controller, depth) => depths.push(depth),
+    cloudCallsWaiting: () => {},
   };
   return { metrics, outcomes, reasons, depths };
 }
@@ -492,10 +493,16 @@ describe('Controller', () => {
       });
       return {};
     };
+    const waiting: Array<[string, number]> = [];
+    const metrics = {
+      ...recordingMetrics().metrics,
+      cloudCallsWaiting: (controller: string, n: number) => waiting.push([controller, n]),
+    };
     const controller = new Controller({
       name: 'widgets',
       reconcile,
       logger: silent,
+      metrics,
       workers: 4,
       cloudConcurrency: 2,
     });
@@ -511,6 +518,9 @@ describe('Controller', () => {
     }
     expect(contexts).toHaveLength(6);
     expect(mostCalling).toBe(2);
+    // Two of the first four reconciles waited for a turn; every wait ended.
+    expect(Math.max(...waiting.map(([, n]) => n))).toBe(2);
+    expect(waiting.at(-1)).toEqual(['widgets', 0]);
     await controller.stop();
   });
 

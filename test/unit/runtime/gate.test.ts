@@ -80,6 +80,26 @@ describe('Gate', () => {
     expect(gate.inFlight).toBe(0);
   });
 
+  it('tells how many calls wait each time that number changes: on joining, on being let in, on leaving', async () => {
+    const told: number[] = [];
+    const gate = new Gate(1, (waiting) => told.push(waiting));
+    const first = held();
+    const running = gate.run(open(), first.call);
+    const second = held();
+    const next = gate.run(open(), second.call);
+    const abandoned = new AbortController();
+    const leaving = gate.run(abandoned.signal, held().call);
+    await flushPromises();
+    abandoned.abort(new Error('deadline'));
+    await expect(leaving).rejects.toThrow('deadline');
+    first.end('a');
+    await running;
+    await flushPromises();
+    second.end('b');
+    await next;
+    expect(told).toEqual([1, 2, 1, 0]);
+  });
+
   it('does not start a call whose signal has already aborted', async () => {
     const gate = new Gate(1);
     const signal = AbortSignal.abort(new Error('shutting down'));
