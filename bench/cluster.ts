@@ -57,10 +57,18 @@ export async function seed(
   return { objects: 2 * n, seconds: (performance.now() - started) / 1000 };
 }
 
-/** The namespaces, N WorkloadIdentities and N IdentityBindings of `seed`, for an account already there. */
-export async function seedPairs(admin: KubeClient, n: number, concurrency: number): Promise<SeedResult> {
+/**
+ * The namespaces, N WorkloadIdentities and N IdentityBindings of `seed`, for an account already
+ * there; `namespaces: false` when an earlier seeding's namespaces are still there.
+ */
+export async function seedPairs(
+  admin: KubeClient,
+  n: number,
+  concurrency: number,
+  { namespaces: withNamespaces = true } = {},
+): Promise<SeedResult> {
   const started = performance.now();
-  await pool(namespaces(n), concurrency, (object) => create(admin, object));
+  if (withNamespaces) await pool(namespaces(n), concurrency, (object) => create(admin, object));
   const indexes = Array.from({ length: n }, (_, i) => i);
   await pool(indexes, concurrency, (i) => create(admin, workloadIdentity(i)));
   await pool(indexes, concurrency, (i) => create(admin, identityBinding(i)));
@@ -69,6 +77,15 @@ export async function seedPairs(admin: KubeClient, n: number, concurrency: numbe
 
 export function create(admin: KubeClient, object: Manifest): Promise<unknown> {
   return admin.request('POST', pathOf(object), { body: object });
+}
+
+/** Sets the CloudAccount's spec.rateLimits: `qps` and a burst of as many, for reads and for writes. */
+export async function setRateLimits(admin: KubeClient, qps: number): Promise<void> {
+  const rate = { qps, burst: qps };
+  await admin.request('PATCH', `/apis/keyless.dev/v1alpha1/cloudaccounts/${ACCOUNT}`, {
+    body: { spec: { rateLimits: { reads: rate, writes: rate } } },
+    contentType: 'application/merge-patch+json',
+  });
 }
 
 /** Changes the CloudAccount's resyncInterval (a spec change: the operator records it in status). */

@@ -307,4 +307,16 @@ export interface MotoFigures {
   };
   /** operator objects/s ÷ baseline objects/s. */
   ratio: number;
+  /**
+   * After the delete, the same converge again with the account's spec.rateLimits at `qps` for reads
+   * and writes, far above what moto answers: the client-side limiter out of the way. Absent before
+   * 2026-12-07.
+   */
+  withoutLimiter?: {
+    qps: number;
+    seconds: number;
+    objectsPerSecond: number;
+    /** This converge's objects/s ÷ the baseline's. */
+    ratio: number;
+  };
 }

@@ -1,4 +1,4 @@
-import type { MotoResult, Settings } from '../results.js';
+import type { MotoFigures, MotoResult, Settings } from '../results.js';
 import { cpuBound, perPair } from './format.js';
 import type { MotoTargetId } from './targets.js';
 
@@ -33,6 +33,11 @@ export function motoSection(moto: MotoResult | undefined, settings: Settings): s
     `| converge s | ${o.seconds} | ${b.seconds} |`,
     `| objects/s | ${o.objectsPerSecond} | ${b.objectsPerSecond} |`,
     `| ratio | **${moto.ratio.toFixed(2)}** | |`,
+    ...(moto.withoutLimiter
+      ? [
+          `| again, spec.rateLimits at ${moto.withoutLimiter.qps.toLocaleString('en-US')}/s (no limiter in effect): converge s, ratio | ${moto.withoutLimiter.seconds}, ${moto.withoutLimiter.ratio.toFixed(2)} | |`,
+        ]
+      : []),
     `| IAM calls per role | ${perRole.toFixed(2)}: ${byAction(o.callsPerRole)} | ${sum(b.callsPerRole).toFixed(2)}: ${byAction(b.callsPerRole)} |`,
     `| account check calls (per operator start) | ${byAction(o.accountCalls)} | – |`,
     `| API-server writes per pair | ${o.kubeWritesPerPair} | – |`,
@@ -105,6 +110,7 @@ export function motoNote(moto: MotoResult | undefined, id: MotoTargetId, cores: 
     `${Math.round((baselineCalls * moto.n) / b.seconds)}/s (moto busy ${Math.round((b.cpuSeconds.moto / b.seconds) * 100)}%). ` +
     'With default settings the AWS provider passes every call through its client-side limiter (reads from 20/s, ' +
     'writes from 10/s, climbing to 20× that within 3 s while the cloud does not throttle); the baseline has none. ' +
+    limiterCost(moto) +
     cpuBound(
       { operator: o.cpuSeconds.operator, moto: o.cpuSeconds.moto, ...o.cpuSeconds.controlPlane },
       cores,
@@ -113,6 +119,29 @@ export function motoNote(moto: MotoResult | undefined, id: MotoTargetId, cores: 
     (b.cpuSeconds.moto / b.seconds > 0.8
       ? ' Moto answers on one thread, busy through most of the baseline’s run; here it shares the cores with the ' +
         'API server and the operator.'
-      : '')
+      : '') +
+    withoutOperatorCpu(o, cores, b.seconds)
+  );
+}
+
+/** The same converge with the limiter out of the way, in the same run: what the defaults cost. */
+function limiterCost(moto: MotoFigures): string {
+  const w = moto.withoutLimiter;
+  if (!w) return '';
+  const share = moto.operator.objectsPerSecond / w.objectsPerSecond;
+  return (
+    `Run again with spec.rateLimits at ${w.qps.toLocaleString('en-US')}/s, which no call waits for, the same converge ` +
+    `took ${w.seconds} s (ratio ${w.ratio.toFixed(2)}): the defaults gave ${share.toFixed(2)}× that throughput` +
+    (share >= 0.95 ? ', so they are not what holds the ratio back. ' : '. ')
+  );
+}
+
+/** The CPU the converge needs of moto and the control plane alone, as if the operator used none. */
+function withoutOperatorCpu(o: MotoFigures['operator'], cores: number, baselineSeconds: number): string {
+  const others = o.cpuSeconds.moto + Object.values(o.cpuSeconds.controlPlane).reduce((a, b) => a + b, 0);
+  const bound = baselineSeconds / (others / cores);
+  return (
+    ` Even an operator using no CPU at all would leave moto's and the control plane's ${others.toFixed(1)} CPU s, ` +
+    `${(others / cores).toFixed(1)} s on ${cores} cores: a ratio of at most ${bound.toFixed(2)}× here.`
   );
 }

@@ -230,7 +230,7 @@ function scaleSection(results: BenchResults): string[] {
       'converge pair 0, then copies what it wrote there (finalizers, status, the ServiceAccount, the cloud identity and ' +
       'its grants) to every other pair under that pair’s own names, uids and principal. A write in the pass would say a ' +
       `copy differs from what the operator writes, or that it rewrites converged objects. The cloud answers in ${s.cloudLatencyMs} ms ` +
-      'here, so that 4 workers per kind can re-observe every object within the interval. The account’s status write is each ' +
+      `here, so that ${results.settings.workers} cloud calls in flight per kind can re-observe every object within the interval. The account’s status write is each ` +
       'start’s account check.',
     '',
   ];

@@ -8,6 +8,7 @@ import {
   diffWrites,
   operatorCredentials,
   seedPairs,
+  setRateLimits,
   startCluster,
 } from '../cluster.js';
 import { OperatorHost } from '../host/host-client.js';
@@ -23,12 +24,16 @@ import { runDelete } from './delete.js';
 
 /** Long enough that no resync mixes into the figures. */
 const RESYNC_MS = 600_000;
+/** spec.rateLimits far above what moto answers (the schema's most): no call waits for the limiter. */
+const NO_LIMIT_QPS = 10_000;
 /**
  * The real AWS provider on moto: a fresh API server with one AWS CloudAccount pointing at moto's
  * counting proxy; the operator (its own process, the default provider registry, default settings)
  * first started with no other object, to measure its idle memory with the AWS SDK loaded; then
  * stopped, N WorkloadIdentities + N IdentityBindings created, and started again to converge them:
- * N roles, each with an OIDC trust and one inline S3-read policy. Then the bare-SDK baseline makes
+ * N roles, each with an OIDC trust and one inline S3-read policy. Once they are deleted, the same
+ * converge again with the account's spec.rateLimits far above what moto answers (the client-side
+ * limiter out of the way), to tell what the defaults cost. Then the bare-SDK baseline makes
  * the same IAM calls for N fresh roles on the same moto at the same concurrency.
  */
 export async function runMoto(bench: BenchOptions): Promise<MotoResult> {
@@ -101,6 +106,18 @@ export async function runMoto(bench: BenchOptions): Promise<MotoResult> {
     proxy.resetCounts();
     const deleted = await runDelete({ cluster, host, n, bench, convergeSeconds: seconds });
     const deleteCalls = proxy.counts();
+
+    log(n, `again with spec.rateLimits at ${NO_LIMIT_QPS}/s`);
+    await host.send('stop');
+    await setRateLimits(cluster.admin, NO_LIMIT_QPS);
+    await seedPairs(cluster.admin, n, bench.createConcurrency, { namespaces: false });
+    await start(n);
+    const unlimited = await host.send('waitConverged', { timeoutMs: 60 * 60_000 });
+    const unlimitedSeconds = ((unlimited.convergedAt ?? Number.NaN) - unlimited.startedAt) / 1000;
+    log(
+      n,
+      `operator converged ${2 * n} objects on moto in ${unlimitedSeconds.toFixed(1)} s without the limiter`,
+    );
     await host.close();
     host = undefined;
     await cluster.stop();
@@ -162,6 +179,12 @@ export async function runMoto(bench: BenchOptions): Promise<MotoResult> {
         },
       },
       ratio: round(objectsPerSecond / baseline.objectsPerSecond, 3),
+      withoutLimiter: {
+        qps: NO_LIMIT_QPS,
+        seconds: round(unlimitedSeconds),
+        objectsPerSecond: round((2 * n) / unlimitedSeconds, 1),
+        ratio: round((2 * n) / unlimitedSeconds / baseline.objectsPerSecond, 3),
+      },
     };
   } finally {
     await host?.close();

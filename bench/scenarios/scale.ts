@@ -32,7 +32,7 @@ import { cloudReads, cloudWrites, kubeWrites, log } from './converge.js';
 import { spreadOf } from './restart.js';
 
 /**
- * The in-memory cloud's latency in this scenario: low enough that 4 workers per kind re-observe
+ * The in-memory cloud's latency in this scenario: low enough that 4 cloud calls per kind re-observe
  * 2N objects within the resync interval (with 30 ms, 100,000 identities alone would take 750 s).
  */
 const SCALE_LATENCY_MS = 5;

@@ -131,4 +131,28 @@ describe('the moto report', () => {
     // Moto 4.5 CPU s in the baseline's 5 s: busy 90%, so the one-thread remark is made.
     expect(note).toContain('Moto answers on one thread');
   });
+
+  it('says what the ratio could be with no operator CPU at all: moto and the control plane alone', () => {
+    // 10 + 5 + 1 = 16 CPU s on 2 cores: 8 s, against the baseline's 5 s.
+    expect(motoNote(figures(0.36, 80), 'motoRatio', 2)).toContain(
+      "Even an operator using no CPU at all would leave moto's and the control plane's 16.0 CPU s, 8.0 s on 2 cores: a ratio of at most 0.63× here.",
+    );
+  });
+
+  it('sets the converge with the limiter out of the way beside the one with the defaults', () => {
+    const limited = {
+      ...figures(0.36, 80),
+      withoutLimiter: { qps: 10_000, seconds: 13.5, objectsPerSecond: 44.4, ratio: 0.37 },
+    };
+    const note = motoNote(limited, 'motoRatio', 2);
+    expect(note).toContain(
+      'Run again with spec.rateLimits at 10,000/s, which no call waits for, the same converge took 13.5 s (ratio 0.37): the defaults gave 0.97× that throughput, so they are not what holds the ratio back.',
+    );
+    expect(motoSection(limited, { workers: 4, reconcilers: 8 } as Settings)).toContain(
+      '| again, spec.rateLimits at 10,000/s (no limiter in effect): converge s, ratio | 13.5, 0.37 | |',
+    );
+    const slower = { ...limited, withoutLimiter: { ...limited.withoutLimiter, objectsPerSecond: 60 } };
+    expect(motoNote(slower, 'motoRatio', 2)).toContain('the defaults gave 0.71× that throughput. ');
+    expect(motoNote(figures(0.36, 80), 'motoRatio', 2)).not.toContain('Run again');
+  });
 });
