@@ -94,6 +94,8 @@ export class Controller {
       cloudConcurrency === undefined
         ? undefined
         : new Gate(cloudConcurrency, (waiting) => this.metrics.cloudCallsWaiting(this.name, waiting));
+    // The series is there from the start, at 0, as the work queue's depth is.
+    if (this.cloudCalls) this.metrics.cloudCallsWaiting(this.name, 0);
     this.clock = options.clock ?? realClock;
     this.newReconcileId = options.newReconcileId ?? newShortId;
     this.reconcileTimeoutMs = options.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS;

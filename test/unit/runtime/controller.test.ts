@@ -518,7 +518,8 @@ describe('Controller', () => {
     }
     expect(contexts).toHaveLength(6);
     expect(mostCalling).toBe(2);
-    // Two of the first four reconciles waited for a turn; every wait ended.
+    // At 0 from the start; two of the first four reconciles waited for a turn; every wait ended.
+    expect(waiting[0]).toEqual(['widgets', 0]);
     expect(Math.max(...waiting.map(([, n]) => n))).toBe(2);
     expect(waiting.at(-1)).toEqual(['widgets', 0]);
     await controller.stop();
