@@ -1,6 +1,6 @@
 import type { Context } from '../../runtime/context.js';
-import type { CloudProvider, ProviderRegistry } from '../provider.js';
-import { type Around, wrapProvider } from './wrap.js';
+import type { ProviderRegistry } from '../provider.js';
+import { type Around, wrapEachProvider, wrapProvider } from './wrap.js';
 
 /**
  * Wraps every provider a registry hands out so each contract call waits for a turn at its
@@ -8,23 +8,14 @@ import { type Around, wrapProvider } from './wrap.js';
  * reconciles have in a cloud at once, whatever else those reconciles are doing.
  */
 export function gateRegistry(registry: ProviderRegistry): ProviderRegistry {
-  const wrapped = new WeakMap<CloudProvider, CloudProvider>();
-  return {
-    forAccount(account) {
-      const provider = registry.forAccount(account);
-      let gated = wrapped.get(provider);
-      if (!gated) {
-        gated = wrapProvider(
-          provider.name,
-          { validate: provider.identities.validate, resolve: provider.grants.resolve },
-          () => provider,
-          throughGate,
-        );
-        wrapped.set(provider, gated);
-      }
-      return gated;
-    },
-  };
+  return wrapEachProvider(registry, (provider) =>
+    wrapProvider(
+      provider.name,
+      { validate: provider.identities.validate, resolve: provider.grants.resolve },
+      () => provider,
+      throughGate,
+    ),
+  );
 }
 
 const throughGate: Around = (_operation, args, next) => {

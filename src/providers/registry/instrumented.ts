@@ -1,6 +1,6 @@
 import { asError, isClassified } from '../../runtime/errors.js';
 import type { AccountRequest, CloudProvider, Owner, ProviderRegistry } from '../provider.js';
-import { type Around, wrapProvider } from './wrap.js';
+import { type Around, wrapEachProvider, wrapProvider } from './wrap.js';
 
 export type CallOutcome = 'success' | 'retryable' | 'throttled' | 'terminal';
 
@@ -43,18 +43,7 @@ export function instrumentRegistry(
   registry: ProviderRegistry,
   instrumentation: Instrumentation,
 ): ProviderRegistry {
-  const wrapped = new WeakMap<CloudProvider, CloudProvider>();
-  return {
-    forAccount(account) {
-      const provider = registry.forAccount(account);
-      let instrumented = wrapped.get(provider);
-      if (!instrumented) {
-        instrumented = instrumentProvider(provider, instrumentation);
-        wrapped.set(provider, instrumented);
-      }
-      return instrumented;
-    },
-  };
+  return wrapEachProvider(registry, (provider) => instrumentProvider(provider, instrumentation));
 }
 
 /**

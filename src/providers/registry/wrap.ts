@@ -1,4 +1,4 @@
-import type { CloudProvider, GrantResolver, IdentityValidator } from '../provider.js';
+import type { CloudProvider, GrantResolver, IdentityValidator, ProviderRegistry } from '../provider.js';
 
 type Part = 'accounts' | 'identities' | 'grants' | 'usage';
 
@@ -52,6 +52,28 @@ export interface PureParts {
 }
 
 type Method = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * A registry that hands out `wrap(provider)` for each provider `registry` hands out, wrapping each
+ * one once (a registry keeps one provider per account until its spec changes).
+ */
+export function wrapEachProvider(
+  registry: ProviderRegistry,
+  wrap: (provider: CloudProvider) => CloudProvider,
+): ProviderRegistry {
+  const wrapped = new WeakMap<CloudProvider, CloudProvider>();
+  return {
+    forAccount(account) {
+      const provider = registry.forAccount(account);
+      let outer = wrapped.get(provider);
+      if (!outer) {
+        outer = wrap(provider);
+        wrapped.set(provider, outer);
+      }
+      return outer;
+    },
+  };
+}
 
 const direct: Around = (_operation, _args, next) => next();
 
