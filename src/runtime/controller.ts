@@ -154,8 +154,11 @@ export class Controller {
     let reason: string | undefined;
     try {
       // A synchronous throw from `reconcile` is caught here exactly like a rejection.
-      const context = this.cloudCalls ? { ...scope.context, cloudCalls: this.cloudCalls } : scope.context;
-      const result = await this.reconcile(key, { ...context, reconcileId });
+      const result = await this.reconcile(key, {
+        ...scope.context,
+        reconcileId,
+        ...(this.cloudCalls ? { cloudCalls: this.cloudCalls } : {}),
+      });
       this.queue.forget(key);
       const requeueAfter = result?.requeueAfter;
       if (requeueAfter !== undefined && requeueAfter > 0) {
