@@ -12,6 +12,7 @@ import { describeWithCloud } from '../support/cloud-world.js';
 import {
   conditionOf,
   type Observed,
+  waitForAccountReady,
   waitForCondition,
   workloadIdentity,
 } from '../support/keyless-objects.js';
@@ -48,12 +49,7 @@ describeWithCloud<AzureBackend>('Azure Functions run as the managed identity', a
   const fake = () => world.backend().fake;
 
   it('adds the identity to each site, keeping its other identities and settings, at a known number of calls', async () => {
-    await waitForCondition(
-      world.admin(),
-      { apiVersion: 'keyless.dev/v1alpha1', kind: 'CloudAccount', metadata: { name: ACCOUNT } },
-      'Ready',
-      { status: 'True' },
-    );
+    await waitForAccountReady(world.admin(), ACCOUNT);
     fake().identities.create(
       { subscriptionId: SUB, resourceGroup: RG, name: 'deploy-tool' },
       {

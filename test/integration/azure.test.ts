@@ -17,6 +17,7 @@ import {
   conditionOf,
   eventsIn,
   identityBinding,
+  waitForAccountReady,
   waitForCondition,
   withAdoption,
   workloadIdentity,
@@ -242,12 +243,7 @@ describeWithCloud<AzureBackend>(
     const fake = () => world.backend().fake;
 
     it('costs a known number of calls to converge, then reads only', async () => {
-      await waitForCondition(
-        world.admin(),
-        { apiVersion: 'keyless.dev/v1alpha1', kind: 'CloudAccount', metadata: { name: ACCOUNT } },
-        'Ready',
-        { status: 'True' },
-      );
+      await waitForAccountReady(world.admin(), ACCOUNT);
       fake().resetCounts();
       const identity = workloadIdentity('budget', ACCOUNT);
       const binding = identityBinding('budget-read', 'budget', [{ resource: VAULT, access: 'read' }]);

@@ -77,6 +77,16 @@ export async function waitForCondition(
   );
 }
 
+/** Waits until the CloudAccount `name` is Ready (its credentials checked) at its generation. */
+export function waitForAccountReady(admin: KubeClient, name: string): Promise<Observed> {
+  return waitForCondition(
+    admin,
+    { apiVersion: 'keyless.dev/v1alpha1', kind: 'CloudAccount', metadata: { name } },
+    'Ready',
+    { status: 'True' },
+  );
+}
+
 /** An Event as events.k8s.io/v1 lists it. */
 export interface ListedEvent {
   reason: string;

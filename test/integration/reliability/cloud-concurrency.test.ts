@@ -4,7 +4,7 @@
  */
 import { expect, it } from 'vitest';
 import { AWS_ACCOUNT_NAME, describeWithAws } from '../../support/aws-harness.js';
-import { waitForCondition, workloadIdentity } from '../../support/keyless-objects.js';
+import { waitForAccountReady, waitForCondition, workloadIdentity } from '../../support/keyless-objects.js';
 import { apply } from '../../support/kube-manifests.js';
 
 const SLOW_MS = 300;
@@ -14,12 +14,7 @@ describeWithAws(
   'cloud calls in flight per kind',
   (world) => {
     it('keeps one identity call in the cloud at a time with --cloud-concurrency=1, while 4 reconciles run', async () => {
-      await waitForCondition(
-        world.admin(),
-        { apiVersion: 'keyless.dev/v1alpha1', kind: 'CloudAccount', metadata: { name: AWS_ACCOUNT_NAME } },
-        'Ready',
-        { status: 'True' },
-      );
+      await waitForAccountReady(world.admin(), AWS_ACCOUNT_NAME);
       const slow = world.proxy().inject({ operation: 'GetRole', latencyMs: SLOW_MS });
       const from = world.proxy().calls().length;
       await Promise.all(

@@ -8,6 +8,7 @@ import { AWS_ACCOUNT_NAME, describeWithAws, motoRoleName } from '../../support/a
 import {
   conditionOf,
   type Observed,
+  waitForAccountReady,
   waitForCondition,
   workloadIdentity,
 } from '../../support/keyless-objects.js';
@@ -21,12 +22,7 @@ describeWithAws(
     const nameOf = (identity: string) => motoRoleName(identity, world.controlPlane().issuerUrl);
 
     it('ends the reconcile at its deadline with reason Timeout, frees the worker, and converges once the cloud answers', async () => {
-      await waitForCondition(
-        world.admin(),
-        { apiVersion: 'keyless.dev/v1alpha1', kind: 'CloudAccount', metadata: { name: AWS_ACCOUNT_NAME } },
-        'Ready',
-        { status: 'True' },
-      );
+      await waitForAccountReady(world.admin(), AWS_ACCOUNT_NAME);
       const hungRole = `RoleName=${nameOf('hung')}`;
       const hang = world.proxy().inject({
         operation: 'GetRole',

@@ -11,7 +11,7 @@ import type { ProviderRegistry } from '../../../src/providers/provider.js';
 import { applyMotoCredentials, awsAccount } from '../../support/aws-harness.js';
 import { shouldSkipControlPlaneTests, useControlPlane } from '../../support/control-plane/index.js';
 import { type FaultProxy, type ProxiedCall, startFaultProxy } from '../../support/fault-proxy/index.js';
-import { waitForCondition, workloadIdentity } from '../../support/keyless-objects.js';
+import { waitForAccountReady, waitForCondition, workloadIdentity } from '../../support/keyless-objects.js';
 import { apply, get, type Manifest, waitFor } from '../../support/kube-manifests.js';
 import { type Moto, motoAvailability, shouldSkipMotoTests, startMoto } from '../../support/moto/index.js';
 import {
@@ -85,12 +85,7 @@ describe.skipIf(shouldSkipControlPlaneTests() || shouldSkipMotoTests())(
       const a = await start('a');
       await waitFor('a leads', async () => (await holder())?.holderIdentity === 'a');
       await start('b');
-      await waitForCondition(
-        admin,
-        { apiVersion: 'keyless.dev/v1alpha1', kind: 'CloudAccount', metadata: { name: ACCOUNT } },
-        'Ready',
-        { status: 'True' },
-      );
+      await waitForAccountReady(admin, ACCOUNT);
       const hang = proxyA.inject({ operation: 'CreateRole', latencyMs: 3_600_000 });
       await apply(admin, workloadIdentity('handover', ACCOUNT));
       await waitFor('a sends CreateRole', async () => hang.applied() > 0);
