@@ -265,6 +265,24 @@ export interface CpuProfileSummary {
 /** The real AWS provider converging N + N objects on moto, against a bare-SDK script on the same moto. */
 export type MotoResult = { skipped: string } | MotoFigures;
 
+/** What the operator process does with everything converged and nothing to do. */
+export interface IdleResult {
+  /** From converged to the window's start: the burst's own after-effects (an Event, a memory trim) land here. */
+  settleSeconds: number;
+  /** The window watched. */
+  seconds: number;
+  /** The operator process's CPU (user + system, from /proc in 10 ms ticks) in the window. */
+  cpuSeconds: number;
+  /** cpuSeconds scaled to 120 s, the issue's figure (the peer's: 0.09–0.10). */
+  cpuSecondsPer120s: number;
+  /** Kubernetes requests the operator made in the window, by verb (its watches are open throughout). */
+  kubeRequests: Record<string, number>;
+  /** IAM and STS calls in the window, as moto's proxy counted them. */
+  cloudCalls: Record<string, number>;
+  /** Reconciles in the window, by "controller result". */
+  reconciles: Record<string, number>;
+}
+
 export interface MotoFigures {
   /** Deleting every pair once converged, IAM calls as moto's proxy counted them. */
   delete?: DeleteResult;
@@ -307,6 +325,8 @@ export interface MotoFigures {
   };
   /** operator objects/s ÷ baseline objects/s. */
   ratio: number;
+  /** The operator left alone once converged, before the delete. Absent before 2026-12-07. */
+  idle?: IdleResult;
   /**
    * After the delete, the same converge again with the account's spec.rateLimits at `qps` for reads
    * and writes, far above what moto answers: the client-side limiter out of the way. Absent before

@@ -8,6 +8,8 @@ const byAction = (calls: Record<string, number>) =>
   Object.entries(calls)
     .map(([action, count]) => `${action} ${count}`)
     .join(', ');
+const countsOrNone = (counts: Record<string, number>) =>
+  Object.keys(counts).length === 0 ? 'none' : byAction(counts);
 const sum = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
 
 /** The summary's section on the moto scenario: the real AWS provider against the bare SDK. */
@@ -50,6 +52,12 @@ export function motoSection(moto: MotoResult | undefined, settings: Settings): s
           `| operator writes per pair on delete | ${moto.delete.kubeWritesPerPair} | – |`,
         ]
       : []),
+    ...(moto.idle
+      ? [
+          `| idle, converged: operator CPU s per 120 s (${moto.idle.cpuSeconds} s in ${moto.idle.seconds} s, from ${moto.idle.settleSeconds} s after converging) | **${moto.idle.cpuSecondsPer120s}** | – (the peer: 0.09–0.10) |`,
+          `| idle, converged: Kubernetes requests, IAM calls, reconciles in that window | ${countsOrNone(moto.idle.kubeRequests)}; ${countsOrNone(moto.idle.cloudCalls)}; ${countsOrNone(moto.idle.reconciles)} | – |`,
+        ]
+      : []),
     `| RSS: before any provider → idle with the AWS SDK → after converging (MB) | ${mb(o.memory.before.rss)} → **${mb(o.memory.idle.rss)}** → ${mb(o.memory.after.rss)} | – |`,
     `| heap used: idle → after (MB) | ${mb(o.memory.idle.heapUsed)} → ${mb(o.memory.after.heapUsed)} | – |`,
     '',
@@ -89,6 +97,16 @@ export function motoNote(moto: MotoResult | undefined, id: MotoTargetId, cores: 
       )
         .map(([controller, ms]) => `${controller} ${ms} ms`)
         .join(', ')}.`
+    );
+  }
+  if (id === 'motoIdleCpu') {
+    const idle = moto.idle;
+    if (!idle) return undefined;
+    return (
+      `**Idle CPU ${idle.cpuSecondsPer120s} CPU s per 120 s** (target ≤ 0.1, the peer's level): ${idle.cpuSeconds} CPU s ` +
+      `in ${idle.seconds} s with ${moto.n} + ${moto.n} converged, from ${idle.settleSeconds} s after converging. In that ` +
+      `window the operator made these Kubernetes requests: ${countsOrNone(idle.kubeRequests)}; IAM calls: ` +
+      `${countsOrNone(idle.cloudCalls)}; reconciles: ${countsOrNone(idle.reconciles)}.`
     );
   }
   if (id === 'motoIdleRss') {

@@ -49,6 +49,7 @@ export function notesFor(results: BenchResults): string[] {
         break;
       case 'motoRatio':
       case 'motoIdleRss':
+      case 'motoIdleCpu':
       case 'motoDelete':
         note = motoNote(results.moto, check.id, results.machine.cores);
         break;

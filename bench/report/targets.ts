@@ -1,5 +1,12 @@
 import type { MemorySample } from '../host/protocol.js';
-import type { BenchResults, ConvergePoint, MotoResult, ScaleResult, ThrottledResult } from '../results.js';
+import type {
+  BenchResults,
+  ConvergePoint,
+  MotoFigures,
+  MotoResult,
+  ScaleResult,
+  ThrottledResult,
+} from '../results.js';
 import { statusAndFinalizerPerObject } from './format.js';
 
 export const TARGETS = {
@@ -165,9 +172,14 @@ function deleteCheck(point: ConvergePoint | undefined): TargetCheck {
 }
 
 /** The moto scenario's targets (the benchmark issue's): the real AWS provider with default settings. */
-export const MOTO_TARGETS = { ratio: 0.95, idleRssMb: 80 } as const;
+export const MOTO_TARGETS = {
+  ratio: 0.95,
+  idleRssMb: 80,
+  /** The peer's level (the issue: 0.09–0.10 CPU s per 120 s). */
+  idleCpuPer120s: 0.1,
+} as const;
 
-export type MotoTargetId = 'motoRatio' | 'motoIdleRss' | 'motoDelete';
+export type MotoTargetId = 'motoRatio' | 'motoIdleRss' | 'motoIdleCpu' | 'motoDelete';
 
 export function motoChecks(moto: MotoResult | undefined): TargetCheck[] {
   const figures = moto && !('skipped' in moto) ? moto : undefined;
@@ -203,7 +215,24 @@ export function motoChecks(moto: MotoResult | undefined): TargetCheck[] {
           : missing,
       met: figures?.delete ? figures.delete.ratioToConverge <= TARGETS.deleteToConverge : undefined,
     },
+    idleCpuCheck(figures, missing),
   ];
+}
+
+/** The operator with N + N converged and nothing to do, on the real AWS provider. */
+function idleCpuCheck(figures: MotoFigures | undefined, missing: string): TargetCheck {
+  const target = `idle CPU with N + N converged (real AWS provider, default settings) ≤ ${MOTO_TARGETS.idleCpuPer120s} CPU s per 120 s`;
+  const idle = figures?.idle;
+  if (!figures || !idle)
+    return { id: 'motoIdleCpu', target, figure: figures ? 'not measured' : missing, met: undefined };
+  return {
+    id: 'motoIdleCpu',
+    target,
+    figure:
+      `${idle.cpuSecondsPer120s} CPU s per 120 s at N = ${figures.n.toLocaleString('en-US')} ` +
+      `(${idle.cpuSeconds} s in ${idle.seconds} s, ${idle.settleSeconds} s after converging)`,
+    met: idle.cpuSecondsPer120s <= MOTO_TARGETS.idleCpuPer120s,
+  };
 }
 
 /** Writes per pair, from the per-object figure (a pair is two objects). */

@@ -21,6 +21,7 @@ import { convergeCloud, NO_LIMITER } from '../profiles.js';
 import type { MotoResult } from '../results.js';
 import { kubeWrites } from './converge.js';
 import { runDelete } from './delete.js';
+import { IDLE_SETTLE_MS, IDLE_WINDOW_MS, measureIdle } from './idle.js';
 
 /** Long enough that no resync mixes into the figures. */
 const RESYNC_MS = 600_000;
@@ -31,7 +32,8 @@ const NO_LIMIT_QPS = 10_000;
  * counting proxy; the operator (its own process, the default provider registry, default settings)
  * first started with no other object, to measure its idle memory with the AWS SDK loaded; then
  * stopped, N WorkloadIdentities + N IdentityBindings created, and started again to converge them:
- * N roles, each with an OIDC trust and one inline S3-read policy. Once they are deleted, the same
+ * N roles, each with an OIDC trust and one inline S3-read policy. Once converged, it is left alone
+ * (measureIdle: its CPU with nothing to do), then the pairs are deleted. Once they are gone, the same
  * converge again with the account's spec.rateLimits far above what moto answers (the client-side
  * limiter out of the way), to tell what the defaults cost. Then the bare-SDK baseline makes
  * the same IAM calls for N fresh roles on the same moto at the same concurrency.
@@ -102,6 +104,12 @@ export async function runMoto(bench: BenchOptions): Promise<MotoResult> {
     const after = await host.send('memory');
     const seconds = ((timings.convergedAt ?? Number.NaN) - timings.startedAt) / 1000;
     log(n, `operator converged ${2 * n} objects on moto in ${seconds.toFixed(1)} s`);
+    log(
+      n,
+      `left alone for ${(IDLE_SETTLE_MS + IDLE_WINDOW_MS) / 1000} s, the last ${IDLE_WINDOW_MS / 1000} s measured`,
+    );
+    const idleWindow = await measureIdle(host, () => proxy.counts());
+    log(n, `idle: ${idleWindow.cpuSeconds} CPU s in ${idleWindow.seconds} s`);
     await host.send('stop');
     proxy.resetCounts();
     const deleted = await runDelete({ cluster, host, n, bench, convergeSeconds: seconds });
@@ -179,6 +187,7 @@ export async function runMoto(bench: BenchOptions): Promise<MotoResult> {
         },
       },
       ratio: round(objectsPerSecond / baseline.objectsPerSecond, 3),
+      idle: idleWindow,
       withoutLimiter: {
         qps: NO_LIMIT_QPS,
         seconds: round(unlimitedSeconds),

@@ -79,6 +79,52 @@ describe('motoChecks', () => {
     });
   });
 
+  it('judges the idle CPU per 120 s against the peer level, and says when a run has none', () => {
+    const idle = (cpuSeconds: number): NonNullable<MotoFigures['idle']> => ({
+      settleSeconds: 30,
+      seconds: 120.1,
+      cpuSeconds,
+      cpuSecondsPer120s: Math.round(((cpuSeconds * 120) / 120.1) * 1000) / 1000,
+      kubeRequests: {},
+      cloudCalls: {},
+      reconciles: {},
+    });
+    const check = (cpuSeconds?: number) =>
+      motoChecks({ ...figures(1, 70), ...(cpuSeconds === undefined ? {} : { idle: idle(cpuSeconds) }) }).find(
+        (c) => c.id === 'motoIdleCpu',
+      );
+    expect(check(0.1)).toMatchObject({
+      met: true,
+      figure: '0.1 CPU s per 120 s at N = 300 (0.1 s in 120.1 s, 30 s after converging)',
+    });
+    expect(check(0.11)?.met).toBe(false);
+    expect(check()).toMatchObject({ figure: 'not measured', met: undefined });
+  });
+
+  it('names what the idle operator asked of Kubernetes and the cloud when it misses', () => {
+    const moto: MotoFigures = {
+      ...figures(1, 70),
+      idle: {
+        settleSeconds: 30,
+        seconds: 120,
+        cpuSeconds: 0.9,
+        cpuSecondsPer120s: 0.9,
+        kubeRequests: { GET: 12 },
+        cloudCalls: {},
+        reconciles: { 'WorkloadIdentity success': 3 },
+      },
+    };
+    const note = motoNote(moto, 'motoIdleCpu', 2);
+    expect(note).toContain('**Idle CPU 0.9 CPU s per 120 s** (target ≤ 0.1');
+    expect(note).toContain(
+      'Kubernetes requests: GET 12; IAM calls: none; reconciles: WorkloadIdentity success 3.',
+    );
+    expect(motoSection(moto, { workers: 4, reconcilers: 8 } as Settings).join('\n')).toContain(
+      '| idle, converged: operator CPU s per 120 s (0.9 s in 120 s, from 30 s after converging) | **0.9** |',
+    );
+    expect(motoNote(figures(1, 70), 'motoIdleCpu', 2)).toBeUndefined();
+  });
+
   it('measures nothing when the scenario was skipped or did not run', () => {
     for (const moto of [{ skipped: 'moto is not installed' }, undefined]) {
       for (const check of motoChecks(moto)) expect(check.met).toBeUndefined();
