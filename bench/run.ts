@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (quick, about 3 minutes) or `npm run bench -- --full` (N up to 10,000).
+ * `npm run bench` (quick) or `npm run bench -- --full` (N up to 10,000, and 100,000 at scale; about an hour).
  * Writes bench/results/<timestamp>.{json,md,svg}, the same as bench/latest/<mode>/ (committed), and
  * this run's targets table into bench/README.md.
  */
