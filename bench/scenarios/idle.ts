@@ -15,9 +15,9 @@ const PER_SECONDS = 120;
 
 /**
  * The operator left alone with everything converged: its process's CPU over IDLE_WINDOW_MS, read
- * from /proc (nothing is asked of the host in the window, so the figure is the operator's own
- * timers, watches and metrics), with the Kubernetes requests, cloud calls (`cloudCalls`: the
- * counts so far) and reconciles it made meanwhile.
+ * from /proc (nothing is asked of the host in the window: whatever the process does in it, it does
+ * of itself), with the Kubernetes requests, cloud calls (`cloudCalls`: the counts so far) and
+ * reconciles it made meanwhile.
  */
 export async function measureIdle(
   host: OperatorHost,
