@@ -131,15 +131,6 @@ export function objectWrites(writes: ApiServerWrites): number {
     .reduce((sum, [, count]) => sum + count, 0);
 }
 
-export function diffWrites(after: ApiServerWrites, before: ApiServerWrites): ApiServerWrites {
-  const diff: ApiServerWrites = {};
-  for (const [key, value] of Object.entries(after)) {
-    const delta = value - (before[key] ?? 0);
-    if (delta > 0) diff[key] = delta;
-  }
-  return diff;
-}
-
 async function rawGet(controlPlane: ControlPlane, path: string): Promise<string> {
   const kubeConfig = controlPlane.kubeConfig();
   const options: https.RequestOptions = { method: 'GET' };

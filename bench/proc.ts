@@ -32,6 +32,19 @@ export function diffCpu(
   return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, round(v - (before[k] ?? 0), 2)]));
 }
 
+/** The counts that grew from `before` to `after`, by how much (a count that fell is left out). */
+export function countsSince(
+  after: Record<string, number>,
+  before: Record<string, number>,
+): Record<string, number> {
+  const grown: Record<string, number> = {};
+  for (const [key, count] of Object.entries(after)) {
+    const added = count - (before[key] ?? 0);
+    if (added > 0) grown[key] = added;
+  }
+  return grown;
+}
+
 export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;

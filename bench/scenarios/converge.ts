@@ -1,10 +1,10 @@
 import { runBaseline } from '../baseline.js';
-import { apiServerWrites, diffWrites, operatorCredentials, seed, startCluster } from '../cluster.js';
+import { apiServerWrites, operatorCredentials, seed, startCluster } from '../cluster.js';
 import { OperatorHost } from '../host/host-client.js';
 import type { HostStats } from '../host/protocol.js';
 import type { BenchOptions } from '../options.js';
 import { sleep } from '../pool.js';
-import { cpuSecondsOf, diffCpu, machineBusySeconds, ownCpuSeconds, round } from '../proc.js';
+import { countsSince, cpuSecondsOf, diffCpu, machineBusySeconds, ownCpuSeconds, round } from '../proc.js';
 import { convergeCloud, NO_LIMITER } from '../profiles.js';
 import { statusAndFinalizerWrites } from '../report/format.js';
 import { type ConvergePoint, type RestartResult, SETTLE_FOR_MEMORY_MS } from '../results.js';
@@ -70,7 +70,7 @@ export async function runConverge(options: ConvergeRunOptions): Promise<Converge
     const cpuAfter = cpuSecondsOf(cluster.controlPlane.workDir);
     const machine = machineBusySeconds() - machineBefore;
     const driver = ownCpuSeconds() - driverBefore;
-    const apiServer = diffWrites(await apiServerWrites(cluster), writesBefore);
+    const apiServer = countsSince(await apiServerWrites(cluster), writesBefore);
     const after = await host.send('memory');
     await sleep(SETTLE_FOR_MEMORY_MS);
     const settled = await host.send('memory');

@@ -1,10 +1,10 @@
 import { pathOf } from '../../test/support/kube-manifests.js';
-import { apiServerWrites, type Cluster, diffWrites } from '../cluster.js';
+import { apiServerWrites, type Cluster } from '../cluster.js';
 import type { OperatorHost } from '../host/host-client.js';
 import { identityBinding, workloadIdentity } from '../objects.js';
 import type { BenchOptions } from '../options.js';
 import { pool, sleep } from '../pool.js';
-import { round } from '../proc.js';
+import { countsSince, round } from '../proc.js';
 import type { DeleteResult } from '../results.js';
 import { kubeWrites, log } from './converge.js';
 
@@ -46,7 +46,7 @@ export async function runDelete(options: {
   const { deletedAt } = await host.send('waitDeleted', { timeoutMs: 60 * 60_000 });
   await sleep(SETTLE_MS);
   const stats = await host.send('stats');
-  const apiServer = diffWrites(await apiServerWrites(cluster), writesBefore);
+  const apiServer = countsSince(await apiServerWrites(cluster), writesBefore);
   const seconds = (deletedAt - startedAt) / 1000;
   log(
     n,

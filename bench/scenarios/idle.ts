@@ -1,6 +1,6 @@
 import type { OperatorHost } from '../host/host-client.js';
 import { sleep } from '../pool.js';
-import { cpuSecondsOfPid, round } from '../proc.js';
+import { countsSince, cpuSecondsOfPid, round } from '../proc.js';
 import type { IdleResult } from '../results.js';
 
 /**
@@ -43,17 +43,4 @@ export async function measureIdle(
     cloudCalls: countsSince(cloudCalls(), callsBefore),
     reconciles: countsSince(after.reconciles, before.reconciles),
   };
-}
-
-/** The counts that grew from `before` to `after`, by how much. */
-export function countsSince(
-  after: Record<string, number>,
-  before: Record<string, number>,
-): Record<string, number> {
-  const grown: Record<string, number> = {};
-  for (const [key, count] of Object.entries(after)) {
-    const added = count - (before[key] ?? 0);
-    if (added > 0) grown[key] = added;
-  }
-  return grown;
 }

@@ -5,7 +5,6 @@ import { TEST_CREDENTIALS } from '../../test/support/moto/aws.js';
 import {
   apiServerWrites,
   create,
-  diffWrites,
   operatorCredentials,
   seedPairs,
   setRateLimits,
@@ -16,7 +15,7 @@ import { ACCOUNT_ACTIONS, motoCpuSeconds, perRole, startMotoCloud } from '../mot
 import { runMotoBaseline } from '../moto-baseline.js';
 import { ACCOUNT, awsCloudAccount, awsCredentialsSecret } from '../objects.js';
 import type { BenchOptions } from '../options.js';
-import { cpuSecondsOf, diffCpu, ownCpuSeconds, round } from '../proc.js';
+import { countsSince, cpuSecondsOf, diffCpu, ownCpuSeconds, round } from '../proc.js';
 import { convergeCloud, NO_LIMITER } from '../profiles.js';
 import type { MotoResult } from '../results.js';
 import { kubeWrites } from './converge.js';
@@ -100,7 +99,7 @@ export async function runMoto(bench: BenchOptions): Promise<MotoResult> {
     const calls = proxy.counts();
     const motoCpu = motoCpuSeconds(cloud.moto.port) - motoBefore;
     const controlPlane = diffCpu(cpuSecondsOf(cluster.controlPlane.workDir), cpuBefore);
-    const apiServer = diffWrites(await apiServerWrites(cluster), writesBefore);
+    const apiServer = countsSince(await apiServerWrites(cluster), writesBefore);
     const after = await host.send('memory');
     const seconds = ((timings.convergedAt ?? Number.NaN) - timings.startedAt) / 1000;
     log(n, `operator converged ${2 * n} objects on moto in ${seconds.toFixed(1)} s`);

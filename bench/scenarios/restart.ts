@@ -1,9 +1,9 @@
-import { apiServerWrites, type Cluster, diffWrites, objectWrites, setResync } from '../cluster.js';
+import { apiServerWrites, type Cluster, objectWrites, setResync } from '../cluster.js';
 import type { OperatorHost } from '../host/host-client.js';
 import type { HostStats, ObjectRecord } from '../host/protocol.js';
 import type { BenchOptions } from '../options.js';
 import { sleep } from '../pool.js';
-import { round } from '../proc.js';
+import { countsSince, round } from '../proc.js';
 import type { RestartResult } from '../results.js';
 import { cloudReads, cloudWrites, firstReconcile, kubeWrites, log } from './converge.js';
 
@@ -57,7 +57,7 @@ export async function runRestart(options: {
   await sleep(watchUntil - Date.now());
   await host.send('stop');
   const end = await host.send('stats');
-  const apiServer = diffWrites(await apiServerWrites(cluster), writesBefore);
+  const apiServer = countsSince(await apiServerWrites(cluster), writesBefore);
   const memory = await host.send('memory');
 
   const reconciles = objectReconciles(end);

@@ -6,7 +6,6 @@ import {
   apiServerWrites,
   type Cluster,
   create,
-  diffWrites,
   objectWrites,
   operatorCredentials,
   startCluster,
@@ -25,7 +24,7 @@ import {
 import type { BenchOptions } from '../options.js';
 import { SCALE_MEMORY_LIMIT_MIB } from '../pod-heap.js';
 import { pool } from '../pool.js';
-import { cpuSecondsOf, diffCpu, round } from '../proc.js';
+import { countsSince, cpuSecondsOf, diffCpu, round } from '../proc.js';
 import { convergeCloud } from '../profiles.js';
 import type { ScaleResult } from '../results.js';
 import { cloudReads, cloudWrites, kubeWrites, log } from './converge.js';
@@ -135,7 +134,7 @@ async function observe(
   await host.send('stop');
   const end = await host.send('stats');
   const cpu = diffCpu(cpuSecondsOf(cluster.controlPlane.workDir), cpuBefore);
-  const apiServer = diffWrites(await apiServerWrites(cluster), writesBefore);
+  const apiServer = countsSince(await apiServerWrites(cluster), writesBefore);
   const cloudHeap = await host.send('cloudShare');
   const passComplete = pass.observed >= 2 * n;
   log(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countsSince } from '../../../bench/scenarios/idle.js';
+import { countsSince } from '../../../bench/proc.js';
 
 describe('countsSince', () => {
   it('keeps only the counts that grew, by how much', () => {
