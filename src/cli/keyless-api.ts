@@ -9,6 +9,8 @@ import { KIND_DEFINITIONS } from './object-ref.js';
 export type Readable<T> = { ok: true; value: T } | { ok: false; why: string };
 
 const PAGE = 500;
+/** The plugin's changes are the user's, not the operator's: managedFields keeps the two apart. */
+const CLI_FIELD_MANAGER = 'kubectl-keyless';
 
 /** Keyless's objects and their Events through the user's own connection; every failure is a CliError. */
 export class KeylessApi {
@@ -86,6 +88,7 @@ export class KeylessApi {
       return await this.client.request<T>('PATCH', path, {
         body: patch,
         contentType: 'application/merge-patch+json',
+        query: { fieldManager: CLI_FIELD_MANAGER },
       });
     } catch (err) {
       throw this.failure(err, `changing ${kind} ${name}`);

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../api/index.js';
 import { isConflict, isNotFound, type KubeClient } from '../kube-api/client.js';
 import type { ClusterWriter, KeylessKind, StatusOf } from '../reconcilers/ports.js';
+import { FIELD_MANAGER_QUERY } from './field-manager.js';
 import { resourcePath } from './resources.js';
 
 /** Attempts at adding a finalizer to an object that keeps changing under it. */
@@ -11,7 +12,8 @@ const FINALIZER_ATTEMPTS = 3;
  * overwritten: an add first tests the resourceVersion the caller saw (another controller's
  * finalizer added since then fails the patch, and the add is tried again on the object as it is
  * now); a remove tests the exact position first. Status by merge patch on the status subresource:
- * only Keyless writes status, one worker per object at a time.
+ * only Keyless writes status, one worker per object at a time. Every write names Keyless's field
+ * manager.
  */
 export class KubeClusterWriter implements ClusterWriter {
   constructor(private readonly client: KubeClient) {}
@@ -29,6 +31,7 @@ export class KubeClusterWriter implements ClusterWriter {
         await this.client.request('PATCH', path, {
           body: finalizerAddition(seen, finalizer),
           contentType: 'application/json-patch+json',
+          query: FIELD_MANAGER_QUERY,
           ...(signal ? { signal } : {}),
         });
         return;
@@ -74,6 +77,7 @@ export class KubeClusterWriter implements ClusterWriter {
       await this.client.request('PATCH', path, {
         body: { status: withNulls(status) },
         contentType: 'application/merge-patch+json',
+        query: FIELD_MANAGER_QUERY,
       });
     } catch (err) {
       throw new Error(`writing status of ${kind} ${keyOf(object)}`, { cause: err });
@@ -92,6 +96,7 @@ export class KubeClusterWriter implements ClusterWriter {
       await this.client.request('PATCH', path, {
         body: patch,
         contentType: 'application/json-patch+json',
+        query: FIELD_MANAGER_QUERY,
         ...(signal ? { signal } : {}),
       });
     } catch (err) {

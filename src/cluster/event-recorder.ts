@@ -5,6 +5,7 @@ import { API_VERSION } from '../api/index.js';
 import type { KubeClient } from '../kube-api/client.js';
 import type { EventRecorder, EventType, KeylessKind } from '../reconcilers/ports.js';
 import type { Clock } from '../runtime/clock.js';
+import { FIELD_MANAGER_QUERY } from './field-manager.js';
 import { microTime } from './micro-time.js';
 
 const REPORTING_CONTROLLER = 'keyless.dev/operator';
@@ -80,6 +81,7 @@ export class KubeEventRecorder implements EventRecorder {
     try {
       await this.options.client.request('POST', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, {
         body,
+        query: FIELD_MANAGER_QUERY,
       });
     } catch (err) {
       this.options.logger.warn(

@@ -1,5 +1,6 @@
 import { isNotFound, type KubeClient } from '../kube-api/client.js';
 import type { LeaseRecord, LeaseStore } from '../runtime/leader-election.js';
+import { FIELD_MANAGER_QUERY } from './field-manager.js';
 import { toMicroTime } from './micro-time.js';
 
 interface Lease {
@@ -37,12 +38,20 @@ export class KubeLeaseStore implements LeaseStore {
   }
 
   async create(record: LeaseRecord): Promise<LeaseRecord> {
-    return toRecord(await this.client.request<Lease>('POST', this.path, { body: this.toLease(record) }));
+    return toRecord(
+      await this.client.request<Lease>('POST', this.path, {
+        body: this.toLease(record),
+        query: FIELD_MANAGER_QUERY,
+      }),
+    );
   }
 
   async update(record: LeaseRecord): Promise<LeaseRecord> {
     return toRecord(
-      await this.client.request<Lease>('PUT', `${this.path}/${this.name}`, { body: this.toLease(record) }),
+      await this.client.request<Lease>('PUT', `${this.path}/${this.name}`, {
+        body: this.toLease(record),
+        query: FIELD_MANAGER_QUERY,
+      }),
     );
   }
 

@@ -1,8 +1,7 @@
 import { isNotFound, type KubeClient } from '../kube-api/client.js';
 import type { ServiceAccountState, ServiceAccounts } from '../reconcilers/ports.js';
+import { FIELD_MANAGER } from './field-manager.js';
 import { serviceAccountPath } from './resources.js';
-
-export const FIELD_MANAGER = 'keyless';
 
 interface ServiceAccountObject {
   metadata?: { annotations?: Record<string, string> };

@@ -406,6 +406,13 @@ describe.skipIf(skip)(
       expect(answer).toMatchObject({ answered: true, state: { state: 'Drifted', reason: 'DriftDetected' } });
       const observed = await get$(objects.ordersApi);
       expect(observed.metadata.annotations?.['keyless.dev/reconcile-requested-at']).toBe(answer.requestedAt);
+      // The request is the user's change, recorded apart from the operator's writes.
+      const managers = (
+        observed.metadata as { managedFields?: { manager: string; fieldsV1?: object }[] }
+      ).managedFields
+        ?.filter((e) => JSON.stringify(e.fieldsV1 ?? {}).includes('reconcile-requested-at'))
+        .map((e) => e.manager);
+      expect(managers).toEqual(['kubectl-keyless']);
       expect(observed.status?.lastHandledReconcileAt).toBe(answer.requestedAt);
       // Argo CD's reconcile action sets the same annotation.
       const argo = await argoAction('WorkloadIdentity', 'reconcile', observed);

@@ -8,6 +8,12 @@ import { workloadIdentity } from '../../support/keyless-objects.js';
 import { installCrds, pathOf } from '../../support/kube-manifests.js';
 
 const THEIRS = 'other.example.com/protect';
+
+interface ManagedFieldsEntry {
+  manager: string;
+  subresource?: string;
+  fieldsV1?: object;
+}
 const MINE_TOO = 'backup.example.com/hold';
 
 describeWithControlPlane('KubeClusterWriter finalizers on a real API server', (controlPlane) => {
@@ -87,6 +93,21 @@ describeWithControlPlane('KubeClusterWriter finalizers on a real API server', (c
 
     expect(requests).toEqual(['PATCH 200']);
     expect((await read(cached)).metadata.finalizers).toEqual([FINALIZER]);
+  });
+
+  it('records its finalizer and status in managedFields under the field manager keyless', async () => {
+    const cached = await created('field-manager');
+    await writer.addFinalizer('WorkloadIdentity', cached, FINALIZER);
+    await writer.writeStatus('WorkloadIdentity', cached, { observedGeneration: 1 });
+
+    const { metadata } = (await read(cached)) as { metadata: { managedFields?: ManagedFieldsEntry[] } };
+    const entries = metadata.managedFields ?? [];
+    const owner = (field: string, subresource?: string) =>
+      entries
+        .filter((e) => e.subresource === subresource && JSON.stringify(e.fieldsV1 ?? {}).includes(field))
+        .map((e) => e.manager);
+    expect(owner('"f:finalizers"')).toEqual(['keyless']);
+    expect(owner('"f:observedGeneration"', 'status')).toEqual(['keyless']);
   });
 
   it('removes only its own finalizer, leaving another manager’s', async () => {
