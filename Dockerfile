@@ -18,4 +18,4 @@ COPY package.json ./
 USER 65532:65532
 EXPOSE 8080
 # --max-semi-space-size and --max-opt: see src/runtime/node-options.ts.
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "--max-opt=2", "--expose-gc", "dist/operator/main.js"]
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--max-opt=2", "--expose-gc", "dist/operator/main.js"]
