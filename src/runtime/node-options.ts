@@ -11,9 +11,9 @@
  * At 10,000 + 10,000 they cost CPU: each scavenge copies what the reconciles in flight still hold,
  * and what survives two is promoted and left for a full collection. Two quick bench/ runs, one after
  * the other, with --trace-gc: 7,646 scavenges (9.6 s) and 16.3 s of collector time in all at 1 MB,
- * 1,891 (3.7 s) and 6.4 s at 4 MB, for 75.3 against 50.6 operator CPU s. 4 MB is not taken: it holds
- * about 4 MB more RSS at every size, and the idle operator with the AWS SDK read 81 MB in a full run
- * with it, above the 80 MB the operator is held to.
+ * 1,891 (3.7 s) and 6.4 s at 4 MB, for 75.3 against 50.6 operator CPU s. 4 MB is not taken: small
+ * installations pay for it (97 against 93 MB idle at 500 + 500), and the idle operator with the AWS
+ * SDK read 81 MB in a full run with it, above the 80 MB the operator is held to.
  *
  * `--max-opt=2`: Maglev is the top tier; TurboFan never runs. Its first compilation alone (during
  * start-up, of Node's own path normalisation) brings about 6 MB of the Node binary's compiler code
