@@ -30,6 +30,8 @@ export class KubeClient {
   private readonly observers: RequestObserver[] = [];
   /** Keep-alive agents by TLS configuration: one TLS handshake per connection, not per request. */
   private readonly agents = new Map<string, https.Agent>();
+  /** The keep-alive agent of each Agent a connection handed out, for one that hands out the same. */
+  private agentFor = new WeakMap<https.Agent, https.Agent>();
 
   constructor(private readonly connection: KubeConnection) {}
 
@@ -96,6 +98,8 @@ export class KubeClient {
    */
   private keepAliveAgent(fresh: https.RequestOptions['agent']): https.Agent | undefined {
     if (!(fresh instanceof https.Agent)) return undefined;
+    const known = this.agentFor.get(fresh);
+    if (known) return known;
     const tls = fresh.options;
     const key = createHash('sha256')
       .update(JSON.stringify([tls.servername, tls.rejectUnauthorized]))
@@ -109,6 +113,7 @@ export class KubeClient {
       agent = new https.Agent({ ...tls, keepAlive: true, maxSockets: 32 });
       this.agents.set(key, agent);
     }
+    this.agentFor.set(fresh, agent);
     return agent;
   }
 
@@ -116,6 +121,7 @@ export class KubeClient {
   close(): void {
     for (const agent of this.agents.values()) agent.destroy();
     this.agents.clear();
+    this.agentFor = new WeakMap();
   }
 }
 

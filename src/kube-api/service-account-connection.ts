@@ -31,7 +31,7 @@ export function inClusterServer(apiServer: { host: string; port: string }): stri
 export class ServiceAccountConnection implements KubeConnection {
   private readonly directory: string;
   private readonly now: () => number;
-  private cached: { token: string; ca: Buffer; readAt: number } | undefined;
+  private cached: { token: string; ca: Buffer; agent: https.Agent; readAt: number } | undefined;
 
   constructor(private readonly options: ServiceAccountConnectionOptions) {
     this.directory = options.directory ?? SERVICE_ACCOUNT_DIRECTORY;
@@ -43,12 +43,12 @@ export class ServiceAccountConnection implements KubeConnection {
   }
 
   async applyToHTTPSOptions(options: https.RequestOptions): Promise<void> {
-    const { token, ca } = await this.read();
-    options.agent = new https.Agent({ ca });
+    const { token, agent } = await this.read();
+    options.agent = agent;
     options.headers = { ...options.headers, Authorization: `Bearer ${token}` };
   }
 
-  private async read(): Promise<{ token: string; ca: Buffer }> {
+  private async read(): Promise<{ token: string; agent: https.Agent }> {
     const cached = this.cached;
     if (cached && this.now() - cached.readAt < REREAD_AFTER_MS) return cached;
     const readAt = this.now();
@@ -64,7 +64,10 @@ export class ServiceAccountConnection implements KubeConnection {
     }
     token = token.trim();
     if (!token) throw new Error(`the ServiceAccount token ${this.directory}/token is empty`);
-    this.cached = { token, ca, readAt };
+    // The same Agent while the CA is the same: KubeClient finds its keep-alive agent by it.
+    const previous = this.cached;
+    const agent = previous?.ca.equals(ca) ? previous.agent : new https.Agent({ ca });
+    this.cached = { token, ca, agent, readAt };
     return this.cached;
   }
 }

@@ -46,6 +46,25 @@ describe('ServiceAccountConnection', () => {
     await expect(missing.applyToHTTPSOptions({})).rejects.toThrow(directory);
   });
 
+  it('hands out the same Agent while the CA is the same, and a new one once it changes', async () => {
+    const directory = await mount('token');
+    let now = 0;
+    const connection = new ServiceAccountConnection({ server: 'https://k', directory, now: () => now });
+    const agentOf = async () => {
+      const options: https.RequestOptions = {};
+      await connection.applyToHTTPSOptions(options);
+      return options.agent;
+    };
+    const first = await agentOf();
+    now = 61_000; // past the re-read: the files are read again, the CA is unchanged
+    expect(await agentOf()).toBe(first);
+    await writeFile(join(directory, 'ca.crt'), `${CA}${CA}`);
+    now = 122_000;
+    const rotated = await agentOf();
+    expect(rotated).not.toBe(first);
+    expect(String((rotated as https.Agent).options.ca)).toBe(`${CA}${CA}`);
+  });
+
   it('tries the mount again after a failed read instead of keeping the failure', async () => {
     const directory = await mount(undefined);
     const connection = new ServiceAccountConnection({ server: 'https://k', directory, now: () => 0 });
