@@ -28,7 +28,7 @@ export class KubeClusterWriter implements ClusterWriter {
     let seen = object;
     for (let attempt = 1; !seen.metadata.finalizers?.includes(finalizer); attempt++) {
       try {
-        await this.client.request('PATCH', path, {
+        await this.client.write('PATCH', path, {
           body: finalizerAddition(seen, finalizer),
           contentType: 'application/json-patch+json',
           query: FIELD_MANAGER_QUERY,
@@ -74,7 +74,7 @@ export class KubeClusterWriter implements ClusterWriter {
   async writeStatus<K extends KeylessKind>(kind: K, object: KubeObject, status: StatusOf[K]): Promise<void> {
     const path = `${resourcePath(kind, object.metadata.namespace, object.metadata.name)}/status`;
     try {
-      await this.client.request('PATCH', path, {
+      await this.client.write('PATCH', path, {
         body: { status: withNulls(status) },
         contentType: 'application/merge-patch+json',
         query: FIELD_MANAGER_QUERY,
@@ -93,7 +93,7 @@ export class KubeClusterWriter implements ClusterWriter {
   ): Promise<void> {
     const path = resourcePath(kind, object.metadata.namespace, object.metadata.name);
     try {
-      await this.client.request('PATCH', path, {
+      await this.client.write('PATCH', path, {
         body: patch,
         contentType: 'application/json-patch+json',
         query: FIELD_MANAGER_QUERY,

@@ -79,7 +79,7 @@ export class KubeEventRecorder implements EventRecorder {
       },
     };
     try {
-      await this.options.client.request('POST', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, {
+      await this.options.client.write('POST', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, {
         body,
         query: FIELD_MANAGER_QUERY,
       });

@@ -32,7 +32,7 @@ export class KubeServiceAccounts implements ServiceAccounts {
     annotations: Record<string, string>,
     signal?: AbortSignal,
   ): Promise<void> {
-    await this.client.request('PATCH', serviceAccountPath(namespace, name), {
+    await this.client.write('PATCH', serviceAccountPath(namespace, name), {
       ...(signal ? { signal } : {}),
       body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, annotations } },
       contentType: 'application/apply-patch+yaml',

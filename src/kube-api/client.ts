@@ -40,6 +40,30 @@ export class KubeClient {
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const { pathname, body } = await this.exchange(method, path, options, true);
+    try {
+      return (body ? JSON.parse(body) : undefined) as T;
+    } catch (err) {
+      throw new Error(`${method} ${pathname}: response is not JSON`, { cause: err });
+    }
+  }
+
+  /**
+   * A request whose answer the caller does not read (a patch, an Event): a success's body is
+   * drained, not decoded. The API server answers a patch with the whole object (about 3 KB of JSON
+   * for a WorkloadIdentity), which would be turned into a string and parsed for nothing. A
+   * failure's body is read for its Status message, as `request` reads it.
+   */
+  async write(method: string, path: string, options: RequestOptions = {}): Promise<void> {
+    await this.exchange(method, path, options, false);
+  }
+
+  private async exchange(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    readBody: boolean,
+  ): Promise<{ pathname: string; body: string }> {
     const cluster = this.connection.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     const query = options.query ? `?${new URLSearchParams(options.query)}` : '';
@@ -75,19 +99,14 @@ export class KubeClient {
       await this.connection.applyToHTTPSOptions(requestOptions);
       if (url.protocol === 'https:')
         requestOptions.agent = this.keepAliveAgent(requestOptions.agent) ?? requestOptions.agent;
-      response = await send(url, requestOptions, payload);
+      response = await send(url, requestOptions, payload, readBody);
     } finally {
       clearTimeout(timer);
     }
     const { statusCode, body } = response;
     for (const observe of this.observers) observe(method, path, statusCode);
-    if (statusCode < 200 || statusCode > 299)
-      throw apiErrorFromResponse(method, url.pathname, statusCode, body);
-    try {
-      return (body ? JSON.parse(body) : undefined) as T;
-    } catch (err) {
-      throw new Error(`${method} ${url.pathname}: response is not JSON`, { cause: err });
-    }
+    if (!succeeded(statusCode)) throw apiErrorFromResponse(method, url.pathname, statusCode, body);
+    return { pathname: url.pathname, body };
   }
 
   /**
@@ -110,7 +129,7 @@ export class KubeClient {
       .digest('hex');
     let agent = this.agents.get(key);
     if (!agent) {
-      agent = new https.Agent({ ...tls, keepAlive: true, maxSockets: 32 });
+      agent = new ClusterAgent({ ...tls, keepAlive: true, maxSockets: 32 });
       this.agents.set(key, agent);
     }
     this.agentFor.set(fresh, agent);
@@ -125,22 +144,43 @@ export class KubeClient {
   }
 }
 
+/**
+ * A keep-alive agent made for one TLS configuration (KubeClient keeps one per configuration), so
+ * its sockets' names need only the address. https.Agent's name strings together every TLS option,
+ * the CA and client certificate among them, and it builds that name again for every request.
+ */
+export class ClusterAgent extends https.Agent {
+  override getName(options?: https.RequestOptions): string {
+    return http.Agent.prototype.getName.call(this, options);
+  }
+}
+
+function succeeded(statusCode: number): boolean {
+  return statusCode >= 200 && statusCode <= 299;
+}
+
+/** Sends one request; a success's body is read only when `readBody` (else it is drained). */
 function send(
   url: URL,
   options: https.RequestOptions,
   payload: string | undefined,
+  readBody: boolean,
 ): Promise<{ statusCode: number; body: string }> {
   const transport = url.protocol === 'http:' ? http : https;
   return new Promise((resolve, reject) => {
     const req = transport.request(url, options, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const statusCode = res.statusCode ?? 0;
       res.on('error', (err) =>
         reject(new Error(`${options.method} ${url.pathname}: reading the response failed`, { cause: err })),
       );
-      res.on('end', () =>
-        resolve({ statusCode: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      );
+      if (!readBody && succeeded(statusCode)) {
+        res.on('end', () => resolve({ statusCode, body: '' }));
+        res.resume();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ statusCode, body: Buffer.concat(chunks).toString('utf8') }));
     });
     req.on('error', (err) => reject(new Error(`${options.method} ${url.pathname} failed`, { cause: err })));
     req.end(payload);

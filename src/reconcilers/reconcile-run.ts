@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type Condition, ConditionType, type KubeObject } from '../api/index.js';
 import { isReason, REASONS, Reason } from '../api/reasons.js';
-import { canonicalJson } from '../providers/shared/drift.js';
+import { jsonEqual } from '../providers/shared/drift.js';
 import { interruptedByShutdown } from '../runtime/context.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { asError, ClassifiedError, classificationOf } from '../runtime/errors.js';
@@ -73,7 +73,6 @@ export class ReconcileRun<K extends KeylessKind> {
     observedGeneration?: number;
     lastHandledReconcileAt?: string;
   };
-  private readonly original: string;
   /** Set once the finalizer is gone: the object may no longer exist, so its status is not written. */
   finalized = false;
   /**
@@ -93,7 +92,6 @@ export class ReconcileRun<K extends KeylessKind> {
     private readonly events: EventRecorder,
   ) {
     this.status = structuredClone(object.status ?? {}) as StatusOf[K];
-    this.original = canonicalJson(this.status);
   }
 
   get log(): Logger {
@@ -142,7 +140,7 @@ export class ReconcileRun<K extends KeylessKind> {
   }
 
   statusChanged(): boolean {
-    return canonicalJson(this.status) !== this.original;
+    return !jsonEqual(this.status, this.object.status ?? {});
   }
 
   /**

@@ -1,7 +1,7 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient } from '../../../src/kube-api/client.js';
+import { ClusterAgent, KubeClient } from '../../../src/kube-api/client.js';
 import type { KubeConnection } from '../../../src/kube-api/connection.js';
 import { generatePki } from '../../support/control-plane/pki.js';
 
@@ -14,9 +14,12 @@ describe('KubeClient keep-alive connections', () => {
   beforeAll(async () => {
     const pki = await generatePki();
     ca = pki.ca.certPem;
-    server = https.createServer({ cert: pki.apiServer.certPem, key: pki.apiServer.keyPem }, (_req, res) => {
+    server = https.createServer({ cert: pki.apiServer.certPem, key: pki.apiServer.keyPem }, (req, res) => {
       res.setHeader('Content-Type', 'application/json');
-      res.end('{"kind":"Status"}');
+      if (req.url === '/not-json') res.end('an answer no JSON parser takes');
+      else if (req.url === '/refused')
+        res.writeHead(422).end('{"kind":"Status","message":"the test on /metadata/resourceVersion failed"}');
+      else res.end('{"kind":"Status"}');
     });
     server.on('secureConnection', () => connections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -57,5 +60,37 @@ describe('KubeClient keep-alive connections', () => {
     await client.request('GET', '/version');
     expect(connections - before).toBe(2);
     client.close();
+  });
+
+  it('drains the body of a write it succeeded with, unread, and keeps the connection for the next request', async () => {
+    const client = new KubeClient(connection(() => new https.Agent({ ca })));
+    const before = connections;
+    await expect(client.request('PATCH', '/not-json')).rejects.toThrow(
+      'PATCH /not-json: response is not JSON',
+    );
+    await expect(client.write('PATCH', '/not-json')).resolves.toBeUndefined();
+    await client.request('GET', '/version');
+    expect(connections - before).toBe(1);
+    client.close();
+  });
+
+  it("reads the body of a write it was refused, for the server's message", async () => {
+    const client = new KubeClient(connection(() => new https.Agent({ ca })));
+    await expect(client.write('PATCH', '/refused')).rejects.toMatchObject({
+      statusCode: 422,
+      message: 'PATCH /refused: HTTP 422: the test on /metadata/resourceVersion failed',
+    });
+    client.close();
+  });
+});
+
+describe('ClusterAgent', () => {
+  it('names its sockets by address alone, not by the TLS options https.Agent strings into every name', async () => {
+    const { ca } = await generatePki();
+    const options = { host: '127.0.0.1', port: 6443, ca: ca.certPem, rejectUnauthorized: true };
+    const agent = new ClusterAgent({ ...options, keepAlive: true });
+    expect(agent.getName(options)).toBe('127.0.0.1:6443:');
+    expect(new https.Agent(options).getName(options)).toContain(ca.certPem.slice(30, 90));
+    agent.destroy();
   });
 });
