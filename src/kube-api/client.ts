@@ -81,27 +81,16 @@ export class KubeClient {
           : {}),
       },
     };
-    // A timer cleared once the response is in: AbortSignal.timeout's cannot be, so each request
-    // would leave one behind to fire (and build a TimeoutError) long after it was answered.
-    const timeout = new AbortController();
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    const timer = setTimeout(
-      () => timeout.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')),
-      timeoutMs,
-    );
-    timer.unref();
-    requestOptions.signal = options.signal
-      ? AbortSignal.any([options.signal, timeout.signal])
-      : timeout.signal;
+    const deadline = new RequestDeadline(options.timeoutMs ?? 30_000, options.signal);
     let response: { statusCode: number; body: string };
     try {
       // Adds the Authorization header (tokens are re-read, so rotation is seen) and a TLS agent.
       await this.connection.applyToHTTPSOptions(requestOptions);
       if (url.protocol === 'https:')
         requestOptions.agent = this.keepAliveAgent(requestOptions.agent) ?? requestOptions.agent;
-      response = await send(url, requestOptions, payload, readBody);
+      response = await send(url, requestOptions, payload, readBody, deadline);
     } finally {
-      clearTimeout(timer);
+      deadline.end();
     }
     const { statusCode, body } = response;
     for (const observe of this.observers) observe(method, path, statusCode);
@@ -159,15 +148,69 @@ function succeeded(statusCode: number): boolean {
   return statusCode >= 200 && statusCode <= 299;
 }
 
+/**
+ * Ends a request that outlives its time or its caller's signal, by destroying it with the reason.
+ * One timer and one listener, both dropped when the request settles. http.request's `signal`
+ * option would cost more on every request: end-of-stream's listeners to take its own listener
+ * off again, and an AbortSignal.any of the caller's signal and a timeout's. The time counts from
+ * before the connection adds its credentials, as the request's whole time does.
+ */
+class RequestDeadline {
+  /** Why the request is to end, once it is. */
+  reason: unknown;
+  private request: http.ClientRequest | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private readonly onAbort = (): void => this.cancel(this.signal?.reason);
+
+  constructor(
+    timeoutMs: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    // Cleared once the response is in: AbortSignal.timeout's cannot be, so each request would
+    // leave one behind to fire (and build a TimeoutError) long after it was answered.
+    this.timer = setTimeout(
+      () => this.cancel(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')),
+      timeoutMs,
+    );
+    this.timer.unref();
+    if (signal?.aborted) this.cancel(signal.reason);
+    else signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** The request to end if the deadline passes or the signal aborts while it is out. */
+  watch(request: http.ClientRequest): void {
+    this.request = request;
+  }
+
+  end(): void {
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.request = undefined;
+  }
+
+  private cancel(reason: unknown): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.request?.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+  }
+}
+
 /** Sends one request; a success's body is read only when `readBody` (else it is drained). */
 function send(
   url: URL,
   options: https.RequestOptions,
   payload: string | undefined,
   readBody: boolean,
+  deadline: RequestDeadline,
 ): Promise<{ statusCode: number; body: string }> {
   const transport = url.protocol === 'http:' ? http : https;
   return new Promise((resolve, reject) => {
+    const failed = (err: unknown) =>
+      reject(new Error(`${options.method} ${url.pathname} failed`, { cause: err }));
+    if (deadline.reason !== undefined) {
+      failed(deadline.reason);
+      return;
+    }
     const req = transport.request(url, options, (res) => {
       const statusCode = res.statusCode ?? 0;
       res.on('error', (err) =>
@@ -182,7 +225,8 @@ function send(
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ statusCode, body: Buffer.concat(chunks).toString('utf8') }));
     });
-    req.on('error', (err) => reject(new Error(`${options.method} ${url.pathname} failed`, { cause: err })));
+    req.on('error', failed);
+    deadline.watch(req);
     req.end(payload);
   });
 }
