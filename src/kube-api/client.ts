@@ -152,8 +152,8 @@ function succeeded(statusCode: number): boolean {
  * Ends a request that outlives its time or its caller's signal, by destroying it with the reason.
  * One timer and one listener, both dropped when the request settles. http.request's `signal`
  * option would cost more on every request: end-of-stream's listeners to take its own listener
- * off again, and an AbortSignal.any of the caller's signal and a timeout's. The time counts from
- * before the connection adds its credentials, as the request's whole time does.
+ * off again, and an AbortSignal.any of the caller's signal and a timeout's. The time bounds the
+ * whole request: it counts from before the connection adds its credentials.
  */
 class RequestDeadline {
   /** Why the request is to end, once it is. */
