@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CallTracker } from '../../../bench/host/tracking.js';
-import type { CloudAccountSpec } from '../../../src/api/index.js';
 import { MemoryCloud } from '../../../src/providers/memory/memory-cloud.js';
 import { memoryRegistry } from '../../../src/providers/registry/registry.js';
+import { AWS_ACCOUNT_SPEC } from '../../support/account-specs.js';
 import { testContext } from '../../support/context.js';
 
-const ACCOUNT = {
-  name: 'a',
-  spec: {
-    provider: 'aws',
-    aws: { accountId: '123456789012', region: 'us-east-1', oidcProvider: { issuerUrl: 'https://issuer' } },
-  } satisfies CloudAccountSpec,
-};
+const ACCOUNT = { name: 'a', spec: AWS_ACCOUNT_SPEC };
 
 const OWNER = { namespace: 'team', name: 'app' };
 

@@ -1,20 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { CloudAccountSpec } from '../../../../src/api/index.js';
 import { MemoryCloud } from '../../../../src/providers/memory/memory-cloud.js';
 import type { IdentityObservation, ProviderRegistry } from '../../../../src/providers/provider.js';
 import { gateRegistry } from '../../../../src/providers/registry/gated.js';
 import { memoryRegistry } from '../../../../src/providers/registry/registry.js';
 import { Gate } from '../../../../src/runtime/gate.js';
+import { AWS_ACCOUNT_SPEC } from '../../../support/account-specs.js';
 import { testContext } from '../../../support/context.js';
 import { flushPromises } from '../../../support/fake-clock.js';
 
-const ACCOUNT = {
-  name: 'a',
-  spec: {
-    provider: 'aws',
-    aws: { accountId: '123456789012', region: 'us-east-1', oidcProvider: { issuerUrl: 'https://issuer' } },
-  } satisfies CloudAccountSpec,
-};
+const ACCOUNT = { name: 'a', spec: AWS_ACCOUNT_SPEC };
 
 /** A registry whose identities.observe calls wait until the test ends them, counting those in flight. */
 function heldObserves() {

@@ -12,12 +12,10 @@ import {
   type ProviderFactory,
 } from '../../../../src/providers/registry/registry.js';
 import { ClassifiedError } from '../../../../src/runtime/errors.js';
+import { AWS_ACCOUNT_SPEC } from '../../../support/account-specs.js';
 import { testContext } from '../../../support/context.js';
 
-const AWS: CloudAccountSpec = {
-  provider: 'aws',
-  aws: { accountId: '123456789012', region: 'us-east-1', oidcProvider: { issuerUrl: 'https://issuer' } },
-};
+const AWS = AWS_ACCOUNT_SPEC;
 const ctx = testContext();
 const GCP: CloudAccountSpec = {
   provider: 'gcp',
