@@ -1,5 +1,5 @@
 import type { ProviderRegistry } from '../../src/providers/provider.js';
-import { type Around, wrapEachProvider, wrapProvider } from '../../src/providers/registry/wrap.js';
+import { type Around, wrapCalls, wrapEachProvider } from '../../src/providers/registry/wrap.js';
 import { isClassified } from '../../src/runtime/errors.js';
 import type { ObjectRecord } from './protocol.js';
 
@@ -42,14 +42,7 @@ export class CallTracker {
     // Each provider wrapped once, as the operator's own wrappers do: a wrapper built per call
     // would be garbage the operator's process makes in the benchmark alone, and would hand the
     // operator's wrappers a new provider every time, so that they too wrapped it again per call.
-    return wrapEachProvider(registry, (provider) =>
-      wrapProvider(
-        provider.name,
-        { validate: provider.identities.validate, resolve: provider.grants.resolve },
-        () => provider,
-        around,
-      ),
-    );
+    return wrapEachProvider(registry, (provider) => wrapCalls(provider, around));
   }
 
   private record(key: string, at: number): ObjectRecord {

@@ -1,6 +1,6 @@
 import type { Context } from '../../runtime/context.js';
 import type { ProviderRegistry } from '../provider.js';
-import { type Around, wrapEachProvider, wrapProvider } from './wrap.js';
+import { type Around, wrapCalls, wrapEachProvider } from './wrap.js';
 
 /**
  * Wraps every provider a registry hands out so each contract call waits for a turn at its
@@ -8,14 +8,7 @@ import { type Around, wrapEachProvider, wrapProvider } from './wrap.js';
  * reconciles have in a cloud at once, whatever else those reconciles are doing.
  */
 export function gateRegistry(registry: ProviderRegistry): ProviderRegistry {
-  return wrapEachProvider(registry, (provider) =>
-    wrapProvider(
-      provider.name,
-      { validate: provider.identities.validate, resolve: provider.grants.resolve },
-      () => provider,
-      throughGate,
-    ),
-  );
+  return wrapEachProvider(registry, (provider) => wrapCalls(provider, throughGate));
 }
 
 const throughGate: Around = (_operation, args, next) => {

@@ -1,6 +1,6 @@
 import { asError, isClassified } from '../../runtime/errors.js';
 import type { AccountRequest, CloudProvider, Owner, ProviderRegistry } from '../provider.js';
-import { type Around, wrapEachProvider, wrapProvider } from './wrap.js';
+import { type Around, wrapCalls, wrapEachProvider } from './wrap.js';
 
 export type CallOutcome = 'success' | 'retryable' | 'throttled' | 'terminal';
 
@@ -71,12 +71,7 @@ function instrumentProvider(
       throw err;
     }
   };
-  return wrapProvider(
-    provider.name,
-    { validate: provider.identities.validate, resolve: provider.grants.resolve },
-    () => provider,
-    around,
-  );
+  return wrapCalls(provider, around);
 }
 
 const CHANGES = new Set(['create', 'update', 'delete']);

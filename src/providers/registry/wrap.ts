@@ -106,3 +106,13 @@ export function wrapProvider(
     usage: part('usage') as unknown as CloudProvider['usage'],
   };
 }
+
+/** `provider` with every contract call made through `around`; its pure parts are its own. */
+export function wrapCalls(provider: CloudProvider, around: Around): CloudProvider {
+  return wrapProvider(
+    provider.name,
+    { validate: provider.identities.validate, resolve: provider.grants.resolve },
+    () => provider,
+    around,
+  );
+}
