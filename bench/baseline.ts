@@ -11,6 +11,7 @@ import { countsOf, drainQuotas, newCloud } from './cloud.js';
 import { limiterOptions } from './limiter.js';
 import { cloudAccount, identityBinding, workloadIdentity } from './objects.js';
 import { sleep } from './pool.js';
+import { round } from './proc.js';
 import type { CloudProfile, LimiterProfile } from './profiles.js';
 
 export interface BaselineOptions {
@@ -34,6 +35,8 @@ export interface BaselineResult {
   maxRetriesPerObject: number;
   /** CPU seconds of the driver process (which runs the baseline and nothing else meanwhile). */
   cpuSeconds: number;
+  /** The mean of the cloud's latency waits as they ran (ms). Absent in older runs. */
+  cloudWaitedMs?: number;
 }
 
 const CLUSTER = 'bench';
@@ -122,6 +125,7 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
     retries,
     maxRetriesPerObject: Math.max(0, ...retriesPerObject.values()),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    ...(cloud.waited.count ? { cloudWaitedMs: round(cloud.waited.ms / cloud.waited.count, 2) } : {}),
   };
 }
 

@@ -60,6 +60,11 @@ export interface ConvergePoint {
     cloudCalls: Record<string, number>;
     /** Per WorkloadIdentity (identity operations) and per IdentityBinding (grant operations). */
     cloudCallsPerObject: Record<string, number>;
+    /**
+     * The mean of the cloud's latency waits as they ran in the operator's process (ms): the
+     * latency, and how late its timers ran. Absent in older runs.
+     */
+    cloudWaitedMs?: number;
     kubeRequests: Record<string, number>;
     kubeWritesPerObject: number;
     /** The writes the issue expects: status and finalizer (API server's count). Absent before 2026-11-25 22:00. */

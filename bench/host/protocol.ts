@@ -71,6 +71,8 @@ export interface HostStats {
   /** MemoryCloud.calls and .throttled since the last reset, by operation. */
   cloudCalls: Record<string, number>;
   cloudThrottled: Record<string, number>;
+  /** MemoryCloud.waited since the last reset: the mean of its latency waits as they ran (ms); none without calls. */
+  cloudWaitedMs: number | undefined;
   /** keyless_kube_requests_total by verb. */
   kubeRequests: Record<string, number>;
   /** keyless_reconcile_total by "controller result". */

@@ -97,6 +97,8 @@ function ratioNote(results: BenchResults, point: ConvergePoint): string {
         `stand idle at the start (first reconcile ${operator.firstReconcileSeconds} s after the operator's) and ` +
         `whenever all ${reconcilers} reconciles of a kind wait on the API server at once.`,
     );
+    const late = lateTimersNote(point, latency);
+    if (late) parts.push(late);
   } else if (identityMs) {
     const overhead = identityMs - cloudMs;
     const r = TARGETS.ratio;
@@ -152,6 +154,21 @@ function ratioNote(results: BenchResults, point: ConvergePoint): string {
           'server on its own cores, as in a real cluster.',
   );
   return parts.join(' ');
+}
+
+/**
+ * The cloud's latency waits as they ran in each process: in the operator's a timer runs late while
+ * its event loop is busy or no core is free, and each late timer holds a cloud turn that long.
+ */
+function lateTimersNote(point: ConvergePoint, latency: number): string | undefined {
+  const operator = point.operator.cloudWaitedMs;
+  const baseline = point.baseline.cloudWaitedMs;
+  if (operator === undefined || baseline === undefined) return undefined;
+  return (
+    `Each call's ${latency} ms wait lasted ${operator.toFixed(1)} ms on average in the operator's process, ` +
+    `${baseline.toFixed(1)} ms in the baseline's: a timer runs late while the event loop is busy or no core is ` +
+    `free, and holds its turn meanwhile. That lateness alone allows at most ${(baseline / operator).toFixed(2)}×.`
+  );
 }
 
 function writesNote(point: ConvergePoint): string {

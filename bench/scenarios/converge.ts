@@ -112,6 +112,7 @@ export async function runConverge(options: ConvergeRunOptions): Promise<Converge
           firstReconcileSeconds: round((firstReconcile(stats) - timings.startedAt) / 1000),
           cloudCalls: stats.cloudCalls,
           cloudCallsPerObject: perObject(stats.cloudCalls, n),
+          ...(stats.cloudWaitedMs === undefined ? {} : { cloudWaitedMs: round(stats.cloudWaitedMs, 2) }),
           kubeRequests: stats.kubeRequests,
           kubeWritesPerObject: round(kubeWrites(stats) / (2 * n)),
           apiServerWrites: apiServer,

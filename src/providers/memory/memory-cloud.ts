@@ -96,6 +96,11 @@ export class MemoryCloud {
   private readonly quotas: Partial<Record<'read' | 'write', Quota>> = {};
   /** Calls refused by the rate limits, by operation. */
   readonly throttled = new Map<MemoryOperation, number>();
+  /**
+   * The latency waits as they ran: how many, and their total in ms. A wait ends later than asked
+   * when the process is slow to run its timer (a busy event loop, no free core).
+   */
+  readonly waited = { count: 0, ms: 0 };
 
   constructor(options: MemoryCloudOptions = {}) {
     this.clock = options.clock ?? realClock;
@@ -137,6 +142,8 @@ export class MemoryCloud {
   resetCounts(): void {
     this.calls.clear();
     this.throttled.clear();
+    this.waited.count = 0;
+    this.waited.ms = 0;
   }
 
   /** Records that the identity signed in at `at` (now by default) and, when named, used `service`. */
@@ -157,7 +164,12 @@ export class MemoryCloud {
   /** Runs one cloud call: counted, delayed by the latency, failed by any matching fault. */
   async call<T>(operation: MemoryOperation, target: string, body: () => T, signal?: AbortSignal): Promise<T> {
     this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
-    if (this.latencyMs > 0) await this.clock.sleep(this.latencyMs, signal);
+    if (this.latencyMs > 0) {
+      const from = this.clock.now();
+      await this.clock.sleep(this.latencyMs, signal);
+      this.waited.count += 1;
+      this.waited.ms += this.clock.now() - from;
+    }
     const wait = this.quotas[MEMORY_OPERATIONS[operation]]?.take(this.clock.now()) ?? 0;
     if (wait > 0) {
       this.throttled.set(operation, (this.throttled.get(operation) ?? 0) + 1);

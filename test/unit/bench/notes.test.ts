@@ -63,4 +63,24 @@ describe('the converge ratio note', () => {
     );
     expect(note).not.toContain('pipeline');
   });
+
+  it('reads how long the cloud waits lasted in each process, and the ratio their lateness allows', () => {
+    const run = results(missedPoint({ seconds: 16, cloudWaitedMs: 32.4 }));
+    run.settings = { ...run.settings, workers: 4, reconcilers: 8 };
+    const point = run.converge[0] as ConvergePoint;
+    const note = ratioNote({
+      ...run,
+      converge: [{ ...point, n: 1000, baseline: { ...point.baseline, cloudWaitedMs: 30.6 } }],
+    });
+    expect(note).toContain(
+      "Each call's 30 ms wait lasted 32.4 ms on average in the operator's process, 30.6 ms in the baseline's",
+    );
+    expect(note).toContain('That lateness alone allows at most 0.94×.');
+  });
+
+  it('says nothing of the waits in runs that did not measure them', () => {
+    const run = results(missedPoint({ seconds: 16 }));
+    run.settings = { ...run.settings, workers: 4, reconcilers: 8 };
+    expect(ratioNote(run)).not.toContain('wait lasted');
+  });
 });

@@ -39,6 +39,32 @@ describe('the in-memory cloud', () => {
     await expect(next).resolves.toEqual({ callerIdentity: 'memory:operator' });
     expect(cloud.throttled.get('CheckAccount')).toBe(1);
   });
+
+  it('counts each latency wait as it ran, a late one with its lateness, until the counts are reset', async () => {
+    const clock = new FakeClock();
+    const cloud = new MemoryCloud({ clock, latencyMs: 30 });
+    const check = () => cloud.call('CheckAccount', 'a', () => 'ok');
+
+    const onTime = check();
+    await clock.advanceAsync(30);
+    await expect(onTime).resolves.toBe('ok');
+    expect(cloud.waited).toEqual({ count: 1, ms: 30 });
+
+    // The timer is due at 30 ms, but the clock reads 45 ms before the call can go on.
+    const late = check();
+    clock.advance(45);
+    await expect(late).resolves.toBe('ok');
+    expect(cloud.waited).toEqual({ count: 2, ms: 75 });
+
+    cloud.resetCounts();
+    expect(cloud.waited).toEqual({ count: 0, ms: 0 });
+  });
+
+  it('counts no wait without a latency', async () => {
+    const cloud = new MemoryCloud({ clock: new FakeClock() });
+    await cloud.call('CheckAccount', 'a', () => 'ok');
+    expect(cloud.waited).toEqual({ count: 0, ms: 0 });
+  });
 });
 
 describe('AccountLimiter', () => {
