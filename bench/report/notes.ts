@@ -99,6 +99,9 @@ function ratioNote(results: BenchResults, point: ConvergePoint): string {
     );
     const late = lateTimersNote(point, latency);
     if (late) parts.push(late);
+    if (convergingMs !== undefined) {
+      parts.push(pacedBy(convergingMs, reconcilers, workers, point.operator.cloudWaitedMs ?? latency));
+    }
   } else if (identityMs) {
     const overhead = identityMs - cloudMs;
     const r = TARGETS.ratio;
@@ -168,6 +171,24 @@ function lateTimersNote(point: ConvergePoint, latency: number): string | undefin
     `Each call's ${latency} ms wait lasted ${operator.toFixed(1)} ms on average in the operator's process, ` +
     `${baseline.toFixed(1)} ms in the baseline's: a timer runs late while the event loop is busy or no core is ` +
     `free, and holds its turn meanwhile. That lateness alone allows at most ${(baseline / operator).toFixed(2)}×.`
+  );
+}
+
+/**
+ * Which stage sets the identities' pace (Little's law): R reconciles at once, each taking
+ * `reconcileMs`, finish at most R ÷ reconcileMs per second; W turns carry W ÷ (2 × callMs).
+ */
+function pacedBy(reconcileMs: number, reconcilers: number, turns: number, callMs: number): string {
+  const byReconciles = (reconcilers * 1000) / reconcileMs;
+  const byTurns = (turns * 1000) / (2 * callMs);
+  return (
+    `A WorkloadIdentity reconcile that converged its identity took ${reconcileMs} ms on average, its waits for ` +
+    `a turn included: ${reconcilers} at a time finish at most ${byReconciles.toFixed(1)} per second, against the ` +
+    `${byTurns.toFixed(1)} the ${turns} turns carry at ${callMs} ms per call, so ` +
+    (byReconciles < byTurns
+      ? `the reconciles, not the turns, set the pace: the time each spends outside its cloud calls (its Kubernetes ` +
+        `requests and its waits for a turn) is too long for ${reconcilers} to keep ${turns} turns full.`
+      : 'the turns set the pace.')
   );
 }
 

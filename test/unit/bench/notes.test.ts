@@ -78,6 +78,38 @@ describe('the converge ratio note', () => {
     expect(note).toContain('That lateness alone allows at most 0.94×.');
   });
 
+  it('says whether the reconciles or the cloud turns set the pace, from the reconcile time and the waits', () => {
+    const run = results(
+      missedPoint({
+        seconds: 168.75,
+        cloudWaitedMs: 30.71,
+        reconcileMeanMsByResult: { 'WorkloadIdentity requeue': 133.9 },
+      }),
+    );
+    run.settings = { ...run.settings, workers: 4, reconcilers: 8 };
+    const point = run.converge[0] as ConvergePoint;
+    const paced = (reconcileMs: number) =>
+      ratioNote({
+        ...run,
+        converge: [
+          {
+            ...point,
+            n: 10_000,
+            operator: {
+              ...point.operator,
+              reconcileMeanMsByResult: { 'WorkloadIdentity requeue': reconcileMs },
+            },
+          },
+        ],
+      });
+    expect(paced(133.9)).toContain(
+      '8 at a time finish at most 59.7 per second, against the 65.1 the 4 turns carry at 30.71 ms per call, so the reconciles, not the turns, set the pace',
+    );
+    expect(paced(110)).toContain(
+      '72.7 per second, against the 65.1 the 4 turns carry at 30.71 ms per call, so the turns set the pace.',
+    );
+  });
+
   it('says nothing of the waits in runs that did not measure them', () => {
     const run = results(missedPoint({ seconds: 16 }));
     run.settings = { ...run.settings, workers: 4, reconcilers: 8 };
