@@ -260,7 +260,7 @@ async function stats(): Promise<HostStats> {
     timings: run.timings,
     cloudCalls: Object.fromEntries(cloud?.calls ?? []),
     cloudThrottled: Object.fromEntries(cloud?.throttled ?? []),
-    cloudWaitedMs: meanWait(cloud),
+    cloudWaitedMs: cloud?.meanWaitMs(),
     kubeRequests: await byLabel('keyless_kube_requests_total', (l) => String(l.verb)),
     reconciles: await byLabel('keyless_reconcile_total', (l) => `${l.controller} ${l.result}`),
     reconcileMeanMs: Object.fromEntries(
@@ -322,10 +322,6 @@ function cloudShare() {
   for (const [key, value] of keptIdentities) cloud.identities.set(key, value);
   for (const [key, value] of keptGrantSets) cloud.grantSets.set(key, value);
   return { heapBytes, identities, grantSets };
-}
-
-function meanWait(of: MemoryCloud | undefined): number | undefined {
-  return of?.waited.count ? of.waited.ms / of.waited.count : undefined;
 }
 
 function required(): Running {

@@ -28,6 +28,17 @@ export function statusAndFinalizerPerObject(point: ConvergePoint): number {
  * needs less CPU per object (Keyless's and the API server's it causes), more cores, or a control
  * plane on cores of its own.
  */
+/**
+ * How long the cloud's latency waits lasted as they ran, in the operator's process and the
+ * baseline's; undefined in runs that did not measure them.
+ */
+export function cloudWaits(point: ConvergePoint): string | undefined {
+  const operator = point.operator.cloudWaitedMs;
+  const baseline = point.baseline.cloudWaitedMs;
+  if (operator === undefined || baseline === undefined) return undefined;
+  return `${operator.toFixed(1)} ms on average in the operator's process, ${baseline.toFixed(1)} ms in the baseline's`;
+}
+
 export function cpuBound(cpuSeconds: Record<string, number>, cores: number, baselineSeconds: number): string {
   const total = Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
   const floorSeconds = total / cores;

@@ -1,6 +1,6 @@
 import { DEFAULT_CONVERGE_LATENCY_MS } from '../profiles.js';
 import type { BenchResults, ConvergePoint, CpuProfileSummary } from '../results.js';
-import { cpuBound, perPair, statusAndFinalizerPerObject } from './format.js';
+import { cloudWaits, cpuBound, perPair, statusAndFinalizerPerObject } from './format.js';
 import { motoNote } from './moto-summary.js';
 import { checkTargets, headlineThrottled, judgedMemory, largest, smallPoint, TARGETS } from './targets.js';
 
@@ -164,13 +164,13 @@ function ratioNote(results: BenchResults, point: ConvergePoint): string {
  * its event loop is busy or no core is free, and each late timer holds a cloud turn that long.
  */
 function lateTimersNote(point: ConvergePoint, latency: number): string | undefined {
-  const operator = point.operator.cloudWaitedMs;
-  const baseline = point.baseline.cloudWaitedMs;
-  if (operator === undefined || baseline === undefined) return undefined;
+  const waits = cloudWaits(point);
+  const { cloudWaitedMs: operator } = point.operator;
+  const { cloudWaitedMs: baseline } = point.baseline;
+  if (waits === undefined || operator === undefined || baseline === undefined) return undefined;
   return (
-    `Each call's ${latency} ms wait lasted ${operator.toFixed(1)} ms on average in the operator's process, ` +
-    `${baseline.toFixed(1)} ms in the baseline's: a timer runs late while the event loop is busy or no core is ` +
-    `free, and holds its turn meanwhile. That lateness alone allows at most ${(baseline / operator).toFixed(2)}×.`
+    `Each call's ${latency} ms wait lasted ${waits}: a timer runs late while the event loop is busy or no core ` +
+    `is free, and holds its turn meanwhile. That lateness alone allows at most ${(baseline / operator).toFixed(2)}×.`
   );
 }
 

@@ -1,5 +1,5 @@
 import { type BenchResults, type ConvergePoint, SETTLE_FOR_MEMORY_MS } from '../results.js';
-import { perPair } from './format.js';
+import { cloudWaits, perPair } from './format.js';
 import { growthSection } from './growth.js';
 import { motoSection } from './moto-summary.js';
 import { notesFor } from './notes.js';
@@ -107,22 +107,12 @@ function convergeSection(points: ConvergePoint[], profiledN: number | undefined)
     `At N = ${n(last.n)}: cloud calls per object ${calls} (identity operations per WorkloadIdentity, grant ` +
       `operations per IdentityBinding). API-server writes per WorkloadIdentity + IdentityBinding pair: ${writes}. ` +
       `Informers synced ${last.operator.syncSeconds} s after start; first reconcile at ${last.operator.firstReconcileSeconds} s. ` +
-      waitedSentence(last) +
+      (cloudWaits(last) ? `Each cloud call's latency lasted ${cloudWaits(last)}. ` : '') +
       `Seeding ${n(last.objects)} objects took ${last.seed.seconds.toFixed(1)} s (not counted). In-memory cloud contents: ` +
       `${mb(last.operator.memory.cloudHeapBytes)} MB of the heap.`,
     '',
   );
   return lines;
-}
-
-/** How long the cloud's latency waits lasted as they ran, in the operator's process and the baseline's. */
-function waitedSentence(point: ConvergePoint): string {
-  const { cloudWaitedMs } = point.operator;
-  if (cloudWaitedMs === undefined || point.baseline.cloudWaitedMs === undefined) return '';
-  return (
-    `Each cloud call's latency lasted ${cloudWaitedMs.toFixed(1)} ms on average in the operator's process, ` +
-    `${point.baseline.cloudWaitedMs.toFixed(1)} ms in the baseline's. `
-  );
 }
 
 /** CPU milliseconds per identity + binding pair. */

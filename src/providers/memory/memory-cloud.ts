@@ -139,6 +139,11 @@ export class MemoryCloud {
     return total;
   }
 
+  /** The mean of the latency waits since the last reset (ms); undefined before the first. */
+  meanWaitMs(): number | undefined {
+    return this.waited.count ? this.waited.ms / this.waited.count : undefined;
+  }
+
   resetCounts(): void {
     this.calls.clear();
     this.throttled.clear();

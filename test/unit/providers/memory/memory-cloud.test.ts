@@ -55,9 +55,11 @@ describe('the in-memory cloud', () => {
     clock.advance(45);
     await expect(late).resolves.toBe('ok');
     expect(cloud.waited).toEqual({ count: 2, ms: 75 });
+    expect(cloud.meanWaitMs()).toBe(37.5);
 
     cloud.resetCounts();
     expect(cloud.waited).toEqual({ count: 0, ms: 0 });
+    expect(cloud.meanWaitMs()).toBeUndefined();
   });
 
   it('counts no wait without a latency', async () => {
