@@ -1,7 +1,10 @@
 import {
+  AddRoleToInstanceProfileCommand,
   AttachRolePolicyCommand,
+  CreateInstanceProfileCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
+  DeleteInstanceProfileCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   IAMClient,
@@ -10,6 +13,7 @@ import {
   ListRolesCommand,
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
+  RemoveRoleFromInstanceProfileCommand,
   TagRoleCommand,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
@@ -335,6 +339,31 @@ describeWithAws('the AWS provider on moto', (world) => {
     } finally {
       await proxy.stop();
     }
+  });
+
+  it('keeps an identity whose role IAM still refuses to delete once its policies are gone, says why, and deletes it when freed', async () => {
+    const held = workloadIdentity('held', AWS_ACCOUNT_NAME);
+    await apply(world.admin(), held);
+    await waitForCondition(world.admin(), held, 'Ready', { status: 'True' });
+    // An instance profile holding the role: DeleteRole is refused again after the policies go.
+    const profile = { InstanceProfileName: 'keyless-test-holds-a-role' };
+    await iam().send(new CreateInstanceProfileCommand(profile));
+    await iam().send(new AddRoleToInstanceProfileCommand({ ...profile, RoleName: nameOf('held') }));
+    try {
+      await remove(world.admin(), held);
+      const refused = await waitForCondition(world.admin(), held, 'Synced', {
+        status: 'False',
+        reason: 'Conflict',
+      });
+      expect(conditionOf(refused, 'Synced')?.message).toContain('must remove roles from instance profile');
+      expect(await role('held')).toBeDefined();
+      expect(await get(world.admin(), held)).toBeDefined();
+    } finally {
+      await iam().send(new RemoveRoleFromInstanceProfileCommand({ ...profile, RoleName: nameOf('held') }));
+      await iam().send(new DeleteInstanceProfileCommand(profile));
+    }
+    await waitFor('held deleted', async () => (await get(world.admin(), held)) === undefined);
+    expect(await role('held')).toBeUndefined();
   });
 
   it('rides out throttling and reports a terminal AWS error with its reason', async () => {
