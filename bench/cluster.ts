@@ -79,11 +79,15 @@ export function create(admin: KubeClient, object: Manifest): Promise<unknown> {
   return admin.request('POST', pathOf(object), { body: object });
 }
 
-/** Sets the CloudAccount's spec.rateLimits: `qps` and a burst of as many, for reads and for writes. */
-export async function setRateLimits(admin: KubeClient, qps: number): Promise<void> {
+/**
+ * Sets the CloudAccount's spec.rateLimits: `qps` and a burst of as many, for reads and for writes;
+ * `undefined` removes them.
+ */
+export async function setRateLimits(admin: KubeClient, qps: number | undefined): Promise<void> {
   const rate = { qps, burst: qps };
   await admin.request('PATCH', `/apis/keyless.dev/v1alpha1/cloudaccounts/${ACCOUNT}`, {
-    body: { spec: { rateLimits: { reads: rate, writes: rate } } },
+    // A merge patch's null removes the field: the provider's defaults again.
+    body: { spec: { rateLimits: qps === undefined ? null : { reads: rate, writes: rate } } },
     contentType: 'application/merge-patch+json',
   });
 }

@@ -344,4 +344,16 @@ export interface MotoFigures {
     /** This converge's objects/s ÷ the baseline's. */
     ratio: number;
   };
+  /**
+   * Last, after another delete, the same converge with the defaults again, the operator's code warm
+   * from the converges before, under the CPU profiler: where the operator's CPU goes on moto. Absent
+   * before 2026-12-08.
+   */
+  profiled?: {
+    seconds: number;
+    objectsPerSecond: number;
+    /** This converge's objects/s ÷ the baseline's. */
+    ratio: number;
+    cpuProfile: CpuProfileSummary;
+  };
 }

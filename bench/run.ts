@@ -82,7 +82,11 @@ async function main(): Promise<void> {
       results.cpuProfile.file = `bench/results/${stamp}.cpuprofile`;
     }
   }
-  if (!options.skip.has('moto')) results.moto = await runMoto(options);
+  if (!options.skip.has('moto')) {
+    results.moto = await runMoto(options, `${BENCH}results/${stamp}-moto.cpuprofile`);
+    if (!('skipped' in results.moto) && results.moto.profiled)
+      results.moto.profiled.cpuProfile.file = `bench/results/${stamp}-moto.cpuprofile`;
+  }
   if (!options.skip.has('throttled')) {
     for (const limiter of options.throttledLimiters)
       results.throttled.push(await runThrottled(options, limiter));

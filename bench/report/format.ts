@@ -1,4 +1,4 @@
-import type { ConvergePoint } from '../results.js';
+import type { ConvergePoint, CpuProfileSummary } from '../results.js';
 
 /** Writes per WorkloadIdentity + IdentityBinding pair; a handful in all (the CloudAccount) as a count. */
 export function perPair(writes: Record<string, number>, pairs: number): string {
@@ -51,4 +51,23 @@ export function cpuBound(cpuSeconds: Record<string, number>, cores: number, base
     `${floorSeconds.toFixed(1)} s, against the baseline's ${baselineSeconds.toFixed(1)} s: at this CPU cost ` +
     `the ratio could not exceed ${(baselineSeconds / floorSeconds).toFixed(2)}× on this machine.`
   );
+}
+
+/**
+ * A CPU profile's self time by where the code lives and its ten busiest functions, then its file
+ * and `remark` (a sentence) after it.
+ */
+export function profileLines(p: CpuProfileSummary, remark?: string): string[] {
+  return [
+    `Self time by where the code lives: ${p.byCategory
+      .slice(0, 8)
+      .map((c) => `${c.name} ${Math.round(c.share * 100)}%`)
+      .join(', ')}.`,
+    '',
+    '| function | where | self |',
+    '| --- | --- | --- |',
+    ...p.topFunctions.slice(0, 10).map((f) => `| ${f.name} | ${f.where} | ${(f.share * 100).toFixed(1)}% |`),
+    '',
+    `Profile: \`${p.file}\` (not committed; open it in Chrome DevTools or speedscope).${remark ? ` ${remark}` : ''}`,
+  ];
 }

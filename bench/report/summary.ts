@@ -1,5 +1,5 @@
 import { type BenchResults, type ConvergePoint, SETTLE_FOR_MEMORY_MS } from '../results.js';
-import { cloudWaits, perPair } from './format.js';
+import { cloudWaits, perPair, profileLines } from './format.js';
 import { growthSection } from './growth.js';
 import { motoSection } from './moto-summary.js';
 import { notesFor } from './notes.js';
@@ -272,17 +272,7 @@ function profileSection(results: BenchResults): string[] {
   return [
     `## CPU profile of the operator (${p.scenario}, ${p.totalSeconds} s)`,
     '',
-    `Self time by where the code lives: ${p.byCategory
-      .slice(0, 8)
-      .map((c) => `${c.name} ${Math.round(c.share * 100)}%`)
-      .join(', ')}.`,
-    '',
-    '| function | where | self |',
-    '| --- | --- | --- |',
-    ...p.topFunctions.slice(0, 10).map((f) => `| ${f.name} | ${f.where} | ${(f.share * 100).toFixed(1)}% |`),
-    '',
-    `Profile: \`${p.file}\` (not committed; open it in Chrome DevTools or speedscope). The profiler's sampling ` +
-      'costs that point a few percent of its throughput.',
+    ...profileLines(p, "The profiler's sampling costs that point a few percent of its throughput."),
     '',
   ];
 }

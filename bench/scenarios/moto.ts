@@ -17,7 +17,8 @@ import { ACCOUNT, awsCloudAccount, awsCredentialsSecret } from '../objects.js';
 import type { BenchOptions } from '../options.js';
 import { countsSince, cpuSecondsOf, diffCpu, ownCpuSeconds, round } from '../proc.js';
 import { convergeCloud, NO_LIMITER } from '../profiles.js';
-import type { MotoResult } from '../results.js';
+import { summarizeProfile } from '../report/cpu-profile.js';
+import type { CpuProfileSummary, MotoResult } from '../results.js';
 import { kubeWrites } from './converge.js';
 import { runDelete } from './delete.js';
 import { IDLE_SETTLE_MS, IDLE_WINDOW_MS, measureIdle } from './idle.js';
@@ -34,10 +35,12 @@ const NO_LIMIT_QPS = 10_000;
  * N roles, each with an OIDC trust and one inline S3-read policy. Once converged, it is left alone
  * (measureIdle: its CPU with nothing to do), then the pairs are deleted. Once they are gone, the same
  * converge again with the account's spec.rateLimits far above what moto answers (the client-side
- * limiter out of the way), to tell what the defaults cost. Then the bare-SDK baseline makes
- * the same IAM calls for N fresh roles on the same moto at the same concurrency.
+ * limiter out of the way), to tell what the defaults cost. Given `profilePath`, they are deleted
+ * again and converged a third time with the defaults, the operator's code warm, under the CPU
+ * profiler (apart from the figures above, which the profiler would slow). Then the bare-SDK
+ * baseline makes the same IAM calls for N fresh roles on the same moto at the same concurrency.
  */
-export async function runMoto(bench: BenchOptions): Promise<MotoResult> {
+export async function runMoto(bench: BenchOptions, profilePath?: string): Promise<MotoResult> {
   const n = bench.motoN;
   const cloud = await startMotoCloud();
   if ('unavailable' in cloud) {
@@ -125,6 +128,29 @@ export async function runMoto(bench: BenchOptions): Promise<MotoResult> {
       n,
       `operator converged ${2 * n} objects on moto in ${unlimitedSeconds.toFixed(1)} s without the limiter`,
     );
+    let profiledSeconds: number | undefined;
+    let cpuProfile: CpuProfileSummary | undefined;
+    if (profilePath) {
+      log(n, 'again with the defaults, under the CPU profiler');
+      await host.send('stop');
+      await runDelete({ cluster, host, n, bench, convergeSeconds: unlimitedSeconds });
+      await host.send('stop');
+      await setRateLimits(cluster.admin, undefined);
+      await seedPairs(cluster.admin, n, bench.createConcurrency, { namespaces: false });
+      await host.send('profileStart');
+      await start(n);
+      const again = await host.send('waitConverged', { timeoutMs: 60 * 60_000 });
+      await host.send('profileStop', { path: profilePath });
+      profiledSeconds = ((again.convergedAt ?? Number.NaN) - again.startedAt) / 1000;
+      cpuProfile = summarizeProfile(
+        profilePath,
+        `moto converge with the defaults, N = ${n} + ${n}, code warm`,
+      );
+      log(
+        n,
+        `operator converged ${2 * n} objects on moto in ${profiledSeconds.toFixed(1)} s under the profiler`,
+      );
+    }
     await host.close();
     host = undefined;
     await cluster.stop();
@@ -193,6 +219,16 @@ export async function runMoto(bench: BenchOptions): Promise<MotoResult> {
         objectsPerSecond: round((2 * n) / unlimitedSeconds, 1),
         ratio: round((2 * n) / unlimitedSeconds / baseline.objectsPerSecond, 3),
       },
+      ...(profiledSeconds !== undefined && cpuProfile
+        ? {
+            profiled: {
+              seconds: round(profiledSeconds),
+              objectsPerSecond: round((2 * n) / profiledSeconds, 1),
+              ratio: round((2 * n) / profiledSeconds / baseline.objectsPerSecond, 3),
+              cpuProfile,
+            },
+          }
+        : {}),
     };
   } finally {
     await host?.close();

@@ -201,4 +201,46 @@ describe('the moto report', () => {
     expect(motoNote(slower, 'motoRatio', 2)).toContain('the defaults gave 0.71× that throughput. ');
     expect(motoNote(figures(0.36, 80), 'motoRatio', 2)).not.toContain('Run again');
   });
+
+  it('sets the profiled third converge, the code warm, beside the one without the limiter, and shows its profile', () => {
+    const cpuProfile = {
+      file: 'bench/results/2026-12-08T00-00-00-moto.cpuprofile',
+      scenario: 'moto converge with the defaults, N = 300 + 300, code warm',
+      totalSeconds: 12.2,
+      byCategory: [
+        { name: 'operator-host.js', share: 0.31 },
+        { name: 'garbage collector', share: 0.12 },
+      ],
+      topFunctions: [{ name: 'request', where: 'operator-host.js:5587', share: 0.042 }],
+    };
+    const warm = {
+      ...figures(0.36, 80),
+      withoutLimiter: { qps: 10_000, seconds: 13.5, objectsPerSecond: 44.4, ratio: 0.37 },
+      profiled: { seconds: 16.2, objectsPerSecond: 37, ratio: 0.31, cpuProfile },
+    };
+    // 37 ÷ 44.4 objects/s.
+    expect(motoNote(warm, 'motoRatio', 2)).toContain(
+      "A third time, with the defaults again and the operator's code as warm as in the second, under the profiler, it took 16.2 s (ratio 0.31): 0.83× the throughput without the limiter, the profiler's cost included.",
+    );
+    const section = motoSection(warm, { workers: 4, reconcilers: 8 } as Settings);
+    expect(section).toContain(
+      '| a third time, the defaults again, the code warm, under the CPU profiler: converge s, ratio | 16.2, 0.31 | |',
+    );
+    expect(section).toContain(
+      '### CPU profile of the operator on moto (moto converge with the defaults, N = 300 + 300, code warm, 12.2 s)',
+    );
+    expect(section).toContain(
+      'Self time by where the code lives: operator-host.js 31%, garbage collector 12%.',
+    );
+    expect(section).toContain('| request | operator-host.js:5587 | 4.2% |');
+    expect(section.join('\n')).toContain(
+      'Profile: `bench/results/2026-12-08T00-00-00-moto.cpuprofile` (not committed; open it in Chrome DevTools or speedscope). The figures above',
+    );
+
+    const unprofiled = { ...figures(0.36, 80), withoutLimiter: warm.withoutLimiter };
+    expect(motoNote(unprofiled, 'motoRatio', 2)).not.toContain('A third time');
+    expect(motoSection(unprofiled, { workers: 4, reconcilers: 8 } as Settings).join('\n')).not.toContain(
+      'CPU profile',
+    );
+  });
 });
