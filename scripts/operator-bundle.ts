@@ -77,8 +77,16 @@ export function asciiOnly(text: string): string {
   return text.replace(/\P{ASCII}/gu, (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`);
 }
 
-/** Bundles `entry` (compiled JavaScript) into `outdir`, emptied first; the entry keeps its file name. */
-export async function bundleOperator(entry: string, outdir: string): Promise<void> {
+/**
+ * Bundles `entry` (compiled JavaScript) into `outdir`, emptied first; the entry keeps its file name.
+ * `sourceMaps` writes a map beside each file (`<file>.map`, without the sources' text, and not
+ * named in the file, so Node does not read it): the benchmark's profiles read them.
+ */
+export async function bundleOperator(
+  entry: string,
+  outdir: string,
+  options: { sourceMaps?: boolean } = {},
+): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
   const { outputFiles } = await build({
     entryPoints: [entry],
@@ -96,11 +104,12 @@ export async function bundleOperator(entry: string, outdir: string): Promise<voi
     plugins: [externalPackages],
     legalComments: 'none',
     logLevel: 'warning',
+    ...(options.sourceMaps ? { sourcemap: 'external' as const, sourcesContent: false } : {}),
     write: false,
   });
   for (const file of outputFiles) {
     mkdirSync(dirname(file.path), { recursive: true });
-    writeFileSync(file.path, asciiOnly(file.text));
+    writeFileSync(file.path, file.path.endsWith('.map') ? file.text : asciiOnly(file.text));
   }
 }
 

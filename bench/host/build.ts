@@ -19,5 +19,7 @@ export async function buildHost(): Promise<void> {
     cwd: REPO,
     stdio: 'inherit',
   });
-  await bundleOperator(`${HOST_BUILD}bench/host/operator-entry.js`, `${HOST_BUILD}bundle`);
+  await bundleOperator(`${HOST_BUILD}bench/host/operator-entry.js`, `${HOST_BUILD}bundle`, {
+    sourceMaps: true,
+  });
 }
