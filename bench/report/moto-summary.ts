@@ -178,7 +178,8 @@ function limiterCost(moto: MotoFigures): string {
 
 /**
  * The third converge, with the defaults again and the code warm as the second's was: set beside
- * the second, it tells the limiter's cost from the first converge's cold start.
+ * the second, it hints at what the limiter costs a warm operator, apart from the first converge's
+ * cold start (a hint: on a shared machine moto's runs of the same work spread widely).
  */
 function warmDefaults(moto: MotoFigures): string {
   const p = moto.profiled;
