@@ -61,7 +61,7 @@ export type ProcessOutcome = 'stopped' | 'lost-leadership' | 'shutdown-timed-out
 export async function runOperatorProcess(options: ProcessOptions): Promise<ProcessOutcome> {
   const { config, logger, signal } = options;
   const clock = options.clock ?? realClock;
-  const connection = options.connection ?? (await connectionOf(config));
+  const connection = options.connection ?? (await connectionOf(config, logger));
   const client = new KubeClient(connection);
   const metrics = new OperatorMetrics();
   // One JSON line per cloud change, marked stream=audit for a SIEM to pick out, whatever the log level.
@@ -280,7 +280,7 @@ export function realClouds(
  * A kubeconfig file when one is given (through client-node, imported only then: it knows every
  * authentication a kubeconfig may name); otherwise the pod's own ServiceAccount.
  */
-async function connectionOf(config: Config): Promise<KubeConnection> {
+async function connectionOf(config: Config, logger: Logger): Promise<KubeConnection> {
   if (config.kubeconfig) {
     const { KubeConfig } = await import('./kube-api/kube-config.js');
     const kubeConfig = new KubeConfig();
@@ -291,5 +291,9 @@ async function connectionOf(config: Config): Promise<KubeConnection> {
     throw new ConfigError(
       'no kubeconfig given (--kubeconfig or KUBECONFIG) and not in a pod (KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset)',
     );
-  return new ServiceAccountConnection({ server: inClusterServer(config.inClusterApiServer) });
+  return new ServiceAccountConnection({
+    server: inClusterServer(config.inClusterApiServer),
+    onRereadFailed: (err) =>
+      logger.warn({ err }, 'could not re-read the ServiceAccount token; using the one read before'),
+  });
 }

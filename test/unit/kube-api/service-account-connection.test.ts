@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,5 +73,45 @@ describe('ServiceAccountConnection', () => {
     const options: https.RequestOptions = {};
     await connection.applyToHTTPSOptions(options);
     expect(options.headers).toEqual({ Authorization: 'Bearer late-token' });
+  });
+
+  it('keeps the token read before when a re-read fails, says so, and reads the mount again a little later', async () => {
+    const directory = await mount('first-token');
+    let now = 0;
+    const failures: Error[] = [];
+    const connection = new ServiceAccountConnection({
+      server: 'https://k',
+      directory,
+      now: () => now,
+      onRereadFailed: (err) => failures.push(err),
+    });
+    const headers = async () => {
+      const options: https.RequestOptions = {};
+      await connection.applyToHTTPSOptions(options);
+      return options.headers;
+    };
+    expect(await headers()).toEqual({ Authorization: 'Bearer first-token' });
+    // The kubelet's swap of the mount, caught half-way, when the minute is up.
+    await rm(join(directory, 'token'));
+    now = 61_000;
+    expect(await headers()).toEqual({ Authorization: 'Bearer first-token' });
+    expect(failures.map((err) => err.message)).toEqual([
+      `reading the ServiceAccount token and CA in ${directory} failed`,
+    ]);
+    // Not read again at once: one failure, not one per request.
+    now = 65_000;
+    expect(await headers()).toEqual({ Authorization: 'Bearer first-token' });
+    expect(failures).toHaveLength(1);
+    await writeFile(join(directory, 'token'), 'rotated-token');
+    now = 66_000;
+    expect(await headers()).toEqual({ Authorization: 'Bearer rotated-token' });
+    expect(failures).toHaveLength(1);
+
+    // Told of nothing, a connection fails the request instead.
+    const untold = new ServiceAccountConnection({ server: 'https://k', directory, now: () => now });
+    await untold.applyToHTTPSOptions({});
+    await rm(join(directory, 'token'));
+    now = 130_000;
+    await expect(untold.applyToHTTPSOptions({})).rejects.toThrow(directory);
   });
 });
