@@ -341,11 +341,12 @@ describeWithAws('the AWS provider on moto', (world) => {
     }
   });
 
-  it('keeps an identity whose role IAM still refuses to delete once its policies are gone, says why, and deletes it when freed', async () => {
+  it('keeps an identity whose role IAM refuses to delete for something other than its policies (an instance profile holds it), says why, and deletes it once freed', async () => {
     const held = workloadIdentity('held', AWS_ACCOUNT_NAME);
     await apply(world.admin(), held);
     await waitForCondition(world.admin(), held, 'Ready', { status: 'True' });
-    // An instance profile holding the role: DeleteRole is refused again after the policies go.
+    // An instance profile holding the role: DeleteRole is refused, and refused again once the
+    // role's policies (none here) are cleared.
     const profile = { InstanceProfileName: 'keyless-test-holds-a-role' };
     await iam().send(new CreateInstanceProfileCommand(profile));
     await iam().send(new AddRoleToInstanceProfileCommand({ ...profile, RoleName: nameOf('held') }));
